@@ -1,0 +1,145 @@
+/**
+ * A binary min-heap of events stored as parallel typed arrays (one array per field).
+ *
+ * Events are ordered by (time, phase, seq): `phase` makes the order of simultaneous events an explicit
+ * decision (lower phases run first), and `seq` (insertion order) breaks the remaining ties, so the
+ * order never depends on the heap's internal layout. Pushing and popping allocate nothing once the
+ * arrays have grown to the peak size. The payload is three integers: an event `kind`, a `target`
+ * (for example an instance index) and a `data` word; the kernel gives them no meaning.
+ */
+export class EventQueue {
+  private time: Float64Array;
+  private seq: Float64Array;
+  private phase: Int32Array;
+  private kind: Int32Array;
+  private target: Int32Array;
+  private data: Int32Array;
+  private n = 0;
+  private nextSeq = 0;
+
+  /** Fields of the event most recently returned by `pop()`. */
+  popTime = 0;
+  popPhase = 0;
+  popKind = 0;
+  popTarget = 0;
+  popData = 0;
+
+  constructor(initialCapacity = 64) {
+    const c = Math.max(4, initialCapacity | 0);
+    this.time = new Float64Array(c);
+    this.seq = new Float64Array(c);
+    this.phase = new Int32Array(c);
+    this.kind = new Int32Array(c);
+    this.target = new Int32Array(c);
+    this.data = new Int32Array(c);
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** Time of the earliest event; +Infinity when empty. */
+  peekTime(): number {
+    return this.n > 0 ? (this.time[0] as number) : Number.POSITIVE_INFINITY;
+  }
+
+  push(time: number, phase: number, kind: number, target: number, data: number): void {
+    if (this.n === this.time.length) this.grow();
+    const s = this.nextSeq++;
+    // Sift up: move the hole from the end towards the root, shifting larger parents down.
+    let i = this.n++;
+    const T = this.time;
+    const S = this.seq;
+    const P = this.phase;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = T[p] as number;
+      if (pt < time || (pt === time && ((P[p] as number) < phase || ((P[p] as number) === phase && (S[p] as number) < s)))) break;
+      this.moveSlot(p, i);
+      i = p;
+    }
+    T[i] = time;
+    S[i] = s;
+    P[i] = phase;
+    this.kind[i] = kind;
+    this.target[i] = target;
+    this.data[i] = data;
+  }
+
+  /** Removes the earliest event and exposes it through the `pop*` fields. Returns false when empty. */
+  pop(): boolean {
+    if (this.n === 0) return false;
+    this.popTime = this.time[0] as number;
+    this.popPhase = this.phase[0] as number;
+    this.popKind = this.kind[0] as number;
+    this.popTarget = this.target[0] as number;
+    this.popData = this.data[0] as number;
+    const last = --this.n;
+    if (last === 0) return true;
+    const T = this.time;
+    const S = this.seq;
+    const P = this.phase;
+    const t = T[last] as number;
+    const s = S[last] as number;
+    const ph = P[last] as number;
+    const k = this.kind[last] as number;
+    const tg = this.target[last] as number;
+    const d = this.data[last] as number;
+    // Sift down: move the hole from the root towards the leaves.
+    let i = 0;
+    const half = last >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      const r = c + 1;
+      if (r < last) {
+        const ct = T[c] as number;
+        const rt = T[r] as number;
+        if (rt < ct || (rt === ct && ((P[r] as number) < (P[c] as number) || ((P[r] as number) === (P[c] as number) && (S[r] as number) < (S[c] as number))))) c = r;
+      }
+      const ct = T[c] as number;
+      if (t < ct || (t === ct && (ph < (P[c] as number) || (ph === (P[c] as number) && s < (S[c] as number))))) break;
+      this.moveSlot(c, i);
+      i = c;
+    }
+    T[i] = t;
+    S[i] = s;
+    P[i] = ph;
+    this.kind[i] = k;
+    this.target[i] = tg;
+    this.data[i] = d;
+    return true;
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  private moveSlot(from: number, to: number): void {
+    this.time[to] = this.time[from] as number;
+    this.seq[to] = this.seq[from] as number;
+    this.phase[to] = this.phase[from] as number;
+    this.kind[to] = this.kind[from] as number;
+    this.target[to] = this.target[from] as number;
+    this.data[to] = this.data[from] as number;
+  }
+
+  private grow(): void {
+    const c = this.time.length * 2;
+    const g64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(c);
+      b.set(a);
+      return b;
+    };
+    const g32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(c);
+      b.set(a);
+      return b;
+    };
+    this.time = g64(this.time);
+    this.seq = g64(this.seq);
+    this.phase = g32(this.phase);
+    this.kind = g32(this.kind);
+    this.target = g32(this.target);
+    this.data = g32(this.data);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The performance model: how long one forward iteration of a batch takes on one instance.
+ * The batch is described by sufficient statistics of its real shape (every request's prefill chunk
+ * and KV length), kept by the instance incrementally so the hot loop allocates nothing.
+ */
+export interface BatchShape {
+  /** Sequences that process a prefill chunk this iteration. */
+  prefillSeqs: number;
+  /** Sum of prefill chunk lengths (new tokens). */
+  prefillTokens: number;
+  /**
+   * Attention work of the prefill chunks in query-key pairs: for a chunk of c new tokens after p
+   * cached tokens, c * p + c * (c + 1) / 2 (causal attention).
+   */
+  prefillAttnPairs: number;
+  /** Sum over prefill chunks of p (tokens already in the KV cache that the chunk reads). */
+  prefillPastTokens: number;
+  /** Sequences that decode one token this iteration. */
+  decodeSeqs: number;
+  /** Sum of KV lengths read by the decoding sequences (their context before this token). */
+  decodeContextTokens: number;
+}
+
+export function emptyShape(): BatchShape {
+  return {
+    prefillSeqs: 0,
+    prefillTokens: 0,
+    prefillAttnPairs: 0,
+    prefillPastTokens: 0,
+    decodeSeqs: 0,
+    decodeContextTokens: 0,
+  };
+}
+
+/** Adds one prefill chunk of `chunk` new tokens after `past` cached ones. */
+export function addPrefillChunk(s: BatchShape, past: number, chunk: number): void {
+  s.prefillSeqs += 1;
+  s.prefillTokens += chunk;
+  s.prefillPastTokens += past;
+  s.prefillAttnPairs += chunk * past + (chunk * (chunk + 1)) / 2;
+}
+
+export interface PerfModel {
+  readonly name: string;
+  /** Seconds for one iteration of a batch with this shape; must be > 0 for a non-empty batch. */
+  iterationTime(shape: BatchShape): number;
+}
