@@ -1,0 +1,111 @@
+import { ReqState } from '../model/requestTable.js';
+import type { SimResult } from '../sim/simulation.js';
+import { distribution, weightedDistribution, type Distribution } from './quantile.js';
+
+/**
+ * The metrics of one run, as `gaps simulate --json` prints them. Definitions (docs/METRICS.md):
+ * TTFT = first token - arrival; TPOT = (e2e - TTFT) / (output - 1) over requests with output > 1
+ * (vLLM's definition, first token excluded); TBT = every gap between consecutive tokens of a
+ * request; e2e = completion - arrival; queueing delay = first scheduled - arrival. Times in seconds.
+ */
+export interface RunSummary {
+  arrived: number;
+  completed: number;
+  rejected: number;
+  ttft: Distribution;
+  tpot: Distribution;
+  tbt: Distribution;
+  e2e: Distribution;
+  queueingDelay: Distribution;
+  sloViolationRate: number;
+  sloAttainment: number;
+  /** Requests that met every SLO, per second of the run's duration. */
+  goodputRps: number;
+  throughput: { requestsPerS: number; outputTokensPerS: number; totalTokensPerS: number };
+  preemptions: number;
+  migrations: number;
+  migrationSeconds: number;
+  utilization: { mean: number; min: number; max: number };
+  /** Forward iterations run by all instances. */
+  iterations: number;
+  events: number;
+  simTimeS: number;
+}
+
+export function summarize(r: SimResult): RunSummary {
+  const t = r.table;
+  const n = t.count;
+  const ttft: number[] = [];
+  const tpot: number[] = [];
+  const e2e: number[] = [];
+  const qd: number[] = [];
+  let completed = 0;
+  let violated = 0;
+  let outTokens = 0;
+  let allTokens = 0;
+  let preemptions = 0;
+  let firstArrival = Number.POSITIVE_INFINITY;
+  let lastCompletion = 0;
+  for (let id = 0; id < n; id++) {
+    const a = t.arrival[id] as number;
+    if (a < firstArrival) firstArrival = a;
+    preemptions += t.preemptions[id] as number;
+    if (t.state[id] !== ReqState.Done) continue;
+    completed++;
+    const c = t.completion[id] as number;
+    if (c > lastCompletion) lastCompletion = c;
+    const f = (t.firstToken[id] as number) - a;
+    const e = c - a;
+    const out = t.output[id] as number;
+    ttft.push(f);
+    e2e.push(e);
+    qd.push((t.firstScheduled[id] as number) - a);
+    if (out > 1) tpot.push((e - f) / (out - 1));
+    outTokens += out;
+    allTokens += out + (t.prompt[id] as number);
+    violated += r.sloViolated[id] as number;
+  }
+  let iterations = 0;
+  let samples = 0;
+  for (const inst of r.instances) {
+    iterations += inst.iterations;
+    samples += inst.tbt.size;
+  }
+  const gaps = new Float64Array(samples);
+  const counts = new Float64Array(samples);
+  let k = 0;
+  for (const inst of r.instances) {
+    const log = inst.tbt;
+    gaps.set(log.gaps.subarray(0, log.size), k);
+    counts.set(log.counts.subarray(0, log.size), k);
+    k += log.size;
+  }
+  const duration = n > 0 ? Math.max(lastCompletion - firstArrival, 0) : 0;
+  const per = (x: number): number => (duration > 0 ? x / duration : 0);
+  const util = r.instances.map((i) => (r.simTimeS > 0 ? i.busyTimeUntil(r.simTimeS) / r.simTimeS : 0));
+  return {
+    arrived: n,
+    completed,
+    rejected: r.rejected,
+    ttft: distribution(ttft),
+    tpot: distribution(tpot),
+    tbt: weightedDistribution(gaps, counts),
+    e2e: distribution(e2e),
+    queueingDelay: distribution(qd),
+    sloViolationRate: completed > 0 ? violated / completed : 0,
+    sloAttainment: completed > 0 ? 1 - violated / completed : 0,
+    goodputRps: per(completed - violated),
+    throughput: { requestsPerS: per(completed), outputTokensPerS: per(outTokens), totalTokensPerS: per(allTokens) },
+    preemptions,
+    migrations: r.migrations,
+    migrationSeconds: r.migrationSeconds,
+    utilization: {
+      mean: util.reduce((s, x) => s + x, 0) / Math.max(1, util.length),
+      min: Math.min(...util),
+      max: Math.max(...util),
+    },
+    iterations,
+    events: r.events,
+    simTimeS: r.simTimeS,
+  };
+}

@@ -1,0 +1,100 @@
+import { HeapPositions, IndexedHeap } from './indexedHeap.js';
+import type { RequestTable } from './requestTable.js';
+
+/**
+ * The requests of one instance that decode one token in every decode iteration. Nothing is counted
+ * down per token: the set keeps an iteration counter, and each member remembers the counter, its KV
+ * length and its generated tokens at the moment it joined. From these every quantity is exact:
+ *   generated(now) = generated0 + (iter - joinIter), kv(now) = kv0 + (iter - joinIter).
+ * Running sums give the batch shape in O(1); a heap keyed by the iteration at which each member
+ * finishes gives completions in O(log n); and because a member needs a new KV block exactly when its
+ * KV length is a multiple of the block size, members are bucketed by (joinIter - kv0) mod blockSize,
+ * so the blocks the next iteration needs are one array read.
+ */
+export class DecodeSet {
+  /** Decode iterations completed so far. */
+  iter = 0;
+  count = 0;
+  /** Sum of members' KV lengths before the next iteration's token. */
+  sumKv = 0;
+  private readonly byResidue: Int32Array;
+  private readonly finish: IndexedHeap;
+
+  constructor(
+    private readonly t: RequestTable,
+    private readonly blockSize: number,
+    positions: HeapPositions,
+  ) {
+    this.byResidue = new Int32Array(blockSize);
+    this.finish = new IndexedHeap(positions, 64);
+  }
+
+  private residue(id: number): number {
+    const B = this.blockSize;
+    const r = ((this.t.joinIter[id] as number) - (this.t.kvTokens[id] as number)) % B;
+    return r < 0 ? r + B : r;
+  }
+
+  /** Adds a request whose table fields kvTokens and generated are current; it decodes from the next iteration. */
+  join(id: number): void {
+    const t = this.t;
+    t.joinIter[id] = this.iter;
+    this.count++;
+    this.sumKv += t.kvTokens[id] as number;
+    const r = this.residue(id);
+    this.byResidue[r] = (this.byResidue[r] as number) + 1;
+    const finishAt = this.iter + (t.output[id] as number) - (t.generated[id] as number);
+    this.finish.push(id, finishAt, id);
+  }
+
+  /** Removes a member and writes its current kvTokens, generated and blocks back into the table. */
+  leave(id: number): void {
+    const t = this.t;
+    const r = this.residue(id);
+    this.byResidue[r] = (this.byResidue[r] as number) - 1;
+    const done = this.iter - (t.joinIter[id] as number);
+    const kv = (t.kvTokens[id] as number) + done;
+    this.sumKv -= kv;
+    this.count--;
+    this.finish.remove(id);
+    t.kvTokens[id] = kv;
+    t.generated[id] = (t.generated[id] as number) + done;
+    t.blocks[id] = Math.ceil(kv / this.blockSize);
+    t.joinIter[id] = this.iter;
+  }
+
+  /** KV blocks the next iteration must allocate. */
+  blocksNeeded(): number {
+    return this.byResidue[this.iter % this.blockSize] as number;
+  }
+
+  /** Records one finished decode iteration. */
+  advance(): void {
+    this.sumKv += this.count;
+    this.iter++;
+  }
+
+  /** The member that finishes at or before the current iteration, or -1. */
+  nextFinished(): number {
+    return this.finish.size > 0 && this.finish.peekKey() <= this.iter ? this.finish.peekId() : -1;
+  }
+
+  has(id: number): boolean {
+    return this.finish.has(id);
+  }
+
+  /** Member at slot i, 0 <= i < count (arbitrary order), for rare scans such as victim choice. */
+  memberAt(i: number): number {
+    return this.finish.idAt(i);
+  }
+
+  /** Current generated tokens of a member. */
+  generatedOf(id: number): number {
+    return (this.t.generated[id] as number) + this.iter - (this.t.joinIter[id] as number);
+  }
+
+  /** Current KV length of a member. */
+  kvOf(id: number): number {
+    return (this.t.kvTokens[id] as number) + this.iter - (this.t.joinIter[id] as number);
+  }
+}

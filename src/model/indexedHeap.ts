@@ -1,0 +1,157 @@
+/**
+ * Where each request sits in the heap that currently holds it. Requests belong to at most one heap
+ * of a kind at a time (one instance's waiting queue, say), so all heaps of that kind share one
+ * index instead of each holding an array as long as the whole run.
+ */
+export class HeapPositions {
+  pos: Int32Array;
+  constructor(capacity = 1024) {
+    this.pos = new Int32Array(Math.max(16, capacity)).fill(-1);
+  }
+  ensure(id: number): void {
+    if (id < this.pos.length) return;
+    let c = this.pos.length;
+    while (c <= id) c *= 2;
+    const p = new Int32Array(c).fill(-1);
+    p.set(this.pos);
+    this.pos = p;
+  }
+}
+
+/**
+ * A binary min-heap of request ids ordered by (key, tie). Supports removal and re-keying of any
+ * member in O(log n) through the shared position index.
+ */
+export class IndexedHeap {
+  private ids: Int32Array;
+  private keys: Float64Array;
+  private ties: Float64Array;
+  private n = 0;
+
+  constructor(
+    private readonly positions: HeapPositions,
+    capacity = 64,
+  ) {
+    this.ids = new Int32Array(capacity);
+    this.keys = new Float64Array(capacity);
+    this.ties = new Float64Array(capacity);
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  has(id: number): boolean {
+    const p = id < this.positions.pos.length ? (this.positions.pos[id] as number) : -1;
+    return p >= 0 && p < this.n && this.ids[p] === id;
+  }
+
+  peekId(): number {
+    return this.n > 0 ? (this.ids[0] as number) : -1;
+  }
+
+  peekKey(): number {
+    return this.n > 0 ? (this.keys[0] as number) : Number.POSITIVE_INFINITY;
+  }
+
+  /** The member at heap slot i (0 <= i < size), for scans that need every member. */
+  idAt(i: number): number {
+    return this.ids[i] as number;
+  }
+
+  keyAt(i: number): number {
+    return this.keys[i] as number;
+  }
+
+  push(id: number, key: number, tie: number): void {
+    if (this.n === this.ids.length) this.grow();
+    this.positions.ensure(id);
+    const i = this.n++;
+    this.ids[i] = id;
+    this.keys[i] = key;
+    this.ties[i] = tie;
+    this.positions.pos[id] = i;
+    this.up(i);
+  }
+
+  pop(): number {
+    if (this.n === 0) return -1;
+    const id = this.ids[0] as number;
+    this.removeAt(0);
+    return id;
+  }
+
+  remove(id: number): boolean {
+    if (!this.has(id)) return false;
+    this.removeAt(this.positions.pos[id] as number);
+    return true;
+  }
+
+  private removeAt(i: number): void {
+    const id = this.ids[i] as number;
+    this.positions.pos[id] = -1;
+    const last = --this.n;
+    if (i === last) return;
+    this.ids[i] = this.ids[last] as number;
+    this.keys[i] = this.keys[last] as number;
+    this.ties[i] = this.ties[last] as number;
+    this.positions.pos[this.ids[i] as number] = i;
+    this.down(i);
+    this.up(i);
+  }
+
+  private less(a: number, b: number): boolean {
+    const ka = this.keys[a] as number;
+    const kb = this.keys[b] as number;
+    return ka < kb || (ka === kb && (this.ties[a] as number) < (this.ties[b] as number));
+  }
+
+  private swap(a: number, b: number): void {
+    const ia = this.ids[a] as number;
+    const ib = this.ids[b] as number;
+    this.ids[a] = ib;
+    this.ids[b] = ia;
+    const k = this.keys[a] as number;
+    this.keys[a] = this.keys[b] as number;
+    this.keys[b] = k;
+    const t = this.ties[a] as number;
+    this.ties[a] = this.ties[b] as number;
+    this.ties[b] = t;
+    this.positions.pos[ib] = a;
+    this.positions.pos[ia] = b;
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) return;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  private down(i: number): void {
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.n) return;
+      const r = l + 1;
+      const c = r < this.n && this.less(r, l) ? r : l;
+      if (!this.less(c, i)) return;
+      this.swap(c, i);
+      i = c;
+    }
+  }
+
+  private grow(): void {
+    const c = this.ids.length * 2;
+    const ids = new Int32Array(c);
+    ids.set(this.ids);
+    const keys = new Float64Array(c);
+    keys.set(this.keys);
+    const ties = new Float64Array(c);
+    ties.set(this.ties);
+    this.ids = ids;
+    this.keys = keys;
+    this.ties = ties;
+  }
+}

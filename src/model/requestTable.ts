@@ -1,0 +1,177 @@
+import type { RequestSpec } from './request.js';
+
+/** Lifecycle of a request inside the cluster. */
+export const enum ReqState {
+  Waiting = 1,
+  Prefilling = 2,
+  Decoding = 3,
+  Done = 4,
+  Migrating = 5,
+  /** Could never fit on its instance (prompt larger than the KV cache). */
+  Rejected = 6,
+}
+
+const NONE = -1;
+
+/**
+ * Per-request state and measurements as parallel typed arrays indexed by request id (arrival
+ * order). One table serves the whole cluster: the instance model updates it, metrics read it.
+ * Growing doubles the arrays; nothing is allocated per token or per iteration.
+ */
+export class RequestTable {
+  count = 0;
+  private cap: number;
+  readonly typeNames: string[] = [];
+  private readonly typeIndex = new Map<string, number>();
+
+  arrival: Float64Array;
+  prompt: Int32Array;
+  output: Int32Array;
+  type: Uint8Array;
+  session: Int32Array;
+  /** Predicted output tokens, written by whoever predicts (router, predictor); NaN when unknown. */
+  predictedOutput: Float64Array;
+  /** Optional per-request SLO overrides; NaN means the run's default. */
+  sloTtft: Float64Array;
+  sloTpot: Float64Array;
+  sloSlack: Float64Array;
+
+  state: Uint8Array;
+  instance: Int32Array;
+  /** Output tokens generated so far (for decoding requests: as of their join to the decode set). */
+  generated: Int32Array;
+  /** Tokens whose KV is computed (for decoding requests: as of their join). */
+  kvTokens: Int32Array;
+  /** Tokens the current prefill must cover: prompt plus tokens generated before a recompute. */
+  prefillTarget: Int32Array;
+  /** KV blocks held (for decoding requests: as of their join). */
+  blocks: Int32Array;
+  /** Decode-iteration counter of the instance when the request joined its decode set. */
+  joinIter: Float64Array;
+  /** Admission order on the current instance (preemption victim choice). */
+  admitSeq: Float64Array;
+  preemptions: Int32Array;
+  migrations: Int32Array;
+  /** Where a waiting request's KV lives: 0 none (prefill needed), 1 host memory (swapped), 2 copied in by migration. */
+  kvHome: Uint8Array;
+
+  firstScheduled: Float64Array;
+  firstToken: Float64Array;
+  lastToken: Float64Array;
+  completion: Float64Array;
+
+  constructor(initialCapacity = 1024) {
+    this.cap = Math.max(16, initialCapacity);
+    const c = this.cap;
+    this.arrival = new Float64Array(c);
+    this.prompt = new Int32Array(c);
+    this.output = new Int32Array(c);
+    this.type = new Uint8Array(c);
+    this.session = new Int32Array(c);
+    this.predictedOutput = new Float64Array(c);
+    this.sloTtft = new Float64Array(c);
+    this.sloTpot = new Float64Array(c);
+    this.sloSlack = new Float64Array(c);
+    this.state = new Uint8Array(c);
+    this.instance = new Int32Array(c);
+    this.generated = new Int32Array(c);
+    this.kvTokens = new Int32Array(c);
+    this.prefillTarget = new Int32Array(c);
+    this.blocks = new Int32Array(c);
+    this.joinIter = new Float64Array(c);
+    this.admitSeq = new Float64Array(c);
+    this.preemptions = new Int32Array(c);
+    this.migrations = new Int32Array(c);
+    this.kvHome = new Uint8Array(c);
+    this.firstScheduled = new Float64Array(c);
+    this.firstToken = new Float64Array(c);
+    this.lastToken = new Float64Array(c);
+    this.completion = new Float64Array(c);
+  }
+
+  typeId(name: string): number {
+    let t = this.typeIndex.get(name);
+    if (t === undefined) {
+      t = this.typeNames.length;
+      if (t > 255) throw new RangeError('at most 256 workload types');
+      this.typeNames.push(name);
+      this.typeIndex.set(name, t);
+    }
+    return t;
+  }
+
+  /** Appends a request in state Waiting (not yet on any instance) and returns its id. */
+  add(r: RequestSpec): number {
+    if (this.count === this.cap) this.grow();
+    const id = this.count++;
+    this.arrival[id] = r.arrival;
+    this.prompt[id] = r.promptTokens;
+    this.output[id] = r.outputTokens;
+    this.type[id] = this.typeId(r.type);
+    this.session[id] = r.sessionId ?? NONE;
+    this.predictedOutput[id] = Number.NaN;
+    this.sloTtft[id] = r.slo?.ttftS ?? Number.NaN;
+    this.sloTpot[id] = r.slo?.tpotS ?? Number.NaN;
+    this.sloSlack[id] = r.slo?.e2eSlack ?? Number.NaN;
+    this.state[id] = ReqState.Waiting;
+    this.instance[id] = NONE;
+    this.generated[id] = 0;
+    this.kvTokens[id] = 0;
+    this.prefillTarget[id] = r.promptTokens;
+    this.blocks[id] = 0;
+    this.joinIter[id] = 0;
+    this.admitSeq[id] = 0;
+    this.preemptions[id] = 0;
+    this.migrations[id] = 0;
+    this.kvHome[id] = 0;
+    this.firstScheduled[id] = Number.NaN;
+    this.firstToken[id] = Number.NaN;
+    this.lastToken[id] = Number.NaN;
+    this.completion[id] = Number.NaN;
+    return id;
+  }
+
+  private grow(): void {
+    const c = this.cap * 2;
+    const f = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(c);
+      b.set(a);
+      return b;
+    };
+    const i = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(c);
+      b.set(a);
+      return b;
+    };
+    const u = (a: Uint8Array): Uint8Array => {
+      const b = new Uint8Array(c);
+      b.set(a);
+      return b;
+    };
+    this.arrival = f(this.arrival);
+    this.prompt = i(this.prompt);
+    this.output = i(this.output);
+    this.type = u(this.type);
+    this.session = i(this.session);
+    this.predictedOutput = f(this.predictedOutput);
+    this.sloTtft = f(this.sloTtft);
+    this.sloTpot = f(this.sloTpot);
+    this.sloSlack = f(this.sloSlack);
+    this.state = u(this.state);
+    this.instance = i(this.instance);
+    this.generated = i(this.generated);
+    this.kvTokens = i(this.kvTokens);
+    this.prefillTarget = i(this.prefillTarget);
+    this.blocks = i(this.blocks);
+    this.joinIter = f(this.joinIter);
+    this.admitSeq = f(this.admitSeq);
+    this.preemptions = i(this.preemptions);
+    this.migrations = i(this.migrations);
+    this.kvHome = u(this.kvHome);
+    this.firstScheduled = f(this.firstScheduled);
+    this.firstToken = f(this.firstToken);
+    this.lastToken = f(this.lastToken);
+    this.completion = f(this.completion);
+    this.cap = c;
+  }
+}

@@ -1,0 +1,83 @@
+import type { Instance } from '../model/instance.js';
+import type { InstanceView } from '../policies/routers/router.js';
+
+/** A router-visible instance view whose fields the simulator updates in place. */
+export type MutableInstanceView = { -readonly [K in keyof InstanceView]: InstanceView[K] };
+
+export function newInstanceView(id: number, kvTotalBlocks: number): MutableInstanceView {
+  return {
+    id,
+    available: true,
+    reportTime: 0,
+    waiting: 0,
+    running: 0,
+    kvUsedBlocks: 0,
+    kvTotalBlocks,
+    kvUsage: 0,
+    waitingPromptTokens: 0,
+    utilization: 0,
+    recentSloViolationRate: 0,
+    outstanding: 0,
+    sinceReport: 0,
+  };
+}
+
+/**
+ * The monitor: every report interval each instance publishes queue length, running batch, KV usage,
+ * utilisation and its recent SLO-violation rate. Between reports the router sees the last report
+ * plus its own live counts.
+ */
+export class Monitor {
+  private readonly lastBusy: Float64Array;
+  private readonly doneInWindow: Int32Array;
+  private readonly violInWindow: Int32Array;
+  private lastReport = 0;
+
+  constructor(
+    private readonly instances: readonly Instance[],
+    readonly views: MutableInstanceView[],
+  ) {
+    this.lastBusy = new Float64Array(instances.length);
+    this.doneInWindow = new Int32Array(instances.length);
+    this.violInWindow = new Int32Array(instances.length);
+  }
+
+  /** Counts a completion towards the instance's recent SLO-violation rate. */
+  recordCompletion(instance: number, violated: boolean): void {
+    this.doneInWindow[instance] = (this.doneInWindow[instance] as number) + 1;
+    if (violated) this.violInWindow[instance] = (this.violInWindow[instance] as number) + 1;
+  }
+
+  /** Refreshes the queue and KV fields only: used before every decision when reports are live. */
+  refreshQueues(now: number): void {
+    for (let i = 0; i < this.instances.length; i++) {
+      const inst = this.instances[i] as Instance;
+      const v = this.views[i] as MutableInstanceView;
+      v.reportTime = now;
+      v.waiting = inst.numWaiting;
+      v.running = inst.numRunning;
+      v.kvUsedBlocks = inst.usedBlocks;
+      v.kvUsage = v.kvTotalBlocks > 0 ? v.kvUsedBlocks / v.kvTotalBlocks : 0;
+      v.waitingPromptTokens = inst.waitingPromptTokens;
+      v.sinceReport = 0;
+    }
+  }
+
+  /** Publishes a full report of every instance at `now`, including windowed utilisation and SLO rates. */
+  report(now: number): void {
+    const dt = now - this.lastReport;
+    this.refreshQueues(now);
+    for (let i = 0; i < this.instances.length; i++) {
+      const inst = this.instances[i] as Instance;
+      const v = this.views[i] as MutableInstanceView;
+      const busy = inst.busyTimeUntil(now);
+      if (dt > 0) v.utilization = Math.min(1, (busy - (this.lastBusy[i] as number)) / dt);
+      this.lastBusy[i] = busy;
+      const done = this.doneInWindow[i] as number;
+      if (done > 0) v.recentSloViolationRate = (this.violInWindow[i] as number) / done;
+      this.doneInWindow[i] = 0;
+      this.violInWindow[i] = 0;
+    }
+    this.lastReport = now;
+  }
+}

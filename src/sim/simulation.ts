@@ -1,0 +1,363 @@
+import { InvariantError } from '../core/errors.js';
+import { EventQueue } from '../kernel/eventQueue.js';
+import { HeapPositions } from '../model/indexedHeap.js';
+import { Instance, type InstanceConfig, type InstanceListener } from '../model/instance.js';
+import type { InstanceScheduler } from '../model/instanceScheduler.js';
+import type { PerfModel } from '../model/perfModel.js';
+import type { Workload } from '../model/request.js';
+import { ReqState, RequestTable } from '../model/requestTable.js';
+import type { ClusterView, RoutedRequest, Router } from '../policies/routers/router.js';
+import type { ClusterControl, Controller, RequestSnapshot } from './controller.js';
+import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
+import { SloJudge, type SloDefaults } from './slo.js';
+import { TimeSeries } from './timeSeries.js';
+
+export interface ClusterConfig {
+  readonly numInstances: number;
+  readonly instance: InstanceConfig;
+  readonly perf: PerfModel;
+  /** Called once per instance: each instance gets its own scheduler object. */
+  readonly scheduler: () => InstanceScheduler;
+  readonly router: Router;
+  /** Seconds between monitor reports; 0 makes queue and KV fields live (refreshed at every decision). */
+  readonly reportIntervalS: number;
+  readonly slo: SloDefaults;
+  /** KV bytes per token of the model (migration cost). */
+  readonly kvBytesPerToken: number;
+  /** Bytes/s between instances (migration, KV transfer). */
+  readonly interconnectBandwidth: number;
+  /** Fixed pause of a running request's migration, seconds; a waiting request's move costs `moveWaitingS`. */
+  readonly migrationPauseS: number;
+  readonly moveWaitingS: number;
+  readonly controllers?: readonly Controller[];
+  /** Check KV conservation after every iteration (slow; for tests and --check). */
+  readonly check?: boolean;
+  /** Record per-instance time series at every report (and at least every `timeSeriesIntervalS`). */
+  readonly timeSeriesIntervalS?: number;
+}
+
+export interface SimResult {
+  readonly table: RequestTable;
+  readonly instances: readonly Instance[];
+  readonly events: number;
+  /** Time of the last event. */
+  readonly simTimeS: number;
+  readonly migrations: number;
+  readonly migrationSeconds: number;
+  readonly migratedBytes: number;
+  readonly rejected: number;
+  /** 1 where the completed request missed an SLO. */
+  readonly sloViolated: Uint8Array;
+  readonly timeSeries: TimeSeries;
+  readonly judge: SloJudge;
+}
+
+// Event kinds, and their phases: the order of simultaneous events is a decision, written here.
+// Iteration ends run first (they free capacity), then migrations land, then reports, controllers,
+// arrivals, and last the start of an idle instance, so that simultaneous arrivals share a batch.
+const ITER_END = 0;
+const MIGRATION_DONE = 1;
+const MONITOR = 2;
+const CONTROLLER = 3;
+const ARRIVAL = 4;
+const KICK = 5;
+
+/** The discrete-event simulation of one cluster run. Construct, then call `run(workload)` once. */
+export class Simulation implements InstanceListener, ClusterControl {
+  readonly table = new RequestTable(4096);
+  readonly instances: Instance[];
+  private readonly q = new EventQueue(256);
+  private readonly views: MutableInstanceView[];
+  private readonly monitor: Monitor;
+  readonly view: { now: number; instances: readonly MutableInstanceView[] };
+  private readonly judge: SloJudge;
+  private readonly kicked: Uint8Array;
+  private sloViolated = new Uint8Array(4096);
+  private readonly series: TimeSeries;
+  private now = 0;
+  private pending: Workload | undefined;
+  private nextArrival: ReturnType<Workload['next']> | undefined;
+  private inSystem = 0;
+  private rejected = 0;
+  private migrations = 0;
+  private migrationSeconds = 0;
+  private migratedBytes = 0;
+  private readonly routed: { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
+
+  constructor(private readonly cfg: ClusterConfig) {
+    if (cfg.numInstances < 1) throw new InvariantError('a cluster needs at least one instance');
+    const wp = new HeapPositions(4096);
+    const dp = new HeapPositions(4096);
+    this.instances = [];
+    this.views = [];
+    for (let i = 0; i < cfg.numInstances; i++) {
+      this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this));
+      this.views.push(newInstanceView(i, cfg.instance.kvBlocks));
+    }
+    this.kicked = new Uint8Array(cfg.numInstances);
+    this.monitor = new Monitor(this.instances, this.views);
+    this.view = { now: 0, instances: this.views };
+    this.judge = new SloJudge(cfg.perf, this.table, cfg.slo);
+    this.series = new TimeSeries(cfg.timeSeriesIntervalS ?? 0);
+    this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
+  }
+
+  run(workload: Workload): SimResult {
+    if (this.pending) throw new InvariantError('a Simulation runs once');
+    this.pending = workload;
+    this.pullArrival();
+    const cfg = this.cfg;
+    this.q.push(this.reportEvery, MONITOR, MONITOR, 0, 0);
+    (cfg.controllers ?? []).forEach((c, i) => this.q.push(c.intervalS, CONTROLLER, CONTROLLER, i, 0));
+    this.monitor.report(0);
+    const q = this.q;
+    let events = 0;
+    while (q.pop()) {
+      events++;
+      const t = q.popTime;
+      if (t < this.now) throw new InvariantError(`clock went backwards: ${t} < ${this.now}`);
+      this.now = t;
+      const target = q.popTarget;
+      switch (q.popKind) {
+        case ITER_END:
+          this.onIterEnd(target);
+          break;
+        case ARRIVAL:
+          this.onArrival();
+          break;
+        case KICK:
+          this.kicked[target] = 0;
+          if (!(this.instances[target] as Instance).busy) this.startIteration(target);
+          break;
+        case MONITOR:
+          this.onMonitor();
+          break;
+        case CONTROLLER:
+          this.onController(target);
+          break;
+        case MIGRATION_DONE:
+          this.onMigrationDone(q.popData, target);
+          break;
+      }
+    }
+    this.finalChecks();
+    return {
+      table: this.table,
+      instances: this.instances,
+      events,
+      simTimeS: this.now,
+      migrations: this.migrations,
+      migrationSeconds: this.migrationSeconds,
+      migratedBytes: this.migratedBytes,
+      rejected: this.rejected,
+      sloViolated: this.sloViolated.subarray(0, this.table.count),
+      timeSeries: this.series,
+      judge: this.judge,
+    };
+  }
+
+  /** Full reports (utilisation, SLO windows) run every report interval, or every second when queues are live. */
+  private get reportEvery(): number {
+    return this.cfg.reportIntervalS > 0 ? this.cfg.reportIntervalS : 1;
+  }
+
+  private get active(): boolean {
+    return this.inSystem > 0 || this.nextArrival !== undefined;
+  }
+
+  private pullArrival(): void {
+    const r = (this.pending as Workload).next();
+    if (r.done) {
+      this.nextArrival = undefined;
+      return;
+    }
+    if (r.value.arrival < this.now) {
+      throw new InvariantError(`workload is not in arrival order: ${r.value.arrival} after ${this.now}`);
+    }
+    this.nextArrival = r;
+    this.q.push(r.value.arrival, ARRIVAL, ARRIVAL, 0, 0);
+  }
+
+  private onArrival(): void {
+    const spec = (this.nextArrival as IteratorYieldResult<import('../model/request.js').RequestSpec>).value;
+    const id = this.table.add(spec);
+    if (id >= this.sloViolated.length) {
+      const b = new Uint8Array(this.sloViolated.length * 2);
+      b.set(this.sloViolated);
+      this.sloViolated = b;
+    }
+    this.inSystem++;
+    const r = this.routed;
+    r.id = id;
+    r.arrival = spec.arrival;
+    r.promptTokens = spec.promptTokens;
+    r.type = spec.type;
+    r.sessionId = spec.sessionId;
+    r.predictedOutputTokens = this.table.predictedOutput[id] as number;
+    if (this.cfg.reportIntervalS === 0) this.monitor.refreshQueues(this.now);
+    this.view.now = this.now;
+    const target = this.cfg.router.route(r, this.view);
+    if (!Number.isInteger(target) || target < 0 || target >= this.instances.length || !this.views[target]?.available) {
+      throw new InvariantError(`router '${this.cfg.router.name}' returned invalid instance ${target}`);
+    }
+    const v = this.views[target] as MutableInstanceView;
+    v.outstanding++;
+    v.sinceReport++;
+    (this.instances[target] as Instance).enqueue(id, this.now);
+    this.kick(target);
+    this.pullArrival();
+  }
+
+  private kick(i: number): void {
+    if ((this.instances[i] as Instance).busy || this.kicked[i]) return;
+    this.kicked[i] = 1;
+    this.q.push(this.now, KICK, KICK, i, 0);
+  }
+
+  private startIteration(i: number): void {
+    const inst = this.instances[i] as Instance;
+    const dt = inst.startIteration(this.now);
+    if (dt > 0) this.q.push(this.now + dt, ITER_END, ITER_END, i, 0);
+    else if (inst.busy) throw new InvariantError(`instance ${i} formed a batch of zero duration`);
+  }
+
+  private onIterEnd(i: number): void {
+    const inst = this.instances[i] as Instance;
+    inst.finishIteration(this.now);
+    if (this.cfg.check) inst.checkInvariants();
+    this.startIteration(i);
+  }
+
+  private onMonitor(): void {
+    this.monitor.report(this.now);
+    const ts = this.cfg.timeSeriesIntervalS;
+    if (ts !== undefined) this.series.record(this.now, this.instances, this.views);
+    if (this.active) this.q.push(this.now + this.reportEvery, MONITOR, MONITOR, 0, 0);
+  }
+
+  private onController(k: number): void {
+    const c = (this.cfg.controllers as readonly Controller[])[k] as Controller;
+    this.view.now = this.now;
+    c.tick(this.now, this);
+    if (this.active) this.q.push(this.now + c.intervalS, CONTROLLER, CONTROLLER, k, 0);
+  }
+
+  // ---- InstanceListener ----
+  onFirstToken(_id: number, _now: number): void {}
+
+  onComplete(id: number, now: number): void {
+    const inst = this.table.instance[id] as number;
+    const v = this.views[inst] as MutableInstanceView;
+    v.outstanding--;
+    this.inSystem--;
+    const violated = this.judge.violated(id);
+    this.sloViolated[id] = violated ? 1 : 0;
+    this.monitor.recordCompletion(inst, violated);
+    this.cfg.router.onComplete?.(id, inst, now);
+  }
+
+  onReject(id: number, now: number): void {
+    const inst = this.table.instance[id] as number;
+    (this.views[inst] as MutableInstanceView).outstanding--;
+    this.inSystem--;
+    this.rejected++;
+    this.table.completion[id] = now;
+    this.cfg.router.onComplete?.(id, inst, now);
+  }
+
+  // ---- ClusterControl ----
+  requestsOn(instance: number): RequestSnapshot[] {
+    const out: RequestSnapshot[] = [];
+    const t = this.table;
+    const inst = this.instances[instance] as Instance;
+    const add = (id: number, phase: RequestSnapshot['phase'], generated: number, kv: number): void => {
+      out.push({
+        id,
+        instance,
+        phase,
+        arrival: t.arrival[id] as number,
+        promptTokens: t.prompt[id] as number,
+        generatedTokens: generated,
+        kvTokens: kv,
+        predictedOutputTokens: t.predictedOutput[id] as number,
+      });
+    };
+    for (let i = 0; i < inst.waiting.size; i++) {
+      const id = inst.waiting.idAt(i);
+      add(id, 'waiting', t.generated[id] as number, t.kvHome[id] ? (t.kvTokens[id] as number) : 0);
+    }
+    for (let i = 0; i < inst.decode.count; i++) {
+      const id = inst.decode.memberAt(i);
+      add(id, 'decoding', inst.decode.generatedOf(id), inst.decode.kvOf(id));
+    }
+    for (const id of inst.prefillingIds()) add(id, 'prefilling', t.generated[id] as number, t.kvTokens[id] as number);
+    out.sort((a, b) => a.id - b.id);
+    return out;
+  }
+
+  migrationCost(id: number): number {
+    const t = this.table;
+    const inst = this.instances[t.instance[id] as number] as Instance;
+    const kv = inst.decode.has(id) ? inst.decode.kvOf(id) : t.state[id] === ReqState.Waiting && !t.kvHome[id] ? 0 : (t.kvTokens[id] as number);
+    if (kv === 0) return this.cfg.moveWaitingS;
+    return (kv * this.cfg.kvBytesPerToken) / this.cfg.interconnectBandwidth + this.cfg.migrationPauseS;
+  }
+
+  migrate(id: number, to: number): boolean {
+    const t = this.table;
+    if (id < 0 || id >= t.count || to < 0 || to >= this.instances.length) return false;
+    const st = t.state[id];
+    if (st === ReqState.Done || st === ReqState.Rejected || st === ReqState.Migrating) return false;
+    const from = t.instance[id] as number;
+    if (from === to) return false;
+    const src = this.instances[from] as Instance;
+    if (src.inFlight(id)) return false;
+    const cost = this.migrationCost(id);
+    const kv = src.detach(id);
+    t.kvTokens[id] = kv;
+    t.blocks[id] = Math.ceil(kv / this.cfg.instance.blockSize);
+    t.kvHome[id] = kv > 0 ? 2 : 0;
+    if (kv === 0) t.prefillTarget[id] = (t.prompt[id] as number) + (t.generated[id] as number);
+    t.state[id] = ReqState.Migrating;
+    t.migrations[id] = (t.migrations[id] as number) + 1;
+    (this.views[from] as MutableInstanceView).outstanding--;
+    const dst = this.views[to] as MutableInstanceView;
+    dst.outstanding++;
+    dst.sinceReport++;
+    this.migrations++;
+    this.migrationSeconds += cost;
+    this.migratedBytes += kv * this.cfg.kvBytesPerToken;
+    t.instance[id] = to;
+    this.q.push(this.now + cost, MIGRATION_DONE, MIGRATION_DONE, to, id);
+    this.kick(from);
+    return true;
+  }
+
+  private onMigrationDone(id: number, to: number): void {
+    (this.instances[to] as Instance).enqueue(id, this.now);
+    this.kick(to);
+  }
+
+  private finalChecks(): void {
+    const t = this.table;
+    let done = 0;
+    for (let id = 0; id < t.count; id++) {
+      const s = t.state[id];
+      if (s === ReqState.Done || s === ReqState.Rejected) done++;
+    }
+    if (done !== t.count || this.inSystem !== 0) {
+      throw new InvariantError(`request conservation: ${t.count} arrived, ${done} finished, ${this.inSystem} still in system`);
+    }
+    for (const inst of this.instances) {
+      if (inst.freeBlocks !== this.cfg.instance.kvBlocks) {
+        throw new InvariantError(`instance ${inst.id} ends with ${inst.freeBlocks} of ${this.cfg.instance.kvBlocks} KV blocks free`);
+      }
+    }
+  }
+
+  /** The cluster view routers and controllers read. */
+  clusterView(): ClusterView {
+    this.view.now = this.now;
+    return this.view;
+  }
+}

@@ -1,0 +1,66 @@
+import { emptyShape, type PerfModel } from '../model/perfModel.js';
+import type { RequestTable } from '../model/requestTable.js';
+
+/** Run-wide SLO defaults; a request's own targets (RequestSpec.slo) override them. */
+export interface SloDefaults {
+  /** TTFT target, seconds; undefined: not judged. */
+  readonly ttftS?: number | undefined;
+  /** TPOT target, seconds; undefined: not judged. */
+  readonly tpotS?: number | undefined;
+  /** End-to-end deadline as a multiple of the request's unloaded latency; undefined: not judged. */
+  readonly e2eSlack?: number | undefined;
+}
+
+/**
+ * Judges each completed request against its SLOs. The unloaded latency of a request is its prefill
+ * alone on an idle instance plus (output - 1) decode steps alone, each step timed at the mean context
+ * length of its decode phase (exact when decode time is linear in context, as in the roofline's
+ * memory-bound regime).
+ */
+export class SloJudge {
+  private readonly shape = emptyShape();
+
+  constructor(
+    private readonly perf: PerfModel,
+    private readonly t: RequestTable,
+    readonly defaults: SloDefaults,
+  ) {}
+
+  unloadedLatency(prompt: number, output: number): number {
+    const s = this.shape;
+    s.prefillSeqs = 1;
+    s.prefillTokens = prompt;
+    s.prefillPastTokens = 0;
+    s.prefillAttnPairs = (prompt * (prompt + 1)) / 2;
+    s.decodeSeqs = 0;
+    s.decodeContextTokens = 0;
+    let total = this.perf.iterationTime(s);
+    if (output > 1) {
+      s.prefillSeqs = s.prefillTokens = s.prefillPastTokens = s.prefillAttnPairs = 0;
+      s.decodeSeqs = 1;
+      s.decodeContextTokens = prompt + (output - 1) / 2;
+      total += (output - 1) * this.perf.iterationTime(s);
+    }
+    return total;
+  }
+
+  /** True when the completed request missed any SLO it is judged on. */
+  violated(id: number): boolean {
+    const t = this.t;
+    const arrival = t.arrival[id] as number;
+    const ttft = (t.firstToken[id] as number) - arrival;
+    const e2e = (t.completion[id] as number) - arrival;
+    const out = t.output[id] as number;
+    const ttftT = pick(t.sloTtft[id] as number, this.defaults.ttftS);
+    if (ttftT !== undefined && ttft > ttftT) return true;
+    const tpotT = pick(t.sloTpot[id] as number, this.defaults.tpotS);
+    if (tpotT !== undefined && out > 1 && (e2e - ttft) / (out - 1) > tpotT) return true;
+    const slack = pick(t.sloSlack[id] as number, this.defaults.e2eSlack);
+    if (slack !== undefined && e2e > slack * this.unloadedLatency(t.prompt[id] as number, out)) return true;
+    return false;
+  }
+}
+
+function pick(own: number, dflt: number | undefined): number | undefined {
+  return Number.isNaN(own) ? dflt : own;
+}

@@ -1,0 +1,70 @@
+import type { InstanceConfig } from '../src/model/instance.js';
+import type { BatchShape, PerfModel } from '../src/model/perfModel.js';
+import type { RequestSpec, Workload } from '../src/model/request.js';
+import { Rng } from '../src/kernel/rng.js';
+import { fcfsScheduler } from '../src/policies/schedulers/fcfs.js';
+import type { Router } from '../src/policies/routers/router.js';
+import { Simulation, type ClusterConfig } from '../src/sim/simulation.js';
+
+/** A perf model for tests: time = a + b * all tokens in the batch + c * decode context. */
+export function linearPerf(a: number, b = 0, c = 0): PerfModel {
+  return {
+    name: 'test-linear',
+    iterationTime: (s: BatchShape) => a + b * (s.prefillTokens + s.decodeSeqs) + c * s.decodeContextTokens,
+  };
+}
+
+export function instanceConfig(over: Partial<InstanceConfig> = {}): InstanceConfig {
+  return {
+    maxNumSeqs: 64,
+    maxBatchedTokens: 4096,
+    chunkedPrefill: true,
+    blockSize: 16,
+    kvBlocks: 2000,
+    watermark: 0.01,
+    preemption: 'recompute',
+    hostKvBlocks: 0,
+    swapSecondsPerBlock: 0,
+    ...over,
+  };
+}
+
+export function clusterConfig(router: Router, over: Partial<ClusterConfig> = {}): ClusterConfig {
+  return {
+    numInstances: 1,
+    instance: instanceConfig(),
+    perf: linearPerf(0.01, 1e-5, 1e-7),
+    scheduler: fcfsScheduler,
+    router,
+    reportIntervalS: 0.05,
+    slo: { e2eSlack: 5 },
+    kvBytesPerToken: 524288,
+    interconnectBandwidth: 25e9,
+    migrationPauseS: 0.002,
+    moveWaitingS: 0.0005,
+    check: true,
+    ...over,
+  };
+}
+
+/** Poisson arrivals with lengths from the given samplers. */
+export function* poissonWorkload(
+  seed: string,
+  rate: number,
+  n: number,
+  prompt: (r: Rng) => number,
+  output: (r: Rng) => number,
+  type = 'test',
+): Generator<RequestSpec> {
+  const ra = new Rng(`${seed}:arrivals`);
+  const rl = new Rng(`${seed}:lengths`);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    t += ra.exponential(rate);
+    yield { arrival: t, promptTokens: prompt(rl), outputTokens: output(rl), type };
+  }
+}
+
+export function run(cfg: ClusterConfig, w: Workload) {
+  return new Simulation(cfg).run(w);
+}
