@@ -292,6 +292,11 @@ export class Instance {
       if (r < 0) break;
       budget -= r;
     }
+    if (!this.iterHasDecode && this.decode.count > 0) {
+      // Requests that arrived with their KV (swap-in, migration) joined the decode set just now.
+      this.reserveDecodeBlocks(now);
+      this.addDecodes();
+    }
     if (this.chunkIds.length === 0 && this.decode.count === 0 && this.prefilling.length > 0) {
       // Every partial prefill is stuck on KV: give the lowest-priority one's blocks back.
       const victim = this.pickVictim(now);

@@ -72,6 +72,8 @@ export class Simulation implements InstanceListener, ClusterControl {
   readonly view: { now: number; instances: readonly MutableInstanceView[] };
   private readonly judge: SloJudge;
   private readonly kicked: Uint8Array;
+  /** Per instance: (request, target) pairs waiting for the running iteration to end. */
+  private readonly pendingMoves: number[][] = [];
   private sloViolated = new Uint8Array(4096);
   private readonly series: TimeSeries;
   private now = 0;
@@ -95,6 +97,7 @@ export class Simulation implements InstanceListener, ClusterControl {
       this.views.push(newInstanceView(i, cfg.instance.kvBlocks));
     }
     this.kicked = new Uint8Array(cfg.numInstances);
+    for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
     this.monitor = new Monitor(this.instances, this.views);
     this.view = { now: 0, instances: this.views };
     this.judge = new SloJudge(cfg.perf, this.table, cfg.slo);
@@ -224,6 +227,7 @@ export class Simulation implements InstanceListener, ClusterControl {
   private onIterEnd(i: number): void {
     const inst = this.instances[i] as Instance;
     inst.finishIteration(this.now);
+    this.drainPendingMoves(i);
     if (this.cfg.check) inst.checkInvariants();
     this.startIteration(i);
   }
@@ -309,9 +313,23 @@ export class Simulation implements InstanceListener, ClusterControl {
     const st = t.state[id];
     if (st === ReqState.Done || st === ReqState.Rejected || st === ReqState.Migrating) return false;
     const from = t.instance[id] as number;
-    if (from === to) return false;
+    if (from === to || !this.views[to]?.available) return false;
     const src = this.instances[from] as Instance;
-    if (src.inFlight(id)) return false;
+    if (src.inFlight(id)) {
+      // Part of the iteration now running: it leaves at the iteration's end, as a live migration would.
+      const pend = this.pendingMoves[from] as number[];
+      if (pend.includes(id)) return false;
+      pend.push(id, to);
+      return true;
+    }
+    this.executeMove(id, to);
+    return true;
+  }
+
+  private executeMove(id: number, to: number): void {
+    const t = this.table;
+    const from = t.instance[id] as number;
+    const src = this.instances[from] as Instance;
     const cost = this.migrationCost(id);
     const kv = src.detach(id);
     t.kvTokens[id] = kv;
@@ -329,8 +347,20 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.migratedBytes += kv * this.cfg.kvBytesPerToken;
     t.instance[id] = to;
     this.q.push(this.now + cost, MIGRATION_DONE, MIGRATION_DONE, to, id);
-    this.kick(from);
-    return true;
+  }
+
+  /** Carries out the moves requested while their requests were in the iteration that just ended. */
+  private drainPendingMoves(from: number): void {
+    const pend = this.pendingMoves[from] as number[];
+    if (pend.length === 0) return;
+    const t = this.table;
+    for (let k = 0; k < pend.length; k += 2) {
+      const id = pend[k] as number;
+      const st = t.state[id];
+      if (st === ReqState.Done || st === ReqState.Rejected || t.instance[id] !== from) continue;
+      this.executeMove(id, pend[k + 1] as number);
+    }
+    pend.length = 0;
   }
 
   private onMigrationDone(id: number, to: number): void {

@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../kernel/rng.js';
+import { fcfsScheduler } from '../schedulers/fcfs.js';
+import { Simulation } from '../../sim/simulation.js';
+import { summarize } from '../../metrics/summary.js';
+import type { RequestSpec } from '../../model/request.js';
+import { routers } from './registry.js';
+import type { ClusterView, InstanceView, RoutedRequest } from './router.js';
+
+/** The suite every registered router must pass (hono's common.case.test.ts habit). */
+
+function view(n: number, over: (i: number) => Partial<InstanceView> = () => ({})): ClusterView {
+  const instances: InstanceView[] = [];
+  for (let i = 0; i < n; i++) {
+    instances.push({
+      id: i,
+      available: true,
+      reportTime: 0,
+      waiting: 0,
+      running: 0,
+      kvUsedBlocks: 0,
+      kvTotalBlocks: 1000,
+      kvUsage: 0,
+      waitingPromptTokens: 0,
+      utilization: 0,
+      recentSloViolationRate: 0,
+      outstanding: 0,
+      sinceReport: 0,
+      ...over(i),
+    });
+  }
+  return { now: 0, instances };
+}
+
+const req = (id: number): RoutedRequest => ({
+  id,
+  arrival: id,
+  promptTokens: 100,
+  type: 't',
+  sessionId: undefined,
+  predictedOutputTokens: Number.NaN,
+});
+
+function workload(n: number): Iterator<RequestSpec> {
+  const r = new Rng('conformance');
+  let t = 0;
+  let i = 0;
+  return {
+    next: () => {
+      if (i++ >= n) return { done: true, value: undefined };
+      t += r.exponential(40);
+      return { done: false, value: { arrival: t, promptTokens: 10 + r.int(500), outputTokens: 1 + r.int(100), type: 't' } };
+    },
+  };
+}
+
+function simulate(name: string, seed: string): string {
+  const router = routers.get(name)({ rng: new Rng(seed), arg: undefined, numInstances: 4 });
+  const sim = new Simulation({
+    numInstances: 4,
+    instance: {
+      maxNumSeqs: 32,
+      maxBatchedTokens: 2048,
+      chunkedPrefill: true,
+      blockSize: 16,
+      kvBlocks: 1000,
+      watermark: 0.01,
+      preemption: 'recompute',
+      hostKvBlocks: 0,
+      swapSecondsPerBlock: 0,
+    },
+    perf: { name: 'flat', iterationTime: (s) => 0.01 + 1e-5 * (s.prefillTokens + s.decodeSeqs) },
+    scheduler: fcfsScheduler,
+    router,
+    reportIntervalS: 0.05,
+    slo: {},
+    kvBytesPerToken: 1,
+    interconnectBandwidth: 1,
+    migrationPauseS: 0,
+    moveWaitingS: 0,
+    check: true,
+  });
+  const s = summarize(sim.run(workload(800)));
+  assert.equal(s.completed, 800, `${name}: no request lost or duplicated`);
+  return JSON.stringify(s);
+}
+
+for (const name of routers.names()) {
+  test(`router ${name}: completes every request in a cluster run, deterministically`, () => {
+    assert.equal(simulate(name, 's1'), simulate(name, 's1'));
+  });
+
+  test(`router ${name}: never picks an unavailable instance`, () => {
+    const router = routers.get(name)({ rng: new Rng('u'), arg: undefined, numInstances: 4 });
+    const v = view(4, (i) => ({ available: i === 2, outstanding: i === 2 ? 50 : 0, kvUsage: i === 2 ? 0.9 : 0 }));
+    for (let k = 0; k < 20; k++) assert.equal(router.route(req(k), v), 2);
+  });
+
+  test(`router ${name}: returns -1 when no instance is available`, () => {
+    const router = routers.get(name)({ rng: new Rng('u'), arg: undefined, numInstances: 3 });
+    assert.equal(router.route(req(0), view(3, () => ({ available: false }))), -1);
+  });
+
+  test(`router ${name}: rejects an argument it does not take with a clear error`, () => {
+    assert.throws(() => routers.get(name)({ rng: new Rng('u'), arg: 'nonsense', numInstances: 3 }), /router/);
+  });
+}
+
+test('unknown router names list the valid ones', () => {
+  assert.throws(() => routers.get('nope'), /unknown router 'nope'; valid: .*round-robin/);
+});
