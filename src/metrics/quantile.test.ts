@@ -35,3 +35,12 @@ test('weighted quantiles equal the quantiles of the expanded sample', () => {
     assert.ok(Math.abs(a.mean - b.mean) < 1e-9);
   }
 });
+
+test('radix sort with weights orders negative, zero and positive values and keeps pairs', async () => {
+  const { sortWithWeights } = await import('./quantile.js');
+  const vals = [3.5, -1, 0, -0.25, 1e-12, 2, -1e9, 3.5];
+  const ws = [1, 2, 3, 4, 5, 6, 7, 8];
+  const { sorted, w } = sortWithWeights(vals, ws);
+  assert.deepEqual(Array.from(sorted), [-1e9, -1, -0.25, 0, 1e-12, 2, 3.5, 3.5]);
+  assert.deepEqual(Array.from(w), [7, 2, 4, 3, 5, 6, 1, 8]);
+});

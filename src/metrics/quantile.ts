@@ -38,75 +38,95 @@ export function distribution(values: ArrayLike<number>): Distribution {
 
 /**
  * The same for samples with integer multiplicities (each value counted `weights[i]` times): the
- * result equals `distribution` of the expanded sample, without expanding it. Quantiles come from a
- * weighted quickselect (expected linear time), so ten million weighted samples take well under a
- * second.
+ * result equals `distribution` of the expanded sample, without expanding it. Values are sorted
+ * together with their weights by an LSD radix sort on the IEEE-754 bit patterns (four 16-bit
+ * passes, linear time), so ten million weighted samples take a fraction of a second.
  */
 export function weightedDistribution(values: ArrayLike<number>, weights: ArrayLike<number>): Distribution {
-  const n = values.length;
-  const v = Float64Array.from(values);
-  const w = Float64Array.from(weights);
+  const { sorted, w } = sortWithWeights(values, weights);
+  const n = sorted.length;
   let total = 0;
   let sum = 0;
   for (let i = 0; i < n; i++) {
     total += w[i] as number;
-    sum += (v[i] as number) * (w[i] as number);
+    sum += (sorted[i] as number) * (w[i] as number);
   }
-  const q = (p: number): number => {
-    if (total === 0) return Number.NaN;
+  const ps = [0.5, 0.9, 0.95, 0.99];
+  // Ranks needed in the expanded sample, ascending; then one walk over the cumulative weights.
+  const ranks: number[] = [];
+  for (const p of ps) {
     const h = (total - 1) * p;
-    const lo = Math.floor(h);
-    const a = weightedSelect(v, w, lo);
-    if (lo + 1 >= total || h === lo) return a;
-    return a + (h - lo) * (weightedSelect(v, w, lo + 1) - a);
-  };
-  return { mean: total ? sum / total : Number.NaN, p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99) };
-}
-
-/** The k-th smallest (0-based) element of the expanded sample; reorders v and w together. */
-export function weightedSelect(v: Float64Array, w: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = v.length - 1;
-  for (;;) {
-    if (lo > hi) throw new RangeError('weightedSelect: rank out of range');
-    const mid = (lo + hi) >>> 1;
-    const pivot = median3(v[lo] as number, v[mid] as number, v[hi] as number);
-    // Three-way partition: [lo, lt) < pivot, [lt, i) == pivot, (gt, hi] > pivot.
-    let lt = lo;
-    let i = lo;
-    let gt = hi;
-    let wLess = 0;
-    let wEq = 0;
-    while (i <= gt) {
-      const x = v[i] as number;
-      if (x < pivot) {
-        wLess += w[i] as number;
-        swap(v, w, lt++, i++);
-      } else if (x > pivot) {
-        swap(v, w, i, gt--);
-      } else {
-        wEq += w[i] as number;
-        i++;
-      }
-    }
-    if (k < wLess) hi = lt - 1;
-    else if (k < wLess + wEq) return pivot;
-    else {
-      k -= wLess + wEq;
-      lo = gt + 1;
+    ranks.push(Math.floor(h), Math.min(Math.floor(h) + 1, total - 1));
+  }
+  const order = ranks.map((r, i) => [r, i] as const).sort((a, b) => a[0] - b[0]);
+  const at = new Array<number>(ranks.length).fill(Number.NaN);
+  let acc = 0;
+  let j = 0;
+  for (let i = 0; i < n && j < order.length; i++) {
+    acc += w[i] as number;
+    while (j < order.length && (order[j] as readonly [number, number])[0] < acc) {
+      at[(order[j] as readonly [number, number])[1]] = sorted[i] as number;
+      j++;
     }
   }
+  const q = (k: number): number => {
+    if (total === 0) return Number.NaN;
+    const h = (total - 1) * (ps[k] as number);
+    const a = at[2 * k] as number;
+    const b = at[2 * k + 1] as number;
+    return h === Math.floor(h) ? a : a + (h - Math.floor(h)) * (b - a);
+  };
+  return { mean: total ? sum / total : Number.NaN, p50: q(0), p90: q(1), p95: q(2), p99: q(3) };
 }
 
-function median3(a: number, b: number, c: number): number {
-  return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-}
-
-function swap(v: Float64Array, w: Float64Array, i: number, j: number): void {
-  const x = v[i] as number;
-  v[i] = v[j] as number;
-  v[j] = x;
-  const y = w[i] as number;
-  w[i] = w[j] as number;
-  w[j] = y;
+/** Sorts values ascending, carrying their weights along (stable LSD radix sort on the bit patterns). */
+export function sortWithWeights(values: ArrayLike<number>, weights: ArrayLike<number>): { sorted: Float64Array; w: Float64Array } {
+  const n = values.length;
+  let keys = Float64Array.from(values);
+  let w = Float64Array.from(weights);
+  let bits = new Uint32Array(keys.buffer);
+  // Map IEEE-754 to order-preserving unsigned integers: flip the sign bit of positives, all bits of negatives.
+  for (let i = 0; i < n; i++) {
+    const hi = bits[2 * i + 1] as number;
+    if (hi & 0x80000000) {
+      bits[2 * i + 1] = ~hi >>> 0;
+      bits[2 * i] = ~(bits[2 * i] as number) >>> 0;
+    } else bits[2 * i + 1] = (hi | 0x80000000) >>> 0;
+  }
+  let keys2 = new Float64Array(n);
+  let bits2 = new Uint32Array(keys2.buffer);
+  let w2 = new Float64Array(n);
+  const count = new Uint32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass >> 1; // little-endian: word 0 is the low 32 bits
+    const shift = (pass & 1) * 16;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[((bits[2 * i + word] as number) >>> shift) & 0xffff]++;
+    let sumC = 0;
+    for (let b = 0; b < 65536; b++) {
+      const c = count[b] as number;
+      count[b] = sumC;
+      sumC += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const b = ((bits[2 * i + word] as number) >>> shift) & 0xffff;
+      const dst = count[b] as number;
+      count[b] = dst + 1;
+      bits2[2 * dst] = bits[2 * i] as number;
+      bits2[2 * dst + 1] = bits[2 * i + 1] as number;
+      w2[dst] = w[i] as number;
+    }
+    [keys, keys2] = [keys2, keys];
+    [bits, bits2] = [bits2, bits];
+    [w, w2] = [w2, w];
+  }
+  for (let i = 0; i < n; i++) {
+    const hi = bits[2 * i + 1] as number;
+    if (hi & 0x80000000) bits[2 * i + 1] = (hi & 0x7fffffff) >>> 0;
+    else {
+      bits[2 * i + 1] = ~hi >>> 0;
+      bits[2 * i] = ~(bits[2 * i] as number) >>> 0;
+    }
+  }
+  return { sorted: keys, w };
 }

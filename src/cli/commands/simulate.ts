@@ -1,0 +1,137 @@
+import { performance } from 'node:perf_hooks';
+import type { Command } from 'commander';
+import { DEFAULT_LOAD, DEFAULT_REQUESTS, parseSimulateConfig } from '../../run/config.js';
+import { runSimulation } from '../../run/simulate.js';
+import { routers } from '../../policies/routers/registry.js';
+import { schedulers } from '../../policies/schedulers/registry.js';
+import { int, num, readJsonFile, setIfDefined } from '../options.js';
+import { formatSummary, writeRunFiles } from '../output.js';
+
+interface SimulateFlags {
+  config?: string;
+  trace?: string;
+  workload?: string;
+  traceType?: string;
+  arrival?: string;
+  rate?: number;
+  load?: number;
+  numRequests?: number;
+  duration?: number;
+  promptDist?: string;
+  outputDist?: string;
+  instances?: number;
+  router?: string;
+  scheduler?: string;
+  deployment?: string;
+  perfModel?: string;
+  maxNumSeqs?: number;
+  maxBatchedTokens?: number;
+  chunkedPrefill?: boolean;
+  blockSize?: number;
+  gpuMemoryUtilization?: number;
+  preemption?: string;
+  swapSpace?: number;
+  kvBlocks?: number;
+  reportInterval?: number;
+  sloTtft?: number;
+  sloTpot?: number;
+  sloSlack?: number;
+  seed?: number;
+  check?: boolean;
+  json?: boolean;
+  out?: string;
+}
+
+
+export function flagsToInput(f: SimulateFlags): Record<string, unknown> {
+  const input: Record<string, unknown> = f.config ? (readJsonFile(f.config) as Record<string, unknown>) : {};
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  setIfDefined(input, ['workload', 'trace'], f.trace);
+  setIfDefined(input, ['workload', 'preset'], f.workload);
+  setIfDefined(input, ['workload', 'traceType'], f.traceType);
+  setIfDefined(input, ['workload', 'arrival'], f.arrival);
+  setIfDefined(input, ['workload', 'rate'], f.rate);
+  setIfDefined(input, ['workload', 'load'], f.load);
+  setIfDefined(input, ['workload', 'numRequests'], f.numRequests);
+  setIfDefined(input, ['workload', 'durationS'], f.duration);
+  setIfDefined(input, ['workload', 'prompt'], f.promptDist);
+  setIfDefined(input, ['workload', 'output'], f.outputDist);
+  setIfDefined(input, ['instances'], f.instances);
+  setIfDefined(input, ['router'], f.router);
+  setIfDefined(input, ['scheduler'], f.scheduler);
+  setIfDefined(input, ['deployment'], f.deployment);
+  setIfDefined(input, ['perfModel'], f.perfModel);
+  setIfDefined(input, ['engine', 'maxNumSeqs'], f.maxNumSeqs);
+  setIfDefined(input, ['engine', 'maxBatchedTokens'], f.maxBatchedTokens);
+  setIfDefined(input, ['engine', 'chunkedPrefill'], f.chunkedPrefill);
+  setIfDefined(input, ['engine', 'blockSize'], f.blockSize);
+  setIfDefined(input, ['engine', 'gpuMemoryUtilization'], f.gpuMemoryUtilization);
+  setIfDefined(input, ['engine', 'preemption'], f.preemption);
+  setIfDefined(input, ['engine', 'swapSpaceGiB'], f.swapSpace);
+  setIfDefined(input, ['engine', 'kvBlocks'], f.kvBlocks);
+  setIfDefined(input, ['reportIntervalS'], f.reportInterval);
+  if (f.sloTtft !== undefined || f.sloTpot !== undefined || f.sloSlack !== undefined) {
+    const slo = (input.slo ?? {}) as Record<string, unknown>;
+    setIfDefined(slo, ['ttftS'], f.sloTtft);
+    setIfDefined(slo, ['tpotS'], f.sloTpot);
+    setIfDefined(slo, ['e2eSlack'], f.sloSlack);
+    input.slo = slo;
+  }
+  setIfDefined(input, ['seed'], f.seed);
+  setIfDefined(input, ['check'], f.check);
+  return input;
+}
+
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.')
+    .option('--config <file>', 'JSON config (the same tree as summary config.json); flags override it')
+    .option('--trace <path>', 'request trace: Azure LLM CSV (.csv) or Mooncake JSONL (.jsonl)')
+    .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed')
+    .option('--trace-type <type>', 'workload type label for trace requests (default: from the file name)')
+    .option('--arrival <spec>', "arrival process: poisson | gamma:CV | onoff | trace (replay)")
+    .option('--rate <req/s>', 'mean arrival rate; replays a trace time-scaled to it', num('--rate'))
+    .option('--load <fraction>', `target load as a fraction of nominal cluster capacity (preset default ${DEFAULT_LOAD})`, num('--load'))
+    .option('--num-requests <n>', `stop after n requests (preset default ${DEFAULT_REQUESTS})`, int('--num-requests'))
+    .option('--duration <s>', 'stop at the first arrival after this many seconds', num('--duration'))
+    .option('--prompt-dist <spec>', 'prompt lengths: fixed:N | lognormal:MEDIAN,SIGMA | pareto:XM,ALPHA')
+    .option('--output-dist <spec>', 'output lengths, same forms as --prompt-dist')
+    .option('--instances <n>', 'number of model replicas (default 8)', int('--instances'))
+    .option('--router <name>', `cluster router (default least-outstanding): ${routers.names().join(', ')}`)
+    .option('--scheduler <name>', `instance scheduler (default fcfs): ${schedulers.names().join(', ')}`)
+    .option('--deployment <name>', 'model/GPU[/tpN] preset (default llama-2-7b/a100-80gb); see gaps perf list')
+    .option('--perf-model <spec>', 'roofline (default) | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
+    .option('--max-num-seqs <n>', 'max sequences per batch (vLLM max_num_seqs, default 256)', int('--max-num-seqs'))
+    .option('--max-batched-tokens <n>', 'max tokens per iteration (default 8192)', int('--max-batched-tokens'))
+    .option('--no-chunked-prefill', 'vLLM V0 prefill-first batches instead of mixed chunked-prefill batches')
+    .option('--block-size <n>', 'KV block size in tokens (default 16)', int('--block-size'))
+    .option('--gpu-memory-utilization <f>', 'fraction of GPU memory for weights and KV (default 0.9)', num('--gpu-memory-utilization'))
+    .option('--preemption <mode>', 'recompute (default) | swap')
+    .option('--swap-space <GiB>', 'host memory per GPU for swapped KV (default 4)', num('--swap-space'))
+    .option('--kv-blocks <n>', 'override the KV capacity derived from memory, blocks per instance', int('--kv-blocks'))
+    .option('--report-interval <s>', 'monitor report period seen by the router (default 0.05; 0 = live)', num('--report-interval'))
+    .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
+    .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
+    .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
+    .option('--seed <n>', 'random seed (default 1)', int('--seed'))
+    .option('--check', 'check invariants (KV conservation) after every iteration')
+    .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
+    .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json and config.json')
+    .action((f: SimulateFlags) => {
+      const config = parseSimulateConfig(flagsToInput(f), f.config ? `config '${f.config}'` : 'options');
+      const t0 = performance.now();
+      const out = runSimulation(config);
+      const wall = (performance.now() - t0) / 1000;
+      const s = out.summary;
+      if (f.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+      else process.stdout.write(formatSummary(out));
+      if (f.out) {
+        writeRunFiles(f.out, out);
+        process.stderr.write(`wrote ${f.out}/{summary.json,config.json,requests.csv,timeseries.csv}\n`);
+      }
+      process.stderr.write(
+        `wall ${wall.toFixed(2)} s, ${(s.events / wall / 1e6).toFixed(2)} M events/s, ${(s.simTimeS / wall).toFixed(0)}x real time\n`,
+      );
+    });
+}

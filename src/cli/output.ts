@@ -1,0 +1,86 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { ReqState } from '../model/requestTable.js';
+import type { Distribution } from '../metrics/quantile.js';
+import type { RunOutput } from '../run/simulate.js';
+
+function row(label: string, d: Distribution, scale: number, digits: number): string {
+  const f = (x: number): string => (Number.isFinite(x) ? (x * scale).toFixed(digits) : '-').padStart(10);
+  return `  ${label.padEnd(18)}${f(d.mean)}${f(d.p50)}${f(d.p90)}${f(d.p99)}\n`;
+}
+
+/** The human-readable result of `gaps simulate`. */
+export function formatSummary(out: RunOutput): string {
+  const s = out.summary;
+  const r = out.resolved;
+  const c = r.config;
+  const rate = r.rate !== undefined ? `${r.rate.toFixed(2)} req/s` : 'trace timestamps';
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  let text = '';
+  text += `gaps simulate: ${r.workloadDescription}\n`;
+  text += `  cluster: ${c.instances} x ${c.deployment} (${c.perfModel}), router ${c.router}, scheduler ${c.scheduler}\n`;
+  text += `  arrivals: ${rate}; nominal capacity ${r.capacityPerInstance.toFixed(2)} req/s per instance; KV ${r.instance.kvBlocks} blocks of ${r.instance.blockSize}\n\n`;
+  text += `  ${''.padEnd(18)}${'mean'.padStart(10)}${'p50'.padStart(10)}${'p90'.padStart(10)}${'p99'.padStart(10)}\n`;
+  text += row('TTFT (s)', s.ttft, 1, 3);
+  text += row('TPOT (ms)', s.tpot, 1000, 1);
+  text += row('TBT (ms)', s.tbt, 1000, 1);
+  text += row('E2E latency (s)', s.e2e, 1, 3);
+  text += row('queueing (s)', s.queueingDelay, 1, 3);
+  text += `\n  completed ${s.completed} of ${s.arrived}`;
+  if (s.rejected) text += ` (${s.rejected} rejected: prompt larger than KV cache)`;
+  text += `; SLO violations ${pct(s.sloViolationRate)}; goodput ${s.goodputRps.toFixed(2)} req/s\n`;
+  text += `  throughput ${s.throughput.requestsPerS.toFixed(2)} req/s, ${s.throughput.outputTokensPerS.toFixed(0)} output tok/s; `;
+  text += `utilisation ${pct(s.utilization.mean)} (min ${pct(s.utilization.min)}, max ${pct(s.utilization.max)})\n`;
+  text += `  preemptions ${s.preemptions}; migrations ${s.migrations}; ${s.events} events over ${s.simTimeS.toFixed(1)} s simulated\n`;
+  return text;
+}
+
+/** Writes summary.json, config.json (resolved), requests.csv and timeseries.csv into `dir`. */
+export function writeRunFiles(dir: string, out: RunOutput): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new ConfigError(`--out: cannot create directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(out.summary, null, 2)}\n`);
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(out.resolved, null, 2)}\n`);
+  const t = out.result.table;
+  const lines = [
+    'id,arrival_s,prompt_tokens,output_tokens,type,instance,state,first_scheduled_s,first_token_s,completion_s,ttft_s,tpot_s,e2e_s,preemptions,migrations,slo_violated',
+  ];
+  for (let id = 0; id < t.count; id++) {
+    const a = t.arrival[id] as number;
+    const ft = t.firstToken[id] as number;
+    const c = t.completion[id] as number;
+    const o = t.output[id] as number;
+    const done = t.state[id] === ReqState.Done;
+    lines.push(
+      [
+        id,
+        a,
+        t.prompt[id],
+        o,
+        t.typeNames[t.type[id] as number],
+        t.instance[id],
+        done ? 'done' : 'rejected',
+        t.firstScheduled[id],
+        ft,
+        c,
+        done ? ft - a : '',
+        done && o > 1 ? (c - ft) / (o - 1) : '',
+        done ? c - a : '',
+        t.preemptions[id],
+        t.migrations[id],
+        out.result.sloViolated[id],
+      ].join(','),
+    );
+  }
+  writeFileSync(join(dir, 'requests.csv'), `${lines.join('\n')}\n`);
+  const ts = out.result.timeSeries;
+  const tl = ['time_s,instance,waiting,running,kv_usage,utilization'];
+  for (let i = 0; i < ts.length; i++) {
+    tl.push(`${ts.time[i]},${ts.instance[i]},${ts.waiting[i]},${ts.running[i]},${ts.kvUsage[i]},${ts.utilization[i]}`);
+  }
+  writeFileSync(join(dir, 'timeseries.csv'), `${tl.join('\n')}\n`);
+}

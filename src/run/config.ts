@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+
+/**
+ * The one configuration tree of a simulation run, parsed once at the edge (CLI flags or a JSON
+ * file), validated with every problem reported at once, then frozen. Defaults follow vLLM where vLLM
+ * has one (max_num_seqs 256, block size 16, gpu_memory_utilization 0.9, chunked prefill on as in V1).
+ */
+const positive = z.number().positive();
+
+export const WorkloadSchema = z
+  .object({
+    preset: z.string().optional(),
+    trace: z.string().optional(),
+    traceType: z.string().optional(),
+    arrival: z.string().optional(),
+    rate: positive.optional(),
+    /** Target utilisation of the cluster's nominal capacity; sets the rate. */
+    load: positive.optional(),
+    numRequests: z.number().int().positive().optional(),
+    durationS: positive.optional(),
+    prompt: z.string().optional(),
+    output: z.string().optional(),
+  })
+  .strict();
+
+export const EngineSchema = z
+  .object({
+    maxNumSeqs: z.number().int().positive().default(256),
+    maxBatchedTokens: z.number().int().positive().default(8192),
+    chunkedPrefill: z.boolean().default(true),
+    blockSize: z.number().int().positive().default(16),
+    gpuMemoryUtilization: z.number().gt(0).lte(1).default(0.9),
+    watermark: z.number().min(0).lt(1).default(0.01),
+    preemption: z.enum(['recompute', 'swap']).default('recompute'),
+    /** Host memory for swapped KV per instance, GiB (vLLM swap_space, default 4). */
+    swapSpaceGiB: z.number().min(0).default(4),
+    /** Override the KV capacity derived from memory (blocks per instance). */
+    kvBlocks: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const SimulateSchema = z
+  .object({
+    seed: z.number().int().min(0).default(1),
+    workload: WorkloadSchema.default({}),
+    instances: z.number().int().min(1).max(100_000).default(8),
+    router: z.string().default('least-outstanding'),
+    scheduler: z.string().default('fcfs'),
+    deployment: z.string().default('llama-2-7b/a100-80gb'),
+    perfModel: z.string().default('roofline'),
+    engine: EngineSchema.default(EngineSchema.parse({})),
+    /** Seconds between monitor reports; 0 = queue fields live at every routing decision. */
+    reportIntervalS: z.number().min(0).default(0.05),
+    slo: z
+      .object({ ttftS: positive.optional(), tpotS: positive.optional(), e2eSlack: positive.optional() })
+      .strict()
+      .default({ e2eSlack: 5 }),
+    migration: z
+      .object({ pauseS: z.number().min(0).default(0.005), moveWaitingS: z.number().min(0).default(0.0005) })
+      .strict()
+      .default({ pauseS: 0.005, moveWaitingS: 0.0005 }),
+    check: z.boolean().default(false),
+    /** Seconds between time-series samples written with --out. */
+    timeSeriesIntervalS: positive.default(1),
+  })
+  .strict();
+
+export type SimulateInput = z.input<typeof SimulateSchema>;
+export type SimulateConfig = Readonly<z.output<typeof SimulateSchema>>;
+
+/** The embedded default workload: conversation-shaped, 5000 requests at 80% of nominal capacity. */
+export const DEFAULT_PRESET = 'azure-conversation';
+export const DEFAULT_REQUESTS = 5000;
+export const DEFAULT_LOAD = 0.8;
+
+/** Parses and validates; throws one ConfigError naming every bad key, what it expected and got. */
+export function parseSimulateConfig(input: unknown, source = 'config'): SimulateConfig {
+  const r = SimulateSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
+  }
+  const w = r.data.workload;
+  if (w.rate !== undefined && w.load !== undefined) {
+    throw new ConfigError(`invalid ${source}: workload.rate and workload.load are exclusive; give one`);
+  }
+  if (w.preset !== undefined && w.trace !== undefined) {
+    throw new ConfigError(`invalid ${source}: workload.preset and workload.trace are exclusive; give one`);
+  }
+  // A synthetic preset has no natural end or rate: give it the embedded defaults.
+  const workload = { ...w };
+  if (workload.trace === undefined && workload.preset === undefined) workload.preset = DEFAULT_PRESET;
+  if (workload.preset !== undefined) {
+    if (workload.numRequests === undefined && workload.durationS === undefined) workload.numRequests = DEFAULT_REQUESTS;
+    if (workload.rate === undefined && workload.load === undefined) workload.load = DEFAULT_LOAD;
+  }
+  return Object.freeze({ ...r.data, workload: Object.freeze(workload) });
+}

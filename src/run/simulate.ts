@@ -1,0 +1,121 @@
+import { splitSpec } from '../core/registry.js';
+import { RandomStreams } from '../kernel/rng.js';
+import { kvBytesPerToken, kvCapacityBlocks, type Deployment } from '../model/hardware.js';
+import type { InstanceConfig } from '../model/instance.js';
+import type { PerfModel } from '../model/perfModel.js';
+import { summarize, type RunSummary } from '../metrics/summary.js';
+import { parseDeployment } from '../perf/presets.js';
+import { createPerfModel } from '../perf/registry.js';
+import { routers } from '../policies/routers/registry.js';
+import type { Router } from '../policies/routers/router.js';
+import { schedulers } from '../policies/schedulers/registry.js';
+import type { Controller } from '../sim/controller.js';
+import { Simulation, type SimResult } from '../sim/simulation.js';
+import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
+import { nominalCapacity } from './capacity.js';
+import type { SimulateConfig } from './config.js';
+
+/** Values derived from the config by `resolve`: written next to results so a run can be repeated. */
+export interface ResolvedRun {
+  readonly config: SimulateConfig;
+  readonly deployment: Deployment;
+  readonly instance: InstanceConfig;
+  readonly workloadDescription: string;
+  readonly meanPromptTokens: number;
+  readonly meanOutputTokens: number;
+  /** Nominal capacity of one instance, req/s (see capacity.ts). */
+  readonly capacityPerInstance: number;
+  /** Arrival rate actually used, req/s (undefined: the trace's own timestamps). */
+  readonly rate: number | undefined;
+}
+
+export interface RunOutput {
+  readonly summary: RunSummary;
+  readonly result: SimResult;
+  readonly resolved: ResolvedRun;
+}
+
+/** Hooks for later layers (predictors, rebalancers) without changing this function's callers. */
+export interface RunExtensions {
+  /** Replaces the router built from config.router (e.g. a composed GAPS router). */
+  readonly router?: (ctx: { streams: RandomStreams; perf: PerfModel; deployment: Deployment }) => Router;
+  readonly controllers?: readonly Controller[];
+}
+
+export interface Prepared {
+  readonly resolved: ResolvedRun;
+  readonly perf: PerfModel;
+  readonly workload: WorkloadHandle;
+  readonly streams: RandomStreams;
+}
+
+/** Pure derivation of everything a run needs from its config (no I/O beyond reading named files). */
+export function prepare(config: SimulateConfig): Prepared {
+  const deployment = parseDeployment(config.deployment);
+  const perf = createPerfModel(config.perfModel, deployment);
+  const e = config.engine;
+  const blockBytes = kvBytesPerToken(deployment.model) * e.blockSize;
+  const kvBlocks = e.kvBlocks ?? kvCapacityBlocks(deployment, e.blockSize, e.gpuMemoryUtilization);
+  const instance: InstanceConfig = {
+    maxNumSeqs: e.maxNumSeqs,
+    maxBatchedTokens: e.maxBatchedTokens,
+    chunkedPrefill: e.chunkedPrefill,
+    blockSize: e.blockSize,
+    kvBlocks,
+    watermark: e.watermark,
+    preemption: e.preemption,
+    hostKvBlocks: Math.floor((e.swapSpaceGiB * 2 ** 30 * deployment.tp) / blockBytes),
+    swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
+  };
+  const workload = buildWorkload(config.workload, config.seed);
+  const st = workload.stats;
+  const capacityPerInstance = nominalCapacity(perf, instance, st.meanPromptTokens, st.meanOutputTokens);
+  const w = config.workload;
+  const rate = w.rate ?? (w.load !== undefined ? w.load * capacityPerInstance * config.instances : undefined);
+  const resolved: ResolvedRun = {
+    config,
+    deployment,
+    instance,
+    workloadDescription: workload.description,
+    meanPromptTokens: st.meanPromptTokens,
+    meanOutputTokens: st.meanOutputTokens,
+    capacityPerInstance,
+    rate,
+  };
+  return { resolved, perf, workload, streams: new RandomStreams(config.seed) };
+}
+
+/** Builds the cluster from a validated config, runs it to completion and summarises it. */
+export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): RunOutput {
+  const p = prepare(config);
+  const { resolved, perf, streams } = p;
+  const router = ext.router
+    ? ext.router({ streams, perf, deployment: resolved.deployment })
+    : buildRouter(config.router, streams, config.instances);
+  const sched = splitSpec(config.scheduler);
+  const schedulerFactory = schedulers.get(sched.name);
+  schedulerFactory(sched.arg); // validate once before building instances
+  const sim = new Simulation({
+    numInstances: config.instances,
+    instance: resolved.instance,
+    perf,
+    scheduler: () => schedulerFactory(sched.arg),
+    router,
+    reportIntervalS: config.reportIntervalS,
+    slo: config.slo,
+    kvBytesPerToken: kvBytesPerToken(resolved.deployment.model),
+    interconnectBandwidth: resolved.deployment.gpu.interconnectBandwidth,
+    migrationPauseS: config.migration.pauseS,
+    moveWaitingS: config.migration.moveWaitingS,
+    controllers: ext.controllers ?? [],
+    check: config.check,
+    timeSeriesIntervalS: config.timeSeriesIntervalS,
+  });
+  const result = sim.run(p.workload.make(resolved.rate));
+  return { summary: summarize(result), result, resolved };
+}
+
+export function buildRouter(spec: string, streams: RandomStreams, numInstances: number): Router {
+  const { name, arg } = splitSpec(spec);
+  return routers.get(name)({ rng: streams.stream(`router:${name}`), arg, numInstances });
+}

@@ -1,0 +1,14 @@
+import { clusterConfig, instanceConfig, poissonWorkload, run } from './helpers.js';
+import { routers } from '../src/policies/routers/registry.js';
+import { Rng } from '../src/kernel/rng.js';
+import { summarize } from '../src/metrics/summary.js';
+const N = Number(process.argv[2] ?? 200000);
+const router = routers.get('least-outstanding')({ rng: new Rng('r'), arg: undefined, numInstances: 32 });
+const perf = { name: 'lin', iterationTime: (s: any) => 0.008 + 6e-5 * s.prefillTokens + 2e-5 * s.decodeSeqs + 2.6e-7 * (s.decodeContextTokens + s.prefillPastTokens) };
+const cfg = clusterConfig(router, { numInstances: 32, perf, check: false, instance: instanceConfig({ kvBlocks: 13000, maxNumSeqs: 256, maxBatchedTokens: 8192 }) });
+const t0 = performance.now();
+const res = run(cfg, poissonWorkload('b', 32 * 4.2, N, (r) => Math.max(1, Math.round(r.lognormal(Math.log(1020), 0.9))), (r) => Math.max(1, Math.round(r.lognormal(Math.log(129), 1.0)))));
+const t1 = performance.now();
+const s = summarize(res);
+const t2 = performance.now();
+console.log(`sim ${(t1 - t0) / 1000}s summary ${(t2 - t1) / 1000}s events ${s.events} iters ${s.iterations} util ${s.utilization.mean.toFixed(3)} e2e p99 ${s.e2e.p99.toFixed(2)} tpot p50 ${s.tpot.p50} rss ${(process.memoryUsage().rss / 1e6).toFixed(0)}MB simT ${s.simTimeS.toFixed(0)} preempt ${s.preemptions}`);
