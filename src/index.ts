@@ -1,0 +1,23 @@
+/** The library API: everything the CLI uses is importable. */
+export { EventQueue } from './kernel/eventQueue.js';
+export { Rng, RandomStreams } from './kernel/rng.js';
+export { ConfigError, InputError, InvariantError, GapsError } from './core/errors.js';
+export { Registry } from './core/registry.js';
+export type { RequestSpec, Workload, SloTargets } from './model/request.js';
+export type { BatchShape, PerfModel } from './model/perfModel.js';
+export type { ModelSpec, GpuSpec, Deployment } from './model/hardware.js';
+export { Instance, type InstanceConfig } from './model/instance.js';
+export type { InstanceScheduler, RankFacts } from './model/instanceScheduler.js';
+export type { Router, RouterFactory, ClusterView, InstanceView, RoutedRequest } from './policies/routers/router.js';
+export { routers } from './policies/routers/registry.js';
+export { schedulers } from './policies/schedulers/registry.js';
+export { Simulation, type ClusterConfig, type SimResult } from './sim/simulation.js';
+export type { Controller, ClusterControl, RequestSnapshot } from './sim/controller.js';
+export { summarize, type RunSummary } from './metrics/summary.js';
+export { distribution, weightedDistribution, quantileSorted } from './metrics/quantile.js';
+export { parseSimulateConfig, type SimulateConfig, type SimulateInput } from './run/config.js';
+export { runSimulation, prepare, type RunOutput } from './run/simulate.js';
+export { buildWorkload, type WorkloadOptions, type WorkloadHandle } from './workload/build.js';
+export { createPerfModel } from './perf/registry.js';
+export { parseDeployment } from './perf/presets.js';
+export { experiments } from './experiments/registry.js';

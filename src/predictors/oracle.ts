@@ -1,0 +1,29 @@
+import { ConfigError } from '../core/errors.js';
+import type { Rng } from '../kernel/rng.js';
+import type { OutputPredictor, PredictionFeatures } from './predictor.js';
+
+function truth(name: string, f: PredictionFeatures): number {
+  if (!Number.isFinite(f.oracleOutputTokens)) {
+    throw new ConfigError(`predictor '${name}' needs the true output length, which only the simulator has`);
+  }
+  return f.oracleOutputTokens;
+}
+
+/** Perfect predictions. */
+export function oraclePredictor(): OutputPredictor {
+  return { name: 'oracle', predict: (f) => truth('oracle', f), observe: () => {} };
+}
+
+/**
+ * Controlled-error predictions: y_hat = y * (1 + u), u ~ Uniform(-2e, 2e). Then E|y_hat - y| / y =
+ * E|u| = e exactly, so the expected MAPE equals the error level e; predictions stay positive for
+ * e < 0.5 (the largest level the GAPS paper uses is 0.4). Unbiased in expectation.
+ */
+export function noisyOraclePredictor(e: number, rng: Rng): OutputPredictor {
+  if (!(e >= 0 && e < 0.5)) throw new ConfigError(`predictor 'noisy:E': E must be in [0, 0.5), got ${e}`);
+  return {
+    name: `noisy:${e}`,
+    predict: (f) => truth(`noisy:${e}`, f) * (1 + (2 * rng.next() - 1) * 2 * e),
+    observe: () => {},
+  };
+}
