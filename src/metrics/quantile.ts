@@ -101,7 +101,10 @@ export function sortWithWeights(values: ArrayLike<number>, weights: ArrayLike<nu
     const word = pass >> 1; // little-endian: word 0 is the low 32 bits
     const shift = (pass & 1) * 16;
     count.fill(0);
-    for (let i = 0; i < n; i++) count[((bits[2 * i + word] as number) >>> shift) & 0xffff]++;
+    for (let i = 0; i < n; i++) {
+      const b = ((bits[2 * i + word] as number) >>> shift) & 0xffff;
+      count[b] = (count[b] as number) + 1;
+    }
     let sumC = 0;
     for (let b = 0; b < 65536; b++) {
       const c = count[b] as number;

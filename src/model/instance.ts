@@ -24,11 +24,19 @@ export interface InstanceConfig {
   readonly swapSecondsPerBlock: number;
 }
 
+/**
+ * Instance roles for phase-split serving (Splitwise): a 'prefill' instance hands each request over
+ * after its first token (the router's `routeDecode` picks the 'decode' instance that continues it).
+ */
+export type InstanceRole = 'mixed' | 'prefill' | 'decode';
+
 export interface InstanceListener {
   onFirstToken(id: number, now: number): void;
   onComplete(id: number, now: number): void;
   /** The request can never fit on this instance (its prompt needs more KV than exists); vLLM rejects it too. */
   onReject(id: number, now: number): void;
+  /** A 'prefill' instance finished a request's prefill; its `kv` tokens of KV must move on. */
+  onHandoff(id: number, now: number, kv: number): void;
 }
 
 const enum KvHome {
@@ -57,6 +65,7 @@ export class Instance {
   waitingPromptTokens = 0;
 
   busy = false;
+  role: InstanceRole = 'mixed';
   private iterStart = 0;
   private busyAcc = 0;
   private iterHasDecode = false;
@@ -226,7 +235,17 @@ export class Instance {
     }
     t.lastToken[id] = now;
     if (g >= (t.output[id] as number)) this.complete(id, now);
+    else if (this.role === 'prefill') this.handoff(id, now);
     else this.joinDecode(id);
+  }
+
+  /** Phase split: the request leaves with its KV for a decode instance; its blocks here are freed. */
+  private handoff(id: number, now: number): void {
+    const t = this.t;
+    this.freeBlocks += t.blocks[id] as number;
+    t.blocks[id] = 0;
+    t.state[id] = ReqState.Migrating;
+    this.listener.onHandoff(id, now, t.kvTokens[id] as number);
   }
 
   private joinDecode(id: number): void {

@@ -1,12 +1,13 @@
 import type { Instance } from '../model/instance.js';
-import type { InstanceView } from '../policies/routers/router.js';
+import type { InstanceRole, InstanceView } from '../policies/routers/router.js';
 
 /** A router-visible instance view whose fields the simulator updates in place. */
 export type MutableInstanceView = { -readonly [K in keyof InstanceView]: InstanceView[K] };
 
-export function newInstanceView(id: number, kvTotalBlocks: number): MutableInstanceView {
+export function newInstanceView(id: number, kvTotalBlocks: number, role: InstanceRole = 'mixed'): MutableInstanceView {
   return {
     id,
+    role,
     available: true,
     reportTime: 0,
     waiting: 0,

@@ -6,7 +6,8 @@ import type { InstanceScheduler } from '../model/instanceScheduler.js';
 import type { PerfModel } from '../model/perfModel.js';
 import type { Workload } from '../model/request.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
-import type { ClusterView, RoutedRequest, Router } from '../policies/routers/router.js';
+import type { OutputPredictor, PredictionFeatures } from '../predictors/predictor.js';
+import type { ClusterView, CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterControl, Controller, RequestSnapshot } from './controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
 import { SloJudge, type SloDefaults } from './slo.js';
@@ -30,6 +31,8 @@ export interface ClusterConfig {
   readonly migrationPauseS: number;
   readonly moveWaitingS: number;
   readonly controllers?: readonly Controller[];
+  /** Predicts each request's output length on arrival, before routing; learns from completions. */
+  readonly predictor?: OutputPredictor;
   /** Check KV conservation after every iteration (slow; for tests and --check). */
   readonly check?: boolean;
   /** Record per-instance time series at every report (and at least every `timeSeriesIntervalS`). */
@@ -45,6 +48,9 @@ export interface SimResult {
   readonly migrations: number;
   readonly migrationSeconds: number;
   readonly migratedBytes: number;
+  /** Phase-split KV transfers from prefill to decode instances, and their total seconds. */
+  readonly kvTransfers: number;
+  readonly kvTransferSeconds: number;
   readonly rejected: number;
   /** 1 where the completed request missed an SLO. */
   readonly sloViolated: Uint8Array;
@@ -84,6 +90,14 @@ export class Simulation implements InstanceListener, ClusterControl {
   private migrations = 0;
   private migrationSeconds = 0;
   private migratedBytes = 0;
+  private kvTransfers = 0;
+  private kvTransferSeconds = 0;
+  private readonly features: { -readonly [K in keyof PredictionFeatures]: PredictionFeatures[K] } = {
+    promptTokens: 0,
+    type: 0,
+    sessionId: undefined,
+    oracleOutputTokens: Number.NaN,
+  };
   private readonly routed: { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
 
   constructor(private readonly cfg: ClusterConfig) {
@@ -95,6 +109,14 @@ export class Simulation implements InstanceListener, ClusterControl {
     for (let i = 0; i < cfg.numInstances; i++) {
       this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this));
       this.views.push(newInstanceView(i, cfg.instance.kvBlocks));
+    }
+    const roles = cfg.router.instanceRoles?.(cfg.numInstances);
+    if (roles) {
+      if (roles.length !== cfg.numInstances) throw new InvariantError(`router '${cfg.router.name}' gave ${roles.length} roles for ${cfg.numInstances} instances`);
+      roles.forEach((role, i) => {
+        (this.instances[i] as Instance).role = role;
+        (this.views[i] as MutableInstanceView).role = role;
+      });
     }
     this.kicked = new Uint8Array(cfg.numInstances);
     for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
@@ -152,6 +174,8 @@ export class Simulation implements InstanceListener, ClusterControl {
       migrations: this.migrations,
       migrationSeconds: this.migrationSeconds,
       migratedBytes: this.migratedBytes,
+      kvTransfers: this.kvTransfers,
+      kvTransferSeconds: this.kvTransferSeconds,
       rejected: this.rejected,
       sloViolated: this.sloViolated.subarray(0, this.table.count),
       timeSeries: this.series,
@@ -190,13 +214,8 @@ export class Simulation implements InstanceListener, ClusterControl {
       this.sloViolated = b;
     }
     this.inSystem++;
-    const r = this.routed;
-    r.id = id;
-    r.arrival = spec.arrival;
-    r.promptTokens = spec.promptTokens;
-    r.type = spec.type;
-    r.sessionId = spec.sessionId;
-    r.predictedOutputTokens = this.table.predictedOutput[id] as number;
+    if (this.cfg.predictor) this.table.predictedOutput[id] = this.cfg.predictor.predict(this.featuresOf(id));
+    const r = this.fillRouted(id);
     if (this.cfg.reportIntervalS === 0) this.monitor.refreshQueues(this.now);
     this.view.now = this.now;
     const target = this.cfg.router.route(r, this.view);
@@ -209,6 +228,46 @@ export class Simulation implements InstanceListener, ClusterControl {
     (this.instances[target] as Instance).enqueue(id, this.now);
     this.kick(target);
     this.pullArrival();
+  }
+
+  private featuresOf(id: number): PredictionFeatures {
+    const f = this.features;
+    const t = this.table;
+    f.promptTokens = t.prompt[id] as number;
+    f.type = t.type[id] as number;
+    const s = t.session[id] as number;
+    f.sessionId = s < 0 ? undefined : s;
+    f.oracleOutputTokens = t.output[id] as number;
+    return f;
+  }
+
+  private fillRouted(id: number): RoutedRequest {
+    const r = this.routed;
+    const t = this.table;
+    r.id = id;
+    r.arrival = t.arrival[id] as number;
+    r.promptTokens = t.prompt[id] as number;
+    r.type = t.typeNames[t.type[id] as number] as string;
+    const s = t.session[id] as number;
+    r.sessionId = s < 0 ? undefined : s;
+    r.predictedOutputTokens = t.predictedOutput[id] as number;
+    return r;
+  }
+
+  private completionInfo(id: number, now: number, rejected: boolean): CompletionInfo {
+    const t = this.table;
+    return {
+      id,
+      instance: t.instance[id] as number,
+      now,
+      arrival: t.arrival[id] as number,
+      promptTokens: t.prompt[id] as number,
+      outputTokens: t.output[id] as number,
+      predictedOutputTokens: t.predictedOutput[id] as number,
+      firstTokenTime: t.firstToken[id] as number,
+      sloViolated: this.sloViolated[id] === 1,
+      rejected,
+    };
   }
 
   private kick(i: number): void {
@@ -257,7 +316,31 @@ export class Simulation implements InstanceListener, ClusterControl {
     const violated = this.judge.violated(id);
     this.sloViolated[id] = violated ? 1 : 0;
     this.monitor.recordCompletion(inst, violated);
-    this.cfg.router.onComplete?.(id, inst, now);
+    if (this.cfg.predictor) this.cfg.predictor.observe(this.featuresOf(id), this.table.output[id] as number);
+    this.cfg.router.onComplete?.(this.completionInfo(id, now, false));
+  }
+
+  onHandoff(id: number, now: number, kv: number): void {
+    const from = this.table.instance[id] as number;
+    const route = this.cfg.router.routeDecode;
+    if (!route) throw new InvariantError(`instance ${from} is a prefill instance but router '${this.cfg.router.name}' has no routeDecode`);
+    this.view.now = now;
+    const to = route.call(this.cfg.router, this.fillRouted(id), from, this.view);
+    if (!Number.isInteger(to) || to < 0 || to >= this.instances.length || this.views[to]?.role === 'prefill') {
+      throw new InvariantError(`router '${this.cfg.router.name}' sent a decode to invalid instance ${to}`);
+    }
+    const t = this.table;
+    const cost = (kv * this.cfg.kvBytesPerToken) / this.cfg.interconnectBandwidth;
+    t.kvHome[id] = 2;
+    t.blocks[id] = Math.ceil(kv / this.cfg.instance.blockSize);
+    t.instance[id] = to;
+    (this.views[from] as MutableInstanceView).outstanding--;
+    const dst = this.views[to] as MutableInstanceView;
+    dst.outstanding++;
+    dst.sinceReport++;
+    this.kvTransfers++;
+    this.kvTransferSeconds += cost;
+    this.q.push(now + cost, MIGRATION_DONE, MIGRATION_DONE, to, id);
   }
 
   onReject(id: number, now: number): void {
@@ -266,7 +349,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.inSystem--;
     this.rejected++;
     this.table.completion[id] = now;
-    this.cfg.router.onComplete?.(id, inst, now);
+    this.cfg.router.onComplete?.(this.completionInfo(id, now, true));
   }
 
   // ---- ClusterControl ----

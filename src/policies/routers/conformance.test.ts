@@ -15,6 +15,7 @@ function view(n: number, over: (i: number) => Partial<InstanceView> = () => ({})
   for (let i = 0; i < n; i++) {
     instances.push({
       id: i,
+      role: 'mixed',
       available: true,
       reportTime: 0,
       waiting: 0,

@@ -1,4 +1,7 @@
 import type { Rng } from '../../kernel/rng.js';
+import type { InstanceRole } from '../../model/instance.js';
+
+export type { InstanceRole };
 
 /**
  * What a router may see of one instance. Report fields come from the instance's last monitor
@@ -8,6 +11,7 @@ import type { Rng } from '../../kernel/rng.js';
  */
 export interface InstanceView {
   readonly id: number;
+  readonly role: InstanceRole;
   /** False when the instance is down or draining: never route there. */
   readonly available: boolean;
   /** Time of the report the fields below come from. */
@@ -47,12 +51,32 @@ export interface RoutedRequest {
   readonly predictedOutputTokens: number;
 }
 
+/** What a router learns when a request it routed finishes (a live router reads it off the response). */
+export interface CompletionInfo {
+  readonly id: number;
+  readonly instance: number;
+  readonly now: number;
+  readonly arrival: number;
+  readonly promptTokens: number;
+  readonly outputTokens: number;
+  readonly predictedOutputTokens: number;
+  readonly firstTokenTime: number;
+  /** Whether the request missed an SLO it was judged on. */
+  readonly sloViolated: boolean;
+  readonly rejected: boolean;
+}
+
+
 export interface Router {
   readonly name: string;
   /** Picks the instance for a request; must return the id of an available instance. */
   route(req: RoutedRequest, view: ClusterView): number;
   /** Told when a request it routed completes (live routers learn it when the stream ends). */
-  onComplete?(id: number, instance: number, now: number): void;
+  onComplete?(info: CompletionInfo): void;
+  /** Roles of the instances this policy needs (default: all 'mixed'). */
+  instanceRoles?(numInstances: number): readonly InstanceRole[];
+  /** For phase-split policies: the decode instance for a request whose prefill just finished. */
+  routeDecode?(req: RoutedRequest, from: number, view: ClusterView): number;
 }
 
 export interface RouterContext {

@@ -9,6 +9,7 @@ function view(values: Partial<InstanceView>[]): ClusterView {
     now: 0,
     instances: values.map((o, id) => ({
       id,
+      role: 'mixed' as const,
       available: true,
       reportTime: 0,
       waiting: 0,
