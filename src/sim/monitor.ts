@@ -4,7 +4,7 @@ import type { InstanceRole, InstanceView } from '../policies/routers/router.js';
 /** A router-visible instance view whose fields the simulator updates in place. */
 export type MutableInstanceView = { -readonly [K in keyof InstanceView]: InstanceView[K] };
 
-export function newInstanceView(id: number, kvTotalBlocks: number, role: InstanceRole = 'mixed'): MutableInstanceView {
+export function newInstanceView(id: number, kvTotalBlocks: number, kvBlockSize: number, role: InstanceRole = 'mixed'): MutableInstanceView {
   return {
     id,
     role,
@@ -14,6 +14,7 @@ export function newInstanceView(id: number, kvTotalBlocks: number, role: Instanc
     running: 0,
     kvUsedBlocks: 0,
     kvTotalBlocks,
+    kvBlockSize,
     kvUsage: 0,
     waitingPromptTokens: 0,
     utilization: 0,

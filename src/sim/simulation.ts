@@ -108,7 +108,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.views = [];
     for (let i = 0; i < cfg.numInstances; i++) {
       this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this));
-      this.views.push(newInstanceView(i, cfg.instance.kvBlocks));
+      this.views.push(newInstanceView(i, cfg.instance.kvBlocks, cfg.instance.blockSize));
     }
     const roles = cfg.router.instanceRoles?.(cfg.numInstances);
     if (roles) {

@@ -6,22 +6,23 @@ import { Simulation } from '../../sim/simulation.js';
 import { summarize } from '../../metrics/summary.js';
 import type { RequestSpec } from '../../model/request.js';
 import { routers } from './registry.js';
-import type { ClusterView, InstanceView, RoutedRequest } from './router.js';
+import type { ClusterView, InstanceRole, InstanceView, RoutedRequest } from './router.js';
 
 /** The suite every registered router must pass (hono's common.case.test.ts habit). */
 
-function view(n: number, over: (i: number) => Partial<InstanceView> = () => ({})): ClusterView {
+function view(n: number, over: (i: number) => Partial<InstanceView> = () => ({}), roles?: readonly InstanceRole[]): ClusterView {
   const instances: InstanceView[] = [];
   for (let i = 0; i < n; i++) {
     instances.push({
       id: i,
-      role: 'mixed',
+      role: roles?.[i] ?? 'mixed',
       available: true,
       reportTime: 0,
       waiting: 0,
       running: 0,
       kvUsedBlocks: 0,
       kvTotalBlocks: 1000,
+      kvBlockSize: 16,
       kvUsage: 0,
       waitingPromptTokens: 0,
       utilization: 0,
@@ -94,13 +95,16 @@ for (const name of routers.names()) {
 
   test(`router ${name}: never picks an unavailable instance`, () => {
     const router = routers.get(name)({ rng: new Rng('u'), arg: undefined, numInstances: 4 });
-    const v = view(4, (i) => ({ available: i === 2, outstanding: i === 2 ? 50 : 0, kvUsage: i === 2 ? 0.9 : 0 }));
-    for (let k = 0; k < 20; k++) assert.equal(router.route(req(k), v), 2);
+    const roles = router.instanceRoles?.(4);
+    // The one available instance that may take new requests, made to look the most loaded.
+    const k = roles ? roles.findIndex((r) => r !== 'decode') : 2;
+    const v = view(4, (i) => ({ available: i === k, outstanding: i === k ? 50 : 0, kvUsage: i === k ? 0.9 : 0 }), roles);
+    for (let j = 0; j < 20; j++) assert.equal(router.route(req(j), v), k);
   });
 
   test(`router ${name}: returns -1 when no instance is available`, () => {
     const router = routers.get(name)({ rng: new Rng('u'), arg: undefined, numInstances: 3 });
-    assert.equal(router.route(req(0), view(3, () => ({ available: false }))), -1);
+    assert.equal(router.route(req(0), view(3, () => ({ available: false }), router.instanceRoles?.(3))), -1);
   });
 
   test(`router ${name}: rejects an argument it does not take with a clear error`, () => {

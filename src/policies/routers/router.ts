@@ -20,6 +20,8 @@ export interface InstanceView {
   readonly running: number;
   readonly kvUsedBlocks: number;
   readonly kvTotalBlocks: number;
+  /** Tokens per KV block. */
+  readonly kvBlockSize: number;
   /** kvUsedBlocks / kvTotalBlocks. */
   readonly kvUsage: number;
   /** Prompt tokens waiting for prefill. */

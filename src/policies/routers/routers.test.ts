@@ -16,6 +16,7 @@ function view(values: Partial<InstanceView>[]): ClusterView {
       running: 0,
       kvUsedBlocks: 0,
       kvTotalBlocks: 1000,
+      kvBlockSize: 16,
       kvUsage: 0,
       waitingPromptTokens: 0,
       utilization: 0,
