@@ -12,7 +12,7 @@ export type { Router, RouterFactory, ClusterView, InstanceView, RoutedRequest } 
 export { routers } from './policies/routers/registry.js';
 export { schedulers } from './policies/schedulers/registry.js';
 export { Simulation, type ClusterConfig, type SimResult } from './sim/simulation.js';
-export type { Controller, ClusterControl, RequestSnapshot } from './sim/controller.js';
+export type { Controller, ClusterControl, RequestSnapshot } from './policies/controllers/controller.js';
 export { summarize, type RunSummary } from './metrics/summary.js';
 export { distribution, weightedDistribution, quantileSorted } from './metrics/quantile.js';
 export { parseSimulateConfig, type SimulateConfig, type SimulateInput } from './run/config.js';

@@ -4,7 +4,7 @@ import { Rng } from '../src/kernel/rng.js';
 import { ReqState } from '../src/model/requestTable.js';
 import { summarize } from '../src/metrics/summary.js';
 import { routers } from '../src/policies/routers/registry.js';
-import type { Controller } from '../src/sim/controller.js';
+import type { Controller } from '../src/policies/controllers/controller.js';
 import { clusterConfig, instanceConfig, linearPerf, poissonWorkload, run } from './helpers.js';
 
 const rr = () => routers.get('round-robin')({ rng: new Rng('r'), arg: undefined, numInstances: 2 });

@@ -45,87 +45,128 @@ export interface QuadOptions {
   scale?: number;
 }
 
+/**
+ * Scratch buffers for gk21, one per nesting depth: integrands often integrate themselves (a marginal
+ * inside an outer integral), and allocating per call cost more than the arithmetic.
+ */
+const scratch: Float64Array[] = [];
+let depth = 0;
+/** Error estimate of the most recent gk21 call (read right after the call). */
+let lastError = 0;
+
 /** One 21-point Kronrod rule on [a, b]: [value, error]. */
 export function gk21(f: (x: number) => number, a: number, b: number): [number, number] {
-  const c = 0.5 * (a + b);
-  const h = 0.5 * (b - a);
-  const fc = f(c);
-  let resK = fc * (WGK[10] as number);
-  let resG = 0;
-  let resAbs = Math.abs(resK);
-  const fv1 = new Float64Array(10);
-  const fv2 = new Float64Array(10);
-  for (let j = 0; j < 10; j++) {
-    const dx = h * (XGK[j] as number);
-    const f1 = f(c - dx);
-    const f2 = f(c + dx);
-    fv1[j] = f1;
-    fv2[j] = f2;
-    const w = WGK[j] as number;
-    resK += w * (f1 + f2);
-    resAbs += w * (Math.abs(f1) + Math.abs(f2));
-    if (j % 2 === 1) resG += (WG[(j - 1) >> 1] as number) * (f1 + f2);
-  }
-  const mean = resK * 0.5;
-  let resAsc = (WGK[10] as number) * Math.abs(fc - mean);
-  for (let j = 0; j < 10; j++) {
-    resAsc += (WGK[j] as number) * (Math.abs((fv1[j] as number) - mean) + Math.abs((fv2[j] as number) - mean));
-  }
-  const absH = Math.abs(h);
-  const value = resK * h;
-  resAsc *= absH;
-  resAbs *= absH;
-  let err = Math.abs((resK - resG) * h);
-  if (resAsc !== 0 && err !== 0) err = resAsc * Math.min(1, Math.pow((200 * err) / resAsc, 1.5));
-  if (resAbs > 2.2250738585072014e-308 / (50 * EPS)) err = Math.max(EPS * 50 * resAbs, err);
-  return [value, err];
+  const v = gk21Value(f, a, b);
+  return [v, lastError];
 }
 
-/** Max-heap of intervals by error estimate, as parallel arrays. */
+function gk21Value(f: (x: number) => number, a: number, b: number): number {
+  const buf = scratch[depth] ?? (scratch[depth] = new Float64Array(21));
+  depth++;
+  try {
+    const c = 0.5 * (a + b);
+    const h = 0.5 * (b - a);
+    const fc = f(c);
+    let resK = fc * (WGK[10] as number);
+    let resG = 0;
+    let resAbs = Math.abs(resK);
+    for (let j = 0; j < 10; j++) {
+      const dx = h * (XGK[j] as number);
+      const f1 = f(c - dx);
+      const f2 = f(c + dx);
+      buf[2 * j] = f1;
+      buf[2 * j + 1] = f2;
+      const w = WGK[j] as number;
+      resK += w * (f1 + f2);
+      resAbs += w * (Math.abs(f1) + Math.abs(f2));
+      if (j % 2 === 1) resG += (WG[(j - 1) >> 1] as number) * (f1 + f2);
+    }
+    const mean = resK * 0.5;
+    let resAsc = (WGK[10] as number) * Math.abs(fc - mean);
+    for (let j = 0; j < 10; j++) {
+      resAsc += (WGK[j] as number) * (Math.abs((buf[2 * j] as number) - mean) + Math.abs((buf[2 * j + 1] as number) - mean));
+    }
+    const absH = Math.abs(h);
+    resAsc *= absH;
+    resAbs *= absH;
+    let err = Math.abs((resK - resG) * h);
+    if (resAsc !== 0 && err !== 0) err = resAsc * Math.min(1, Math.pow((200 * err) / resAsc, 1.5));
+    if (resAbs > 2.2250738585072014e-308 / (50 * EPS)) err = Math.max(EPS * 50 * resAbs, err);
+    lastError = err;
+    return resK * h;
+  } finally {
+    depth--;
+  }
+}
+
+/** Max-heap of intervals [a, b] with value v and error e, by e; four numbers per entry, flat. */
 class IntervalHeap {
-  a: number[] = [];
-  b: number[] = [];
-  v: number[] = [];
-  e: number[] = [];
+  private d = new Float64Array(4 * 64);
+  size = 0;
+  get topA(): number {
+    return this.d[0] as number;
+  }
+  get topB(): number {
+    return this.d[1] as number;
+  }
+  get topV(): number {
+    return this.d[2] as number;
+  }
+  get topE(): number {
+    return this.d[3] as number;
+  }
   push(a: number, b: number, v: number, e: number): void {
-    let i = this.e.length;
-    this.a.push(a);
-    this.b.push(b);
-    this.v.push(v);
-    this.e.push(e);
+    if (4 * (this.size + 1) > this.d.length) {
+      const g = new Float64Array(this.d.length * 2);
+      g.set(this.d);
+      this.d = g;
+    }
+    const d = this.d;
+    let i = this.size++;
+    // Sift the hole up, moving smaller-error parents down.
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if ((this.e[p] as number) >= e) break;
-      this.swap(i, p);
+      if ((d[4 * p + 3] as number) >= e) break;
+      d.copyWithin(4 * i, 4 * p, 4 * p + 4);
       i = p;
     }
+    d[4 * i] = a;
+    d[4 * i + 1] = b;
+    d[4 * i + 2] = v;
+    d[4 * i + 3] = e;
   }
   popTop(): void {
-    const last = this.e.length - 1;
-    this.swap(0, last);
-    this.a.pop();
-    this.b.pop();
-    this.v.pop();
-    this.e.pop();
+    const d = this.d;
+    const n = --this.size;
+    if (n === 0) return;
+    const la = d[4 * n] as number;
+    const lb = d[4 * n + 1] as number;
+    const lv = d[4 * n + 2] as number;
+    const le = d[4 * n + 3] as number;
     let i = 0;
-    const n = this.e.length;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < n && (this.e[l] as number) > (this.e[m] as number)) m = l;
-      if (r < n && (this.e[r] as number) > (this.e[m] as number)) m = r;
-      if (m === i) break;
-      this.swap(i, m);
+      const m = r < n && (d[4 * r + 3] as number) > (d[4 * l + 3] as number) ? r : l;
+      if ((d[4 * m + 3] as number) <= le) break;
+      d.copyWithin(4 * i, 4 * m, 4 * m + 4);
       i = m;
     }
+    d[4 * i] = la;
+    d[4 * i + 1] = lb;
+    d[4 * i + 2] = lv;
+    d[4 * i + 3] = le;
   }
-  private swap(i: number, j: number): void {
-    for (const arr of [this.a, this.b, this.v, this.e]) {
-      const t = arr[i] as number;
-      arr[i] = arr[j] as number;
-      arr[j] = t;
+  /** Sum of values and of errors over all entries. */
+  sums(): [number, number] {
+    let v = 0;
+    let e = 0;
+    for (let i = 0; i < this.size; i++) {
+      v += this.d[4 * i + 2] as number;
+      e += this.d[4 * i + 3] as number;
     }
+    return [v, e];
   }
 }
 
@@ -142,23 +183,26 @@ function adaptFinite(f: (x: number) => number, points: number[], opts: QuadOptio
     const lo = points[i] as number;
     const hi = points[i + 1] as number;
     if (!(hi > lo)) continue;
-    const [v, e] = gk21(f, lo, hi);
+    const v = gk21Value(f, lo, hi);
+    const e = lastError;
     evals += 21;
     value += v;
     error += e;
     heap.push(lo, hi, v, e);
   }
-  while (heap.e.length > 0 && heap.e.length < maxIntervals && error > Math.max(absTol, relTol * Math.abs(value))) {
-    const a = heap.a[0] as number;
-    const b = heap.b[0] as number;
+  while (heap.size > 0 && heap.size < maxIntervals && error > Math.max(absTol, relTol * Math.abs(value))) {
+    const a = heap.topA;
+    const b = heap.topB;
     const m = 0.5 * (a + b);
     // Stop refining where floating point cannot split the interval any further.
     if (!(m > a && m < b)) break;
-    value -= heap.v[0] as number;
-    error -= heap.e[0] as number;
+    value -= heap.topV;
+    error -= heap.topE;
     heap.popTop();
-    const [v1, e1] = gk21(f, a, m);
-    const [v2, e2] = gk21(f, m, b);
+    const v1 = gk21Value(f, a, m);
+    const e1 = lastError;
+    const v2 = gk21Value(f, m, b);
+    const e2 = lastError;
     evals += 42;
     value += v1 + v2;
     error += e1 + e2;
@@ -166,8 +210,7 @@ function adaptFinite(f: (x: number) => number, points: number[], opts: QuadOptio
     heap.push(m, b, v2, e2);
   }
   // Re-sum to shed the rounding that running updates accumulate.
-  value = heap.v.reduce((s, x) => s + x, 0);
-  error = Math.max(0, heap.e.reduce((s, x) => s + x, 0));
+  [value, error] = heap.sums();
   return { value, error, evals };
 }
 

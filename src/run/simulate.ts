@@ -9,7 +9,7 @@ import { createPerfModel } from '../perf/registry.js';
 import { routers } from '../policies/routers/registry.js';
 import type { Router } from '../policies/routers/router.js';
 import { schedulers } from '../policies/schedulers/registry.js';
-import type { Controller } from '../sim/controller.js';
+import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
 import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
 import { nominalCapacity } from './capacity.js';

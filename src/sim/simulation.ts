@@ -8,7 +8,7 @@ import type { Workload } from '../model/request.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
 import type { OutputPredictor, PredictionFeatures } from '../predictors/predictor.js';
 import type { ClusterView, CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
-import type { ClusterControl, Controller, RequestSnapshot } from './controller.js';
+import type { ClusterControl, Controller, RequestSnapshot } from '../policies/controllers/controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
 import { SloJudge, type SloDefaults } from './slo.js';
 import { TimeSeries } from './timeSeries.js';
@@ -78,6 +78,8 @@ export class Simulation implements InstanceListener, ClusterControl {
   readonly view: { now: number; instances: readonly MutableInstanceView[] };
   private readonly judge: SloJudge;
   private readonly kicked: Uint8Array;
+  /** The run's controllers, then the router's own (e.g. a rebalancer that ships with the router). */
+  private readonly controllers: readonly Controller[];
   /** Per instance: (request, target) pairs waiting for the running iteration to end. */
   private readonly pendingMoves: number[][] = [];
   private sloViolated = new Uint8Array(4096);
@@ -119,6 +121,7 @@ export class Simulation implements InstanceListener, ClusterControl {
       });
     }
     this.kicked = new Uint8Array(cfg.numInstances);
+    this.controllers = [...(cfg.controllers ?? []), ...(cfg.router.controllers ?? [])];
     for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
     this.monitor = new Monitor(this.instances, this.views);
     this.view = { now: 0, instances: this.views };
@@ -133,7 +136,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.pullArrival();
     const cfg = this.cfg;
     this.q.push(this.reportEvery, MONITOR, MONITOR, 0, 0);
-    (cfg.controllers ?? []).forEach((c, i) => this.q.push(c.intervalS, CONTROLLER, CONTROLLER, i, 0));
+    this.controllers.forEach((c, i) => this.q.push(c.intervalS, CONTROLLER, CONTROLLER, i, 0));
     this.monitor.report(0);
     const q = this.q;
     let events = 0;
@@ -299,7 +302,7 @@ export class Simulation implements InstanceListener, ClusterControl {
   }
 
   private onController(k: number): void {
-    const c = (this.cfg.controllers as readonly Controller[])[k] as Controller;
+    const c = this.controllers[k] as Controller;
     this.view.now = this.now;
     c.tick(this.now, this);
     if (this.active) this.q.push(this.now + c.intervalS, CONTROLLER, CONTROLLER, k, 0);

@@ -1,73 +1,10 @@
 import type { Rng } from '../../kernel/rng.js';
 import type { InstanceRole } from '../../model/instance.js';
+import type { PerfModel } from '../../model/perfModel.js';
+import type { ClusterView, CompletionInfo, InstanceView, RoutedRequest } from '../clusterView.js';
+import type { Controller } from '../controllers/controller.js';
 
-export type { InstanceRole };
-
-/**
- * What a router may see of one instance. Report fields come from the instance's last monitor
- * report (stale by up to the report interval); the router's own fields (outstanding, sinceReport)
- * are live, because requests and their completions flow through the router. The simulator and the
- * live router fill the same shape, so one routing module serves both.
- */
-export interface InstanceView {
-  readonly id: number;
-  readonly role: InstanceRole;
-  /** False when the instance is down or draining: never route there. */
-  readonly available: boolean;
-  /** Time of the report the fields below come from. */
-  readonly reportTime: number;
-  readonly waiting: number;
-  readonly running: number;
-  readonly kvUsedBlocks: number;
-  readonly kvTotalBlocks: number;
-  /** Tokens per KV block. */
-  readonly kvBlockSize: number;
-  /** kvUsedBlocks / kvTotalBlocks. */
-  readonly kvUsage: number;
-  /** Prompt tokens waiting for prefill. */
-  readonly waitingPromptTokens: number;
-  /** Busy fraction over the last report interval. */
-  readonly utilization: number;
-  /** Fraction of requests completed in the last report interval that missed an SLO. */
-  readonly recentSloViolationRate: number;
-  /** Requests this router sent to the instance that have not completed (live). */
-  readonly outstanding: number;
-  /** Requests this router sent since the instance's last report (live). */
-  readonly sinceReport: number;
-}
-
-export interface ClusterView {
-  /** Current time from the injected clock (simulated or wall). */
-  readonly now: number;
-  readonly instances: readonly InstanceView[];
-}
-
-/** The request as a router sees it: no true output length (that would be an oracle). */
-export interface RoutedRequest {
-  readonly id: number;
-  readonly arrival: number;
-  readonly promptTokens: number;
-  readonly type: string;
-  readonly sessionId: number | undefined;
-  /** Predicted output tokens when a predictor ran before routing; NaN otherwise. */
-  readonly predictedOutputTokens: number;
-}
-
-/** What a router learns when a request it routed finishes (a live router reads it off the response). */
-export interface CompletionInfo {
-  readonly id: number;
-  readonly instance: number;
-  readonly now: number;
-  readonly arrival: number;
-  readonly promptTokens: number;
-  readonly outputTokens: number;
-  readonly predictedOutputTokens: number;
-  readonly firstTokenTime: number;
-  /** Whether the request missed an SLO it was judged on. */
-  readonly sloViolated: boolean;
-  readonly rejected: boolean;
-}
-
+export type { ClusterView, CompletionInfo, InstanceRole, InstanceView, RoutedRequest };
 
 export interface Router {
   readonly name: string;
@@ -79,6 +16,10 @@ export interface Router {
   instanceRoles?(numInstances: number): readonly InstanceRole[];
   /** For phase-split policies: the decode instance for a request whose prefill just finished. */
   routeDecode?(req: RoutedRequest, from: number, view: ClusterView): number;
+  /** Periodic cluster-level companions of this policy (rebalancing, migration), run by the cluster. */
+  readonly controllers?: readonly Controller[];
+  /** True when the policy reads `predictedOutputTokens`: the run then needs a predictor. */
+  readonly usesPredictions?: boolean;
 }
 
 export interface RouterContext {
@@ -87,6 +28,10 @@ export interface RouterContext {
   /** Text after the colon in `name:arg`, if any. */
   readonly arg: string | undefined;
   readonly numInstances: number;
+  /** The instances' performance model, for policies that estimate service times. */
+  readonly perf?: PerfModel;
+  /** The run's end-to-end SLO slack (deadline = slack x unloaded latency), when judged. */
+  readonly e2eSlack?: number;
 }
 
 export type RouterFactory = (ctx: RouterContext) => Router;

@@ -1,4 +1,4 @@
-import type { ClusterView } from '../policies/routers/router.js';
+import type { ClusterView } from '../clusterView.js';
 
 /** A request as a controller (rebalancer) may see it; no true output length. */
 export interface RequestSnapshot {
