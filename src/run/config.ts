@@ -47,6 +47,8 @@ export const SimulateSchema = z
     instances: z.number().int().min(1).max(100_000).default(8),
     router: z.string().default('least-outstanding'),
     scheduler: z.string().default('fcfs'),
+    /** Output-length predictor run before routing; policies that use predictions default to 'linear'. */
+    predictor: z.string().optional(),
     deployment: z.string().default('llama-2-7b/a100-80gb'),
     perfModel: z.string().default('roofline'),
     engine: EngineSchema.default(EngineSchema.parse({})),

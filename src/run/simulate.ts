@@ -9,6 +9,7 @@ import { createPerfModel } from '../perf/registry.js';
 import { routers } from '../policies/routers/registry.js';
 import type { Router } from '../policies/routers/router.js';
 import { schedulers } from '../policies/schedulers/registry.js';
+import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
 import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
@@ -30,7 +31,8 @@ export interface ResolvedRun {
 }
 
 export interface RunOutput {
-  readonly summary: RunSummary;
+  /** The metrics, the predictor used (if any) and the policy's own counters. */
+  readonly summary: RunSummary & { predictor: string | null; policy: Record<string, number> };
   readonly result: SimResult;
   readonly resolved: ResolvedRun;
 }
@@ -91,7 +93,9 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const { resolved, perf, streams } = p;
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })
-    : buildRouter(config.router, streams, config.instances);
+    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack);
+  const predictorSpec = config.predictor ?? (router.usesPredictions ? DEFAULT_PREDICTOR : undefined);
+  const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sched = splitSpec(config.scheduler);
   const schedulerFactory = schedulers.get(sched.name);
   schedulerFactory(sched.arg); // validate once before building instances
@@ -108,14 +112,20 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     migrationPauseS: config.migration.pauseS,
     moveWaitingS: config.migration.moveWaitingS,
     controllers: ext.controllers ?? [],
+    predictor,
     check: config.check,
     timeSeriesIntervalS: config.timeSeriesIntervalS,
   });
   const result = sim.run(p.workload.make(resolved.rate));
-  return { summary: summarize(result), result, resolved };
+  const summary = summarize(result);
+  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {} }, result, resolved };
 }
 
-export function buildRouter(spec: string, streams: RandomStreams, numInstances: number): Router {
+/** The predictor a prediction-using policy gets when none is named. */
+export const DEFAULT_PREDICTOR = 'linear';
+
+export function buildRouter(spec: string, streams: RandomStreams, numInstances: number, perf?: PerfModel, e2eSlack?: number): Router {
   const { name, arg } = splitSpec(spec);
-  return routers.get(name)({ rng: streams.stream(`router:${name}`), arg, numInstances });
+  const factory = routers.get(name);
+  return factory({ rng: streams.stream(`router:${name}`), arg, numInstances, ...(perf ? { perf } : {}), ...(e2eSlack !== undefined ? { e2eSlack } : {}) });
 }

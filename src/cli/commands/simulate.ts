@@ -4,6 +4,7 @@ import { DEFAULT_LOAD, DEFAULT_REQUESTS, parseSimulateConfig } from '../../run/c
 import { runSimulation } from '../../run/simulate.js';
 import { routers } from '../../policies/routers/registry.js';
 import { schedulers } from '../../policies/schedulers/registry.js';
+import { predictors } from '../../predictors/registry.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, writeRunFiles } from '../output.js';
 
@@ -22,6 +23,7 @@ interface SimulateFlags {
   instances?: number;
   router?: string;
   scheduler?: string;
+  predictor?: string;
   deployment?: string;
   perfModel?: string;
   maxNumSeqs?: number;
@@ -59,6 +61,7 @@ export function flagsToInput(f: SimulateFlags): Record<string, unknown> {
   setIfDefined(input, ['instances'], f.instances);
   setIfDefined(input, ['router'], f.router);
   setIfDefined(input, ['scheduler'], f.scheduler);
+  setIfDefined(input, ['predictor'], f.predictor);
   setIfDefined(input, ['deployment'], f.deployment);
   setIfDefined(input, ['perfModel'], f.perfModel);
   setIfDefined(input, ['engine', 'maxNumSeqs'], f.maxNumSeqs);
@@ -100,6 +103,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--instances <n>', 'number of model replicas (default 8)', int('--instances'))
     .option('--router <name>', `cluster router (default least-outstanding): ${routers.names().join(', ')}`)
     .option('--scheduler <name>', `instance scheduler (default fcfs): ${schedulers.names().join(', ')}`)
+    .option('--predictor <spec>', `output-length predictor before routing: ${predictors.names().map((n) => (n === 'noisy' ? 'noisy:E' : n)).join(', ')} (default for prediction-using routers: linear)`)
     .option('--deployment <name>', 'model/GPU[/tpN] preset (default llama-2-7b/a100-80gb); see gaps perf list')
     .option('--perf-model <spec>', 'roofline (default) | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
     .option('--max-num-seqs <n>', 'max sequences per batch (vLLM max_num_seqs, default 256)', int('--max-num-seqs'))

@@ -5,6 +5,7 @@ import { fcfsScheduler } from '../schedulers/fcfs.js';
 import { Simulation } from '../../sim/simulation.js';
 import { summarize } from '../../metrics/summary.js';
 import type { RequestSpec } from '../../model/request.js';
+import type { BatchShape } from '../../model/perfModel.js';
 import { routers } from './registry.js';
 import type { ClusterView, InstanceRole, InstanceView, RoutedRequest } from './router.js';
 
@@ -35,6 +36,9 @@ function view(n: number, over: (i: number) => Partial<InstanceView> = () => ({})
   return { now: 0, instances };
 }
 
+const perf = { name: 'flat', iterationTime: (s: BatchShape) => 0.01 + 1e-5 * (s.prefillTokens + s.decodeSeqs) };
+const ctx = (seed: string, n: number, arg?: string) => ({ rng: new Rng(seed), arg, numInstances: n, perf, e2eSlack: 5 });
+
 const req = (id: number): RoutedRequest => ({
   id,
   arrival: id,
@@ -58,7 +62,7 @@ function workload(n: number): Iterator<RequestSpec> {
 }
 
 function simulate(name: string, seed: string): string {
-  const router = routers.get(name)({ rng: new Rng(seed), arg: undefined, numInstances: 4 });
+  const router = routers.get(name)(ctx(seed, 4));
   const sim = new Simulation({
     numInstances: 4,
     instance: {
@@ -72,7 +76,7 @@ function simulate(name: string, seed: string): string {
       hostKvBlocks: 0,
       swapSecondsPerBlock: 0,
     },
-    perf: { name: 'flat', iterationTime: (s) => 0.01 + 1e-5 * (s.prefillTokens + s.decodeSeqs) },
+    perf,
     scheduler: fcfsScheduler,
     router,
     reportIntervalS: 0.05,
@@ -94,7 +98,7 @@ for (const name of routers.names()) {
   });
 
   test(`router ${name}: never picks an unavailable instance`, () => {
-    const router = routers.get(name)({ rng: new Rng('u'), arg: undefined, numInstances: 4 });
+    const router = routers.get(name)(ctx('u', 4));
     const roles = router.instanceRoles?.(4);
     // The one available instance that may take new requests, made to look the most loaded.
     const k = roles ? roles.findIndex((r) => r !== 'decode') : 2;
@@ -103,12 +107,12 @@ for (const name of routers.names()) {
   });
 
   test(`router ${name}: returns -1 when no instance is available`, () => {
-    const router = routers.get(name)({ rng: new Rng('u'), arg: undefined, numInstances: 3 });
+    const router = routers.get(name)(ctx('u', 3));
     assert.equal(router.route(req(0), view(3, () => ({ available: false }), router.instanceRoles?.(3))), -1);
   });
 
   test(`router ${name}: rejects an argument it does not take with a clear error`, () => {
-    assert.throws(() => routers.get(name)({ rng: new Rng('u'), arg: 'nonsense', numInstances: 3 }), /router/);
+    assert.throws(() => routers.get(name)(ctx('u', 3, 'nonsense')), /router/);
   });
 }
 

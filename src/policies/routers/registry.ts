@@ -6,6 +6,7 @@ import { randomRouter } from './random.js';
 import { roundRobinRouter } from './roundRobin.js';
 import type { RouterFactory } from './router.js';
 import { splitwiseRouter } from './splitwise.js';
+import { gapsRouterFactory } from '../gaps/gapsRouter.js';
 
 /** Routers by CLI name. A new router adds its file and one line here. */
 export const routers = new Registry<RouterFactory>('router')
@@ -14,4 +15,8 @@ export const routers = new Registry<RouterFactory>('router')
   .register('least-outstanding', leastOutstandingRouter, 'fewest outstanding requests (router-side count)')
   .register('least-kv', leastKvRouter, 'lowest reported KV-cache usage')
   .register('power-of-d', powerOfDRouter, 'sample d instances (default 2, power-of-d:D), pick fewest outstanding')
+  .register('gaps', gapsRouterFactory('gaps', { prediction: true, rebalancing: true, global: true }), 'GAPS: predicted completion time above u_th, selective rebalancing')
+  .register('gaps-nopred', gapsRouterFactory('gaps-nopred', { prediction: false, rebalancing: true, global: true }), 'GAPS without the predictor')
+  .register('gaps-norebal', gapsRouterFactory('gaps-norebal', { prediction: true, rebalancing: false, global: true }), 'GAPS without rebalancing')
+  .register('gaps-noglobal', gapsRouterFactory('gaps-noglobal', { prediction: true, rebalancing: true, global: false }), 'GAPS from two sampled instances\' stale reports only')
   .register('splitwise', splitwiseRouter, 'phase split: shortest-queue prompt pool, lowest-memory token pool (splitwise:P prompt instances)');

@@ -20,6 +20,8 @@ export interface Router {
   readonly controllers?: readonly Controller[];
   /** True when the policy reads `predictedOutputTokens`: the run then needs a predictor. */
   readonly usesPredictions?: boolean;
+  /** Policy-specific counters reported with the run's metrics (e.g. calibration health). */
+  stats?(): Record<string, number>;
 }
 
 export interface RouterContext {

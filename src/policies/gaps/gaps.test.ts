@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../kernel/rng.js';
+import type { BatchShape } from '../../model/perfModel.js';
+import type { ClusterView, InstanceView, RoutedRequest } from '../clusterView.js';
+import type { ClusterControl, RequestSnapshot } from '../controllers/controller.js';
+import { routers } from '../routers/registry.js';
+import type { GapsState } from './gapsRouter.js';
+import type { GapsRebalancer } from './rebalancer.js';
+
+const perf = {
+  name: 'lin',
+  iterationTime: (s: BatchShape) => 0.01 + 5e-5 * s.prefillTokens + 2e-4 * s.decodeSeqs + 1e-7 * s.decodeContextTokens,
+};
+
+function iv(id: number, o: Partial<InstanceView>): InstanceView {
+  return {
+    id,
+    role: 'mixed',
+    available: true,
+    reportTime: 0,
+    waiting: 0,
+    running: 0,
+    kvUsedBlocks: 0,
+    kvTotalBlocks: 1000,
+    kvBlockSize: 16,
+    kvUsage: 0,
+    waitingPromptTokens: 0,
+    utilization: 0,
+    recentSloViolationRate: 0,
+    outstanding: 0,
+    sinceReport: 0,
+    ...o,
+  };
+}
+const req = (id: number, predicted: number, prompt = 500): RoutedRequest => ({
+  id,
+  arrival: 0,
+  promptTokens: prompt,
+  type: 't',
+  sessionId: undefined,
+  predictedOutputTokens: predicted,
+});
+const make = (name: string, n = 2) =>
+  routers.get(name)({ rng: new Rng('g'), arg: undefined, numInstances: n, perf, e2eSlack: 5 }) as ReturnType<ReturnType<typeof routers.get>> & {
+    state: GapsState;
+  };
+
+test('below u_th GAPS assigns by least queue; above it by predicted completion time', () => {
+  // Instance 0 has the shorter queue but its KV is nearly full with long requests; instance 1 has
+  // more, shorter requests and room.
+  const busy = (u: number): ClusterView => ({
+    now: 0,
+    instances: [
+      iv(0, { running: 8, kvUsedBlocks: Math.round(1000 * u), kvUsage: u }),
+      iv(1, { running: 12, kvUsedBlocks: Math.round(600 * u), kvUsage: 0.6 * u }),
+    ],
+  });
+  const low = make('gaps');
+  assert.equal(low.route(req(1, 800), busy(0.3)), 0, 'low utilisation: least queue');
+  const high = make('gaps');
+  high.state.record(100, 0, 2000, 12_000); // our ledger: a huge predicted demand already sits on 0
+  assert.equal(high.route(req(2, 800), busy(0.98)), 1, 'high utilisation: smallest predicted completion');
+  assert.equal(high.state.assignedByPrediction, 1);
+  const nopred = make('gaps-nopred');
+  nopred.state.record(100, 0, 2000, 12_000);
+  assert.equal(nopred.route(req(3, 800), busy(0.98)), 0, 'NoPred keeps to the shortest queue');
+  assert.equal(nopred.state.assignedByPrediction, 0);
+});
+
+test('calibration learns from completions and inflates an under-predicting predictor', () => {
+  const r = make('gaps');
+  for (let i = 0; i < 3000; i++) {
+    r.onComplete?.({ id: i, instance: 0, now: i, arrival: 0, promptTokens: 10, outputTokens: 200, predictedOutputTokens: 100, firstTokenTime: 0, sloViolated: false, rejected: false });
+  }
+  const h = r.stats?.() ?? {};
+  assert.ok((h.calibrationMape as number) > 0.45 && (h.calibrationMape as number) < 0.55);
+  assert.ok(r.state.calibrated(100) >= 200, `calibrated ${r.state.calibrated(100)}`);
+});
+
+test('NoGlobal decides from two sampled instances only', () => {
+  const r = make('gaps-noglobal', 8);
+  const seen = new Set<number>();
+  const view: ClusterView = { now: 0, instances: Array.from({ length: 8 }, (_, i) => iv(i, { running: i === 7 ? 0 : 5 })) };
+  let hitsBest = 0;
+  for (let k = 0; k < 400; k++) {
+    const i = r.route(req(k, 10), view);
+    seen.add(i);
+    if (i === 7) hitsBest++;
+    r.state.forget(k);
+  }
+  // With global knowledge every request would go to instance 7; from two samples it is seen 1/4 of the time.
+  assert.ok(hitsBest > 60 && hitsBest < 150, `instance 7 chosen ${hitsBest} times`);
+  assert.ok(seen.size > 4);
+});
+
+function control(views: InstanceView[], reqs: RequestSnapshot[], cost: number, moves: [number, number][]): ClusterControl {
+  return {
+    view: { now: 10, instances: views },
+    requestsOn: (i) => reqs.filter((r) => r.instance === i),
+    migrationCost: () => cost,
+    migrate: (id, to) => {
+      moves.push([id, to]);
+      return true;
+    },
+  };
+}
+
+test('rebalancing moves requests off a hot instance only when the gain exceeds the cost', () => {
+  const views = [
+    iv(0, { waiting: 30, running: 40, kvUsedBlocks: 990, kvUsage: 0.99, waitingPromptTokens: 30 * 800 }),
+    iv(1, { waiting: 0, running: 2, kvUsedBlocks: 50, kvUsage: 0.05 }),
+  ];
+  const reqs: RequestSnapshot[] = Array.from({ length: 30 }, (_, k) => ({
+    id: k,
+    instance: 0,
+    phase: 'waiting' as const,
+    arrival: 9,
+    promptTokens: 800,
+    generatedTokens: 0,
+    kvTokens: 0,
+    predictedOutputTokens: 300,
+  }));
+  const cheap = make('gaps');
+  reqs.forEach((r) => cheap.state.record(r.id, 0, 800, 300));
+  const moves: [number, number][] = [];
+  (cheap.controllers?.[0] as GapsRebalancer).tick(10, control(views, reqs, 0.001, moves));
+  assert.ok(moves.length > 0 && moves.length <= 4, `moves ${moves.length}`);
+  assert.ok(moves.every(([, to]) => to === 1));
+  assert.equal(cheap.state.ledgers[1]!.count, moves.length, 'the ledger follows the moved requests');
+
+  const dear = make('gaps');
+  reqs.forEach((r) => dear.state.record(r.id, 0, 800, 300));
+  const none: [number, number][] = [];
+  (dear.controllers?.[0] as GapsRebalancer).tick(10, control(views, reqs, 1e6, none));
+  assert.equal(none.length, 0, 'a move that costs more than it saves is not made');
+
+  assert.equal(make('gaps-norebal').controllers?.length, 0);
+});

@@ -1,0 +1,182 @@
+import { ConfigError } from '../../core/errors.js';
+import type { Rng } from '../../kernel/rng.js';
+import type { PerfModel } from '../../model/perfModel.js';
+import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calibration.js';
+import type { ClusterView, CompletionInfo, InstanceView, RoutedRequest } from '../clusterView.js';
+import type { Router, RouterFactory } from '../routers/router.js';
+import { CompletionEstimator, newLedger, syncLedger, type InstanceLedger } from './estimator.js';
+import { GapsRebalancer } from './rebalancer.js';
+
+/** The three components GAPS's ablations switch off (docs/GAPS.md). */
+export interface GapsVariant {
+  /** Use predicted output lengths (off: NoPred). */
+  readonly prediction: boolean;
+  /** Selective rebalancing (off: NoRebal). */
+  readonly rebalancing: boolean;
+  /** Global monitoring (off: NoGlobal; decisions from two sampled instances' stale reports only). */
+  readonly global: boolean;
+}
+
+export interface GapsOptions {
+  /** Cluster utilisation (mean KV usage) above which assignment uses predicted completion times. */
+  readonly uThreshold: number;
+  readonly rebalanceIntervalS: number;
+  readonly checkIntervalS: number;
+  readonly spikeThreshold: number;
+  readonly maxMovesPerRound: number;
+  readonly minGainS: number;
+}
+
+export const DEFAULT_GAPS: GapsOptions = {
+  uThreshold: 0.5,
+  rebalanceIntervalS: 2,
+  checkIntervalS: 0.25,
+  spikeThreshold: 0.2,
+  maxMovesPerRound: 4,
+  minGainS: 0.05,
+};
+
+/** Shared state of a GAPS router and its rebalancer. */
+export class GapsState {
+  readonly ledgers: InstanceLedger[];
+  readonly demandOf = new Map<number, { instance: number; demand: number; calibrated: number }>();
+  readonly calibrator = new BiasAwareCalibrator(DEFAULT_CALIBRATION);
+  readonly estimator: CompletionEstimator;
+  /** Running mean of completed output lengths: the size NoPred assumes for every request. */
+  meanOutput = 100;
+  private completions = 0;
+  assignedByQueue = 0;
+  assignedByPrediction = 0;
+
+  constructor(
+    n: number,
+    readonly perf: PerfModel,
+    readonly variant: GapsVariant,
+    readonly opts: GapsOptions,
+    readonly rng: Rng,
+    readonly e2eSlack: number,
+  ) {
+    this.ledgers = Array.from({ length: n }, newLedger);
+    this.estimator = new CompletionEstimator(perf);
+  }
+
+  /** s~ in tokens for a raw prediction (NaN or disabled prediction: the running mean). */
+  calibrated(predicted: number): number {
+    if (!this.variant.prediction || !Number.isFinite(predicted)) return this.meanOutput;
+    return this.calibrator.calibrate(predicted);
+  }
+
+  /** The instances a decision may consider: all, or two sampled ones when global awareness is off. */
+  candidates(view: ClusterView): InstanceView[] {
+    const avail = view.instances.filter((v) => v.available && v.role !== 'decode');
+    if (this.variant.global || avail.length <= 2) return avail;
+    const a = this.rng.int(avail.length);
+    let b = this.rng.int(avail.length - 1);
+    if (b >= a) b++;
+    return [avail[a] as InstanceView, avail[b] as InstanceView];
+  }
+
+  /** Queue length as monitoring reports it, plus what we sent since when global awareness is on. */
+  queueLength(v: InstanceView): number {
+    return v.waiting + v.running + (this.variant.global ? v.sinceReport : 0);
+  }
+
+  completionTime(v: InstanceView, prompt: number, calibrated: number): number {
+    const l = this.ledgers[v.id] as InstanceLedger;
+    syncLedger(l, v);
+    return this.estimator.estimate(v, this.variant.global ? l : STALE_LEDGER, prompt, calibrated);
+  }
+
+  record(id: number, instance: number, prompt: number, calibrated: number): void {
+    const l = this.ledgers[instance] as InstanceLedger;
+    const demand = prompt + calibrated;
+    l.count++;
+    l.demandTokens += demand;
+    l.promptSinceReport += prompt;
+    this.demandOf.set(id, { instance, demand, calibrated });
+  }
+
+  forget(id: number): void {
+    const d = this.demandOf.get(id);
+    if (!d) return;
+    const l = this.ledgers[d.instance] as InstanceLedger;
+    l.count--;
+    l.demandTokens -= d.demand;
+    this.demandOf.delete(id);
+  }
+
+  moved(id: number, to: number): void {
+    const d = this.demandOf.get(id);
+    if (!d) return;
+    this.forget(id);
+    const l = this.ledgers[to] as InstanceLedger;
+    l.count++;
+    l.demandTokens += d.demand;
+    this.demandOf.set(id, { ...d, instance: to });
+  }
+
+  completed(info: CompletionInfo): void {
+    this.forget(info.id);
+    if (info.rejected) return;
+    this.completions++;
+    this.meanOutput += (info.outputTokens - this.meanOutput) / this.completions;
+    if (Number.isFinite(info.predictedOutputTokens)) this.calibrator.observe(info.predictedOutputTokens, info.outputTokens);
+  }
+}
+
+/** What a router without global monitoring knows beyond the reports: nothing. */
+const STALE_LEDGER: InstanceLedger = { count: 0, demandTokens: 0, promptSinceReport: 0, reportTime: -1 };
+
+function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number {
+  const cands = state.candidates(view);
+  if (cands.length === 0) return -1;
+  let u = 0;
+  for (const v of cands) u += v.kvUsage;
+  u /= cands.length;
+  const calibrated = state.calibrated(req.predictedOutputTokens);
+  const predictive = state.variant.prediction && Number.isFinite(req.predictedOutputTokens) && u >= state.opts.uThreshold;
+  let best = cands[0] as InstanceView;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const v of cands) {
+    const score = predictive ? state.completionTime(v, req.promptTokens, calibrated) : state.queueLength(v);
+    if (score < bestScore) {
+      bestScore = score;
+      best = v;
+    }
+  }
+  if (predictive) state.assignedByPrediction++;
+  else state.assignedByQueue++;
+  state.record(req.id, best.id, req.promptTokens, calibrated);
+  return best.id;
+}
+
+export function gapsRouterFactory(name: string, variant: GapsVariant, opts: GapsOptions = DEFAULT_GAPS): RouterFactory {
+  return (ctx) => {
+    if (ctx.arg !== undefined) throw new ConfigError(`router '${name}' takes no argument, got '${ctx.arg}'`);
+    if (!ctx.perf) throw new ConfigError(`router '${name}' needs the performance model to estimate service times`);
+    const state = new GapsState(ctx.numInstances, ctx.perf, variant, opts, ctx.rng, ctx.e2eSlack ?? 5);
+    const router: Router & { state: GapsState } = {
+      name,
+      state,
+      usesPredictions: variant.prediction,
+      route: (req, view) => assign(state, req, view),
+      onComplete: (info) => state.completed(info),
+      controllers: variant.rebalancing ? [new GapsRebalancer(state)] : [],
+      stats: () => {
+        const h = state.calibrator.health();
+        return {
+          assignedByQueue: state.assignedByQueue,
+          assignedByPrediction: state.assignedByPrediction,
+          calibrationCoverage: h.coverage,
+          calibrationMae: h.mae,
+          calibrationMape: h.mape,
+          calibrationPinball: h.pinball,
+          calibrationBeta: h.beta,
+          calibrationGamma: h.gamma,
+          ...(router.controllers?.[0] as GapsRebalancer | undefined)?.stats(),
+        };
+      },
+    };
+    return router;
+  };
+}
