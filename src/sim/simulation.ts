@@ -8,7 +8,7 @@ import type { Workload } from '../model/request.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
 import type { OutputPredictor, PredictionFeatures } from '../predictors/predictor.js';
 import type { ClusterView, CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
-import type { ClusterControl, Controller, RequestSnapshot } from '../policies/controllers/controller.js';
+import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
 import { SloJudge, type SloDefaults } from './slo.js';
 import { TimeSeries } from './timeSeries.js';
@@ -80,7 +80,7 @@ export class Simulation implements InstanceListener, ClusterControl {
   private readonly kicked: Uint8Array;
   /** The run's controllers, then the router's own (e.g. a rebalancer that ships with the router). */
   private readonly controllers: readonly Controller[];
-  /** Per instance: (request, target) pairs waiting for the running iteration to end. */
+  /** Per instance: (request, target, live) triples waiting for the running iteration to end. */
   private readonly pendingMoves: number[][] = [];
   private sloViolated = new Uint8Array(4096);
   private readonly series: TimeSeries;
@@ -385,15 +385,16 @@ export class Simulation implements InstanceListener, ClusterControl {
     return out;
   }
 
-  migrationCost(id: number): number {
+  migrationCost(id: number, mode: MigrationMode = 'stop-and-copy'): number {
     const t = this.table;
     const inst = this.instances[t.instance[id] as number] as Instance;
     const kv = inst.decode.has(id) ? inst.decode.kvOf(id) : t.state[id] === ReqState.Waiting && !t.kvHome[id] ? 0 : (t.kvTokens[id] as number);
     if (kv === 0) return this.cfg.moveWaitingS;
-    return (kv * this.cfg.kvBytesPerToken) / this.cfg.interconnectBandwidth + this.cfg.migrationPauseS;
+    const copied = mode === 'live' ? Math.min(kv, this.cfg.instance.blockSize) : kv;
+    return (copied * this.cfg.kvBytesPerToken) / this.cfg.interconnectBandwidth + this.cfg.migrationPauseS;
   }
 
-  migrate(id: number, to: number): boolean {
+  migrate(id: number, to: number, mode: MigrationMode = 'stop-and-copy'): boolean {
     const t = this.table;
     if (id < 0 || id >= t.count || to < 0 || to >= this.instances.length) return false;
     const st = t.state[id];
@@ -404,19 +405,19 @@ export class Simulation implements InstanceListener, ClusterControl {
     if (src.inFlight(id)) {
       // Part of the iteration now running: it leaves at the iteration's end, as a live migration would.
       const pend = this.pendingMoves[from] as number[];
-      if (pend.includes(id)) return false;
-      pend.push(id, to);
+      for (let k = 0; k < pend.length; k += 3) if (pend[k] === id) return false;
+      pend.push(id, to, mode === 'live' ? 1 : 0);
       return true;
     }
-    this.executeMove(id, to);
+    this.executeMove(id, to, mode);
     return true;
   }
 
-  private executeMove(id: number, to: number): void {
+  private executeMove(id: number, to: number, mode: MigrationMode): void {
     const t = this.table;
     const from = t.instance[id] as number;
     const src = this.instances[from] as Instance;
-    const cost = this.migrationCost(id);
+    const cost = this.migrationCost(id, mode);
     const kv = src.detach(id);
     t.kvTokens[id] = kv;
     t.blocks[id] = Math.ceil(kv / this.cfg.instance.blockSize);
@@ -440,11 +441,11 @@ export class Simulation implements InstanceListener, ClusterControl {
     const pend = this.pendingMoves[from] as number[];
     if (pend.length === 0) return;
     const t = this.table;
-    for (let k = 0; k < pend.length; k += 2) {
+    for (let k = 0; k < pend.length; k += 3) {
       const id = pend[k] as number;
       const st = t.state[id];
       if (st === ReqState.Done || st === ReqState.Rejected || t.instance[id] !== from) continue;
-      this.executeMove(id, pend[k + 1] as number);
+      this.executeMove(id, pend[k + 1] as number, pend[k + 2] === 1 ? 'live' : 'stop-and-copy');
     }
     pend.length = 0;
   }

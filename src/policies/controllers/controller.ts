@@ -13,6 +13,13 @@ export interface RequestSnapshot {
   readonly predictedOutputTokens: number;
 }
 
+/**
+ * 'stop-and-copy' (default): the request stops while its whole KV crosses the interconnect.
+ * 'live' (Llumnix): the KV is copied in stages while the request keeps decoding on the source, so it
+ * stops only for the fixed pause plus the last stage (one KV block); the bytes are still counted.
+ */
+export type MigrationMode = 'stop-and-copy' | 'live';
+
 /** What a periodic controller may do: look, and move requests. */
 export interface ClusterControl {
   readonly view: ClusterView;
@@ -24,9 +31,9 @@ export interface ClusterControl {
    * pause), and it resumes on the target without recomputation. Returns false when the move is not
    * possible now (the request is in an iteration in flight, already moving, or done).
    */
-  migrate(id: number, to: number): boolean;
-  /** Seconds a migration of this request would take now. */
-  migrationCost(id: number): number;
+  migrate(id: number, to: number, mode?: MigrationMode): boolean;
+  /** Seconds the request would be stopped by a migration now. */
+  migrationCost(id: number, mode?: MigrationMode): number;
 }
 
 /** A periodic cluster-level policy (rebalancing, autoscaling). Runs every `intervalS` of simulated time. */

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../kernel/rng.js';
+import type { InstanceView } from '../clusterView.js';
+import type { ClusterControl, MigrationMode, RequestSnapshot } from '../controllers/controller.js';
+import { routers } from '../routers/registry.js';
+
+function iv(id: number, o: Partial<InstanceView>): InstanceView {
+  return {
+    id,
+    role: 'mixed',
+    available: true,
+    reportTime: 0,
+    waiting: 0,
+    running: 0,
+    kvUsedBlocks: 0,
+    kvTotalBlocks: 1000,
+    kvBlockSize: 16,
+    kvUsage: 0,
+    waitingPromptTokens: 0,
+    utilization: 0,
+    recentSloViolationRate: 0,
+    outstanding: 0,
+    sinceReport: 0,
+    ...o,
+  };
+}
+
+const make = () => routers.get('llumnix')({ rng: new Rng('l'), arg: undefined, numInstances: 3 });
+const req = { id: 0, arrival: 0, promptTokens: 320, type: 't', sessionId: undefined, predictedOutputTokens: Number.NaN };
+
+test('llumnix dispatches to the highest freeness, counting queued demand and its own recent sends', () => {
+  const r = make();
+  const view = {
+    now: 0,
+    instances: [
+      iv(0, { running: 10, kvUsedBlocks: 500 }), // (1000 - 500) / 10 = 50
+      iv(1, { running: 4, kvUsedBlocks: 600 }), // 400 / 4 = 100
+      iv(2, { running: 4, kvUsedBlocks: 600, waitingPromptTokens: 16 * 300 }), // 100 / 4 = 25
+    ],
+  };
+  assert.equal(r.route(req, view), 1);
+  // 20 blocks per request sent to 1 since its report: after enough sends, 0 becomes freer.
+  for (let k = 0; k < 12; k++) r.route(req, view);
+  assert.equal(r.route(req, view), 0);
+});
+
+test('llumnix live-migrates the shortest running request from the least to the most free instance', () => {
+  const r = make();
+  const moves: [number, number, MigrationMode | undefined][] = [];
+  const reqs: RequestSnapshot[] = [300, 40, 900].map((kv, k) => ({
+    id: k,
+    instance: 0,
+    phase: 'decoding' as const,
+    arrival: 0,
+    promptTokens: kv,
+    generatedTokens: 1,
+    kvTokens: kv,
+    predictedOutputTokens: Number.NaN,
+  }));
+  const ctl: ClusterControl = {
+    view: { now: 1, instances: [iv(0, { running: 100, kvUsedBlocks: 990 }), iv(1, { running: 5, kvUsedBlocks: 200 }), iv(2, { running: 50, kvUsedBlocks: 700 })] },
+    requestsOn: (i) => reqs.filter((x) => x.instance === i),
+    migrationCost: () => 0.01,
+    migrate: (id, to, mode) => (moves.push([id, to, mode]), true),
+  };
+  r.controllers?.[0]?.tick(1, ctl);
+  assert.deepEqual(moves, [[1, 1, 'live']]);
+  // Balanced cluster: nothing moves.
+  const calm: [number, number, MigrationMode | undefined][] = [];
+  r.controllers?.[0]?.tick(2, { ...ctl, view: { now: 2, instances: [iv(0, { running: 5 }), iv(1, { running: 5 }), iv(2, { running: 5 })] }, migrate: (id, to, mode) => (calm.push([id, to, mode]), true) });
+  assert.equal(calm.length, 0);
+});
