@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../kernel/rng.js';
+import type { InstanceView } from '../clusterView.js';
+import { routers } from '../routers/registry.js';
+
+const iv = (id: number, outstanding: number, kvUsage = 0): InstanceView => ({
+  id,
+  role: 'mixed',
+  available: true,
+  reportTime: 0,
+  waiting: 0,
+  running: 0,
+  kvUsedBlocks: 0,
+  kvTotalBlocks: 100,
+  kvBlockSize: 16,
+  kvUsage,
+  waitingPromptTokens: 0,
+  utilization: 0,
+  recentSloViolationRate: 0,
+  outstanding,
+  sinceReport: 0,
+});
+
+test('flashgen keeps a session on its instance and otherwise routes by its own local counts', () => {
+  const r = routers.get('flashgen')({ rng: new Rng('f'), arg: undefined, numInstances: 3 });
+  const req = (sessionId: number | undefined) => ({ id: 0, arrival: 0, promptTokens: 10, type: 't', sessionId, predictedOutputTokens: Number.NaN });
+  const v1 = { now: 0, instances: [iv(0, 5), iv(1, 1), iv(2, 3)] };
+  assert.equal(r.route(req(7), v1), 1);
+  const v2 = { now: 1, instances: [iv(0, 0), iv(1, 9), iv(2, 3)] };
+  assert.equal(r.route(req(7), v2), 1, 'the session returns to its KV');
+  assert.equal(r.route(req(8), v2), 0);
+  assert.equal(r.route(req(undefined), { now: 2, instances: [iv(0, 4, 0.0), iv(1, 2, 0.99), iv(2, 3, 0)] }), 1, 'reported load is ignored');
+});
