@@ -1,25 +1,12 @@
 import { Registry } from '../core/registry.js';
+import type { Experiment } from './experiment.js';
+import { gapsAll, gapsFig3, gapsFig4, gapsFig5 } from './gaps/gapsExperiments.js';
 
-/** What every reproduction receives from `gaps reproduce NAME`. */
-export interface ExperimentContext {
-  /** Folder the experiment writes its CSV, JSON, plots and report into (created by the caller). */
-  readonly outDir: string;
-  /** Folder with the public data sets (default ../shared/data). */
-  readonly dataDir: string;
-  /** Base seed; replications derive their seeds from it. */
-  readonly seed: number;
-  /** Worker threads for sweeps; results must not depend on it. */
-  readonly workers: number;
-  /** Progress and human-readable lines go here (stderr in the CLI). */
-  readonly log: (line: string) => void;
-  /** Smaller, faster variant for tests and smoke runs. */
-  readonly quick: boolean;
-}
-
-export interface Experiment {
-  readonly summary: string;
-  run(ctx: ExperimentContext): Promise<void>;
-}
+export type { Experiment, ExperimentContext } from './experiment.js';
 
 /** `gaps reproduce NAME`: one entry per paper table or figure set. */
-export const experiments = new Registry<Experiment>('experiment');
+export const experiments = new Registry<Experiment>('experiment')
+  .register('gaps-fig3', gapsFig3, gapsFig3.summary)
+  .register('gaps-fig4', gapsFig4, gapsFig4.summary)
+  .register('gaps-fig5', gapsFig5, gapsFig5.summary)
+  .register('gaps', gapsAll, gapsAll.summary);

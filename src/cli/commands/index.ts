@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { registerReproduceCommand } from './reproduce.js';
 import { registerSimulateCommand } from './simulate.js';
 
 /** Every subcommand registers itself here; one line per command. */
 export function registerCommands(program: Command): void {
   registerSimulateCommand(program);
+  registerReproduceCommand(program);
 }
