@@ -1,4 +1,5 @@
-import { parseCount, TraceReader, typeFromFileName, type TraceReadOptions } from './traceReader.js';
+import { InputError } from '../core/errors.js';
+import { TraceReader, typeFromFileName, type TraceReadOptions } from './traceReader.js';
 
 /**
  * Loader for the Azure LLM inference traces (AzurePublicDataset): CSV with the header
@@ -113,7 +114,7 @@ export class AzureTraceReader extends TraceReader {
   protected begin(): void {
     const header = this.lines.next();
     const expected = AZURE_COLUMNS.join(',');
-    if (header === undefined) this.fail('header', `expected '${expected}', got an empty file`);
+    if (header === undefined) throw new InputError(this.path, 1, 'header', `expected '${expected}', got an empty file`);
     const names = header.replace(/^\uFEFF/, '').split(',').map((c) => c.trim());
     for (let k = 0; k < AZURE_COLUMNS.length; k++) {
       const at = names.indexOf(AZURE_COLUMNS[k] as string);

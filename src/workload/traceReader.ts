@@ -50,6 +50,11 @@ export abstract class TraceReader implements IterableIterator<RequestSpec> {
     this.timeScale = options.timeScale ?? 1;
   }
 
+  /** 1-based number of the line last read (0 before reading). */
+  get lineNumber(): number {
+    return this.lines.lineNumber;
+  }
+
   /** Called once before the first row: reads and checks a header line if the format has one. */
   protected abstract begin(): void;
   /** Parses one non-blank data line into `this.row`; throws InputError naming the field. */

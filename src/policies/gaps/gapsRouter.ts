@@ -24,7 +24,12 @@ export interface GapsOptions {
   readonly checkIntervalS: number;
   readonly spikeThreshold: number;
   readonly maxMovesPerRound: number;
+  /** Smallest predicted gain worth a move, seconds. */
   readonly minGainS: number;
+  /** Smallest relative gain worth a move (of the request's predicted completion where it is). */
+  readonly minRelativeGain: number;
+  /** An instance is overloaded when its predicted completion time exceeds the best by this factor. */
+  readonly overloadFactor: number;
 }
 
 export const DEFAULT_GAPS: GapsOptions = {
@@ -34,6 +39,8 @@ export const DEFAULT_GAPS: GapsOptions = {
   spikeThreshold: 0.2,
   maxMovesPerRound: 4,
   minGainS: 0.05,
+  minRelativeGain: 0.2,
+  overloadFactor: 1.25,
 };
 
 /** Shared state of a GAPS router and its rebalancer. */

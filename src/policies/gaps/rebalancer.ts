@@ -11,11 +11,11 @@ import type { GapsState } from './gapsRouter.js';
  * Every `checkIntervalS` the rebalancer looks for a spike (an instance whose recent SLO-violation
  * rate exceeds the cluster mean by `spikeThreshold`); every `rebalanceIntervalS` it runs anyway. A
  * round ranks instances by the predicted completion time of a typical request; the instances above
- * the cluster's best by more than the minimum gain are overloaded. Their requests are candidates,
+ * the cluster's best by the overload factor (1.25) are overloaded. Their requests are candidates,
  * ordered by urgency (predicted finish past the adaptive deadline first), then by predicted remaining
  * work (largest first), waiting requests before running ones. For each, the best target is the
  * instance with the smallest predicted completion time for it; it moves when
- * C_source - C_target > cost + minGain, where cost is the simulator's migration cost (a waiting
+ * C_source - C_target - cost exceeds both 0.05 s and 20% of C_source, where cost is the migration cost (a waiting
  * request's small fixed cost, or a running one's KV transfer and pause).
  */
 export class GapsRebalancer implements Controller {
@@ -66,7 +66,7 @@ export class GapsRebalancer implements Controller {
       best = Math.min(best, c);
     }
     const overloaded = views
-      .filter((v) => (pressure.get(v.id) as number) > best + s.opts.minGainS && v.waiting + v.running > 0)
+      .filter((v) => (pressure.get(v.id) as number) > s.opts.overloadFactor * best + s.opts.minGainS && v.waiting + v.running > 0)
       .sort((a, b) => (pressure.get(b.id) as number) - (pressure.get(a.id) as number));
     let budget = s.opts.maxMovesPerRound;
     for (const src of overloaded) {
@@ -124,7 +124,7 @@ export class GapsRebalancer implements Controller {
     }
     if (!target) return false;
     const cost = ctl.migrationCost(r.id);
-    if (cSrc - (cBest + cost) <= s.opts.minGainS) return false;
+    if (cSrc - (cBest + cost) <= Math.max(s.opts.minGainS, s.opts.minRelativeGain * cSrc)) return false;
     if (!ctl.migrate(r.id, target.id)) return false;
     s.moved(r.id, target.id);
     this.moves++;

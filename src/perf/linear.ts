@@ -1,0 +1,17 @@
+import type { BatchShape, PerfModel } from '../model/perfModel.js';
+
+/** time = a + b * prefill tokens + c * decode sequences + d * decode context tokens + e * attention pairs. */
+export class LinearPerfModel implements PerfModel {
+  readonly name = 'linear';
+  constructor(
+    readonly a: number,
+    readonly b = 0,
+    readonly c = 0,
+    readonly d = 0,
+    readonly e = 0,
+  ) {}
+
+  iterationTime(s: BatchShape): number {
+    return this.a + this.b * s.prefillTokens + this.c * s.decodeSeqs + this.d * s.decodeContextTokens + this.e * s.prefillAttnPairs;
+  }
+}

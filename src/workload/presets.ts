@@ -1,0 +1,131 @@
+import { Registry } from '../core/registry.js';
+import { GammaArrivals, OnOffArrivals, onOffWithRate, type OnOffShape } from './arrivals.js';
+import { AZURE_CODE_FIT, AZURE_CONVERSATION_FIT } from './azurePresetData.js';
+import { QUANTILE_PROBS, type ArrivalFit, type OutputFit, type PresetFit } from './presetFit.js';
+import { binnedOutput, independentOutput, quantileTableLength, type LengthDist, type OutputModel } from './lengths.js';
+import type { ArrivalShape } from './specs.js';
+
+/**
+ * Synthetic workloads shaped like the Azure LLM inference traces of 2023 (Splitwise). Every
+ * parameter is embedded (azurePresetData.ts, fitted by fitPresets.ts), so presets need no data file.
+ * Lengths come from the traces' quantile tables, so samples stay within each trace's observed range.
+ */
+
+/** One request type of a preset, with its fitted defaults. */
+export interface PresetComponent {
+  readonly type: string;
+  readonly meanRatePerS: number;
+  readonly arrival: ArrivalShape;
+  /** The on/off shape used when the user asks for 'onoff' without parameters. */
+  readonly onOffShape: OnOffShape;
+  readonly prompt: LengthDist;
+  readonly output: OutputModel;
+}
+
+export interface Preset {
+  readonly name: string;
+  readonly description: string;
+  /** Merged by arrival time; each keeps its own random streams and type label. */
+  readonly components: readonly PresetComponent[];
+  /** Requests generated when neither numRequests nor durationS is given: the source traces' size. */
+  readonly defaultNumRequests: number;
+}
+
+function onOffShapeOf(a: ArrivalFit): OnOffShape | undefined {
+  return a.kind === 'onoff' ? { meanOnS: a.meanOnS, meanOffS: a.meanOffS, offRatio: 0 } : undefined;
+}
+
+/** The code trace's bursts: the shape of a plain 'onoff' for anything fitted without one (and for traces). */
+export const DEFAULT_ONOFF_SHAPE = onOffShapeOf(AZURE_CODE_FIT.arrival) as OnOffShape;
+
+/**
+ * The fitted arrival process. A rate override time-scales it, exactly as it time-scales a trace
+ * replay: state durations shrink with the rate, so with the same seed make(r) is make() with every
+ * arrival time multiplied by natural / r. (Gamma gaps scale the same way by construction.)
+ */
+function arrivalOf(a: ArrivalFit, naturalRate: number): ArrivalShape {
+  if (a.kind === 'gamma') {
+    return { spec: `gamma:${a.cv}`, create: (rate, rng) => new GammaArrivals(rate, a.cv, rng) };
+  }
+  const shape = onOffShapeOf(a) as OnOffShape;
+  return {
+    spec: `onoff:${shape.meanOnS},${shape.meanOffS},0 (time-scaled with the rate)`,
+    create: (rate, rng) => {
+      const f = naturalRate / rate;
+      const scaled = { meanOnS: shape.meanOnS * f, meanOffS: shape.meanOffS * f, offRatio: 0 };
+      return new OnOffArrivals(onOffWithRate(scaled, rate), rng);
+    },
+  };
+}
+
+function outputOf(o: OutputFit, name: string): OutputModel {
+  if (o.kind === 'marginal') return independentOutput(quantileTableLength(QUANTILE_PROBS, o.quantiles, `${name}-output`));
+  const dists = o.quantiles.map((q, i) => quantileTableLength(QUANTILE_PROBS, q, `${name}-output-bin${i}`));
+  return binnedOutput(o.lowerEdges, dists, `${name}-output-by-prompt-bin(${o.lowerEdges.join(',')})`);
+}
+
+function componentOf(fit: PresetFit, name: string): PresetComponent {
+  return {
+    type: fit.type,
+    meanRatePerS: fit.meanRatePerS,
+    arrival: arrivalOf(fit.arrival, fit.meanRatePerS),
+    onOffShape: onOffShapeOf(fit.arrival) ?? DEFAULT_ONOFF_SHAPE,
+    prompt: quantileTableLength(QUANTILE_PROBS, fit.prompt, `${name}-prompt`),
+    output: outputOf(fit.output, name),
+  };
+}
+
+const fmt = (x: number): string => x.toLocaleString('en-US', { maximumFractionDigits: 2 });
+const range = (q: readonly number[]): string => `${fmt(q[0]!)}..${fmt(q[q.length - 1]!)}`;
+const median = (q: readonly number[]): string => fmt(q[QUANTILE_PROBS.indexOf(0.5)]!);
+
+function describeArrival(fit: PresetFit): string {
+  const a = fit.arrival;
+  return a.kind === 'gamma'
+    ? `Gamma-renewal arrivals at ${fmt(fit.meanRatePerS)} req/s with gap CV ${fmt(a.cv)} (near-Poisson)`
+    : `on/off bursts at ${fmt(fit.meanRatePerS)} req/s on average (MMPP-2: ${fmt(a.rateOn)} req/s for ` +
+        `${fmt(a.meanOnS)} s on average, then silent for ${fmt(a.meanOffS)} s)`;
+}
+
+function describeLengths(fit: PresetFit): string {
+  const o = fit.output;
+  const prompt = `prompt from the trace's quantiles (median ${median(fit.prompt)}, range ${range(fit.prompt)})`;
+  if (o.kind === 'marginal') {
+    return `${prompt}; output independent of it (median ${median(o.quantiles)}, range ${range(o.quantiles)})`;
+  }
+  const all = o.quantiles.flat();
+  return `${prompt}; output drawn from the quantiles of its prompt-length bin (bins from ${o.lowerEdges.join(', ')} tokens; range ${fmt(Math.min(...all))}..${fmt(Math.max(...all))})`;
+}
+
+function singlePreset(name: string, fit: PresetFit): Preset {
+  return {
+    name,
+    description:
+      `${name}: shaped like Azure ${fit.source} (${fmt(fit.count)} requests in ${fmt(fit.durationS / 60)} min): ` +
+      `${describeArrival(fit)}; ${describeLengths(fit)}. Lengths never exceed the trace's maxima; nothing else is truncated.`,
+    components: [componentOf(fit, name)],
+    defaultNumRequests: fit.count,
+  };
+}
+
+export const presets = new Registry<() => Preset>('workload preset')
+  .register('azure-code', () => singlePreset('azure-code', AZURE_CODE_FIT), 'Azure 2023 code trace: bursty, short outputs')
+  .register(
+    'azure-conversation',
+    () => singlePreset('azure-conversation', AZURE_CONVERSATION_FIT),
+    'Azure 2023 conversation trace: near-Poisson, output by prompt bin',
+  )
+  .register(
+    'azure-mixed',
+    () => {
+      const code = singlePreset('azure-code', AZURE_CODE_FIT);
+      const conv = singlePreset('azure-conversation', AZURE_CONVERSATION_FIT);
+      return {
+        name: 'azure-mixed',
+        description: `azure-mixed: both Azure 2023 traces' shapes superposed, each request labelled with its type. ${code.description} ${conv.description}`,
+        components: [...code.components, ...conv.components],
+        defaultNumRequests: code.defaultNumRequests + conv.defaultNumRequests,
+      };
+    },
+    'both superposed, each request labelled code or conversation',
+  );
