@@ -1,72 +1,112 @@
 import { emptyShape, type PerfModel } from '../../model/perfModel.js';
 import type { InstanceView } from '../clusterView.js';
 
-/** Router-side knowledge of one instance: what this router sent there and has not seen complete. */
-export interface InstanceLedger {
-  /** Outstanding requests routed here by us. */
-  count: number;
-  /** Sum over them of prompt + calibrated predicted output tokens: their peak KV demand. */
-  demandTokens: number;
-  /** Prompt tokens we sent since the instance's last report (not yet in its waiting count). */
-  promptSinceReport: number;
-  /** The report time the field above is relative to. */
-  reportTime: number;
+/** One request this router sent to an instance and has not seen complete. */
+export interface LedgerEntry {
+  readonly prompt: number;
+  /** Calibrated predicted output tokens. */
+  readonly calibrated: number;
+  readonly routedAt: number;
 }
 
-export function newLedger(): InstanceLedger {
-  return { count: 0, demandTokens: 0, promptSinceReport: 0, reportTime: -1 };
+/** Router-side knowledge of one instance: what this router sent there and has not seen complete. */
+export class InstanceLedger {
+  readonly entries = new Map<number, LedgerEntry>();
+  /** Sum over entries of prompt + calibrated output: their peak KV demand. */
+  demandTokens = 0;
+  /** Prompt tokens sent since the instance's last report (not yet in its waiting count). */
+  promptSinceReport = 0;
+  reportTime = -1;
+  /** Last estimated decode step time on this instance (progress estimates of its requests). */
+  lastTpot = 0.02;
+
+  add(id: number, e: LedgerEntry): void {
+    this.entries.set(id, e);
+    this.demandTokens += e.prompt + e.calibrated;
+  }
+
+  remove(id: number): LedgerEntry | undefined {
+    const e = this.entries.get(id);
+    if (!e) return undefined;
+    this.entries.delete(id);
+    this.demandTokens -= e.prompt + e.calibrated;
+    return e;
+  }
+
+  /** Keeps the since-report counter aligned with the instance's report. */
+  sync(v: InstanceView): void {
+    if (this.reportTime !== v.reportTime) {
+      this.reportTime = v.reportTime;
+      this.promptSinceReport = 0;
+    }
+  }
 }
 
 /**
  * Predicted completion time of a request on an instance: GAPS Eq. 9 with the intent the paper states
  * ("the instance with the smallest predicted completion time"), since adding the same s~ to every
- * queue cannot change a choice. The estimate is built from the instance's last report, the router's
- * own ledger and the performance model:
+ * queue cannot change a choice (docs/GAPS.md):
  *
- *   C_j(i) = wait_j + prefill_j(i) + s~_i * tpot_j
+ *   C_j(i) = wait_j + prefill_j(i) + s~_i * tpot_j(b_j)
  *
- * - tpot_j: one decode step with the batch the request would join (running + waiting + sent since
- *   the report + 1) at the context the KV cache reports plus the request's own;
- * - prefill_j(i): prefilling the prompt tokens queued ahead (reported waiting plus sent since) and the
- *   request's own prompt;
- * - wait_j: when the predicted peak KV demand of the instance's outstanding requests plus this one
- *   exceeds its KV capacity, the excess must drain first, at the decode rate batch / tpot_j tokens/s.
- *
- * This makes the service time instance-dependent (a busy instance decodes more slowly) and makes the
- * backlog forward-looking (predicted demand, not just request counts).
+ * - b_j, the batch the request will decode in, looks forward: every request the router has
+ *   outstanding on j counts for the fraction of i's decode it will still be running,
+ *   min(remaining_k, s~_i) / s~_i, with remaining_k its calibrated prediction minus the tokens it has
+ *   probably produced since it was routed. An instance whose requests are about to finish is cheap
+ *   even if it holds many. Without a ledger (no global monitoring) every reported request counts fully.
+ * - tpot_j(b): one decode step of b requests at the reported context, from the performance model.
+ * - prefill_j(i): the prompt tokens queued ahead (reported waiting plus sent since) and its own.
+ * - wait_j: when the predicted peak KV demand of j's outstanding requests plus this one exceeds the
+ *   KV capacity, the excess must drain first at the decode rate b / tpot tokens per second.
  */
 export class CompletionEstimator {
   private readonly shape = emptyShape();
 
   constructor(private readonly perf: PerfModel) {}
 
-  estimate(v: InstanceView, ledger: InstanceLedger, promptTokens: number, calibratedTokens: number): number {
+  private decodeStep(batch: number, context: number): number {
     const s = this.shape;
-    const batch = v.running + v.waiting + v.sinceReport + 1;
-    const ownCtx = promptTokens + calibratedTokens / 2;
     s.prefillSeqs = s.prefillTokens = s.prefillAttnPairs = s.prefillPastTokens = 0;
-    s.decodeSeqs = batch;
-    s.decodeContextTokens = v.kvUsedBlocks * v.kvBlockSize + ownCtx * (batch - v.running);
-    const tpot = this.perf.iterationTime(s);
-    const queuedPrompt = v.waitingPromptTokens + ledger.promptSinceReport + promptTokens;
-    s.decodeSeqs = 0;
-    s.decodeContextTokens = 0;
+    s.decodeSeqs = Math.max(1, Math.round(batch));
+    s.decodeContextTokens = context;
+    return this.perf.iterationTime(s);
+  }
+
+  private prefill(tokens: number): number {
+    const s = this.shape;
+    s.decodeSeqs = s.decodeContextTokens = s.prefillPastTokens = 0;
     s.prefillSeqs = 1;
-    s.prefillTokens = queuedPrompt;
-    s.prefillAttnPairs = (queuedPrompt * (queuedPrompt + 1)) / 2;
-    const prefill = this.perf.iterationTime(s);
+    s.prefillTokens = tokens;
+    s.prefillAttnPairs = (tokens * (tokens + 1)) / 2;
+    return this.perf.iterationTime(s);
+  }
+
+  estimate(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, calibrated: number, now: number): number {
+    const own = Math.max(1, calibrated);
+    const perSeqCtx = v.running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / v.running : prompt + own / 2;
+    let coRunners = v.running + v.waiting + v.sinceReport;
+    if (ledger) {
+      const tpotNow = this.decodeStep(v.running + 1, perSeqCtx * (v.running + 1));
+      ledger.lastTpot = tpotNow;
+      coRunners = 0;
+      for (const e of ledger.entries.values()) {
+        const produced = Math.max(0, now - e.routedAt) / tpotNow;
+        const remaining = Math.max(1, e.calibrated - produced);
+        coRunners += Math.min(remaining, own) / own;
+      }
+    }
+    const batch = coRunners + 1;
+    const tpot = this.decodeStep(batch, perSeqCtx * batch);
+    const queued = v.waitingPromptTokens + (ledger ? ledger.promptSinceReport : 0) + prompt;
     const capacity = v.kvTotalBlocks * v.kvBlockSize;
-    const demand = Math.max(ledger.demandTokens, v.kvUsedBlocks * v.kvBlockSize) + promptTokens + calibratedTokens;
+    const demand = Math.max(ledger ? ledger.demandTokens : 0, v.kvUsedBlocks * v.kvBlockSize) + prompt + own;
     const excess = Math.max(0, demand - capacity);
     const wait = excess > 0 ? (excess * tpot) / batch : 0;
-    return wait + prefill + calibratedTokens * tpot;
+    return wait + this.prefill(queued) + own * tpot;
   }
-}
 
-/** Keeps a ledger's since-report counter aligned with the instance's report. */
-export function syncLedger(ledger: InstanceLedger, v: InstanceView): void {
-  if (ledger.reportTime !== v.reportTime) {
-    ledger.reportTime = v.reportTime;
-    ledger.promptSinceReport = 0;
+  /** The request alone on an idle instance. */
+  unloaded(prompt: number, tokens: number): number {
+    return this.prefill(Math.max(1, prompt)) + Math.max(1, tokens) * this.decodeStep(1, prompt + tokens / 2);
   }
 }

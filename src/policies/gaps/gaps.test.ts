@@ -59,11 +59,11 @@ test('below u_th GAPS assigns by least queue; above it by predicted completion t
   const low = make('gaps');
   assert.equal(low.route(req(1, 800), busy(0.3)), 0, 'low utilisation: least queue');
   const high = make('gaps');
-  high.state.record(100, 0, 2000, 12_000); // our ledger: a huge predicted demand already sits on 0
+  high.state.record(100, 0, 2000, 12_000, 0); // our ledger: a huge predicted demand already sits on 0
   assert.equal(high.route(req(2, 800), busy(0.98)), 1, 'high utilisation: smallest predicted completion');
   assert.equal(high.state.assignedByPrediction, 1);
   const nopred = make('gaps-nopred');
-  nopred.state.record(100, 0, 2000, 12_000);
+  nopred.state.record(100, 0, 2000, 12_000, 0);
   assert.equal(nopred.route(req(3, 800), busy(0.98)), 0, 'NoPred keeps to the shortest queue');
   assert.equal(nopred.state.assignedByPrediction, 0);
 });
@@ -122,15 +122,15 @@ test('rebalancing moves requests off a hot instance only when the gain exceeds t
     predictedOutputTokens: 300,
   }));
   const cheap = make('gaps');
-  reqs.forEach((r) => cheap.state.record(r.id, 0, 800, 300));
+  reqs.forEach((r) => cheap.state.record(r.id, 0, 800, 300, 9));
   const moves: [number, number][] = [];
   (cheap.controllers?.[0] as GapsRebalancer).tick(10, control(views, reqs, 0.001, moves));
   assert.ok(moves.length > 0 && moves.length <= 4, `moves ${moves.length}`);
   assert.ok(moves.every(([, to]) => to === 1));
-  assert.equal(cheap.state.ledgers[1]!.count, moves.length, 'the ledger follows the moved requests');
+  assert.equal(cheap.state.ledgers[1]!.entries.size, moves.length, 'the ledger follows the moved requests');
 
   const dear = make('gaps');
-  reqs.forEach((r) => dear.state.record(r.id, 0, 800, 300));
+  reqs.forEach((r) => dear.state.record(r.id, 0, 800, 300, 9));
   const none: [number, number][] = [];
   (dear.controllers?.[0] as GapsRebalancer).tick(10, control(views, reqs, 1e6, none));
   assert.equal(none.length, 0, 'a move that costs more than it saves is not made');

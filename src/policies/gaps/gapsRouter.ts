@@ -4,7 +4,7 @@ import type { PerfModel } from '../../model/perfModel.js';
 import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calibration.js';
 import type { ClusterView, CompletionInfo, InstanceView, RoutedRequest } from '../clusterView.js';
 import type { Router, RouterFactory } from '../routers/router.js';
-import { CompletionEstimator, newLedger, syncLedger, type InstanceLedger } from './estimator.js';
+import { CompletionEstimator, InstanceLedger } from './estimator.js';
 import { GapsRebalancer } from './rebalancer.js';
 
 /** The three components GAPS's ablations switch off (docs/GAPS.md). */
@@ -46,7 +46,8 @@ export const DEFAULT_GAPS: GapsOptions = {
 /** Shared state of a GAPS router and its rebalancer. */
 export class GapsState {
   readonly ledgers: InstanceLedger[];
-  readonly demandOf = new Map<number, { instance: number; demand: number; calibrated: number }>();
+  /** Which instance each outstanding request is on, by our records. */
+  readonly where = new Map<number, number>();
   readonly calibrator = new BiasAwareCalibrator(DEFAULT_CALIBRATION);
   readonly estimator: CompletionEstimator;
   /** Running mean of completed output lengths: the size NoPred assumes for every request. */
@@ -63,7 +64,7 @@ export class GapsState {
     readonly rng: Rng,
     readonly e2eSlack: number,
   ) {
-    this.ledgers = Array.from({ length: n }, newLedger);
+    this.ledgers = Array.from({ length: n }, () => new InstanceLedger());
     this.estimator = new CompletionEstimator(perf);
   }
 
@@ -88,38 +89,33 @@ export class GapsState {
     return v.waiting + v.running + (this.variant.global ? v.sinceReport : 0);
   }
 
-  completionTime(v: InstanceView, prompt: number, calibrated: number): number {
+  completionTime(v: InstanceView, prompt: number, calibrated: number, now: number): number {
     const l = this.ledgers[v.id] as InstanceLedger;
-    syncLedger(l, v);
-    return this.estimator.estimate(v, this.variant.global ? l : STALE_LEDGER, prompt, calibrated);
+    l.sync(v);
+    return this.estimator.estimate(v, this.variant.global ? l : undefined, prompt, calibrated, now);
   }
 
-  record(id: number, instance: number, prompt: number, calibrated: number): void {
+  record(id: number, instance: number, prompt: number, calibrated: number, now: number): void {
     const l = this.ledgers[instance] as InstanceLedger;
-    const demand = prompt + calibrated;
-    l.count++;
-    l.demandTokens += demand;
+    l.add(id, { prompt, calibrated, routedAt: now });
     l.promptSinceReport += prompt;
-    this.demandOf.set(id, { instance, demand, calibrated });
+    this.where.set(id, instance);
   }
 
   forget(id: number): void {
-    const d = this.demandOf.get(id);
-    if (!d) return;
-    const l = this.ledgers[d.instance] as InstanceLedger;
-    l.count--;
-    l.demandTokens -= d.demand;
-    this.demandOf.delete(id);
+    const i = this.where.get(id);
+    if (i === undefined) return;
+    (this.ledgers[i] as InstanceLedger).remove(id);
+    this.where.delete(id);
   }
 
   moved(id: number, to: number): void {
-    const d = this.demandOf.get(id);
-    if (!d) return;
-    this.forget(id);
-    const l = this.ledgers[to] as InstanceLedger;
-    l.count++;
-    l.demandTokens += d.demand;
-    this.demandOf.set(id, { ...d, instance: to });
+    const i = this.where.get(id);
+    if (i === undefined) return;
+    const e = (this.ledgers[i] as InstanceLedger).remove(id);
+    if (!e) return;
+    (this.ledgers[to] as InstanceLedger).add(id, e);
+    this.where.set(id, to);
   }
 
   completed(info: CompletionInfo): void {
@@ -130,9 +126,6 @@ export class GapsState {
     if (Number.isFinite(info.predictedOutputTokens)) this.calibrator.observe(info.predictedOutputTokens, info.outputTokens);
   }
 }
-
-/** What a router without global monitoring knows beyond the reports: nothing. */
-const STALE_LEDGER: InstanceLedger = { count: 0, demandTokens: 0, promptSinceReport: 0, reportTime: -1 };
 
 function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number {
   const cands = state.candidates(view);
@@ -145,7 +138,7 @@ function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number
   let best = cands[0] as InstanceView;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const v of cands) {
-    const score = predictive ? state.completionTime(v, req.promptTokens, calibrated) : state.queueLength(v);
+    const score = predictive ? state.completionTime(v, req.promptTokens, calibrated, view.now) : state.queueLength(v);
     if (score < bestScore) {
       bestScore = score;
       best = v;
@@ -153,7 +146,7 @@ function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number
   }
   if (predictive) state.assignedByPrediction++;
   else state.assignedByQueue++;
-  state.record(req.id, best.id, req.promptTokens, calibrated);
+  state.record(req.id, best.id, req.promptTokens, calibrated, view.now);
   return best.id;
 }
 

@@ -61,7 +61,7 @@ export class GapsRebalancer implements Controller {
     const pressure = new Map<number, number>();
     let best = Number.POSITIVE_INFINITY;
     for (const v of views) {
-      const c = s.completionTime(v, 512, typical);
+      const c = s.completionTime(v, 512, typical, now);
       pressure.set(v.id, c);
       best = Math.min(best, c);
     }
@@ -74,7 +74,7 @@ export class GapsRebalancer implements Controller {
       for (const r of this.rankCandidates(now, ctl.requestsOn(src.id))) {
         if (budget <= 0) return;
         this.considered++;
-        if (this.tryMove(r, src, views, ctl)) budget--;
+        if (this.tryMove(now, r, src, views, ctl)) budget--;
       }
     }
   }
@@ -95,11 +95,10 @@ export class GapsRebalancer implements Controller {
   }
 
   private unloaded(prompt: number, tokens: number): number {
-    const e = this.s.estimator;
-    return e.estimate(IDLE, IDLE_LEDGER, prompt, tokens);
+    return this.s.estimator.unloaded(prompt, tokens);
   }
 
-  private tryMove(r: RequestSnapshot, src: InstanceView, views: InstanceView[], ctl: ClusterControl): boolean {
+  private tryMove(now: number, r: RequestSnapshot, src: InstanceView, views: InstanceView[], ctl: ClusterControl): boolean {
     const s = this.s;
     const cal = s.calibrated(r.predictedOutputTokens);
     const remaining = Math.max(1, cal - r.generatedTokens);
@@ -111,12 +110,12 @@ export class GapsRebalancer implements Controller {
       waiting: Math.max(0, src.waiting - (waiting ? 1 : 0)),
       running: Math.max(0, src.running - (waiting ? 0 : 1)),
     };
-    const cSrc = s.completionTime(here, prompt, remaining);
+    const cSrc = s.completionTime(here, prompt, remaining, now);
     let target: InstanceView | undefined;
     let cBest = Number.POSITIVE_INFINITY;
     for (const v of views) {
       if (v.id === src.id) continue;
-      const c = s.completionTime(v, prompt, remaining);
+      const c = s.completionTime(v, prompt, remaining, now);
       if (c < cBest) {
         cBest = c;
         target = v;
@@ -131,22 +130,3 @@ export class GapsRebalancer implements Controller {
     return true;
   }
 }
-
-const IDLE: InstanceView = {
-  id: -1,
-  role: 'mixed',
-  available: true,
-  reportTime: 0,
-  waiting: 0,
-  running: 0,
-  kvUsedBlocks: 0,
-  kvTotalBlocks: Number.MAX_SAFE_INTEGER,
-  kvBlockSize: 16,
-  kvUsage: 0,
-  waitingPromptTokens: 0,
-  utilization: 0,
-  recentSloViolationRate: 0,
-  outstanding: 0,
-  sinceReport: 0,
-};
-const IDLE_LEDGER = { count: 0, demandTokens: 0, promptSinceReport: 0, reportTime: -1 };
