@@ -14,7 +14,7 @@ export { schedulers } from './policies/schedulers/registry.js';
 export { Simulation, type ClusterConfig, type SimResult } from './sim/simulation.js';
 export type { Controller, ClusterControl, RequestSnapshot } from './policies/controllers/controller.js';
 export { summarize, type RunSummary } from './metrics/summary.js';
-export { distribution, weightedDistribution, quantileSorted } from './metrics/quantile.js';
+export { distribution, weightedDistribution, quantileSorted } from './stats/quantile.js';
 export { parseSimulateConfig, type SimulateConfig, type SimulateInput } from './run/config.js';
 export { runSimulation, prepare, type RunOutput } from './run/simulate.js';
 export { buildWorkload, type WorkloadOptions, type WorkloadHandle } from './workload/build.js';

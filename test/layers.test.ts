@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 const LAYERS: Record<string, number> = {
   core: 0,
   kernel: 1,
+  stats: 1,
   model: 2,
   perf: 3,
   workload: 3,

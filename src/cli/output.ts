@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { ReqState } from '../model/requestTable.js';
-import type { Distribution } from '../metrics/quantile.js';
+import type { Distribution } from '../stats/quantile.js';
 import type { RunOutput } from '../run/simulate.js';
 
 function row(label: string, d: Distribution, scale: number, digits: number): string {

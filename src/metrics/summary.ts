@@ -1,6 +1,6 @@
 import { ReqState } from '../model/requestTable.js';
 import type { SimResult } from '../sim/simulation.js';
-import { distribution, weightedDistribution, type Distribution } from './quantile.js';
+import { distribution, weightedDistribution, type Distribution } from '../stats/quantile.js';
 
 /**
  * The metrics of one run, as `gaps simulate --json` prints them. Definitions (docs/METRICS.md):

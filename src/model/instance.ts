@@ -1,6 +1,7 @@
 import { InvariantError } from '../core/errors.js';
 import { DecodeSet } from './decodeSet.js';
 import { HeapPositions, IndexedHeap } from './indexedHeap.js';
+import { IntList } from './intList.js';
 import type { InstanceScheduler, RankFacts } from './instanceScheduler.js';
 import { addPrefillChunk, emptyShape, type BatchShape, type PerfModel } from './perfModel.js';
 import { ReqState, type RequestTable } from './requestTable.js';
@@ -55,7 +56,7 @@ export class Instance {
   readonly waiting: IndexedHeap;
   readonly decode: DecodeSet;
   /** Requests with prefill left to do, in admission order. */
-  private prefilling: number[] = [];
+  private readonly prefilling = new IntList();
   freeBlocks: number;
   hostFreeBlocks: number;
   private readonly watermarkBlocks: number;
@@ -70,9 +71,9 @@ export class Instance {
   private busyAcc = 0;
   private iterHasDecode = false;
   private extraTime = 0;
-  private chunkIds: number[] = [];
-  private chunkLens: number[] = [];
-  private joiners: number[] = [];
+  private readonly chunkIds = new IntList();
+  private readonly chunkLens = new IntList();
+  private readonly joiners = new IntList();
   private lastDecodeEnd = 0;
   readonly tbt = new TbtLog();
   iterations = 0;
@@ -109,7 +110,7 @@ export class Instance {
     return this.waiting.size;
   }
   get numRunning(): number {
-    return this.decode.count + this.prefilling.length;
+    return this.decode.count + this.prefilling.size;
   }
   get usedBlocks(): number {
     return this.cfg.kvBlocks - this.freeBlocks;
@@ -126,7 +127,7 @@ export class Instance {
 
   /** Requests with prefill left, in admission order (a copy). */
   prefillingIds(): number[] {
-    return this.prefilling.slice();
+    return this.prefilling.toArray();
   }
 
   /** Puts a request in the waiting queue. Its KV state is whatever the table says (kvHome). */
@@ -156,7 +157,7 @@ export class Instance {
     } else {
       const i = this.prefilling.indexOf(id);
       if (i < 0) throw new InvariantError(`request ${id} is not on instance ${this.id}`);
-      this.prefilling.splice(i, 1);
+      this.prefilling.removeAt(i);
     }
     this.freeBlocks += this.t.blocks[id] as number;
     t.blocks[id] = 0;
@@ -168,8 +169,8 @@ export class Instance {
     const s = this.shape;
     s.prefillSeqs = s.prefillTokens = s.prefillAttnPairs = s.prefillPastTokens = 0;
     s.decodeSeqs = s.decodeContextTokens = 0;
-    this.chunkIds.length = 0;
-    this.chunkLens.length = 0;
+    this.chunkIds.clear();
+    this.chunkLens.clear();
     this.extraTime = 0;
     this.iterHasDecode = false;
     if (this.cfg.chunkedPrefill) this.formMixedBatch(now);
@@ -197,13 +198,13 @@ export class Instance {
     this.busy = false;
     if (this.iterHasDecode) {
       const d = this.decode;
-      const fresh = this.joiners.length;
+      const fresh = this.joiners.size;
       this.tbt.add(now - this.lastDecodeEnd, d.count - fresh);
       for (let i = 0; i < fresh; i++) {
-        const j = this.joiners[i] as number;
+        const j = this.joiners.get(i);
         this.tbt.add(now - (t.lastToken[j] as number), 1);
       }
-      this.joiners.length = 0;
+      this.joiners.clear();
       this.lastDecodeEnd = now;
       d.advance();
       for (let id = d.nextFinished(); id >= 0; id = d.nextFinished()) {
@@ -212,12 +213,12 @@ export class Instance {
         this.complete(id, now);
       }
     }
-    for (let i = 0; i < this.chunkIds.length; i++) {
-      const id = this.chunkIds[i] as number;
-      const kv = (t.kvTokens[id] as number) + (this.chunkLens[i] as number);
+    for (let i = 0; i < this.chunkIds.size; i++) {
+      const id = this.chunkIds.get(i);
+      const kv = (t.kvTokens[id] as number) + this.chunkLens.get(i);
       t.kvTokens[id] = kv;
       if (kv < (t.prefillTarget[id] as number)) continue;
-      this.prefilling.splice(this.prefilling.indexOf(id), 1);
+      this.prefilling.remove(id);
       this.emitPrefillToken(id, now);
     }
   }
@@ -259,8 +260,7 @@ export class Instance {
     const wasJoiner = (this.t.joinIter[id] as number) === d.iter;
     d.leave(id);
     if (wasJoiner) {
-      const k = this.joiners.indexOf(id);
-      if (k >= 0) this.joiners.splice(k, 1);
+      this.joiners.remove(id);
     } else {
       this.t.lastToken[id] = this.lastDecodeEnd;
     }
@@ -282,11 +282,11 @@ export class Instance {
     let budget = this.cfg.maxBatchedTokens;
     while (this.waiting.size > 0) {
       const id = this.waiting.peekId();
-      const r = this.admitOne(id, budget, now, this.chunkIds.length === 0);
+      const r = this.admitOne(id, budget, now, this.chunkIds.size === 0);
       if (r < 0) break;
       budget -= r;
     }
-    if (this.chunkIds.length > 0 || this.decode.count === 0) return;
+    if (this.chunkIds.size > 0 || this.decode.count === 0) return;
     this.reserveDecodeBlocks(now);
     this.addDecodes();
   }
@@ -297,8 +297,8 @@ export class Instance {
     let budget = this.cfg.maxBatchedTokens - this.decode.count;
     this.addDecodes();
     const t = this.t;
-    for (let i = 0; i < this.prefilling.length && budget > 0; i++) {
-      const id = this.prefilling[i] as number;
+    for (let i = 0; i < this.prefilling.size && budget > 0; i++) {
+      const id = this.prefilling.get(i);
       const kv = t.kvTokens[id] as number;
       let chunk = Math.min((t.prefillTarget[id] as number) - kv, budget);
       chunk = Math.min(chunk, ((t.blocks[id] as number) + this.freeBlocks) * this.cfg.blockSize - kv);
@@ -316,7 +316,7 @@ export class Instance {
       this.reserveDecodeBlocks(now);
       this.addDecodes();
     }
-    if (this.chunkIds.length === 0 && this.decode.count === 0 && this.prefilling.length > 0) {
+    if (this.chunkIds.size === 0 && this.decode.count === 0 && this.prefilling.size > 0) {
       // Every partial prefill is stuck on KV: give the lowest-priority one's blocks back.
       const victim = this.pickVictim(now);
       if (victim < 0) throw new InvariantError(`instance ${this.id}: prefills stuck with nothing to preempt`);
@@ -470,7 +470,7 @@ export class Instance {
       }
     };
     if (!this.iterHasDecode) for (let i = 0; i < this.decode.count; i++) consider(this.decode.memberAt(i));
-    for (const id of this.prefilling) consider(id);
+    for (let i = 0; i < this.prefilling.size; i++) consider(this.prefilling.get(i));
     return best;
   }
 
@@ -478,7 +478,7 @@ export class Instance {
   private preempt(id: number, now: number): void {
     const t = this.t;
     if (this.decode.has(id)) this.leaveDecode(id);
-    else this.prefilling.splice(this.prefilling.indexOf(id), 1);
+    else this.prefilling.remove(id);
     const blocks = t.blocks[id] as number;
     this.freeBlocks += blocks;
     if (this.cfg.preemption === 'swap' && blocks <= this.hostFreeBlocks && blocks > 0) {
@@ -516,7 +516,7 @@ export class Instance {
       const id = this.decode.memberAt(i);
       held += Math.ceil(this.decode.kvOf(id) / this.cfg.blockSize);
     }
-    for (const id of this.prefilling) held += this.t.blocks[id] as number;
+    for (let i = 0; i < this.prefilling.size; i++) held += this.t.blocks[this.prefilling.get(i)] as number;
     if (this.freeBlocks < 0 || this.freeBlocks > this.cfg.kvBlocks) {
       throw new InvariantError(`instance ${this.id}: free KV blocks ${this.freeBlocks} outside [0, ${this.cfg.kvBlocks}]`);
     }

@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { quantileSorted } from '../metrics/quantile.js';
+import { quantileSorted } from '../stats/quantile.js';
 import { fitOnOff } from './arrivals.js';
 import { QUANTILE_PROBS, type ArrivalFit, type FitChoice, type OutputFit, type PresetFit } from './presetFit.js';
 import { binOutputs, loadTraceColumns, PROMPT_BIN_EDGES, traceStatsOf, type TraceColumns } from './traceStats.js';

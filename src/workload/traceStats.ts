@@ -1,5 +1,5 @@
 import { InputError } from '../core/errors.js';
-import { quantileSorted } from '../metrics/quantile.js';
+import { quantileSorted } from '../stats/quantile.js';
 import type { TraceReadOptions } from './traceReader.js';
 import { openTrace } from './traces.js';
 

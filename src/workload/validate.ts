@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
-import type { WorkloadOptions } from './build.js';
+import type { WorkloadOptions } from './options.js';
 import type { LengthDist } from './lengths.js';
 import { DEFAULT_ONOFF_SHAPE, presets } from './presets.js';
 import { parseArrivalSpec, parseLengthSpec } from './specs.js';

@@ -9,6 +9,9 @@ import type { SweepJob } from '../sweep.js';
  * timestamps scaled so that every cluster size sees the same load per instance (LOAD of the nominal
  * capacity), the end-to-end SLO at 5x the unloaded latency, three seeds.
  */
+/** The paper's three figures. */
+export type Figure = 'fig3' | 'fig4' | 'fig5';
+
 export const WORKLOADS = ['code', 'conversation'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 export const BASELINES = ['splitwise', 'llumnix', 'flashgen'] as const;

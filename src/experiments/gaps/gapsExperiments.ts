@@ -4,10 +4,9 @@ import type { Experiment, ExperimentContext } from '../experiment.js';
 import { runSweep, type SweepJob } from '../sweep.js';
 import { aggregate, toCsv } from './analysis.js';
 import { evaluateClaims } from './claims.js';
-import { fig3Jobs, fig4Jobs, fig5Jobs, STUDY_SIZE, workloadSources } from './design.js';
+import { fig3Jobs, fig4Jobs, fig5Jobs, STUDY_SIZE, workloadSources, type Figure } from './design.js';
 import { writeGapsReport } from './report.js';
 
-export type Figure = 'fig3' | 'fig4' | 'fig5';
 
 const JOBS: Record<Figure, typeof fig3Jobs> = { fig3: fig3Jobs, fig4: fig4Jobs, fig5: fig5Jobs };
 

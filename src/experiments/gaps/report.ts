@@ -4,8 +4,7 @@ import { renderReport, type Block } from '../../report/html.js';
 import { barChart, lineChart, svgToPng } from '../../report/plot.js';
 import type { Cell } from './analysis.js';
 import type { ClaimResult } from './claims.js';
-import { ABLATIONS, BASELINES, LOAD, WORKLOADS, type WorkloadSource } from './design.js';
-import type { Figure } from './gapsExperiments.js';
+import { ABLATIONS, BASELINES, LOAD, WORKLOADS, type Figure, type WorkloadSource } from './design.js';
 
 interface ReportInput {
   cells: readonly Cell[];

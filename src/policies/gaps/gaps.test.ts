@@ -5,7 +5,7 @@ import type { BatchShape } from '../../model/perfModel.js';
 import type { ClusterView, InstanceView, RoutedRequest } from '../clusterView.js';
 import type { ClusterControl, RequestSnapshot } from '../controllers/controller.js';
 import { routers } from '../routers/registry.js';
-import type { GapsState } from './gapsRouter.js';
+import type { GapsState } from './state.js';
 import type { GapsRebalancer } from './rebalancer.js';
 
 const perf = {

@@ -1,6 +1,6 @@
 import type { InstanceView } from '../clusterView.js';
 import type { ClusterControl, Controller, RequestSnapshot } from '../controllers/controller.js';
-import type { GapsState } from './gapsRouter.js';
+import type { GapsState } from './state.js';
 
 /**
  * GAPS selective rebalancing (Section 4.3): "triggered periodically or upon violation spikes";

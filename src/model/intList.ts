@@ -1,0 +1,53 @@
+/** A growable list of integers on a typed array: clearing and pushing allocate nothing. */
+export class IntList {
+  private a: Int32Array;
+  size = 0;
+
+  constructor(capacity = 16) {
+    this.a = new Int32Array(capacity);
+  }
+
+  get(i: number): number {
+    return this.a[i] as number;
+  }
+
+  push(x: number): void {
+    if (this.size === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.size++] = x;
+  }
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  indexOf(x: number): number {
+    for (let i = 0; i < this.size; i++) if (this.a[i] === x) return i;
+    return -1;
+  }
+
+  includes(x: number): boolean {
+    return this.indexOf(x) >= 0;
+  }
+
+  /** Removes the element at i, keeping the order of the rest. */
+  removeAt(i: number): void {
+    this.a.copyWithin(i, i + 1, this.size);
+    this.size--;
+  }
+
+  /** Removes the first occurrence of x; returns whether it was there. */
+  remove(x: number): boolean {
+    const i = this.indexOf(x);
+    if (i < 0) return false;
+    this.removeAt(i);
+    return true;
+  }
+
+  toArray(): number[] {
+    return Array.from(this.a.subarray(0, this.size));
+  }
+}

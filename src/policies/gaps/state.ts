@@ -1,0 +1,125 @@
+import type { Rng } from '../../kernel/rng.js';
+import type { PerfModel } from '../../model/perfModel.js';
+import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calibration.js';
+import type { ClusterView, CompletionInfo, InstanceView } from '../clusterView.js';
+import { CompletionEstimator, InstanceLedger } from './estimator.js';
+
+/** The three components GAPS's ablations switch off (docs/GAPS.md). */
+export interface GapsVariant {
+  /** Use predicted output lengths (off: NoPred). */
+  readonly prediction: boolean;
+  /** Selective rebalancing (off: NoRebal). */
+  readonly rebalancing: boolean;
+  /** Global monitoring (off: NoGlobal; decisions from two sampled instances' stale reports only). */
+  readonly global: boolean;
+}
+
+export interface GapsOptions {
+  /** Cluster utilisation (mean KV usage) above which assignment uses predicted completion times. */
+  readonly uThreshold: number;
+  readonly rebalanceIntervalS: number;
+  readonly checkIntervalS: number;
+  readonly spikeThreshold: number;
+  readonly maxMovesPerRound: number;
+  /** Smallest predicted gain worth a move, seconds. */
+  readonly minGainS: number;
+  /** Smallest relative gain worth a move (of the request's predicted completion where it is). */
+  readonly minRelativeGain: number;
+  /** An instance is overloaded when its predicted completion time exceeds the best by this factor. */
+  readonly overloadFactor: number;
+}
+
+export const DEFAULT_GAPS: GapsOptions = {
+  uThreshold: 0.5,
+  rebalanceIntervalS: 2,
+  checkIntervalS: 0.25,
+  spikeThreshold: 0.2,
+  maxMovesPerRound: 4,
+  minGainS: 0.05,
+  minRelativeGain: 0.2,
+  overloadFactor: 1.25,
+};
+
+/** Shared state of a GAPS router and its rebalancer. */
+export class GapsState {
+  readonly ledgers: InstanceLedger[];
+  /** Which instance each outstanding request is on, by our records. */
+  readonly where = new Map<number, number>();
+  readonly calibrator = new BiasAwareCalibrator(DEFAULT_CALIBRATION);
+  readonly estimator: CompletionEstimator;
+  /** Running mean of completed output lengths: the size NoPred assumes for every request. */
+  meanOutput = 100;
+  private completions = 0;
+  assignedByQueue = 0;
+  assignedByPrediction = 0;
+
+  constructor(
+    n: number,
+    readonly perf: PerfModel,
+    readonly variant: GapsVariant,
+    readonly opts: GapsOptions,
+    readonly rng: Rng,
+    readonly e2eSlack: number,
+  ) {
+    this.ledgers = Array.from({ length: n }, () => new InstanceLedger());
+    this.estimator = new CompletionEstimator(perf);
+  }
+
+  /** s~ in tokens for a raw prediction (NaN or disabled prediction: the running mean). */
+  calibrated(predicted: number): number {
+    if (!this.variant.prediction || !Number.isFinite(predicted)) return this.meanOutput;
+    return this.calibrator.calibrate(predicted);
+  }
+
+  /** The instances a decision may consider: all, or two sampled ones when global awareness is off. */
+  candidates(view: ClusterView): InstanceView[] {
+    const avail = view.instances.filter((v) => v.available && v.role !== 'decode');
+    if (this.variant.global || avail.length <= 2) return avail;
+    const a = this.rng.int(avail.length);
+    let b = this.rng.int(avail.length - 1);
+    if (b >= a) b++;
+    return [avail[a] as InstanceView, avail[b] as InstanceView];
+  }
+
+  /** Queue length as monitoring reports it, plus what we sent since when global awareness is on. */
+  queueLength(v: InstanceView): number {
+    return v.waiting + v.running + (this.variant.global ? v.sinceReport : 0);
+  }
+
+  completionTime(v: InstanceView, prompt: number, calibrated: number, now: number): number {
+    const l = this.ledgers[v.id] as InstanceLedger;
+    l.sync(v);
+    return this.estimator.estimate(v, this.variant.global ? l : undefined, prompt, calibrated, now);
+  }
+
+  record(id: number, instance: number, prompt: number, calibrated: number, now: number): void {
+    const l = this.ledgers[instance] as InstanceLedger;
+    l.add(id, { prompt, calibrated, routedAt: now });
+    l.promptSinceReport += prompt;
+    this.where.set(id, instance);
+  }
+
+  forget(id: number): void {
+    const i = this.where.get(id);
+    if (i === undefined) return;
+    (this.ledgers[i] as InstanceLedger).remove(id);
+    this.where.delete(id);
+  }
+
+  moved(id: number, to: number): void {
+    const i = this.where.get(id);
+    if (i === undefined) return;
+    const e = (this.ledgers[i] as InstanceLedger).remove(id);
+    if (!e) return;
+    (this.ledgers[to] as InstanceLedger).add(id, e);
+    this.where.set(id, to);
+  }
+
+  completed(info: CompletionInfo): void {
+    this.forget(info.id);
+    if (info.rejected) return;
+    this.completions++;
+    this.meanOutput += (info.outputTokens - this.meanOutput) / this.completions;
+    if (Number.isFinite(info.predictedOutputTokens)) this.calibrator.observe(info.predictedOutputTokens, info.outputTokens);
+  }
+}

@@ -1,0 +1,78 @@
+import { ConfigError } from '../../core/errors.js';
+import { CumulativeFit } from '../cumulative.js';
+import type { PredictionModel } from '../prediction.js';
+import type { ServiceDist } from '../service.js';
+
+/** Largest load the calculator accepts: beyond it every size-based mean is numerically meaningless. */
+export const MAX_LOAD = 0.9999;
+
+/**
+ * An M/G/1 queue with predictions: Poisson arrivals at rate lambda, sizes from `service`, predicted
+ * sizes from `prediction`. It owns the cumulative functions every formula needs, built once on first
+ * use (CumulativeFit) and shared by all the policies asked of the same model:
+ *   C_k(y) = E[X^k 1{Y <= y}]   (k = 0, 1, 2)  so rho'(y) = lambda C_1(y) is the load of jobs
+ *                                               predicted smaller than y (Mitzenmacher 2020's rho_y).
+ */
+export class Mg1Model {
+  readonly rho: number;
+  private readonly fits = new Map<string, CumulativeFit>();
+  private readonly density = new Map<number, number>();
+
+  constructor(
+    readonly lambda: number,
+    readonly service: ServiceDist,
+    readonly prediction: PredictionModel,
+  ) {
+    if (!(Number.isFinite(lambda) && lambda > 0)) throw new ConfigError(`--lambda must be a positive number, got '${lambda}'`);
+    this.rho = lambda * service.mean;
+    if (!(this.rho < 1)) {
+      throw new ConfigError(
+        `--lambda ${lambda} makes the load lambda * E[S] = ${this.rho.toPrecision(4)} >= 1 for service '${service.spec}' (mean ${service.mean}); the queue is unstable`,
+      );
+    }
+    if (this.rho > MAX_LOAD) throw new ConfigError(`--lambda: load ${this.rho} exceeds ${MAX_LOAD}, too close to 1 to compute reliably`);
+  }
+
+  /** Memoised by name: the fits cost a few thousand evaluations each. */
+  cumulative(name: string, h: (y: number) => number): CumulativeFit {
+    let f = this.fits.get(name);
+    if (!f) {
+      f = CumulativeFit.build(h, { scale: this.service.mean });
+      this.fits.set(name, f);
+    }
+    return f;
+  }
+
+  /** E[X^k 1{Y <= y}]. */
+  below(k: 0 | 1 | 2, y: number): number {
+    return this.cumulative(`C${k}`, (s) => this.marginal(k, s)).at(y);
+  }
+
+  /** Load of jobs predicted to be at most y. */
+  loadBelow(y: number): number {
+    return this.lambda * this.below(1, y);
+  }
+
+  /** Integral over x of x^k g(x, y); the density of Y is memoised because several fits revisit it. */
+  marginal(k: number, y: number): number {
+    if (k !== 0) return this.prediction.marginal(this.service, k, y);
+    let v = this.density.get(y);
+    if (v === undefined) {
+      v = this.prediction.marginal(this.service, 0, y);
+      this.density.set(y, v);
+    }
+    return v;
+  }
+
+  /** E[h(X, Y)]. */
+  joint(h: (x: number, y: number) => number): number {
+    return this.prediction.joint(this.service, h);
+  }
+
+  /** Largest estimated error among the fits built so far (for the reported error bound). */
+  fitError(): number {
+    let e = 0;
+    for (const f of this.fits.values()) e = Math.max(e, f.error);
+    return e;
+  }
+}
