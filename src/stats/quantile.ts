@@ -105,6 +105,8 @@ export function sortWithWeights(values: ArrayLike<number>, weights: ArrayLike<nu
       const b = ((bits[2 * i + word] as number) >>> shift) & 0xffff;
       count[b] = (count[b] as number) + 1;
     }
+    // A digit that is the same for every value (common in the exponent bits) needs no pass.
+    if (n > 0 && count[((bits[word] as number) >>> shift) & 0xffff] === n) continue;
     let sumC = 0;
     for (let b = 0; b < 65536; b++) {
       const c = count[b] as number;
