@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** End-to-end tests of the compiled CLI (run after `npm run build`, as `npm test` does). */
+function repoRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+  return d;
+}
+const root = repoRoot();
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+const dataDir = process.env.GAPS_DATA_DIR ?? join(root, '..', 'shared', 'data');
+const convTrace = join(dataDir, 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
+
+function gaps(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test('simulate --json prints the metrics object; the same command twice prints identical bytes', () => {
+  const args = ['simulate', '--workload', 'azure-code', '--num-requests', '600', '--instances', '3', '--json', '--seed', '7'];
+  const a = gaps(...args);
+  assert.equal(a.code, 0, a.err);
+  const s = JSON.parse(a.out);
+  for (const k of ['completed', 'ttft', 'tpot', 'e2e', 'sloViolationRate', 'migrations', 'events', 'simTimeS']) assert.ok(k in s, k);
+  for (const k of ['mean', 'p50', 'p90', 'p95', 'p99']) assert.equal(typeof s.e2e[k], 'number');
+  assert.equal(s.completed, 600);
+  assert.match(a.err, /events\/s/, 'wall-clock figures go to stderr');
+  assert.equal(gaps(...args).out, a.out);
+});
+
+test('simulate on the real conversation trace with GAPS and a noisy predictor', { skip: !existsSync(convTrace) && 'Azure trace not found (set GAPS_DATA_DIR)' }, () => {
+  const r = gaps('simulate', '--trace', convTrace, '--instances', '8', '--router', 'gaps', '--predictor', 'noisy:0.2', '--json', '--duration', '300');
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.ok(s.completed > 1000);
+  assert.equal(s.predictor, 'noisy:0.2');
+  assert.ok(s.policy.assignedByQueue + s.policy.assignedByPrediction === s.arrived);
+});
+
+test('user mistakes get one clear line and exit code 2, no stack trace', () => {
+  const cases: [string[], RegExp][] = [
+    [['simulate', '--router', 'nope'], /unknown router 'nope'; valid: round-robin, random, least-outstanding/],
+    [['simulate', '--deployment', 'llama-9/h100-80gb'], /unknown model 'llama-9'; valid: /],
+    [['simulate', '--load', '-1'], /workload\.load/],
+    [['simulate', '--rate', 'abc'], /--rate: expected a number, got 'abc'/],
+    [['simulate', '--trace', '/nonexistent/file.csv'], /nonexistent\/file\.csv/],
+    [['simulate', '--predictor', 'noisy'], /noisy:E/],
+    [['reproduce', 'nope'], /unknown experiment 'nope'; valid: /],
+  ];
+  for (const [args, re] of cases) {
+    const r = gaps(...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.match(r.err, re);
+    assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+  }
+});
+
+test('a malformed trace line is reported with file, line and field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gaps-cli-'));
+  try {
+    const f = join(dir, 'bad.csv');
+    writeFileSync(f, 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:47.0000000,abc,10\n');
+    const r = gaps('simulate', '--trace', f, '--json');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /bad\.csv:3: field 'ContextTokens'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--out writes summary, resolved config, per-request CSV and time series', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gaps-out-'));
+  try {
+    const r = gaps('simulate', '--num-requests', '300', '--instances', '2', '--out', dir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /TTFT/);
+    const rows = readFileSync(join(dir, 'requests.csv'), 'utf8').trim().split('\n');
+    assert.equal(rows.length, 301);
+    assert.ok(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).instance.kvBlocks > 0);
+    assert.ok(readFileSync(join(dir, 'timeseries.csv'), 'utf8').split('\n').length > 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reproduce gaps --quick writes the report with a filled claims table, identically for 1 and 2 workers', () => {
+  const a = mkdtempSync(join(tmpdir(), 'gaps-rep-'));
+  const b = mkdtempSync(join(tmpdir(), 'gaps-rep-'));
+  try {
+    const r1 = gaps('reproduce', 'gaps', '--quick', '--out', a, '--workers', '1', '--data-dir', dataDir);
+    assert.equal(r1.code, 0, r1.err);
+    const r2 = gaps('reproduce', 'gaps', '--quick', '--out', b, '--workers', '2', '--data-dir', dataDir);
+    assert.equal(r2.code, 0, r2.err);
+    const html = readFileSync(join(a, 'report.html'), 'utf8');
+    assert.match(html, /Claims of the paper against our measurements/);
+    assert.match(html, /<svg/);
+    assert.equal(readFileSync(join(a, 'cells.csv'), 'utf8'), readFileSync(join(b, 'cells.csv'), 'utf8'));
+    assert.ok(existsSync(join(a, 'fig3-code-p99.png')));
+  } finally {
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
+  }
+});
