@@ -1,11 +1,13 @@
 import { Registry } from '../core/registry.js';
 import type { Experiment } from './experiment.js';
+import { compareExperiment } from './compare.js';
 import { gapsAll, gapsFig3, gapsFig4, gapsFig5 } from './gaps/gapsExperiments.js';
 
 export type { Experiment, ExperimentContext } from './experiment.js';
 
 /** `gaps reproduce NAME`: one entry per paper table or figure set. */
 export const experiments = new Registry<Experiment>('experiment')
+  .register('headline', compareExperiment, compareExperiment.summary)
   .register('gaps-fig3', gapsFig3, gapsFig3.summary)
   .register('gaps-fig4', gapsFig4, gapsFig4.summary)
   .register('gaps-fig5', gapsFig5, gapsFig5.summary)
