@@ -137,3 +137,20 @@ test('rebalancing moves requests off a hot instance only when the gain exceeds t
 
   assert.equal(make('gaps-norebal').controllers?.length, 0);
 });
+
+test('the completion estimate looks forward: many requests about to finish beat a few long ones', () => {
+  const r = make('gaps');
+  const s = r.state;
+  // Instance 0: 20 requests routed long ago with short predictions (nearly done).
+  for (let k = 0; k < 20; k++) s.record(1000 + k, 0, 200, 30, 0);
+  // Instance 1: 6 requests routed just now with long predictions.
+  for (let k = 0; k < 6; k++) s.record(2000 + k, 1, 200, 2000, 100);
+  const view: ClusterView = {
+    now: 100,
+    instances: [iv(0, { running: 20, kvUsedBlocks: 300, kvUsage: 0.9 }), iv(1, { running: 6, kvUsedBlocks: 100, kvUsage: 0.9 })],
+  };
+  const c0 = s.completionTime(view.instances[0]!, 500, 800, 100);
+  const c1 = s.completionTime(view.instances[1]!, 500, 800, 100);
+  assert.ok(c0 < c1, `short-lived co-runners: ${c0.toFixed(3)} s vs long-lived: ${c1.toFixed(3)} s`);
+  assert.equal(r.route(req(3000, 800), view), 0, 'the least-queue rule would have picked instance 1');
+});
