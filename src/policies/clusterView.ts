@@ -66,3 +66,25 @@ export interface CompletionInfo {
 }
 
 
+
+/** An instance view with every count at zero; fields given in `over` replace the defaults. */
+export function blankInstanceView(id: number, over: Partial<InstanceView> = {}): InstanceView {
+  return {
+    id,
+    role: 'mixed',
+    available: true,
+    reportTime: 0,
+    waiting: 0,
+    running: 0,
+    kvUsedBlocks: 0,
+    kvTotalBlocks: 1000,
+    kvBlockSize: 16,
+    kvUsage: 0,
+    waitingPromptTokens: 0,
+    utilization: 0,
+    recentSloViolationRate: 0,
+    outstanding: 0,
+    sinceReport: 0,
+    ...over,
+  };
+}

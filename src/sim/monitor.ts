@@ -1,27 +1,12 @@
 import type { Instance } from '../model/instance.js';
+import { blankInstanceView } from '../policies/clusterView.js';
 import type { InstanceRole, InstanceView } from '../policies/routers/router.js';
 
 /** A router-visible instance view whose fields the simulator updates in place. */
 export type MutableInstanceView = { -readonly [K in keyof InstanceView]: InstanceView[K] };
 
 export function newInstanceView(id: number, kvTotalBlocks: number, kvBlockSize: number, role: InstanceRole = 'mixed'): MutableInstanceView {
-  return {
-    id,
-    role,
-    available: true,
-    reportTime: 0,
-    waiting: 0,
-    running: 0,
-    kvUsedBlocks: 0,
-    kvTotalBlocks,
-    kvBlockSize,
-    kvUsage: 0,
-    waitingPromptTokens: 0,
-    utilization: 0,
-    recentSloViolationRate: 0,
-    outstanding: 0,
-    sinceReport: 0,
-  };
+  return { ...blankInstanceView(id, { kvTotalBlocks, kvBlockSize, role }) };
 }
 
 /**

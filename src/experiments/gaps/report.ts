@@ -51,7 +51,7 @@ async function figureBlocks(outDir: string, input: ReportInput): Promise<Block[]
       for (const metric of ['p99', 'violations'] as const) {
         const bars = cells
           .filter((c) => c.figure === 'fig4')
-          .map((c) => ({ group: c.workload, name: c.policy, value: c[metric].mean, lo: c[metric].mean - c[metric].half, hi: c[metric].mean + c[metric].half }));
+          .map((c) => ({ category: c.workload, group: c.policy, value: c[metric].mean, lo: c[metric].mean - c[metric].half, hi: c[metric].mean + c[metric].half }));
         const svg = await barChart({ title: `${p.title}: ${METRIC_LABEL[metric]}`, yLabel: METRIC_LABEL[metric], bars });
         writeFileSync(join(outDir, `fig4-${metric}.svg`), svg);
         writeFileSync(join(outDir, `fig4-${metric}.png`), svgToPng(svg));

@@ -1,26 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../kernel/rng.js';
-import type { InstanceView } from '../clusterView.js';
+import { blankInstanceView, type InstanceView } from '../clusterView.js';
 import { routers } from '../routers/registry.js';
 
-const iv = (id: number, outstanding: number, kvUsage = 0): InstanceView => ({
-  id,
-  role: 'mixed',
-  available: true,
-  reportTime: 0,
-  waiting: 0,
-  running: 0,
-  kvUsedBlocks: 0,
-  kvTotalBlocks: 100,
-  kvBlockSize: 16,
-  kvUsage,
-  waitingPromptTokens: 0,
-  utilization: 0,
-  recentSloViolationRate: 0,
-  outstanding,
-  sinceReport: 0,
-});
+const iv = (id: number, outstanding: number, kvUsage = 0): InstanceView => blankInstanceView(id, { outstanding, kvUsage, kvTotalBlocks: 100 });
 
 test('flashgen keeps a session on its instance and otherwise routes by its own local counts', () => {
   const r = routers.get('flashgen')({ rng: new Rng('f'), arg: undefined, numInstances: 3 });

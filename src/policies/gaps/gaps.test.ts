@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../kernel/rng.js';
 import type { BatchShape } from '../../model/perfModel.js';
-import type { ClusterView, InstanceView, RoutedRequest } from '../clusterView.js';
+import { blankInstanceView, type ClusterView, type InstanceView, type RoutedRequest } from '../clusterView.js';
 import type { ClusterControl, RequestSnapshot } from '../controllers/controller.js';
 import { routers } from '../routers/registry.js';
 import type { GapsState } from './state.js';
@@ -13,26 +13,7 @@ const perf = {
   iterationTime: (s: BatchShape) => 0.01 + 5e-5 * s.prefillTokens + 2e-4 * s.decodeSeqs + 1e-7 * s.decodeContextTokens,
 };
 
-function iv(id: number, o: Partial<InstanceView>): InstanceView {
-  return {
-    id,
-    role: 'mixed',
-    available: true,
-    reportTime: 0,
-    waiting: 0,
-    running: 0,
-    kvUsedBlocks: 0,
-    kvTotalBlocks: 1000,
-    kvBlockSize: 16,
-    kvUsage: 0,
-    waitingPromptTokens: 0,
-    utilization: 0,
-    recentSloViolationRate: 0,
-    outstanding: 0,
-    sinceReport: 0,
-    ...o,
-  };
-}
+const iv = (id: number, o: Partial<InstanceView>): InstanceView => blankInstanceView(id, o);
 const req = (id: number, predicted: number, prompt = 500): RoutedRequest => ({
   id,
   arrival: 0,

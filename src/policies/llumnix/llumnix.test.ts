@@ -1,30 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../kernel/rng.js';
-import type { InstanceView } from '../clusterView.js';
+import { blankInstanceView, type InstanceView } from '../clusterView.js';
 import type { ClusterControl, MigrationMode, RequestSnapshot } from '../controllers/controller.js';
 import { routers } from '../routers/registry.js';
 
-function iv(id: number, o: Partial<InstanceView>): InstanceView {
-  return {
-    id,
-    role: 'mixed',
-    available: true,
-    reportTime: 0,
-    waiting: 0,
-    running: 0,
-    kvUsedBlocks: 0,
-    kvTotalBlocks: 1000,
-    kvBlockSize: 16,
-    kvUsage: 0,
-    waitingPromptTokens: 0,
-    utilization: 0,
-    recentSloViolationRate: 0,
-    outstanding: 0,
-    sinceReport: 0,
-    ...o,
-  };
-}
+const iv = (id: number, o: Partial<InstanceView>): InstanceView => blankInstanceView(id, o);
 
 const make = () => routers.get('llumnix')({ rng: new Rng('l'), arg: undefined, numInstances: 3 });
 const req = { id: 0, arrival: 0, promptTokens: 320, type: 't', sessionId: undefined, predictedOutputTokens: Number.NaN };

@@ -7,33 +7,13 @@ import { summarize } from '../../metrics/summary.js';
 import type { RequestSpec } from '../../model/request.js';
 import type { BatchShape } from '../../model/perfModel.js';
 import { routers } from './registry.js';
+import { blankInstanceView } from '../clusterView.js';
 import type { ClusterView, InstanceRole, InstanceView, RoutedRequest } from './router.js';
 
 /** The suite every registered router must pass (hono's common.case.test.ts habit). */
 
 function view(n: number, over: (i: number) => Partial<InstanceView> = () => ({}), roles?: readonly InstanceRole[]): ClusterView {
-  const instances: InstanceView[] = [];
-  for (let i = 0; i < n; i++) {
-    instances.push({
-      id: i,
-      role: roles?.[i] ?? 'mixed',
-      available: true,
-      reportTime: 0,
-      waiting: 0,
-      running: 0,
-      kvUsedBlocks: 0,
-      kvTotalBlocks: 1000,
-      kvBlockSize: 16,
-      kvUsage: 0,
-      waitingPromptTokens: 0,
-      utilization: 0,
-      recentSloViolationRate: 0,
-      outstanding: 0,
-      sinceReport: 0,
-      ...over(i),
-    });
-  }
-  return { now: 0, instances };
+  return { now: 0, instances: Array.from({ length: n }, (_, i) => blankInstanceView(i, { role: roles?.[i] ?? 'mixed', ...over(i) })) };
 }
 
 const perf = { name: 'flat', iterationTime: (s: BatchShape) => 0.01 + 1e-5 * (s.prefillTokens + s.decodeSeqs) };

@@ -2,30 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../kernel/rng.js';
 import { routers } from './registry.js';
+import { blankInstanceView } from '../clusterView.js';
 import type { ClusterView, InstanceView, RoutedRequest } from './router.js';
 
 function view(values: Partial<InstanceView>[]): ClusterView {
-  return {
-    now: 0,
-    instances: values.map((o, id) => ({
-      id,
-      role: 'mixed' as const,
-      available: true,
-      reportTime: 0,
-      waiting: 0,
-      running: 0,
-      kvUsedBlocks: 0,
-      kvTotalBlocks: 1000,
-      kvBlockSize: 16,
-      kvUsage: 0,
-      waitingPromptTokens: 0,
-      utilization: 0,
-      recentSloViolationRate: 0,
-      outstanding: 0,
-      sinceReport: 0,
-      ...o,
-    })),
-  };
+  return { now: 0, instances: values.map((o, id) => blankInstanceView(id, o)) };
 }
 const req: RoutedRequest = { id: 0, arrival: 0, promptTokens: 10, type: 't', sessionId: undefined, predictedOutputTokens: Number.NaN };
 const make = (name: string, arg?: string, seed = 'x') => routers.get(name)({ rng: new Rng(seed), arg, numInstances: 4 });
