@@ -41,7 +41,7 @@ async function run(ctx: ExperimentContext): Promise<void> {
     ['p99', 'P99 end-to-end latency (s)', (r: SweepResult) => r.summary.e2e.p99],
     ['violations', 'SLO violation rate', (r: SweepResult) => r.summary.sloViolationRate],
   ] as const) {
-    const svg = await barChart({ title: label, yLabel: label, bars: results.map((r) => ({ category: String(r.job.labels.policy), value: pick(r) })) });
+    const svg = await barChart({ title: label, xLabel: 'policy', yLabel: label, bars: results.map((r) => ({ category: String(r.job.labels.policy), value: pick(r) })) });
     writeFileSync(join(ctx.outDir, `${metric}.svg`), svg);
     writeFileSync(join(ctx.outDir, `${metric}.png`), svgToPng(svg));
     blocks.push({ kind: 'svg', svg, caption: `${metric}.svg / .png` });

@@ -52,7 +52,7 @@ async function figureBlocks(outDir: string, input: ReportInput): Promise<Block[]
         const bars = cells
           .filter((c) => c.figure === 'fig4')
           .map((c) => ({ category: c.workload, group: c.policy, value: c[metric].mean, lo: c[metric].mean - c[metric].half, hi: c[metric].mean + c[metric].half }));
-        const svg = await barChart({ title: `${p.title}: ${METRIC_LABEL[metric]}`, yLabel: METRIC_LABEL[metric], bars });
+        const svg = await barChart({ title: `${p.title}: ${METRIC_LABEL[metric]}`, xLabel: 'workload', yLabel: METRIC_LABEL[metric], bars });
         writeFileSync(join(outDir, `fig4-${metric}.svg`), svg);
         writeFileSync(join(outDir, `fig4-${metric}.png`), svgToPng(svg));
         blocks.push({ kind: 'svg', svg, caption: `fig4-${metric}.svg / .png — mean over seeds with 95% intervals` });
