@@ -4,24 +4,24 @@
  */
 export class JobTable {
   /** True size x. */
-  size = new Float64Array(0);
+  size: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** Predicted size y (the full prediction). */
-  pred = new Float64Array(0);
+  pred: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** A second, independent prediction (SkipPredict's cheap 1-bit predictor thresholds it). */
-  pred2 = new Float64Array(0);
-  arrival = new Float64Array(0);
+  pred2: Float64Array<ArrayBuffer> = new Float64Array(0);
+  arrival: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** Server time received so far (including prediction work in the server-cost model). */
-  attained = new Float64Array(0);
+  attained: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** Server time needed in all. */
-  work = new Float64Array(0);
+  work: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** Cost added to the response time (prediction costs in the external-cost model). */
-  extra = new Float64Array(0);
+  extra: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** Rank, lexicographic (r1, r2), ties to the earlier arrival; cached while the job waits. */
-  r1 = new Float64Array(0);
-  r2 = new Float64Array(0);
+  r1: Float64Array<ArrayBuffer> = new Float64Array(0);
+  r2: Float64Array<ArrayBuffer> = new Float64Array(0);
   /** Arrival index, for warm-up and batch bookkeeping. */
-  index = new Float64Array(0);
-  private free = new Int32Array(0);
+  index: Float64Array<ArrayBuffer> = new Float64Array(0);
+  private free: Int32Array<ArrayBuffer> = new Int32Array(0);
   private nFree = 0;
   private capacity = 0;
 
@@ -40,7 +40,7 @@ export class JobTable {
 
   private grow(cap: number): void {
     const old = this.capacity;
-    const re = (a: Float64Array): Float64Array => {
+    const re = (a: Float64Array): Float64Array<ArrayBuffer> => {
       const b = new Float64Array(cap);
       b.set(a);
       return b;

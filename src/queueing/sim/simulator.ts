@@ -148,8 +148,8 @@ class Mg1Simulation implements ServerView {
     t.index[s] = index;
     this.policy.admit(t, s);
     const k = this.servers === 1 ? 0 : (this.o.dispatcher as Dispatcher).pick(this, y);
-    this.count[k]++;
-    if (y > this.threshold) this.countLong[k]++;
+    this.count[k] = (this.count[k] as number) + 1;
+    if (y > this.threshold) this.countLong[k] = (this.countLong[k] as number) + 1;
     this.enqueue(k, s);
     this.reschedule(k);
   }
@@ -157,7 +157,7 @@ class Mg1Simulation implements ServerView {
   private enqueue(k: number, s: number): void {
     const t = this.t;
     this.policy.rank(t, s, t.attained[s] as number);
-    this.waitWork[k] += Math.max(0, (t.pred[s] as number) - (t.attained[s] as number));
+    this.waitWork[k] = (this.waitWork[k] as number) + Math.max(0, (t.pred[s] as number) - (t.attained[s] as number));
     (this.heaps[k] as SlotHeap).push(s);
   }
 
@@ -193,7 +193,7 @@ class Mg1Simulation implements ServerView {
   private pop(k: number): number {
     const s = (this.heaps[k] as SlotHeap).pop();
     const t = this.t;
-    this.waitWork[k] -= Math.max(0, (t.pred[s] as number) - (t.attained[s] as number));
+    this.waitWork[k] = (this.waitWork[k] as number) - Math.max(0, (t.pred[s] as number) - (t.attained[s] as number));
     return s;
   }
 
@@ -233,8 +233,8 @@ class Mg1Simulation implements ServerView {
     const idx = t.index[s] as number;
     this.resp.add(idx, resp);
     this.cost.add(idx, resp + (t.extra[s] as number));
-    this.count[k]--;
-    if ((t.pred[s] as number) > this.threshold) this.countLong[k]--;
+    this.count[k] = (this.count[k] as number) - 1;
+    if ((t.pred[s] as number) > this.threshold) this.countLong[k] = (this.countLong[k] as number) - 1;
     t.release(s);
     this.running[k] = -1;
     const heap = this.heaps[k] as SlotHeap;

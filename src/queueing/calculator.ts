@@ -1,0 +1,225 @@
+import { ConfigError } from '../core/errors.js';
+import { splitSpec } from '../core/registry.js';
+import { RandomStreams } from '../kernel/rng.js';
+import { Mg1Model } from './analytic/model.js';
+import { optimalThreshold } from './analytic/oneBit.js';
+import { mg1Policies, type ModelPair, type Mg1Policy, type ResolvedParams } from './policies.js';
+import { exactPrediction, parsePrediction, type PredictionModel } from './prediction.js';
+import { parseService, type ServiceDist } from './service.js';
+import type { CostModel } from './sim/costPolicies.js';
+import { dispatchers } from './sim/dispatch.js';
+import { simulate, type SimResult } from './sim/simulator.js';
+
+/** Relative accuracy the exact path is built for (quadrature and fit tolerances are tighter). */
+export const EXACT_REL_TOL = 1e-9;
+
+export interface Mg1Input {
+  policy: string;
+  /** Total arrival rate. */
+  lambda: number;
+  service?: string | ServiceDist;
+  prediction?: string | PredictionModel;
+  threshold?: number;
+  limit?: number;
+  costModel?: CostModel;
+  cheapCost?: number;
+  predictionCost?: number;
+  /** Also (or, for policies without a formula or with several servers, only) simulate. */
+  simulate?: boolean;
+  jobs?: number;
+  seed?: number;
+  servers?: number;
+  /** Dispatcher spec for several servers, e.g. `pod-1bit:2`. */
+  dispatch?: string;
+}
+
+export interface SimulatedEstimate {
+  meanResponseTime: number;
+  ci95: [number, number];
+  halfWidth: number;
+  /** Response time plus external prediction costs, when the policy has them. */
+  meanCost?: number;
+  costCi95?: [number, number];
+  jobs: number;
+  warmup: number;
+  batches: number;
+  seed: number;
+}
+
+export interface Mg1Report {
+  policy: string;
+  lambda: number;
+  service: string;
+  serviceParams: Record<string, number | string>;
+  prediction: string;
+  predictionParams: Record<string, number | string>;
+  /** Load per server: lambda E[S] / servers. */
+  load: number;
+  servers: number;
+  dispatch?: string;
+  threshold?: number;
+  thresholdSource?: 'given' | 'optimal';
+  limit?: number;
+  costModel?: CostModel;
+  cheapCost?: number;
+  predictionCost?: number;
+  /** The answer: exact where a formula exists for this setting, simulated otherwise. */
+  meanResponseTime: number;
+  source: 'exact' | 'simulation';
+  exact?: { meanResponseTime: number; relTol: number };
+  simulated?: SimulatedEstimate;
+  note?: string;
+}
+
+function nonNegative(option: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!(Number.isFinite(v) && v >= 0)) throw new ConfigError(`${option} must be a number >= 0, got '${v}'`);
+  return v;
+}
+
+function namesWith(pred: (p: Mg1Policy) => boolean): string {
+  return mg1Policies
+    .names()
+    .filter((n) => pred(mg1Policies.get(n)))
+    .join(', ');
+}
+
+/** Rejects options that the chosen policy ignores, naming the policies that take them. */
+function checkApplicable(name: string, def: Mg1Policy, i: Mg1Input): void {
+  const bad = (opt: string, pred: (p: Mg1Policy) => boolean): never => {
+    throw new ConfigError(`${opt} does not apply to policy '${name}'; it applies to: ${namesWith(pred)}`);
+  };
+  if (i.threshold !== undefined && !def.threshold) bad('--threshold', (p) => p.threshold !== undefined);
+  if (i.limit !== undefined && !def.usesLimit) bad('--limit', (p) => p.usesLimit === true);
+  const costs = i.costModel !== undefined || i.cheapCost !== undefined || i.predictionCost !== undefined;
+  if (costs && !def.usesCosts) bad('--cost-model/--cheap-cost/--prediction-cost', (p) => p.usesCosts === true);
+  if (i.threshold !== undefined && !(i.threshold > 0 && Number.isFinite(i.threshold))) {
+    throw new ConfigError(`--threshold must be a positive number, got '${i.threshold}'`);
+  }
+}
+
+function resolveParams(def: Mg1Policy, i: Mg1Input, m: ModelPair): { p: ResolvedParams; thresholdSource?: 'given' | 'optimal' } {
+  let threshold = i.threshold;
+  let thresholdSource: 'given' | 'optimal' | undefined;
+  if (def.threshold) {
+    thresholdSource = threshold === undefined ? 'optimal' : 'given';
+    threshold ??= optimalThreshold(m.predicted, def.threshold.optimize).threshold;
+  }
+  const p: ResolvedParams = {
+    threshold,
+    limit: def.usesLimit ? (i.limit ?? m.predicted.service.mean) : undefined,
+    costModel: i.costModel ?? 'external',
+    cheapCost: nonNegative('--cheap-cost', i.cheapCost) ?? 0,
+    predictionCost: nonNegative('--prediction-cost', i.predictionCost) ?? 0,
+    quantum: 0.01 * m.predicted.service.mean,
+  };
+  return thresholdSource ? { p, thresholdSource } : { p };
+}
+
+/**
+ * The M/G/1 calculator: the exact mean response time of `policy` where a formula exists, and a
+ * simulated estimate with its 95% interval when asked or when no formula applies (policies without
+ * one, several servers). Every input is echoed in the report.
+ */
+export function mg1(i: Mg1Input): Mg1Report {
+  const def = mg1Policies.get(i.policy);
+  checkApplicable(i.policy, def, i);
+  const service = typeof i.service === 'object' ? i.service : parseService(i.service ?? 'exp');
+  const prediction = typeof i.prediction === 'object' ? i.prediction : parsePrediction(i.prediction ?? 'exp');
+  const servers = i.servers ?? 1;
+  if (!(Number.isInteger(servers) && servers >= 1)) throw new ConfigError(`--servers must be an integer >= 1, got '${servers}'`);
+  // Formulas, thresholds and load checks use one server's share of the arrivals.
+  const perServer = i.lambda / servers;
+  const models: ModelPair = {
+    predicted: new Mg1Model(perServer, service, prediction),
+    exact: new Mg1Model(perServer, service, exactPrediction),
+  };
+  const { p, thresholdSource } = resolveParams(def, i, models);
+  if (p.costModel === 'server' && def.predictionWork) {
+    const load = perServer * (service.mean + def.predictionWork(models, p));
+    if (!(load < 1)) throw new ConfigError(`--lambda ${i.lambda}: with prediction work on the server the load is ${load.toPrecision(4)} >= 1`);
+  }
+  const report: Mg1Report = {
+    policy: i.policy,
+    lambda: i.lambda,
+    service: service.spec,
+    serviceParams: { ...service.params, mean: service.mean },
+    prediction: prediction.spec,
+    predictionParams: { ...prediction.params },
+    load: models.predicted.rho,
+    servers,
+    ...(servers > 1 ? { dispatch: i.dispatch ?? 'random' } : {}),
+    ...(p.threshold !== undefined ? { threshold: p.threshold, thresholdSource } : {}),
+    ...(p.limit !== undefined ? { limit: p.limit } : {}),
+    ...(def.usesCosts ? { costModel: p.costModel, cheapCost: p.cheapCost, predictionCost: p.predictionCost } : {}),
+    meanResponseTime: Number.NaN,
+    source: 'exact',
+  };
+  const exactAvailable = def.exact !== undefined && servers === 1;
+  if (exactAvailable) {
+    const v = (def.exact as NonNullable<Mg1Policy['exact']>)(models, p);
+    report.exact = { meanResponseTime: v, relTol: EXACT_REL_TOL };
+    report.meanResponseTime = v;
+  }
+  if (i.simulate || !exactAvailable) {
+    const sim = runSimulation(def, p, i, service, prediction, servers);
+    report.simulated = sim;
+    if (!exactAvailable) {
+      report.meanResponseTime = sim.meanResponseTime;
+      report.source = 'simulation';
+      report.note =
+        servers > 1
+          ? 'no exact formula for several servers: the answer is simulated'
+          : `no exact formula for '${i.policy}': the answer is simulated`;
+    }
+  }
+  return report;
+}
+
+function runSimulation(
+  def: Mg1Policy,
+  p: ResolvedParams,
+  i: Mg1Input,
+  service: ServiceDist,
+  prediction: PredictionModel,
+  servers: number,
+): SimulatedEstimate {
+  const jobs = i.jobs ?? 1_000_000;
+  const seed = i.seed ?? 1;
+  let dispatcher;
+  if (servers > 1) {
+    const { name, arg } = splitSpec(i.dispatch ?? 'random');
+    const d = arg === undefined ? undefined : Number(arg);
+    dispatcher = dispatchers.get(name)({
+      rng: new RandomStreams(seed).stream('mg1/dispatch'),
+      arg: d,
+      threshold: p.threshold ?? service.mean,
+    });
+  }
+  const r: SimResult = simulate({
+    lambda: i.lambda,
+    service,
+    prediction,
+    policy: def.rank(p),
+    jobs,
+    seed,
+    servers,
+    ...(dispatcher ? { dispatcher, typeThreshold: p.threshold ?? service.mean } : {}),
+  });
+  const e = r.responseTime;
+  const out: SimulatedEstimate = {
+    meanResponseTime: e.mean,
+    ci95: [e.lo, e.hi],
+    halfWidth: e.halfWidth,
+    jobs,
+    warmup: r.warmup,
+    batches: e.n,
+    seed,
+  };
+  if (def.usesCosts) {
+    out.meanCost = r.cost.mean;
+    out.costCi95 = [r.cost.lo, r.cost.hi];
+  }
+  return out;
+}
+
