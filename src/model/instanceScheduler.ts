@@ -27,6 +27,8 @@ export interface InstanceScheduler {
    * victims follow vLLM: the most recently admitted request is preempted first.
    */
   readonly preemptive: boolean;
+  /** True when the rank reads `predictedOutputTokens`: the run then needs a predictor. */
+  readonly usesPredictions?: boolean;
   /** Lower runs first. Called when a request enters the waiting queue and when choosing victims. */
   rank(facts: RankFacts, now: number): number;
 }

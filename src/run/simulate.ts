@@ -94,11 +94,12 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })
     : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack);
-  const predictorSpec = config.predictor ?? (router.usesPredictions ? DEFAULT_PREDICTOR : undefined);
-  const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sched = splitSpec(config.scheduler);
   const schedulerFactory = schedulers.get(sched.name);
-  schedulerFactory(sched.arg); // validate once before building instances
+  const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
+  const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true;
+  const predictorSpec = config.predictor ?? (needsPredictions ? DEFAULT_PREDICTOR : undefined);
+  const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sim = new Simulation({
     numInstances: config.instances,
     instance: resolved.instance,
