@@ -68,3 +68,22 @@ export function* poissonWorkload(
 export function run(cfg: ClusterConfig, w: Workload) {
   return new Simulation(cfg).run(w);
 }
+
+/** Sum and count of the TBT log against the requests' decode spans (the log's exactness invariant). */
+export function tbtBalance(res: ReturnType<typeof run>): { gapSum: number; gapCount: number; spans: number; tokens: number } {
+  let gapSum = 0;
+  let gapCount = 0;
+  for (const inst of res.instances) {
+    for (let i = 0; i < inst.tbt.size; i++) {
+      gapSum += (inst.tbt.gaps[i] as number) * (inst.tbt.counts[i] as number);
+      gapCount += inst.tbt.counts[i] as number;
+    }
+  }
+  let spans = 0;
+  let tokens = 0;
+  for (let id = 0; id < res.table.count; id++) {
+    spans += (res.table.completion[id] as number) - (res.table.firstToken[id] as number);
+    tokens += (res.table.output[id] as number) - 1;
+  }
+  return { gapSum, gapCount, spans, tokens };
+}

@@ -5,7 +5,7 @@ import { ReqState } from '../src/model/requestTable.js';
 import { summarize } from '../src/metrics/summary.js';
 import { routers } from '../src/policies/routers/registry.js';
 import type { Controller } from '../src/policies/controllers/controller.js';
-import { clusterConfig, instanceConfig, linearPerf, poissonWorkload, run } from './helpers.js';
+import { clusterConfig, instanceConfig, linearPerf, poissonWorkload, run, tbtBalance } from './helpers.js';
 
 const rr = () => routers.get('round-robin')({ rng: new Rng('r'), arg: undefined, numInstances: 2 });
 
@@ -117,5 +117,26 @@ test('migration moves requests with their KV and charges the transfer', () => {
   }
   assert.equal(finishedOn1, s.migrations);
   assert.equal(preempted, 0, 'KV travelled with the requests: nothing was recomputed');
+  const b = tbtBalance(res);
+  assert.equal(b.gapCount, b.tokens);
+  assert.ok(Math.abs(b.gapSum - b.spans) < 1e-6 * b.spans, 'migration gaps are in the TBT log');
   assert.ok(res.instances[1]!.iterations > 0);
+});
+
+test('the TBT log is exact: its gaps add up to every request decode span, under preemption and swap', () => {
+  for (const preemption of ['recompute', 'swap'] as const) {
+    for (const chunkedPrefill of [true, false]) {
+      const cfg = clusterConfig(rr(), {
+        numInstances: 2,
+        instance: instanceConfig({ kvBlocks: 300, preemption, chunkedPrefill, hostKvBlocks: 1000, swapSecondsPerBlock: 1e-4, maxBatchedTokens: 2048 }),
+      });
+      const res = run(cfg, poissonWorkload('tbt', 30, 800, (r) => 100 + r.int(1500), (r) => 1 + r.int(400)));
+      const { gapSum, gapCount, spans, tokens } = tbtBalance(res);
+      let preempted = 0;
+      for (let id = 0; id < res.table.count; id++) preempted += res.table.preemptions[id] as number;
+      assert.ok(preempted > 0, 'the run must exercise preemption');
+      assert.equal(gapCount, tokens, `${preemption}/${chunkedPrefill}: one gap per token after the first`);
+      assert.ok(Math.abs(gapSum - spans) < 1e-6 * spans, `${preemption}/${chunkedPrefill}: gaps ${gapSum} vs spans ${spans}`);
+    }
+  }
 });
