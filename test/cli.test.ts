@@ -34,6 +34,14 @@ test('simulate --json prints the metrics object; the same command twice prints i
   assert.equal(gaps(...args).out, a.out);
 });
 
+test('the issue command on the real trace prints identical bytes twice', { skip: !existsSync(convTrace) && 'Azure trace not found (set GAPS_DATA_DIR)' }, () => {
+  const args = ['simulate', '--trace', convTrace, '--instances', '8', '--router', 'least-outstanding', '--json'];
+  const a = gaps(...args);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(JSON.parse(a.out).completed, 19366);
+  assert.equal(gaps(...args).out, a.out);
+});
+
 test('simulate on the real conversation trace with GAPS and a noisy predictor', { skip: !existsSync(convTrace) && 'Azure trace not found (set GAPS_DATA_DIR)' }, () => {
   const r = gaps('simulate', '--trace', convTrace, '--instances', '8', '--router', 'gaps', '--predictor', 'noisy:0.2', '--json', '--duration', '300');
   assert.equal(r.code, 0, r.err);
