@@ -5,6 +5,7 @@ import { Simulation } from '../../sim/simulation.js';
 import { fcfsScheduler } from '../schedulers/fcfs.js';
 import { routers } from './registry.js';
 import type { RequestSpec } from '../../model/request.js';
+import { tbtBalance } from '../../../test/helpers.js';
 
 function workload(n: number): Iterator<RequestSpec> {
   const r = new Rng('sw');
@@ -48,5 +49,8 @@ test('splitwise prefills on the prompt pool, decodes on the token pool and pays 
   assert.ok(Math.abs(res.kvTransferSeconds - bytes / 25e9) < 1e-6, 'transfer time = KV bytes / bandwidth');
   assert.equal(res.instances[0]!.decode.iter, 0, 'the prompt instance never runs a decode step');
   assert.ok(res.instances[1]!.decode.iter > 0 && res.instances[2]!.decode.iter > 0, 'both token instances decode');
+  const b = tbtBalance(res);
+  assert.equal(b.gapCount, b.tokens);
+  assert.ok(Math.abs(b.gapSum - b.spans) < 1e-6 * b.spans, 'the handoff gap is in the TBT log');
   assert.throws(() => routers.get('splitwise')({ rng: new Rng('s'), arg: '3', numInstances: 3 }), /\[1, 2\]/);
 });
