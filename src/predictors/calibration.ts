@@ -34,6 +34,11 @@ export interface CalibrationHealth {
   pinball: number;
   beta: number;
   gamma: number;
+  /** The same four over every observation so far (the EMAs above follow the most recent ones). */
+  meanCoverage: number;
+  meanMae: number;
+  meanMape: number;
+  meanPinball: number;
 }
 
 /**
@@ -51,6 +56,10 @@ export class BiasAwareCalibrator {
   private mape = 0;
   private coverage = 0;
   private pinball = 0;
+  private sumCovered = 0;
+  private sumErr = 0;
+  private sumApe = 0;
+  private sumLoss = 0;
   beta: number;
   gamma: number;
 
@@ -87,6 +96,10 @@ export class BiasAwareCalibrator {
     const tau = o.targetCoverage;
     const loss = actual >= cal ? tau * (actual - cal) : (1 - tau) * (cal - actual);
     this.pinball += a * (loss - this.pinball);
+    this.sumCovered += covered;
+    this.sumErr += err;
+    this.sumApe += err / Math.max(actual, 1e-12);
+    this.sumLoss += loss;
     this.beta = Math.max(0, this.beta + o.step * (tau - covered));
     this.gamma = Math.max(0, this.gamma + o.step * (tau - covered));
     this.n++;
@@ -101,6 +114,10 @@ export class BiasAwareCalibrator {
       pinball: this.pinball,
       beta: this.beta,
       gamma: this.gamma,
+      meanCoverage: this.n ? this.sumCovered / this.n : 0,
+      meanMae: this.n ? this.sumErr / this.n : 0,
+      meanMape: this.n ? this.sumApe / this.n : 0,
+      meanPinball: this.n ? this.sumLoss / this.n : 0,
     };
   }
 }
