@@ -77,7 +77,6 @@ export class Instance {
   private lastDecodeEnd = 0;
   readonly tbt = new TbtLog();
   iterations = 0;
-  preemptionCount = 0;
   private readonly shape: BatchShape = emptyShape();
   private readonly facts: RankFacts = {
     id: 0,
@@ -492,7 +491,6 @@ export class Instance {
       t.kvHome[id] = KvHome.None;
     }
     t.preemptions[id] = (t.preemptions[id] as number) + 1;
-    this.preemptionCount++;
     this.enqueue(id, now);
   }
 

@@ -7,7 +7,7 @@ import type { PerfModel } from '../model/perfModel.js';
 import type { Workload } from '../model/request.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
 import type { OutputPredictor, PredictionFeatures } from '../predictors/predictor.js';
-import type { ClusterView, CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
+import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
 import { SloJudge, type SloDefaults } from './slo.js';
@@ -134,7 +134,6 @@ export class Simulation implements InstanceListener, ClusterControl {
     if (this.pending) throw new InvariantError('a Simulation runs once');
     this.pending = workload;
     this.pullArrival();
-    const cfg = this.cfg;
     this.q.push(this.reportEvery, MONITOR, MONITOR, 0, 0);
     this.controllers.forEach((c, i) => this.q.push(c.intervalS, CONTROLLER, CONTROLLER, i, 0));
     this.monitor.report(0);
@@ -470,11 +469,5 @@ export class Simulation implements InstanceListener, ClusterControl {
         throw new InvariantError(`instance ${inst.id} ends with ${inst.freeBlocks} of ${this.cfg.instance.kvBlocks} KV blocks free`);
       }
     }
-  }
-
-  /** The cluster view routers and controllers read. */
-  clusterView(): ClusterView {
-    this.view.now = this.now;
-    return this.view;
   }
 }

@@ -61,7 +61,7 @@ export class GapsRebalancer implements Controller {
     const pressure = new Map<number, number>();
     let best = Number.POSITIVE_INFINITY;
     for (const v of views) {
-      const c = s.completionTime(v, 512, typical, now);
+      const c = s.completionTime(v, s.meanPrompt, typical, now);
       pressure.set(v.id, c);
       best = Math.min(best, c);
     }

@@ -49,6 +49,9 @@ export class GapsState {
   readonly estimator: CompletionEstimator;
   /** Running mean of completed output lengths: the size NoPred assumes for every request. */
   meanOutput = 100;
+  /** Running mean of routed prompt lengths: the typical request the rebalancer prices instances with. */
+  meanPrompt = 512;
+  private routed = 0;
   private completions = 0;
   assignedByQueue = 0;
   assignedByPrediction = 0;
@@ -93,6 +96,8 @@ export class GapsState {
   }
 
   record(id: number, instance: number, prompt: number, calibrated: number, now: number): void {
+    this.routed++;
+    this.meanPrompt += (prompt - this.meanPrompt) / this.routed;
     const l = this.ledgers[instance] as InstanceLedger;
     l.add(id, { prompt, calibrated, routedAt: now });
     l.promptSinceReport += prompt;
