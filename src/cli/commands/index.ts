@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerMg1Command } from './mg1.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerSimulateCommand } from './simulate.js';
 
@@ -6,4 +7,5 @@ import { registerSimulateCommand } from './simulate.js';
 export function registerCommands(program: Command): void {
   registerSimulateCommand(program);
   registerReproduceCommand(program);
+  registerMg1Command(program);
 }
