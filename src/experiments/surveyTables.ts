@@ -56,7 +56,8 @@ async function plotTable(t: PaperTable, cells: readonly Cell[]): Promise<string>
       .filter((c) => c.column === col.label && c.exact !== undefined)
       .map((c) => ({ x: c.lambda, y: c.exact as number, ...(c.sim ? { lo: c.sim.lo, hi: c.sim.hi } : {}) })),
   }));
-  return lineChart({ title: t.title.split(':')[0] ?? t.id, xLabel: 'arrival rate λ', yLabel: 'mean response time', series, logY: true });
+  const title = `${t.title.split(':')[0] ?? t.id} (${t.service === 'exp' ? 'exponential' : 'Weibull'} sizes): exact (lines), simulated 95% CI (bars)`;
+  return lineChart({ title, xLabel: 'arrival rate λ', yLabel: 'mean response time', series, logY: true });
 }
 
 async function run(ctx: ExperimentContext): Promise<void> {

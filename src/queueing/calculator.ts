@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/errors.js';
-import { splitSpec } from '../core/registry.js';
+import { type Registry, splitSpec } from '../core/registry.js';
 import { RandomStreams } from '../kernel/rng.js';
 import { Mg1Model } from './analytic/model.js';
 import { optimalThreshold } from './analytic/oneBit.js';
@@ -49,6 +49,9 @@ export interface SimulatedEstimate {
 export interface Mg1Report {
   policy: string;
   lambda: number;
+  /** The answer: exact where a formula exists for this setting, simulated otherwise. */
+  meanResponseTime: number;
+  source: 'exact' | 'simulation';
   service: string;
   serviceParams: Record<string, number | string>;
   prediction: string;
@@ -63,12 +66,15 @@ export interface Mg1Report {
   costModel?: CostModel;
   cheapCost?: number;
   predictionCost?: number;
-  /** The answer: exact where a formula exists for this setting, simulated otherwise. */
-  meanResponseTime: number;
-  source: 'exact' | 'simulation';
   exact?: { meanResponseTime: number; relTol: number };
   simulated?: SimulatedEstimate;
   note?: string;
+}
+
+/** A registry entry, or a ConfigError that names the option and lists the valid names. */
+export function lookup<F>(r: Registry<F>, name: string, option: string): F {
+  if (!r.has(name)) throw new ConfigError(`${option}: unknown ${r.kind} '${name}'; valid: ${r.names().join(', ')}`);
+  return r.get(name);
 }
 
 function nonNegative(option: string, v: number | undefined): number | undefined {
@@ -122,7 +128,7 @@ function resolveParams(def: Mg1Policy, i: Mg1Input, m: ModelPair): { p: Resolved
  * one, several servers). Every input is echoed in the report.
  */
 export function mg1(i: Mg1Input): Mg1Report {
-  const def = mg1Policies.get(i.policy);
+  const def = lookup(mg1Policies, i.policy, '--policy');
   checkApplicable(i.policy, def, i);
   const service = typeof i.service === 'object' ? i.service : parseService(i.service ?? 'exp');
   const prediction = typeof i.prediction === 'object' ? i.prediction : parsePrediction(i.prediction ?? 'exp');
@@ -142,6 +148,8 @@ export function mg1(i: Mg1Input): Mg1Report {
   const report: Mg1Report = {
     policy: i.policy,
     lambda: i.lambda,
+    meanResponseTime: Number.NaN,
+    source: 'exact',
     service: service.spec,
     serviceParams: { ...service.params, mean: service.mean },
     prediction: prediction.spec,
@@ -152,8 +160,6 @@ export function mg1(i: Mg1Input): Mg1Report {
     ...(p.threshold !== undefined ? { threshold: p.threshold, thresholdSource } : {}),
     ...(p.limit !== undefined ? { limit: p.limit } : {}),
     ...(def.usesCosts ? { costModel: p.costModel, cheapCost: p.cheapCost, predictionCost: p.predictionCost } : {}),
-    meanResponseTime: Number.NaN,
-    source: 'exact',
   };
   const exactAvailable = def.exact !== undefined && servers === 1;
   if (exactAvailable) {
@@ -190,7 +196,8 @@ function runSimulation(
   if (servers > 1) {
     const { name, arg } = splitSpec(i.dispatch ?? 'random');
     const d = arg === undefined ? undefined : Number(arg);
-    dispatcher = dispatchers.get(name)({
+    if (d !== undefined && !Number.isFinite(d)) throw new ConfigError(`--dispatch ${name}:D needs a number D, got '${arg}'`);
+    dispatcher = lookup(dispatchers, name, '--dispatch')({
       rng: new RandomStreams(seed).stream('mg1/dispatch'),
       arg: d,
       threshold: p.threshold ?? service.mean,

@@ -1,7 +1,9 @@
 /**
  * C(y) = integral of h over [0, y] for y in [0, inf), stored piecewise so that one build (a few
  * thousand evaluations of h, each possibly an integral itself) answers any number of C(y) queries in
- * O(log panels + degree). The half line is mapped to t = y / (y + s) in [0, 1]; on each t-panel the
+ * O(log panels + degree). The half line is mapped to [0, 1] by y = s (t / (1 - t))^2: the square
+ * turns the y^(-1/2) singularity of densities like the Weibull(1/2) marginal into a smooth
+ * integrand and makes stretched-exponential tails decay fast in t. On each t-panel the
  * integrand h(y(t)) dy/dt is interpolated at 20 Chebyshev points of the first kind (never the panel
  * ends, so h may be singular at 0 or undefined at infinity) and the interpolant is integrated exactly
  * (Clenshaw-Curtis in spirit). A panel is bisected until half its width times its two trailing
@@ -19,11 +21,14 @@ export interface CumulativeOptions {
   relTol?: number;
   /** Most panels; past it the fit keeps the panels it has and reports a larger error. */
   maxPanels?: number;
+  /** Integrate over [0, upper] only; C(y) = C(upper) beyond (default: the whole half line). */
+  upper?: number;
 }
 
 export class CumulativeFit {
   private constructor(
     private readonly scale: number,
+    private readonly upper: number,
     private readonly starts: Float64Array,
     private readonly ends: Float64Array,
     /** Per panel: C at the panel start, then the NODES + 1 antiderivative coefficients. */
@@ -40,13 +45,16 @@ export class CumulativeFit {
     const scale = opts.scale ?? 1;
     const relTol = opts.relTol ?? 1e-11;
     const maxPanels = opts.maxPanels ?? 600;
+    const upper = opts.upper ?? Number.POSITIVE_INFINITY;
+    const tUpper = tOf(upper, scale);
     let evals = 0;
-    // The integrand in t: h(y(t)) dy/dt with y = s t / (1 - t).
+    // The integrand in t: h(y(t)) dy/dt with y = s (t / (1 - t))^2, dy/dt = 2 s t / (1 - t)^3.
     const g = (t: number): number => {
       const u = 1 - t;
-      const v = h((scale * t) / u);
+      const r = t / u;
+      const v = h(scale * r * r);
       evals++;
-      return v === 0 ? 0 : (v * scale) / (u * u);
+      return v === 0 ? 0 : (v * 2 * scale * r) / (u * u);
     };
     const sample = (ta: number, tb: number): Float64Array => {
       const ts = chebNodes(ta, tb);
@@ -55,7 +63,7 @@ export class CumulativeFit {
       return chebCoefficients(vals);
     };
     // A coarse pass sets the absolute tolerance; refinement below replaces its estimate.
-    const coarse = sample(0, 1);
+    const coarse = sample(0, tUpper);
     const rough = Math.abs(integralOf(coarse)) * 0.5;
     const starts: number[] = [];
     const ends: number[] = [];
@@ -78,7 +86,7 @@ export class CumulativeFit {
       return fit(tm, tb, sample(tm, tb), left, tolAbs);
     };
     let tolAbs = Math.max(relTol * rough, 1e-300);
-    let total = fit(0, 1, coarse, 0, tolAbs);
+    let total = fit(0, tUpper, coarse, 0, tolAbs);
     // If the coarse pass misjudged the scale badly, refit once against the true total.
     if (Math.abs(total) > 4 * rough && rough > 0) {
       starts.length = 0;
@@ -86,10 +94,11 @@ export class CumulativeFit {
       out.length = 0;
       error = 0;
       tolAbs = relTol * Math.abs(total);
-      total = fit(0, 1, coarse, 0, tolAbs);
+      total = fit(0, tUpper, coarse, 0, tolAbs);
     }
     return new CumulativeFit(
       scale,
+      upper,
       Float64Array.from(starts),
       Float64Array.from(ends),
       Float64Array.from(out),
@@ -106,8 +115,8 @@ export class CumulativeFit {
   /** C(y); 0 for y <= 0 and C(inf) for y = inf. */
   at(y: number): number {
     if (!(y > 0)) return 0;
-    if (y === Number.POSITIVE_INFINITY) return this.total;
-    const t = y / (y + this.scale);
+    if (y >= this.upper) return this.total;
+    const t = tOf(y, this.scale);
     const st = this.starts;
     let lo = 0;
     let hi = st.length - 1;
@@ -122,6 +131,13 @@ export class CumulativeFit {
     const off = lo * (NODES + 2);
     return (this.coefs[off] as number) + clenshaw(this.coefs, off + 1, x, NODES + 1);
   }
+}
+
+/** The map's inverse: t with s (t / (1 - t))^2 = y. */
+export function tOf(y: number, scale: number): number {
+  if (y === Number.POSITIVE_INFINITY) return 1;
+  const r = Math.sqrt(y / scale);
+  return r / (1 + r);
 }
 
 /** Integral over [-1, 1] of sum_k c_k T_k. */

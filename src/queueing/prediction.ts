@@ -126,5 +126,8 @@ export const predictions = new Registry<PredictionFactory>('prediction')
 
 export function parsePrediction(spec: string): PredictionModel {
   const { name, arg } = splitSpec(spec);
+  if (!predictions.has(name)) {
+    throw new ConfigError(`--prediction: unknown prediction model '${name}'; valid: ${predictions.names().join(', ')}`);
+  }
   return predictions.get(name)(arg);
 }

@@ -43,6 +43,12 @@ export interface QuadOptions {
   breakpoints?: readonly number[];
   /** Scale of the map for an infinite upper limit (about where the mass lies). */
   scale?: number;
+  /**
+   * Map of [a, inf) onto [0, 1): 'rational' x = a + s t / (1 - t), or 'square'
+   * x = a + s (t / (1 - t))^2, which also removes an (x - a)^(-1/2) singularity at a (the
+   * Weibull(1/2) density) and suits stretched-exponential tails.
+   */
+  map?: 'rational' | 'square';
 }
 
 /**
@@ -229,14 +235,21 @@ export function integrate(f: (x: number) => number, a: number, b: number, opts: 
     return adaptFinite(f, [a, ...inner.sort((x, y) => x - y), b], opts);
   }
   const s = opts.scale ?? 1;
-  // x = a + s t / (1 - t), dx = s / (1 - t)^2; the breakpoints map to their t images.
+  const square = opts.map === 'square';
+  // rational: x = a + s r with r = t / (1 - t), dx = s / (1 - t)^2 dt;
+  // square: x = a + s r^2, dx = 2 s r / (1 - t)^2 dt. Breakpoints map to their t images.
   const g = (t: number): number => {
     const u = 1 - t;
-    const x = a + (s * t) / u;
+    const r = t / u;
+    const x = a + s * (square ? r * r : r);
     if (!Number.isFinite(x)) return 0;
     const v = f(x);
-    return v === 0 ? 0 : (v * s) / (u * u);
+    return v === 0 ? 0 : (v * s * (square ? 2 * r : 1)) / (u * u);
   };
-  const tPoints = inner.map((p) => (p - a) / (p - a + s)).sort((x, y) => x - y);
+  const tOfX = (p: number): number => {
+    const r = square ? Math.sqrt((p - a) / s) : (p - a) / s;
+    return r / (1 + r);
+  };
+  const tPoints = inner.map(tOfX).sort((x, y) => x - y);
   return adaptFinite(g, [0, ...tPoints, 1], opts);
 }

@@ -24,7 +24,7 @@ export function expectService(s: ServiceDist, h: (x: number) => number, opts: Qu
     const p = s.pdf(x);
     return p === 0 ? 0 : h(x) * p;
   };
-  return integrate(f, 0, s.upper, { scale: s.mean, relTol: 1e-10, absTol: 0, ...opts }).value;
+  return integrate(f, 0, s.upper, { scale: s.mean, relTol: 1e-10, absTol: 0, map: 'square', ...opts }).value;
 }
 
 function positive(option: string, name: string, v: number): number {
@@ -33,7 +33,7 @@ function positive(option: string, name: string, v: number): number {
 }
 
 export function exponentialService(mean = 1): ServiceDist {
-  positive('service', 'exp mean', mean);
+  positive('--service', 'exp mean', mean);
   const rate = 1 / mean;
   return {
     spec: mean === 1 ? 'exp' : `exp:${mean}`,
@@ -51,8 +51,8 @@ export function exponentialService(mean = 1): ServiceDist {
  * F(x) = 1 - exp(-sqrt(2x)), is k = 1/2, s = 1/2 (mean 1, E[X^2] = 6).
  */
 export function weibullService(shape: number, scale: number, spec = `weibull:${shape}`): ServiceDist {
-  positive('service', 'weibull shape', shape);
-  positive('service', 'weibull scale', scale);
+  positive('--service', 'weibull shape', shape);
+  positive('--service', 'weibull scale', scale);
   return {
     spec,
     params: { family: 'weibull', shape, scale },
@@ -81,10 +81,10 @@ export function customService(c: CustomServiceSpec): ServiceDist {
   const q = (k: number): number =>
     integrate((x) => Math.pow(x, k) * c.pdf(x), 0, upper, { relTol: 1e-11, absTol: 0 }).value;
   const mass = q(0);
-  if (Math.abs(mass - 1) > 1e-6) throw new ConfigError(`service: custom density integrates to ${mass}, not 1`);
+  if (Math.abs(mass - 1) > 1e-6) throw new ConfigError(`--service: custom density integrates to ${mass}, not 1`);
   const mean = q(1);
   const secondMoment = q(2);
-  if (!Number.isFinite(secondMoment)) throw new ConfigError('service: custom density needs a finite second moment');
+  if (!Number.isFinite(secondMoment)) throw new ConfigError('--service: custom density needs a finite second moment');
   return { spec: c.name ?? 'custom', params: { family: 'custom' }, pdf: c.pdf, mean, secondMoment, upper, sample: c.sample };
 }
 
@@ -112,5 +112,6 @@ export const services = new Registry<ServiceFactory>('service')
 /** Builds a service distribution from `name` or `name:arg`. */
 export function parseService(spec: string): ServiceDist {
   const { name, arg } = splitSpec(spec);
+  if (!services.has(name)) throw new ConfigError(`--service: unknown service '${name}'; valid: ${services.names().join(', ')}`);
   return services.get(name)(arg);
 }

@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors.js';
 /**
  * Special functions. The modified Bessel functions come from SheetJS `bessel` (CommonJS, untyped),
  * loaded through `createRequire` so this package stays ESM. Its K_n uses the classic polynomial
- * approximations (Abramowitz & Stegun 9.8), accurate to about 1e-8 relative: ample for 4-decimal
+ * approximations (Abramowitz & Stegun 9.8), accurate to about 1e-7 relative: ample for 4-decimal
  * tables, and the generic quadrature path is the independent check (see docs/QUEUEING.md).
  */
 interface BesselModule {
@@ -23,13 +23,16 @@ export function besselK(n: number, x: number): number {
 
 /**
  * The 0.975 quantile of Student's t with `df` degrees of freedom (two-sided 95% intervals), by the
- * Cornish-Fisher expansion about the normal quantile (Abramowitz & Stegun 26.7.5): error below 1e-4
- * for df >= 4, and df = 1..3 come from a table because the series is poor there.
+ * Cornish-Fisher expansion about the normal quantile (Abramowitz & Stegun 26.7.5) for df > 10, where
+ * its error is below 2e-5; df = 1..10 come from the standard table because the series is poor there.
  */
 export function tQuantile975(df: number): number {
-  const small = [Number.NaN, 12.7062047, 4.30265273, 3.18244631];
+  const small = [
+    Number.NaN, 12.7062047, 4.30265273, 3.18244631, 2.77644511, 2.57058184, 2.44691185, 2.36462425, 2.30600414,
+    2.26215716, 2.22813885,
+  ];
   if (df < 1) return Number.NaN;
-  if (df < 4) return small[Math.floor(df)] as number;
+  if (df <= 10) return small[Math.floor(df)] as number;
   const z = 1.959963984540054;
   const z2 = z * z;
   const g1 = (z * (z2 + 1)) / 4;

@@ -60,11 +60,12 @@ const config = {
   background: 'white',
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12 },
-  legend: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
 };
 
 function yScale(logY: boolean | undefined): Record<string, unknown> {
-  return logY ? { type: 'log' } : { zero: false };
+  // Log axes are not 'niced': rounding the domain out to powers of ten wastes most of the height.
+  return logY ? { type: 'log', nice: false } : { zero: false };
 }
 
 /** The Vega-Lite spec of a line chart: one coloured line (with points) per series, optional error bars. */

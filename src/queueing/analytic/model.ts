@@ -33,11 +33,11 @@ export class Mg1Model {
     if (this.rho > MAX_LOAD) throw new ConfigError(`--lambda: load ${this.rho} exceeds ${MAX_LOAD}, too close to 1 to compute reliably`);
   }
 
-  /** Memoised by name: the fits cost a few thousand evaluations each. */
-  cumulative(name: string, h: (y: number) => number): CumulativeFit {
+  /** Memoised by name: the fits cost a few hundred evaluations each. */
+  cumulative(name: string, h: (y: number) => number, upper?: number): CumulativeFit {
     let f = this.fits.get(name);
     if (!f) {
-      f = CumulativeFit.build(h, { scale: this.service.mean });
+      f = CumulativeFit.build(h, upper === undefined ? { scale: this.service.mean } : { scale: this.service.mean, upper });
       this.fits.set(name, f);
     }
     return f;
@@ -62,6 +62,24 @@ export class Mg1Model {
       this.density.set(y, v);
     }
     return v;
+  }
+
+  /**
+   * The smallest predicted size beyond which the load lambda E[X 1{Y > y}] is below relTol times
+   * the total load (bisection in the fit's variable; the tail is monotone up to the fit's noise).
+   */
+  tailCut(relTol: number): number {
+    const total = this.below(1, Number.POSITIVE_INFINITY);
+    const s = this.service.mean;
+    const yOf = (t: number): number => s * (t / (1 - t)) ** 2;
+    let lo = 0;
+    let hi = 1;
+    for (let i = 0; i < 60; i++) {
+      const mid = 0.5 * (lo + hi);
+      if (total - this.below(1, yOf(mid)) > relTol * total) lo = mid;
+      else hi = mid;
+    }
+    return yOf(hi);
   }
 
   /** E[h(X, Y)]. */

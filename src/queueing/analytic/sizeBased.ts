@@ -42,9 +42,12 @@ export function pspjfMean(m: Mg1Model): number {
  * old job (x', y') of V = integral over y in [(y' - x')^+, y'] of (y - y' + x')^2 w(y),
  * w = f_Y / (1 - rho')^2, so it needs only the cumulative moments W_k(y) = int_0^y s^k w(s) ds; and
  * R(u) = u / (1 - rho) - D(u) with D bounded, so every stored function stays finite at infinity.
+ * D's integrand is the tail load over (1 - rho)(1 - rho'), which a fit of rho' only resolves down
+ * to its absolute error; D is therefore integrated up to the point where the tail load falls below
+ * 1e-12 rho and held constant beyond (the neglected part is at most
+ * lambda E[X (Y - cut)^+] / (1 - rho)^2 with a tail load under 1e-12).
  */
 export function sprptMean(m: Mg1Model): number {
-  const rho = m.rho;
   const w = (s: number): number => {
     const u = 1 - m.loadBelow(s);
     return m.marginal(0, s) / (u * u);
@@ -52,7 +55,9 @@ export function sprptMean(m: Mg1Model): number {
   const W0 = m.cumulative('W0', w);
   const W1 = m.cumulative('W1', (s) => s * w(s));
   const W2 = m.cumulative('W2', (s) => s * s * w(s));
-  const D = m.cumulative('D', (s) => (rho - m.loadBelow(s)) / ((1 - rho) * (1 - m.loadBelow(s))));
+  const rhoFit = m.loadBelow(Number.POSITIVE_INFINITY);
+  const cut = m.tailCut(1e-12);
+  const D = m.cumulative('D', (s) => (rhoFit - m.loadBelow(s)) / ((1 - rhoFit) * (1 - m.loadBelow(s))), cut);
   const half = m.lambda / 2;
   return m.joint((x, y) => {
     const u = 1 - m.loadBelow(y);
@@ -60,7 +65,7 @@ export function sprptMean(m: Mg1Model): number {
     const lo = Math.max(0, c);
     const v = W2.at(y) - W2.at(lo) - 2 * c * (W1.at(y) - W1.at(lo)) + c * c * (W0.at(y) - W0.at(lo));
     const waiting = (half * m.below(2, y)) / (u * u) + half * v;
-    const residence = Math.min(x, y) / (1 - rho) - D.at(y) + D.at(lo) + Math.max(0, x - y);
+    const residence = Math.min(x, y) / (1 - rhoFit) - D.at(y) + D.at(lo) + Math.max(0, x - y);
     return waiting + residence;
   });
 }

@@ -34,6 +34,12 @@ export interface SimResult {
   responseTime: Estimate;
   /** Response time plus external prediction costs (equal to responseTime without them). */
   cost: Estimate;
+  /**
+   * The batch means behind responseTime. Two runs with the same seed and job count see the same
+   * arrivals, sizes and predictions, batch by batch, so their batchwise differences give a paired
+   * (common random numbers) interval for the difference of two policies.
+   */
+  responseBatches: number[];
   jobs: number;
   warmup: number;
   preemptions: number;
@@ -128,6 +134,7 @@ class Mg1Simulation implements ServerView {
     return {
       responseTime: this.resp.estimate(),
       cost: this.cost.estimate(),
+      responseBatches: this.resp.means(),
       jobs: n,
       warmup: this.resp.warmup,
       preemptions: this.preemptions,

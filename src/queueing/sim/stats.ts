@@ -48,6 +48,16 @@ export class BatchMeans {
     this.counts[b] = (this.counts[b] as number) + 1;
   }
 
+  /** The mean of each non-empty batch, in batch order. */
+  means(): number[] {
+    const means: number[] = [];
+    for (let b = 0; b < this.batches; b++) {
+      const c = this.counts[b] as number;
+      if (c > 0) means.push((this.sums[b] as number) / c);
+    }
+    return means;
+  }
+
   estimate(): Estimate {
     const means: number[] = [];
     for (let b = 0; b < this.batches; b++) {
