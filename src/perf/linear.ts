@@ -1,6 +1,9 @@
 import type { BatchShape, PerfModel } from '../model/perfModel.js';
 
-/** time = a + b * prefill tokens + c * decode sequences + d * decode context tokens + e * attention pairs. */
+/**
+ * time = a + b * prefill tokens + c * decode sequences + d * decode context tokens + e * prefill
+ * attention pairs (seconds). For theory tests: `linear:0.05` is a constant 50 ms per iteration.
+ */
 export class LinearPerfModel implements PerfModel {
   readonly name = 'linear';
   constructor(

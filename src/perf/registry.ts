@@ -3,31 +3,52 @@ import { Registry, splitSpec } from '../core/registry.js';
 import type { Deployment } from '../model/hardware.js';
 import type { PerfModel } from '../model/perfModel.js';
 import { LinearPerfModel } from './linear.js';
-import { RooflinePerfModel } from './roofline.js';
+import { loadSplitwisePerfModel } from './profile/splitwise.js';
+import { loadVidurPerfModel } from './profile/vidur.js';
+import { RooflinePerfModel, rooflineOptions } from './roofline.js';
 
+/** Builds a model from the text after `name:` (undefined when absent); may read files (profiles). */
 export type PerfModelFactory = (arg: string | undefined, d: Deployment) => PerfModel;
 
-function linear(arg: string | undefined): PerfModel {
-  const xs = (arg ?? '').split(',').map((x) => Number(x));
-  if (arg === undefined || xs.length < 1 || xs.length > 5 || xs.some((x) => !Number.isFinite(x) || x < 0)) {
-    throw new ConfigError(`perf model 'linear:A,B,C,D[,E]' needs 1 to 5 non-negative numbers, got '${arg ?? ''}'`);
+export const DEFAULT_PERF_MODEL = 'roofline';
+
+/** `key=value,...` into roofline options; keys and ranges are checked by rooflineOptions. */
+function roofline(arg: string | undefined, d: Deployment): PerfModel {
+  const o: Record<string, number> = {};
+  for (const part of arg === undefined || arg === '' ? [] : arg.split(',')) {
+    const eq = part.indexOf('=');
+    const key = part.slice(0, eq).trim();
+    const value = Number(part.slice(eq + 1));
+    if (eq < 0 || key === '' || part.slice(eq + 1).trim() === '' || !Number.isFinite(value)) {
+      throw new ConfigError(`perf model 'roofline[:KEY=VALUE,...]': cannot read '${part}' (e.g. roofline:computeEfficiency=0.5)`);
+    }
+    o[key] = value;
   }
-  if (!((xs[0] as number) > 0)) throw new ConfigError(`perf model 'linear': the constant A must be > 0, got ${xs[0]}`);
+  return new RooflinePerfModel(d, rooflineOptions(o));
+}
+
+function linear(arg: string | undefined): PerfModel {
+  const xs = (arg ?? '').split(',').map((x) => (x.trim() === '' ? Number.NaN : Number(x)));
+  if (arg === undefined || xs.length > 5 || xs.some((x) => !Number.isFinite(x) || x < 0)) {
+    throw new ConfigError(`perf model 'linear:A[,B,C,D,E]' needs 1 to 5 non-negative numbers (seconds, seconds per unit), got '${arg ?? ''}'`);
+  }
+  if (!((xs[0] as number) > 0)) throw new ConfigError(`perf model 'linear': the constant A must be > 0 seconds, got ${xs[0]}`);
   return new LinearPerfModel(...(xs as [number, number?, number?, number?, number?]));
+}
+
+function needPath(kind: string, placeholder: string, what: string, arg: string | undefined): string {
+  if (arg === undefined || arg.trim() === '') throw new ConfigError(`perf model '${kind}' needs ${what}: '${kind}:${placeholder}'`);
+  return arg;
 }
 
 /** Performance models by name (`--perf-model`). */
 export const perfModels = new Registry<PerfModelFactory>('perf model')
-  .register(
-    'roofline',
-    (arg, d) => {
-      if (arg !== undefined) throw new ConfigError(`perf model 'roofline' takes no argument, got '${arg}'`);
-      return new RooflinePerfModel(d);
-    },
-    'analytic roofline from the model and GPU specs',
-  )
-  .register('linear', (arg) => linear(arg), 'A + B*prefill tokens + C*decode seqs + D*decode context (+ E*attention pairs)');
+  .register('roofline', roofline, 'analytic roofline from the model and GPU specs; options as roofline:KEY=VALUE,...')
+  .register('vidur', (arg, d) => loadVidurPerfModel(needPath('vidur', 'DIR', 'the folder of Vidur profiles (with compute/ and network/)', arg), d), 'vidur:DIR, per-operator Vidur profiles (MLP, norms, all-reduce) + roofline attention')
+  .register('splitwise', (arg, d) => loadSplitwisePerfModel(needPath('splitwise', 'FILE', "SplitwiseSim's perf_model.csv", arg), d), 'splitwise:FILE, measured SplitwiseSim prefill/decode times, interpolated')
+  .register('linear', (arg) => linear(arg), 'linear:A,B,C,D[,E]: A + B*prefill tokens + C*decode seqs + D*decode context (+ E*attention pairs), seconds');
 
+/** `roofline` (default), `roofline:KEY=V,...`, `vidur:DIR`, `splitwise:FILE` or `linear:A,B,C,D[,E]`. */
 export function createPerfModel(spec: string, d: Deployment): PerfModel {
   const { name, arg } = splitSpec(spec);
   return perfModels.get(name)(arg, d);

@@ -1,81 +1,215 @@
+import { ConfigError } from '../core/errors.js';
 import { headDim, kvBytesPerToken, type Deployment } from '../model/hardware.js';
 import type { BatchShape, PerfModel } from '../model/perfModel.js';
 
 export interface RooflineOptions {
-  /** Fraction of peak FLOP/s reached by the linear layers (model FLOPs utilisation). */
+  /** Fraction of peak FLOP/s reached by the linear layers (GEMMs) and the LM head. */
   readonly computeEfficiency: number;
-  /** Fraction of peak FLOP/s reached by attention kernels. */
+  /** Fraction of peak FLOP/s reached by the attention kernels. */
   readonly attentionEfficiency: number;
   /** Fraction of peak HBM bandwidth reached (memory-bandwidth utilisation). */
   readonly memoryEfficiency: number;
-  /** Fixed CPU-side cost of one iteration: scheduling, sampling, kernel launches (seconds). */
+  /** Fraction of the NVLink bandwidth an all-reduce reaches (bus bandwidth / link bandwidth). */
+  readonly nvlinkEfficiency: number;
+  /** Fixed CPU-side cost of one iteration: scheduling, input preparation, sampling, launches (seconds). */
   readonly iterationOverheadS: number;
   /** Latency of one all-reduce (seconds), on top of its bandwidth term. */
   readonly allReduceLatencyS: number;
 }
 
 /**
- * Defaults from public measurements rather than from any paper's result: dense GEMMs on A100/H100
- * reach 50-70% of peak in serving (we take 0.6), FlashAttention-style kernels about 0.5, decode reaches
- * about 80% of HBM bandwidth, and vLLM's per-step CPU overhead is a few milliseconds (we take 4 ms).
+ * Defaults chosen from public measurements before comparing with any validation data (sources in
+ * docs/PERF_MODEL.md): dense GEMMs in serving reach 50-70% of peak (0.6); FlashAttention-2 forward
+ * reaches about half of peak (0.5); decode GEMV and paged attention reach about 80% of HBM bandwidth
+ * (0.8); NCCL all-reduce on DGX A100/H100 reaches 0.5-0.8 of NVLink bandwidth for large messages and
+ * about 25 us for small ones (Vidur's all_reduce.csv profiles); CPU-side cost of one vLLM step 4 ms.
  */
-export const DEFAULT_ROOFLINE: RooflineOptions = {
+export const DEFAULT_ROOFLINE: RooflineOptions = Object.freeze({
   computeEfficiency: 0.6,
   attentionEfficiency: 0.5,
   memoryEfficiency: 0.8,
+  nvlinkEfficiency: 0.6,
   iterationOverheadS: 0.004,
-  allReduceLatencyS: 10e-6,
-};
+  allReduceLatencyS: 25e-6,
+});
+
+/** Checks option values and fills the defaults; unknown keys and out-of-range values are ConfigErrors. */
+export function rooflineOptions(o: Partial<Record<string, number>> = {}): RooflineOptions {
+  const valid = Object.keys(DEFAULT_ROOFLINE);
+  const out: Record<string, number> = { ...DEFAULT_ROOFLINE };
+  for (const [k, v] of Object.entries(o)) {
+    if (!valid.includes(k)) throw new ConfigError(`roofline option '${k}' is unknown; valid: ${valid.join(', ')}`);
+    if (v === undefined) continue;
+    const isEff = k.endsWith('Efficiency');
+    if (!Number.isFinite(v) || (isEff ? !(v > 0 && v <= 1) : v < 0)) {
+      throw new ConfigError(`roofline option '${k}': expected ${isEff ? 'a fraction in (0, 1]' : 'seconds >= 0'}, got ${v}`);
+    }
+    out[k] = v;
+  }
+  return Object.freeze(out as unknown as RooflineOptions);
+}
+
+/** The parts of one iteration's time, in seconds (for tests, docs and `gaps perf time`). */
+export interface RooflineBreakdown {
+  linearCompute: number;
+  linearMemory: number;
+  prefillAttnCompute: number;
+  prefillAttnMemory: number;
+  decodeAttnCompute: number;
+  decodeAttnMemory: number;
+  allReduce: number;
+  overhead: number;
+  total: number;
+}
 
 /**
- * Analytic roofline of one iteration on `tp` GPUs. Linear layers and attention are timed separately
- * as max(compute time, memory time), because a batch can be memory-bound in attention while
- * compute-bound in its GEMMs; tensor parallelism adds two ring all-reduces per layer.
+ * The analytic terms of one iteration on one GPU of a `tp`-way tensor-parallel instance, with all
+ * per-shape constants precomputed. Shared by the roofline and the profile models (which take
+ * attention, LM head and, without a profile, the all-reduce from here). Methods allocate nothing.
  */
-export class RooflinePerfModel implements PerfModel {
-  readonly name = 'roofline';
+export class RooflineTerms {
+  /** Linear-layer FLOPs per token (per GPU), LM head excluded. */
   private readonly linFlopsPerToken: number;
-  private readonly weightBytes: number;
   private readonly headFlopsPerSeq: number;
+  /** Weights read once per iteration per GPU: all but the input embedding table. */
+  private readonly linWeightBytes: number;
+  private readonly headWeightBytes: number;
+  private readonly actBytesPerToken: number;
   private readonly attnFlopsPerPair: number;
-  private readonly kvBytes: number;
+  private readonly kvBytesPerTokenGpu: number;
+  private readonly qoBytesPerToken: number;
   private readonly flops: number;
   private readonly attnFlops: number;
   private readonly bw: number;
-  private readonly arBytesPerToken: number;
-  private readonly arPerIter: number;
-  private readonly arBw: number;
-  private readonly overhead: number;
+  private readonly arFixed: number;
+  private readonly arPerToken: number;
+  readonly overheadS: number;
 
-  constructor(
-    d: Deployment,
-    o: RooflineOptions = DEFAULT_ROOFLINE,
-  ) {
+  constructor(d: Deployment, o: RooflineOptions = DEFAULT_ROOFLINE) {
     const m = d.model;
-    const embed = m.vocab * m.hidden;
-    this.linFlopsPerToken = 2 * (m.params - 2 * embed);
-    this.headFlopsPerSeq = 2 * embed;
-    this.weightBytes = m.params * m.dtypeBytes;
-    this.attnFlopsPerPair = 4 * m.layers * m.heads * headDim(m);
-    this.kvBytes = kvBytesPerToken(m);
-    this.flops = d.gpu.flops * d.tp * o.computeEfficiency;
-    this.attnFlops = d.gpu.flops * d.tp * o.attentionEfficiency;
-    this.bw = d.gpu.memBandwidth * d.tp * o.memoryEfficiency;
-    this.arBytesPerToken = m.hidden * m.dtypeBytes;
-    this.arPerIter = d.tp > 1 ? 2 * m.layers : 0;
-    this.arBw = d.tp > 1 ? (d.gpu.nvlinkBandwidth * d.tp) / (2 * (d.tp - 1)) : Number.POSITIVE_INFINITY;
-    this.overhead = o.iterationOverheadS + this.arPerIter * (d.tp > 1 ? o.allReduceLatencyS : 0);
+    const tp = d.tp;
+    const h = m.hidden;
+    const b = m.dtypeBytes;
+    const embed = m.vocab * h;
+    const qDim = m.heads * headDim(m);
+    const kvDim = m.kvHeads * headDim(m);
+    this.linFlopsPerToken = (2 * (m.params - 2 * embed)) / tp;
+    this.headFlopsPerSeq = (2 * embed) / tp;
+    this.linWeightBytes = ((m.params - 2 * embed) * b) / tp;
+    this.headWeightBytes = (embed * b) / tp;
+    // Activations read and written per token and layer: norms, residual adds and GEMM inputs use
+    // full-width hidden states on every GPU (14h); QKV, attention output and MLP intermediates are
+    // sharded (2h + 2kvDim + 6ffn) / tp. Plus the embedding row looked up once per token.
+    this.actBytesPerToken = b * (m.layers * (14 * h + (2 * h + 2 * kvDim + 6 * m.ffn) / tp) + h);
+    this.attnFlopsPerPair = (4 * m.layers * qDim) / tp;
+    // With GQA, tp beyond the KV heads replicates them: each GPU holds max(1/tp, 1/kvHeads) of the KV.
+    this.kvBytesPerTokenGpu = kvBytesPerToken(m) / Math.min(tp, m.kvHeads);
+    this.qoBytesPerToken = (2 * m.layers * qDim * b) / tp;
+    this.flops = d.gpu.flops * o.computeEfficiency;
+    this.attnFlops = d.gpu.flops * o.attentionEfficiency;
+    this.bw = d.gpu.memBandwidth * o.memoryEfficiency;
+    // Two ring all-reduces per layer (after attention and after the MLP) of tokens*h*b bytes each;
+    // a ring moves 2(tp-1)/tp of the buffer over each GPU's link.
+    const perIter = tp > 1 ? 2 * m.layers : 0;
+    this.arFixed = perIter * o.allReduceLatencyS;
+    this.arPerToken = tp > 1 ? (perIter * ((2 * (tp - 1)) / tp) * h * b) / (d.gpu.nvlinkBandwidth * o.nvlinkEfficiency) : 0;
+    this.overheadS = o.iterationOverheadS;
+  }
+
+  /** Linear layers and LM head: max(compute, weights + activations) over `tokens` tokens, `seqs` sampled. */
+  linearLayers(tokens: number, seqs: number): number {
+    const compute = (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
+    const memory = (this.linWeightBytes + this.headWeightBytes + this.actBytesPerToken * tokens) / this.bw;
+    return compute > memory ? compute : memory;
+  }
+
+  /** The LM head alone (the profile models' tables do not include it). */
+  lmHead(seqs: number): number {
+    if (seqs === 0) return 0;
+    const compute = (this.headFlopsPerSeq * seqs) / this.flops;
+    const memory = this.headWeightBytes / this.bw;
+    return compute > memory ? compute : memory;
+  }
+
+  /** Prefill attention plus decode attention, each max(compute, memory): separate kernels. */
+  attention(s: BatchShape): number {
+    let t = 0;
+    if (s.prefillTokens > 0) {
+      const compute = (this.attnFlopsPerPair * s.prefillAttnPairs) / this.attnFlops;
+      // Cached KV read once; new KV written to the cache and read by the kernel; Q read, O written.
+      const memory =
+        (this.kvBytesPerTokenGpu * (s.prefillPastTokens + 2 * s.prefillTokens) + this.qoBytesPerToken * s.prefillTokens) / this.bw;
+      t += compute > memory ? compute : memory;
+    }
+    if (s.decodeSeqs > 0) {
+      // Each decoding token attends to its context and to itself.
+      const compute = (this.attnFlopsPerPair * (s.decodeContextTokens + s.decodeSeqs)) / this.attnFlops;
+      const memory =
+        (this.kvBytesPerTokenGpu * (s.decodeContextTokens + 2 * s.decodeSeqs) + this.qoBytesPerToken * s.decodeSeqs) / this.bw;
+      t += compute > memory ? compute : memory;
+    }
+    return t;
+  }
+
+  /** Tensor-parallel all-reduces of one iteration over `tokens` tokens (0 at tp1). */
+  allReduce(tokens: number): number {
+    return this.arPerToken === 0 ? 0 : this.arFixed + this.arPerToken * tokens;
+  }
+
+  /** Every term separately; allocates, so not for the hot path. */
+  breakdown(s: BatchShape): RooflineBreakdown {
+    const tokens = s.prefillTokens + s.decodeSeqs;
+    const seqs = s.prefillSeqs + s.decodeSeqs;
+    const pre: BatchShape = { ...s, decodeSeqs: 0, decodeContextTokens: 0 };
+    const dec: BatchShape = { ...s, prefillSeqs: 0, prefillTokens: 0, prefillAttnPairs: 0, prefillPastTokens: 0 };
+    const split = (x: BatchShape): [number, number] => {
+      if (x.prefillTokens + x.decodeSeqs === 0) return [0, 0];
+      const c = (this.attnFlopsPerPair * (x.prefillAttnPairs + x.decodeContextTokens + x.decodeSeqs)) / this.attnFlops;
+      const kvTokens = x.prefillPastTokens + 2 * x.prefillTokens + x.decodeContextTokens + 2 * x.decodeSeqs;
+      const mem = (this.kvBytesPerTokenGpu * kvTokens + this.qoBytesPerToken * (x.prefillTokens + x.decodeSeqs)) / this.bw;
+      return [c, mem];
+    };
+    const [pc, pm] = split(pre);
+    const [dc, dm] = split(dec);
+    const r: RooflineBreakdown = {
+      linearCompute: tokens === 0 ? 0 : (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops,
+      linearMemory: tokens === 0 ? 0 : (this.linWeightBytes + this.headWeightBytes + this.actBytesPerToken * tokens) / this.bw,
+      prefillAttnCompute: pc,
+      prefillAttnMemory: pm,
+      decodeAttnCompute: dc,
+      decodeAttnMemory: dm,
+      allReduce: tokens === 0 ? 0 : this.allReduce(tokens),
+      overhead: tokens === 0 ? 0 : this.overheadS,
+      total: 0,
+    };
+    r.total =
+      Math.max(r.linearCompute, r.linearMemory) +
+      Math.max(pc, pm) +
+      Math.max(dc, dm) +
+      r.allReduce +
+      r.overhead;
+    return r;
+  }
+}
+
+/**
+ * Analytic roofline of one iteration: overhead + linear layers + prefill attention + decode
+ * attention + all-reduces, each phase max(compute time, memory time). An empty batch takes 0 s.
+ */
+export class RooflinePerfModel implements PerfModel {
+  readonly name = 'roofline';
+  readonly terms: RooflineTerms;
+  readonly options: RooflineOptions;
+
+  constructor(d: Deployment, o: RooflineOptions = DEFAULT_ROOFLINE) {
+    this.options = o;
+    this.terms = new RooflineTerms(d, o);
   }
 
   iterationTime(s: BatchShape): number {
     const tokens = s.prefillTokens + s.decodeSeqs;
-    const seqs = s.prefillSeqs + s.decodeSeqs;
-    const linCompute = (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
-    const linMemory = this.weightBytes / this.bw;
-    const pairs = s.prefillAttnPairs + s.decodeContextTokens + s.decodeSeqs;
-    const attnCompute = (this.attnFlopsPerPair * pairs) / this.attnFlops;
-    const attnMemory = (this.kvBytes * (s.decodeContextTokens + s.prefillPastTokens + tokens)) / this.bw;
-    const comm = this.arPerIter > 0 ? (this.arPerIter * this.arBytesPerToken * tokens) / this.arBw : 0;
-    return this.overhead + Math.max(linCompute, linMemory) + Math.max(attnCompute, attnMemory) + comm;
+    if (tokens === 0) return 0;
+    const t = this.terms;
+    return t.overheadS + t.linearLayers(tokens, s.prefillSeqs + s.decodeSeqs) + t.attention(s) + t.allReduce(tokens);
   }
 }

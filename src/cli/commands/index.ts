@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerMg1Command } from './mg1.js';
+import { registerPerfCommand } from './perf.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerSimulateCommand } from './simulate.js';
 
@@ -8,4 +9,5 @@ export function registerCommands(program: Command): void {
   registerSimulateCommand(program);
   registerReproduceCommand(program);
   registerMg1Command(program);
+  registerPerfCommand(program);
 }

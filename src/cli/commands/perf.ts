@@ -1,0 +1,132 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { ConfigError } from '../../core/errors.js';
+import { addPrefillChunk, emptyShape } from '../../model/perfModel.js';
+import { kvCapacityBlocks } from '../../model/hardware.js';
+import { loadSplitwiseRows, SplitwisePerfModel, buildSplitwiseTable } from '../../perf/profile/splitwise.js';
+import { loadVidurPerfModel } from '../../perf/profile/vidur.js';
+import { deploymentName, deployments, gpus, models, parseDeployment } from '../../perf/presets.js';
+import { createPerfModel, DEFAULT_PERF_MODEL, perfModels } from '../../perf/registry.js';
+import { RooflinePerfModel } from '../../perf/roofline.js';
+import { formatValidation, validateAgainstSplitwise, type ModelFactory } from '../../perf/validate.js';
+import { int } from '../options.js';
+
+/** `<repo>/../shared/data/profiles`, or $GAPS_DATA_DIR/profiles. */
+function defaultProfilesDir(): string {
+  if (process.env.GAPS_DATA_DIR) return join(process.env.GAPS_DATA_DIR, 'profiles');
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
+  return resolve(d, '..', 'shared', 'data', 'profiles');
+}
+
+/** DIR may be the CSV itself, a folder holding perf_model.csv, or the profiles folder. */
+function findSplitwiseCsv(dir: string): string {
+  const candidates = [dir, join(dir, 'perf_model.csv'), join(dir, 'splitwise-sim', 'perf_model.csv')];
+  for (const c of candidates) if (existsSync(c) && statSync(c).isFile()) return c;
+  throw new ConfigError(`--profiles: no SplitwiseSim perf_model.csv at ${candidates.join(' or ')}`);
+}
+
+function nonNegative(flag: string): (v: string) => number {
+  const parse = int(flag);
+  return (v) => {
+    const x = parse(v);
+    if (x < 0) throw new ConfigError(`${flag}: expected an integer >= 0, got ${x}`);
+    return x;
+  };
+}
+
+interface TimeFlags {
+  deployment?: string;
+  perfModel?: string;
+  prefillTokens: number;
+  prefillSeqs?: number;
+  decodeSeqs: number;
+  context: number;
+  json?: boolean;
+}
+
+interface ValidateFlags {
+  profiles?: string;
+  vidur?: string;
+  json?: boolean;
+}
+
+export function registerPerfCommand(program: Command): void {
+  const perf = program.command('perf').description('Performance models: list presets, time one iteration, validate against measurements.');
+
+  perf
+    .command('list')
+    .description('List models, GPUs, named deployments and perf models.')
+    .action(() => {
+      const block = (title: string, lines: string[]): string => `${title}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+      process.stdout.write(
+        [
+          block('models', models.describe()),
+          block('gpus', gpus.describe()),
+          block('deployments (or MODEL/GPU[/tpN])', deployments.describe()),
+          block('perf models (--perf-model)', perfModels.describe()),
+        ].join('\n'),
+      );
+    });
+
+  perf
+    .command('time')
+    .description('Print the time of one iteration (forward pass) of a batch.')
+    .option('--deployment <name>', 'named deployment or MODEL/GPU[/tpN]', 'llama-2-7b/a100-80gb')
+    .option('--perf-model <spec>', `perf model: ${perfModels.names().join(', ')}`, DEFAULT_PERF_MODEL)
+    .option('--prefill-tokens <n>', 'prompt tokens prefilled this iteration (no cached prefix)', nonNegative('--prefill-tokens'), 0)
+    .option('--prefill-seqs <n>', 'sequences the prefill tokens are split over, evenly (default 1)', nonNegative('--prefill-seqs'))
+    .option('--decode-seqs <n>', 'sequences decoding one token', nonNegative('--decode-seqs'), 0)
+    .option('--context <n>', 'KV length of each decoding sequence', nonNegative('--context'), 0)
+    .option('--json', 'print JSON')
+    .action((f: TimeFlags) => {
+      const d = parseDeployment(f.deployment ?? 'llama-2-7b/a100-80gb');
+      const model = createPerfModel(f.perfModel ?? DEFAULT_PERF_MODEL, d);
+      const seqs = f.prefillTokens === 0 ? 0 : (f.prefillSeqs ?? 1);
+      if (f.prefillTokens > 0 && (seqs < 1 || seqs > f.prefillTokens)) {
+        throw new ConfigError(`--prefill-seqs: expected 1..${f.prefillTokens} (the prefill tokens), got ${seqs}`);
+      }
+      const shape = emptyShape();
+      for (let i = 0; i < seqs; i++) addPrefillChunk(shape, 0, Math.floor(f.prefillTokens / seqs) + (i < f.prefillTokens % seqs ? 1 : 0));
+      shape.decodeSeqs = f.decodeSeqs;
+      shape.decodeContextTokens = f.decodeSeqs * f.context;
+      const t = model.iterationTime(shape);
+      const breakdown = model instanceof RooflinePerfModel ? model.terms.breakdown(shape) : undefined;
+      if (f.json) {
+        process.stdout.write(`${JSON.stringify({ deployment: deploymentName(d), perfModel: f.perfModel, shape, seconds: t, breakdown }, null, 2)}\n`);
+        return;
+      }
+      let s = `${deploymentName(d)} (${f.perfModel}), KV capacity ${kvCapacityBlocks(d, 16)} blocks of 16 at 0.9 memory\n`;
+      s += `  batch: ${shape.prefillTokens} prefill tokens in ${shape.prefillSeqs} seqs, ${shape.decodeSeqs} decode seqs x ${f.context} context\n`;
+      s += `  iteration time: ${(t * 1000).toFixed(3)} ms\n`;
+      if (breakdown) {
+        for (const [k, v] of Object.entries(breakdown)) if (k !== 'total') s += `    ${k.padEnd(20)}${(v * 1000).toFixed(3).padStart(10)} ms\n`;
+        s += '    (each phase counts max(compute, memory); all-reduce and overhead add)\n';
+      }
+      process.stdout.write(s);
+    });
+
+  perf
+    .command('validate')
+    .description('MAPE of the perf models against the SplitwiseSim measurements (Llama-2-70B, A100/H100, TP 2/4/8).')
+    .option('--profiles <dir>', 'profiles folder, a folder with perf_model.csv, or the CSV (default ../shared/data/profiles or $GAPS_DATA_DIR/profiles)')
+    .option('--vidur <dir>', 'Vidur profiles folder to validate too (default <profiles>/vidur when present)')
+    .option('--json', 'print the report as JSON')
+    .action((f: ValidateFlags) => {
+      const dir = f.profiles ?? defaultProfilesDir();
+      const csv = findSplitwiseCsv(dir);
+      const rows = loadSplitwiseRows(csv);
+      const factories: Record<string, ModelFactory> = {
+        roofline: (d) => new RooflinePerfModel(d),
+        splitwise: (d) => new SplitwisePerfModel(buildSplitwiseTable(rows, d, csv)),
+      };
+      const vidurDir = f.vidur ?? join(dir, 'vidur');
+      if (f.vidur !== undefined && !existsSync(join(vidurDir, 'compute'))) throw new ConfigError(`--vidur: no compute/ folder in '${vidurDir}'`);
+      if (existsSync(join(vidurDir, 'compute'))) factories.vidur = (d) => loadVidurPerfModel(vidurDir, d);
+      const report = validateAgainstSplitwise(rows, factories);
+      if (f.json) process.stdout.write(`${JSON.stringify({ source: csv, ...report }, null, 2)}\n`);
+      else process.stdout.write(`source: ${csv}\n${formatValidation(report)}`);
+    });
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Command } from 'commander';
+import { registerPerfCommand } from '../cli/commands/perf.js';
+import { ConfigError } from '../core/errors.js';
+import { NO_PROFILES, profilesDir } from './testData.js';
+
+/** Runs `gaps ARGS` with the perf command only, capturing stdout. */
+async function run(args: string[]): Promise<string> {
+  const program = new Command().name('gaps').exitOverride();
+  registerPerfCommand(program);
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array): boolean => {
+    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await program.parseAsync(['node', 'gaps', ...args]);
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
+}
+
+test('gaps perf time prints the iteration time, and JSON agrees with the model', async () => {
+  const text = await run(['perf', 'time', '--deployment', 'llama-2-7b/a100-80gb', '--decode-seqs', '1', '--context', '100']);
+  assert.match(text, /iteration time: \d+\.\d{3} ms/);
+  assert.match(text, /linearMemory/);
+  const json = JSON.parse(await run(['perf', 'time', '--deployment', 'llama-2-7b/a100-80gb', '--prefill-tokens', '1000', '--prefill-seqs', '3', '--json']));
+  assert.equal(json.shape.prefillTokens, 1000);
+  assert.equal(json.shape.prefillSeqs, 3);
+  assert.ok(json.seconds > 0 && Math.abs(json.seconds - json.breakdown.total) < 1e-12);
+  const lin = JSON.parse(await run(['perf', 'time', '--perf-model', 'linear:0.02', '--decode-seqs', '5', '--json']));
+  assert.equal(lin.seconds, 0.02);
+});
+
+test('gaps perf: user mistakes are ConfigErrors', async () => {
+  await assert.rejects(run(['perf', 'time', '--deployment', 'gpt-5/a100-80gb', '--decode-seqs', '1']), (e: unknown) => e instanceof ConfigError && /valid:/.test(e.message));
+  await assert.rejects(run(['perf', 'time', '--decode-seqs', '-3']), ConfigError);
+  await assert.rejects(run(['perf', 'time', '--prefill-tokens', '2', '--prefill-seqs', '5']), ConfigError);
+  await assert.rejects(run(['perf', 'validate', '--profiles', '/nonexistent-gaps']), (e: unknown) => e instanceof ConfigError && /perf_model\.csv/.test(e.message));
+});
+
+test('gaps perf list names every registry', async () => {
+  const text = await run(['perf', 'list']);
+  for (const s of ['llama-2-70b', 'h100-80gb', 'llama-2-70b/h100-80gb/tp8', 'splitwise']) assert.ok(text.includes(s), s);
+});
+
+const profiles = profilesDir();
+test('gaps perf validate --json on the real profiles', { skip: profiles === undefined && NO_PROFILES }, async () => {
+  const r = JSON.parse(await run(['perf', 'validate', '--profiles', profiles!, '--json']));
+  const names = new Set(r.rows.map((x: { model: string }) => x.model));
+  assert.ok(names.has('roofline') && names.has('splitwise'));
+  assert.ok(r.rows.every((x: { n: number }) => x.n > 0));
+});
