@@ -97,6 +97,26 @@ test('--out writes summary, resolved config, per-request CSV and time series', (
   }
 });
 
+test('--config gives the tree, typed flags override it, defaults of flags do not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gaps-cfg-'));
+  try {
+    const cfg = join(dir, 'run.json');
+    writeFileSync(cfg, JSON.stringify({ instances: 2, engine: { chunkedPrefill: false }, workload: { numRequests: 150 } }));
+    const r = gaps('simulate', '--config', cfg, '--instances', '3', '--out', join(dir, 'o'));
+    assert.equal(r.code, 0, r.err);
+    const resolved = JSON.parse(readFileSync(join(dir, 'o', 'config.json'), 'utf8'));
+    assert.equal(resolved.config.instances, 3);
+    assert.equal(resolved.config.engine.chunkedPrefill, false);
+    writeFileSync(cfg, JSON.stringify({ instances: 2, engine: { blockSize: -4 }, bogus: 1 }));
+    const bad = gaps('simulate', '--config', cfg);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /engine\.blockSize/);
+    assert.match(bad.err, /bogus/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('reproduce gaps --quick writes the report with a filled claims table, identically for 1 and 2 workers', () => {
   const a = mkdtempSync(join(tmpdir(), 'gaps-rep-'));
   const b = mkdtempSync(join(tmpdir(), 'gaps-rep-'));

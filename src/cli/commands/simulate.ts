@@ -45,43 +45,51 @@ interface SimulateFlags {
 }
 
 
-export function flagsToInput(f: SimulateFlags): Record<string, unknown> {
+/** Where each flag lands in the config tree (docs: `gaps simulate --help`, src/run/config.ts). */
+const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[] = [
+  ['trace', ['workload', 'trace']],
+  ['workload', ['workload', 'preset']],
+  ['traceType', ['workload', 'traceType']],
+  ['arrival', ['workload', 'arrival']],
+  ['rate', ['workload', 'rate']],
+  ['load', ['workload', 'load']],
+  ['numRequests', ['workload', 'numRequests']],
+  ['duration', ['workload', 'durationS']],
+  ['promptDist', ['workload', 'prompt']],
+  ['outputDist', ['workload', 'output']],
+  ['instances', ['instances']],
+  ['router', ['router']],
+  ['scheduler', ['scheduler']],
+  ['predictor', ['predictor']],
+  ['deployment', ['deployment']],
+  ['perfModel', ['perfModel']],
+  ['maxNumSeqs', ['engine', 'maxNumSeqs']],
+  ['maxBatchedTokens', ['engine', 'maxBatchedTokens']],
+  ['chunkedPrefill', ['engine', 'chunkedPrefill']],
+  ['blockSize', ['engine', 'blockSize']],
+  ['gpuMemoryUtilization', ['engine', 'gpuMemoryUtilization']],
+  ['preemption', ['engine', 'preemption']],
+  ['swapSpace', ['engine', 'swapSpaceGiB']],
+  ['kvBlocks', ['engine', 'kvBlocks']],
+  ['reportInterval', ['reportIntervalS']],
+  ['sloTtft', ['slo', 'ttftS']],
+  ['sloTpot', ['slo', 'tpotS']],
+  ['sloSlack', ['slo', 'e2eSlack']],
+  ['seed', ['seed']],
+  ['check', ['check']],
+];
+
+/**
+ * The config tree from a JSON file (if any) with the flags given on the command line on top.
+ * `given` says whether a flag was typed (commander fills defaults, e.g. `--no-chunked-prefill`
+ * implies chunkedPrefill = true, which must not override a config file).
+ */
+export function flagsToInput(f: SimulateFlags, given: (flag: keyof SimulateFlags) => boolean = () => true): Record<string, unknown> {
   const input: Record<string, unknown> = f.config ? (readJsonFile(f.config) as Record<string, unknown>) : {};
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
-  setIfDefined(input, ['workload', 'trace'], f.trace);
-  setIfDefined(input, ['workload', 'preset'], f.workload);
-  setIfDefined(input, ['workload', 'traceType'], f.traceType);
-  setIfDefined(input, ['workload', 'arrival'], f.arrival);
-  setIfDefined(input, ['workload', 'rate'], f.rate);
-  setIfDefined(input, ['workload', 'load'], f.load);
-  setIfDefined(input, ['workload', 'numRequests'], f.numRequests);
-  setIfDefined(input, ['workload', 'durationS'], f.duration);
-  setIfDefined(input, ['workload', 'prompt'], f.promptDist);
-  setIfDefined(input, ['workload', 'output'], f.outputDist);
-  setIfDefined(input, ['instances'], f.instances);
-  setIfDefined(input, ['router'], f.router);
-  setIfDefined(input, ['scheduler'], f.scheduler);
-  setIfDefined(input, ['predictor'], f.predictor);
-  setIfDefined(input, ['deployment'], f.deployment);
-  setIfDefined(input, ['perfModel'], f.perfModel);
-  setIfDefined(input, ['engine', 'maxNumSeqs'], f.maxNumSeqs);
-  setIfDefined(input, ['engine', 'maxBatchedTokens'], f.maxBatchedTokens);
-  setIfDefined(input, ['engine', 'chunkedPrefill'], f.chunkedPrefill);
-  setIfDefined(input, ['engine', 'blockSize'], f.blockSize);
-  setIfDefined(input, ['engine', 'gpuMemoryUtilization'], f.gpuMemoryUtilization);
-  setIfDefined(input, ['engine', 'preemption'], f.preemption);
-  setIfDefined(input, ['engine', 'swapSpaceGiB'], f.swapSpace);
-  setIfDefined(input, ['engine', 'kvBlocks'], f.kvBlocks);
-  setIfDefined(input, ['reportIntervalS'], f.reportInterval);
-  if (f.sloTtft !== undefined || f.sloTpot !== undefined || f.sloSlack !== undefined) {
-    const slo = (input.slo ?? {}) as Record<string, unknown>;
-    setIfDefined(slo, ['ttftS'], f.sloTtft);
-    setIfDefined(slo, ['tpotS'], f.sloTpot);
-    setIfDefined(slo, ['e2eSlack'], f.sloSlack);
-    input.slo = slo;
+  for (const [flag, path] of FLAG_PATHS) {
+    if (given(flag)) setIfDefined(input, [...path], f[flag]);
   }
-  setIfDefined(input, ['seed'], f.seed);
-  setIfDefined(input, ['check'], f.check);
   return input;
 }
 
@@ -122,8 +130,9 @@ export function registerSimulateCommand(program: Command): void {
     .option('--check', 'check invariants (KV conservation) after every iteration')
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
     .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json and config.json')
-    .action((f: SimulateFlags) => {
-      const config = parseSimulateConfig(flagsToInput(f), f.config ? `config '${f.config}'` : 'options');
+    .action((f: SimulateFlags, cmd: Command) => {
+      const given = (flag: keyof SimulateFlags): boolean => cmd.getOptionValueSource(flag) === 'cli';
+      const config = parseSimulateConfig(flagsToInput(f, given), f.config ? `config '${f.config}'` : 'options');
       const t0 = performance.now();
       const out = runSimulation(config);
       const wall = (performance.now() - t0) / 1000;
