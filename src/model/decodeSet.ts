@@ -59,7 +59,7 @@ export class DecodeSet {
     this.finish.remove(id);
     t.kvTokens[id] = kv;
     t.generated[id] = (t.generated[id] as number) + done;
-    t.blocks[id] = Math.ceil(kv / this.blockSize);
+    t.blocks[id] = Math.ceil(kv / this.blockSize) - (t.shared[id] as number);
     t.joinIter[id] = this.iter;
   }
 

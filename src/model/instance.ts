@@ -4,6 +4,7 @@ import { HeapPositions, IndexedHeap } from './indexedHeap.js';
 import { IntList } from './intList.js';
 import type { InstanceScheduler, RankFacts } from './instanceScheduler.js';
 import { addPrefillChunk, emptyShape, type BatchShape, type PerfModel } from './perfModel.js';
+import { PrefixCache } from './prefixCache.js';
 import { ReqState, type RequestTable } from './requestTable.js';
 import { TbtLog } from './tbtLog.js';
 
@@ -23,6 +24,8 @@ export interface InstanceConfig {
   readonly hostKvBlocks: number;
   /** Seconds to move one KV block over PCIe (swap out or in). */
   readonly swapSecondsPerBlock: number;
+  /** Reuse cached prompt blocks across requests by their block hashes (vLLM automatic prefix caching). */
+  readonly prefixCaching?: boolean;
 }
 
 /**
@@ -57,8 +60,11 @@ export class Instance {
   readonly decode: DecodeSet;
   /** Requests with prefill left to do, in admission order. */
   private readonly prefilling = new IntList();
+  /** Blocks held by nobody and not cached. */
   freeBlocks: number;
   hostFreeBlocks: number;
+  /** Shared prompt blocks (only when prefix caching is on). */
+  readonly prefixCache: PrefixCache | undefined;
   private readonly watermarkBlocks: number;
   private enqueueSeq = 0;
   private admitCounter = 0;
@@ -101,6 +107,7 @@ export class Instance {
     this.waiting = new IndexedHeap(waitingPositions);
     this.decode = new DecodeSet(t, cfg.blockSize, decodePositions);
     this.freeBlocks = cfg.kvBlocks;
+    this.prefixCache = cfg.prefixCaching ? new PrefixCache() : undefined;
     this.hostFreeBlocks = cfg.hostKvBlocks;
     this.watermarkBlocks = Math.floor(cfg.watermark * cfg.kvBlocks);
   }
@@ -111,8 +118,32 @@ export class Instance {
   get numRunning(): number {
     return this.decode.count + this.prefilling.size;
   }
+  /** Blocks in use by running requests (cached blocks nobody uses count as free). */
   get usedBlocks(): number {
-    return this.cfg.kvBlocks - this.freeBlocks;
+    return this.cfg.kvBlocks - this.availableBlocks;
+  }
+
+  /** Free blocks plus cached blocks that may be evicted. */
+  get availableBlocks(): number {
+    return this.freeBlocks + (this.prefixCache ? this.prefixCache.idleCount : 0);
+  }
+
+  /** Takes n blocks, evicting idle cached blocks first if the free pool is short. */
+  private take(n: number): void {
+    if (n > this.freeBlocks && this.prefixCache) this.freeBlocks += this.prefixCache.evict(n - this.freeBlocks);
+    this.freeBlocks -= n;
+  }
+
+  /** Gives back a request's exclusive blocks and its references to shared ones. */
+  private releaseBlocks(id: number): void {
+    const t = this.t;
+    this.freeBlocks += t.blocks[id] as number;
+    t.blocks[id] = 0;
+    const shared = t.shared[id] as number;
+    if (shared > 0) {
+      (this.prefixCache as PrefixCache).release(t.hashes[id] as readonly number[], shared);
+      t.shared[id] = 0;
+    }
   }
   /** Busy seconds from the start of the run up to `now`. */
   busyTimeUntil(now: number): number {
@@ -158,8 +189,7 @@ export class Instance {
       if (i < 0) throw new InvariantError(`request ${id} is not on instance ${this.id}`);
       this.prefilling.removeAt(i);
     }
-    this.freeBlocks += this.t.blocks[id] as number;
-    t.blocks[id] = 0;
+    this.releaseBlocks(id);
     return t.kvTokens[id] as number;
   }
 
@@ -218,6 +248,7 @@ export class Instance {
       t.kvTokens[id] = kv;
       if (kv < (t.prefillTarget[id] as number)) continue;
       this.prefilling.remove(id);
+      this.publishPrefix(id);
       this.emitPrefillToken(id, now);
     }
   }
@@ -242,8 +273,7 @@ export class Instance {
   /** Phase split: the request leaves with its KV for a decode instance; its blocks here are freed. */
   private handoff(id: number, now: number): void {
     const t = this.t;
-    this.freeBlocks += t.blocks[id] as number;
-    t.blocks[id] = 0;
+    this.releaseBlocks(id);
     t.state[id] = ReqState.Migrating;
     this.listener.onHandoff(id, now, t.kvTokens[id] as number);
   }
@@ -267,8 +297,7 @@ export class Instance {
 
   private complete(id: number, now: number): void {
     const t = this.t;
-    this.freeBlocks += t.blocks[id] as number;
-    t.blocks[id] = 0;
+    this.releaseBlocks(id);
     t.state[id] = ReqState.Done;
     t.completion[id] = now;
     this.listener.onComplete(id, now);
@@ -300,7 +329,7 @@ export class Instance {
       const id = this.prefilling.get(i);
       const kv = t.kvTokens[id] as number;
       let chunk = Math.min((t.prefillTarget[id] as number) - kv, budget);
-      chunk = Math.min(chunk, ((t.blocks[id] as number) + this.freeBlocks) * this.cfg.blockSize - kv);
+      chunk = Math.min(chunk, ((t.blocks[id] as number) + (t.shared[id] as number) + this.availableBlocks) * this.cfg.blockSize - kv);
       if (chunk <= 0) continue;
       this.scheduleChunk(id, chunk);
       budget -= chunk;
@@ -336,6 +365,47 @@ export class Instance {
     }
     const home = t.kvHome[id] as KvHome;
     if (home !== KvHome.None) return this.admitWithKv(id, now, home);
+    const reused = this.reusePrefix(id);
+    const admitted = this.admitFresh(id, budget, now, alone);
+    if (admitted < 0 && reused > 0) this.unreusePrefix(id);
+    return admitted;
+  }
+
+  /** Prefix caching: pins the longest cached prefix of the prompt; the prefill starts after it. */
+  private reusePrefix(id: number): number {
+    const t = this.t;
+    const hashes = t.hashes[id];
+    if (!this.prefixCache || !hashes || (t.kvTokens[id] as number) > 0) return 0;
+    const B = this.cfg.blockSize;
+    // At least one token is always computed: it yields the next token.
+    const m = this.prefixCache.acquire(hashes, Math.floor(((t.prefillTarget[id] as number) - 1) / B));
+    t.shared[id] = m;
+    t.kvTokens[id] = m * B;
+    return m;
+  }
+
+  private unreusePrefix(id: number): void {
+    const t = this.t;
+    (this.prefixCache as PrefixCache).release(t.hashes[id] as readonly number[], t.shared[id] as number);
+    t.shared[id] = 0;
+    t.kvTokens[id] = 0;
+  }
+
+  /** Prefix caching: a finished prefill's full prompt blocks become cached (shared) blocks. */
+  private publishPrefix(id: number): void {
+    const t = this.t;
+    const hashes = t.hashes[id];
+    if (!this.prefixCache || !hashes) return;
+    const full = Math.floor((t.prompt[id] as number) / this.cfg.blockSize);
+    const shared = t.shared[id] as number;
+    const added = this.prefixCache.publish(hashes, shared, full);
+    t.shared[id] = shared + added;
+    t.blocks[id] = (t.blocks[id] as number) - added;
+  }
+
+  private admitFresh(id: number, budget: number, now: number, alone: boolean): number {
+    const t = this.t;
+    const cfg = this.cfg;
     const remaining = (t.prefillTarget[id] as number) - (t.kvTokens[id] as number);
     let chunk = remaining;
     if (cfg.chunkedPrefill) chunk = Math.min(remaining, budget);
@@ -343,12 +413,13 @@ export class Instance {
     if (Math.ceil((t.prefillTarget[id] as number) / cfg.blockSize) > cfg.kvBlocks - this.watermarkBlocks) {
       this.waiting.pop();
       this.waitingPromptTokens -= t.prompt[id] as number;
+      this.releaseBlocks(id);
       t.state[id] = ReqState.Rejected;
       this.listener.onReject(id, now);
       return 0;
     }
-    const need = Math.ceil(((t.kvTokens[id] as number) + (cfg.chunkedPrefill ? chunk : remaining)) / cfg.blockSize);
-    while (this.freeBlocks - need < this.watermarkBlocks) {
+    const need = Math.ceil(((t.kvTokens[id] as number) + chunk) / cfg.blockSize) - (t.shared[id] as number);
+    while (this.availableBlocks - need < this.watermarkBlocks) {
       if (!this.preemptFor(id, now)) return -1;
     }
     this.waiting.pop();
@@ -364,7 +435,7 @@ export class Instance {
     const t = this.t;
     const blocks = t.blocks[id] as number;
     const extra = this.iterHasDecode && (t.kvTokens[id] as number) % this.cfg.blockSize === 0 ? 1 : 0;
-    while (this.freeBlocks - blocks - extra < this.watermarkBlocks) {
+    while (this.availableBlocks - blocks - extra < this.watermarkBlocks) {
       if (!this.preemptFor(id, now)) return -1;
     }
     this.waiting.pop();
@@ -374,7 +445,7 @@ export class Instance {
       this.extraTime += blocks * this.cfg.swapSecondsPerBlock;
     }
     t.kvHome[id] = KvHome.None;
-    this.freeBlocks -= blocks;
+    this.take(blocks);
     const kv = t.kvTokens[id] as number;
     if (kv >= (t.prefillTarget[id] as number)) {
       this.markAdmitted(id, now, ReqState.Decoding);
@@ -382,7 +453,7 @@ export class Instance {
       this.joiners.push(id);
       if (this.iterHasDecode) {
         // The decode part of this batch is already formed: add the newcomer's token to it.
-        if (kv % this.cfg.blockSize === 0) this.freeBlocks -= 1;
+        if (kv % this.cfg.blockSize === 0) this.take(1);
         this.shape.decodeSeqs += 1;
         this.shape.decodeContextTokens += kv;
         return 1;
@@ -404,9 +475,9 @@ export class Instance {
   private scheduleChunk(id: number, chunk: number): void {
     const t = this.t;
     const kv = t.kvTokens[id] as number;
-    const need = Math.ceil((kv + chunk) / this.cfg.blockSize) - (t.blocks[id] as number);
+    const need = Math.ceil((kv + chunk) / this.cfg.blockSize) - (t.blocks[id] as number) - (t.shared[id] as number);
     if (need > 0) {
-      this.freeBlocks -= need;
+      this.take(need);
       t.blocks[id] = (t.blocks[id] as number) + need;
     }
     addPrefillChunk(this.shape, kv, chunk);
@@ -417,8 +488,7 @@ export class Instance {
   private addDecodes(): void {
     const d = this.decode;
     if (d.count === 0) return;
-    const need = d.blocksNeeded();
-    this.freeBlocks -= need;
+    this.take(d.blocksNeeded());
     this.shape.decodeSeqs = d.count;
     this.shape.decodeContextTokens = d.sumKv;
     this.iterHasDecode = true;
@@ -426,7 +496,7 @@ export class Instance {
 
   /** Preempts decode members until the next decode iteration's new blocks fit. */
   private reserveDecodeBlocks(now: number): void {
-    while (this.decode.count > 0 && this.freeBlocks < this.decode.blocksNeeded()) {
+    while (this.decode.count > 0 && this.availableBlocks < this.decode.blocksNeeded()) {
       const victim = this.pickVictim(now);
       if (victim < 0) throw new InvariantError(`instance ${this.id}: KV exhausted with nothing to preempt`);
       this.preempt(victim, now);
@@ -478,11 +548,13 @@ export class Instance {
     const t = this.t;
     if (this.decode.has(id)) this.leaveDecode(id);
     else this.prefilling.remove(id);
-    const blocks = t.blocks[id] as number;
-    this.freeBlocks += blocks;
+    // Swapping copies every block, shared ones included: on the host they belong to this request alone.
+    const blocks = (t.blocks[id] as number) + (t.shared[id] as number);
+    this.releaseBlocks(id);
     if (this.cfg.preemption === 'swap' && blocks <= this.hostFreeBlocks && blocks > 0) {
       this.hostFreeBlocks -= blocks;
       this.extraTime += blocks * this.cfg.swapSecondsPerBlock;
+      t.blocks[id] = blocks;
       t.kvHome[id] = KvHome.Host;
     } else {
       t.blocks[id] = 0;
@@ -507,14 +579,25 @@ export class Instance {
     return f;
   }
 
-  /** Block conservation: free + held by running + reserved this iteration == capacity. */
+  /** Block conservation: free + cached + held exclusively by running requests == capacity. */
   checkInvariants(): void {
+    const t = this.t;
     let held = 0;
+    let shared = 0;
     for (let i = 0; i < this.decode.count; i++) {
       const id = this.decode.memberAt(i);
-      held += Math.ceil(this.decode.kvOf(id) / this.cfg.blockSize);
+      held += Math.ceil(this.decode.kvOf(id) / this.cfg.blockSize) - (t.shared[id] as number);
+      shared += t.shared[id] as number;
     }
-    for (let i = 0; i < this.prefilling.size; i++) held += this.t.blocks[this.prefilling.get(i)] as number;
+    for (let i = 0; i < this.prefilling.size; i++) {
+      held += t.blocks[this.prefilling.get(i)] as number;
+      shared += t.shared[this.prefilling.get(i)] as number;
+    }
+    const cached = this.prefixCache ? this.prefixCache.size : 0;
+    if (this.prefixCache && !this.busy && shared < this.prefixCache.pinned) {
+      throw new InvariantError(`instance ${this.id}: ${this.prefixCache.pinned} cached blocks pinned but running requests share ${shared}`);
+    }
+    held += cached;
     if (this.freeBlocks < 0 || this.freeBlocks > this.cfg.kvBlocks) {
       throw new InvariantError(`instance ${this.id}: free KV blocks ${this.freeBlocks} outside [0, ${this.cfg.kvBlocks}]`);
     }

@@ -44,8 +44,12 @@ export class RequestTable {
   kvTokens: Int32Array;
   /** Tokens the current prefill must cover: prompt plus tokens generated before a recompute. */
   prefillTarget: Int32Array;
-  /** KV blocks held (for decoding requests: as of their join). */
+  /** KV blocks held exclusively (for decoding requests: as of their join). */
   blocks: Int32Array;
+  /** Leading KV blocks shared through the prefix cache (counted there, not in `blocks`). */
+  shared: Int32Array;
+  /** Prompt block hashes (prefix caching), when the workload gives them. */
+  readonly hashes: (readonly number[] | undefined)[] = [];
   /** Decode-iteration counter of the instance when the request joined its decode set. */
   joinIter: Float64Array;
   /** Admission order on the current instance (preemption victim choice). */
@@ -78,6 +82,7 @@ export class RequestTable {
     this.kvTokens = new Int32Array(c);
     this.prefillTarget = new Int32Array(c);
     this.blocks = new Int32Array(c);
+    this.shared = new Int32Array(c);
     this.joinIter = new Float64Array(c);
     this.admitSeq = new Float64Array(c);
     this.preemptions = new Int32Array(c);
@@ -119,6 +124,8 @@ export class RequestTable {
     this.kvTokens[id] = 0;
     this.prefillTarget[id] = r.promptTokens;
     this.blocks[id] = 0;
+    this.shared[id] = 0;
+    this.hashes[id] = r.prefixHashes;
     this.joinIter[id] = 0;
     this.admitSeq[id] = 0;
     this.preemptions[id] = 0;
@@ -163,6 +170,7 @@ export class RequestTable {
     this.kvTokens = i(this.kvTokens);
     this.prefillTarget = i(this.prefillTarget);
     this.blocks = i(this.blocks);
+    this.shared = i(this.shared);
     this.joinIter = f(this.joinIter);
     this.admitSeq = f(this.admitSeq);
     this.preemptions = i(this.preemptions);

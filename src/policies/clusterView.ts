@@ -48,6 +48,8 @@ export interface RoutedRequest {
   readonly sessionId: number | undefined;
   /** Predicted output tokens when a predictor ran before routing; NaN otherwise. */
   readonly predictedOutputTokens: number;
+  /** Hashes of the prompt's KV blocks, when known (a live router can hash the prompt itself). */
+  readonly prefixHashes?: readonly number[] | undefined;
 }
 
 /** What a router learns when a request it routed finishes (a live router reads it off the response). */

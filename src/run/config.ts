@@ -35,6 +35,8 @@ export const EngineSchema = z
     preemption: z.enum(['recompute', 'swap']).default('recompute'),
     /** Host memory for swapped KV per instance, GiB (vLLM swap_space, default 4). */
     swapSpaceGiB: z.number().min(0).default(4),
+    /** Reuse cached prompt blocks by their hashes (vLLM automatic prefix caching; needs hashed traces). */
+    prefixCaching: z.boolean().default(false),
     /** Override the KV capacity derived from memory (blocks per instance). */
     kvBlocks: z.number().int().positive().optional(),
   })

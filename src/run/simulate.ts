@@ -68,6 +68,7 @@ export function prepare(config: SimulateConfig): Prepared {
     preemption: e.preemption,
     hostKvBlocks: Math.floor((e.swapSpaceGiB * 2 ** 30 * deployment.tp) / blockBytes),
     swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
+    prefixCaching: e.prefixCaching,
   };
   const workload = buildWorkload(config.workload, config.seed);
   const st = workload.stats;

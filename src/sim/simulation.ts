@@ -253,6 +253,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     const s = t.session[id] as number;
     r.sessionId = s < 0 ? undefined : s;
     r.predictedOutputTokens = t.predictedOutput[id] as number;
+    r.prefixHashes = t.hashes[id];
     return r;
   }
 
@@ -465,8 +466,11 @@ export class Simulation implements InstanceListener, ClusterControl {
       throw new InvariantError(`request conservation: ${t.count} arrived, ${done} finished, ${this.inSystem} still in system`);
     }
     for (const inst of this.instances) {
-      if (inst.freeBlocks !== this.cfg.instance.kvBlocks) {
-        throw new InvariantError(`instance ${inst.id} ends with ${inst.freeBlocks} of ${this.cfg.instance.kvBlocks} KV blocks free`);
+      const cached = inst.prefixCache ? inst.prefixCache.size : 0;
+      if (inst.freeBlocks + cached !== this.cfg.instance.kvBlocks || (inst.prefixCache?.pinned ?? 0) !== 0) {
+        throw new InvariantError(
+          `instance ${inst.id} ends with ${inst.freeBlocks} free and ${cached} cached of ${this.cfg.instance.kvBlocks} KV blocks`,
+        );
       }
     }
   }

@@ -34,6 +34,7 @@ interface SimulateFlags {
   preemption?: string;
   swapSpace?: number;
   kvBlocks?: number;
+  prefixCaching?: boolean;
   reportInterval?: number;
   sloTtft?: number;
   sloTpot?: number;
@@ -71,6 +72,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['preemption', ['engine', 'preemption']],
   ['swapSpace', ['engine', 'swapSpaceGiB']],
   ['kvBlocks', ['engine', 'kvBlocks']],
+  ['prefixCaching', ['engine', 'prefixCaching']],
   ['reportInterval', ['reportIntervalS']],
   ['sloTtft', ['slo', 'ttftS']],
   ['sloTpot', ['slo', 'tpotS']],
@@ -122,6 +124,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--preemption <mode>', 'recompute (default) | swap')
     .option('--swap-space <GiB>', 'host memory per GPU for swapped KV (default 4)', num('--swap-space'))
     .option('--kv-blocks <n>', 'override the KV capacity derived from memory, blocks per instance', int('--kv-blocks'))
+    .option('--prefix-caching', 'reuse cached prompt blocks by their hashes (vLLM automatic prefix caching; Mooncake traces carry hashes)')
     .option('--report-interval <s>', 'monitor report period seen by the router (default 0.05; 0 = live)', num('--report-interval'))
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
