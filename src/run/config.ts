@@ -15,6 +15,8 @@ export const WorkloadSchema = z
     traceType: z.string().optional(),
     arrival: z.string().optional(),
     rate: positive.optional(),
+    /** Trace replays: start at this fraction of the trace and wrap around (experiments vary it by seed). */
+    rotate: z.number().min(0).lt(1).optional(),
     /** Target utilisation of the cluster's nominal capacity; sets the rate. */
     load: positive.optional(),
     numRequests: z.number().int().positive().optional(),

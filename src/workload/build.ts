@@ -8,6 +8,7 @@ import { independentOutput, type LengthDist } from './lengths.js';
 import { DEFAULT_ONOFF_SHAPE, presets, type PresetComponent } from './presets.js';
 import { parseArrivalSpec, type ArrivalShape } from './specs.js';
 import { LimitedWorkload, MergedWorkload, OverriddenTrace, SyntheticWorkload, type TraceOverrides } from './synthetic.js';
+import { RotatedTrace } from './rotate.js';
 import { openTrace, summarizeTrace, type TraceSummary } from './traces.js';
 import { checkOptions, checkRate, type CheckedOptions } from './validate.js';
 
@@ -132,7 +133,11 @@ function traceHandle(opts: WorkloadOptions, path: string, streams: RandomStreams
         );
       }
       const timeScale = shape === undefined && target !== undefined ? replayTimeScale(traceRate!, target) : 1;
-      const reader = openTrace(path, { type: opts.traceType, timeScale });
+      const open = (): Workload => openTrace(path, { type: opts.traceType, timeScale });
+      const f = opts.rotate ?? 0;
+      if (!(f >= 0 && f < 1)) throw new ConfigError(`workload.rotate: expected a fraction in [0, 1), got ${f}`);
+      const span = summary.durationS * timeScale;
+      const reader = f > 0 && span > 0 ? new RotatedTrace(open, f * span, span, span / Math.max(1, summary.count - 1)) : open();
       if (shape === undefined && prompt === undefined && output === undefined) return limit(reader, checked, Infinity);
       const o: TraceOverrides = {
         arrivals: shape?.create((target ?? traceRate)!, streams.stream('workload:trace:arrival')),

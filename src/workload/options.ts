@@ -9,6 +9,8 @@ export interface WorkloadOptions {
   arrival?: string;
   /** Target mean arrival rate, req/s (for traces: time-scaling of the replay). */
   rate?: number;
+  /** For trace replays: start at this fraction of the trace's span and wrap around (0 = as recorded). */
+  rotate?: number;
   /** Stop after N requests. */
   numRequests?: number;
   /** Stop at the first arrival after this time (that request is not emitted). */

@@ -223,7 +223,7 @@ const RULES: { id: string; figure: string; claim: string; rule: Rule }[] = [
         const g = find(c.cells, { figure: 'fig4', workload: w, instances: c.study, policy: 'gaps' });
         const others = ['gaps-nopred', 'gaps-norebal', 'gaps-noglobal'].map((p) => find(c.cells, { figure: 'fig4', workload: w, instances: c.study, policy: p }));
         if (!g || others.some((x) => !x)) return undefined;
-        return (others as Cell[]).filter((o) => o.p99.mean <= g.p99.mean).map((o) => o.policy);
+        return (others as Cell[]).filter((o) => o.p99.mean <= g.p99.mean).map((o) => `${o.policy} (${w})`);
       });
       if (rows.some((x) => x === undefined)) return missing;
       const beaten = (rows as string[][]).flat();

@@ -53,8 +53,13 @@ export function workloadSources(dataDir: string): WorkloadSource[] {
   });
 }
 
-function workloadInput(src: WorkloadSource, quick: boolean): SimulateInput['workload'] {
-  const base = src.trace ? { trace: src.trace, traceType: src.name } : { preset: `azure-${src.name}` };
+/**
+ * A trace replay is deterministic, so repetitions start it at different points (seed k starts at
+ * (k - 1) / 3 of the trace and wraps around); a preset draws new requests from the seed instead.
+ */
+function workloadInput(src: WorkloadSource, quick: boolean, seed: number): SimulateInput['workload'] {
+  const rotate = (seed - 1) / SEEDS.length;
+  const base = src.trace ? { trace: src.trace, traceType: src.name, ...(rotate > 0 ? { rotate } : {}) } : { preset: `azure-${src.name}` };
   return { ...base, load: LOAD[src.name], ...(quick ? { numRequests: 1200 } : src.trace ? {} : { numRequests: 10_000 }) };
 }
 
@@ -65,7 +70,7 @@ function job(labels: SweepJob['labels'], src: WorkloadSource, o: DesignOptions, 
       seed: o.baseSeed * 1000 + Number(labels.seed),
       deployment: 'llama-2-7b/a100-80gb',
       slo: { e2eSlack: 5 },
-      workload: workloadInput(src, o.quick),
+      workload: workloadInput(src, o.quick, Number(labels.seed)),
       ...rest,
     },
   };

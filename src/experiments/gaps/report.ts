@@ -82,7 +82,7 @@ export async function writeGapsReport(outDir: string, input: ReportInput): Promi
     `Replicas: Llama-2-7B on A100-80GB (roofline performance model), vLLM-style continuous batching with chunked prefill.`,
     `Workloads: ${input.sources.map((s) => `${s.name} from ${s.trace ?? `the fitted preset (trace not found)`}`).join('; ')}; replayed with timestamps scaled so each instance sees the same fraction of its nominal capacity at every cluster size (code ${LOAD.code}, conversation ${LOAD.conversation}).`,
     `SLO: end-to-end latency at most 5 x the request's unloaded latency. Predictors: GAPS uses the online linear predictor in Figs. 3-4 and the noisy oracle (MAPE = e) in Fig. 5.`,
-    input.quick ? '<b>Quick run</b>: reduced sizes, one seed, 1,200 requests per run; for smoke tests only.' : 'Three seeds per point; intervals are 95% Student-t over seeds. A trace replay is deterministic, so for deterministic policies the seeds coincide and the interval is zero; seeds vary the randomised parts (noisy predictions, NoGlobal sampling).',
+    input.quick ? '<b>Quick run</b>: reduced sizes, one seed, 1,200 requests per run; for smoke tests only.' : 'Three seeds per point; intervals are 95% Student-t over seeds. Seed k replays the trace from (k - 1)/3 of its span, wrapping around, and drives the randomised parts (noisy predictions, NoGlobal sampling).',
   ];
   const blocks: Block[] = [
     { kind: 'heading', text: 'Setup' },
