@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
-import { mg1, type Mg1Report } from '../../queueing/calculator.js';
+import { mg1, type Mg1Report, type Mg1Input } from '../../queueing/calculator.js';
 import { mg1Policies } from '../../queueing/policies.js';
 import { predictions } from '../../queueing/prediction.js';
 import { services } from '../../queueing/service.js';
@@ -31,23 +31,8 @@ function costModel(text: string): CostModel {
 
 const list = (lines: string[]): string => lines.map((l) => `\n    ${l}`).join('');
 
-interface Mg1Options {
-  policy: string;
-  lambda: number;
-  service: string;
-  prediction: string;
-  threshold?: number;
-  limit?: number;
-  costModel?: CostModel;
-  cheapCost?: number;
-  predictionCost?: number;
-  simulate?: boolean;
-  jobs?: number;
-  seed?: number;
-  servers?: number;
-  dispatch?: string;
-  json?: boolean;
-}
+/** The calculator's input as flags: distributions by name, plus --json. */
+type Mg1Options = Omit<Mg1Input, 'service' | 'prediction'> & { service: string; prediction: string; json?: boolean };
 
 function human(r: Mg1Report): string {
   const lines = [
