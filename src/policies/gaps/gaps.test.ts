@@ -135,3 +135,11 @@ test('the completion estimate looks forward: many requests about to finish beat 
   assert.ok(c0 < c1, `short-lived co-runners: ${c0.toFixed(3)} s vs long-lived: ${c1.toFixed(3)} s`);
   assert.equal(r.route(req(3000, 800), view), 0, 'the least-queue rule would have picked instance 1');
 });
+
+test('GAPS options can be set as gaps:KEY=V and are validated', () => {
+  const r = routers.get('gaps')({ rng: new Rng('o'), arg: 'uThreshold=0,maxMovesPerRound=2', numInstances: 2, perf, e2eSlack: 5 }) as ReturnType<typeof make>;
+  assert.equal(r.state.opts.uThreshold, 0);
+  assert.equal(r.state.opts.maxMovesPerRound, 2);
+  assert.throws(() => routers.get('gaps')({ rng: new Rng('o'), arg: 'uth=1', numInstances: 2, perf }), /unknown option 'uth'; valid: uThreshold/);
+  assert.throws(() => routers.get('gaps')({ rng: new Rng('o'), arg: 'uThreshold=-1', numInstances: 2, perf }), /non-negative number/);
+});

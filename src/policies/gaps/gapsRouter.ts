@@ -29,9 +29,31 @@ function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number
   return best.id;
 }
 
-export function gapsRouterFactory(name: string, variant: GapsVariant, opts: GapsOptions = DEFAULT_GAPS): RouterFactory {
+/**
+ * `gaps:KEY=V,...` overrides GapsOptions, e.g. `gaps:uThreshold=0,maxMovesPerRound=2`. Unknown keys
+ * and values that are not non-negative numbers are errors naming the key.
+ */
+export function parseGapsOptions(name: string, arg: string | undefined): GapsOptions {
+  if (arg === undefined) return DEFAULT_GAPS;
+  const out: Record<string, number> = { ...DEFAULT_GAPS };
+  const valid = Object.keys(DEFAULT_GAPS);
+  for (const part of arg.split(',')) {
+    const [k, v] = part.split('=');
+    if (k === undefined || !valid.includes(k)) {
+      throw new ConfigError(`router '${name}': unknown option '${k ?? part}'; valid: ${valid.join(', ')} (as ${name}:KEY=V,...)`);
+    }
+    const x = Number(v);
+    if (v === undefined || v.trim() === '' || !Number.isFinite(x) || x < 0) {
+      throw new ConfigError(`router '${name}': option '${k}' needs a non-negative number, got '${v ?? ''}'`);
+    }
+    out[k] = x;
+  }
+  return out as unknown as GapsOptions;
+}
+
+export function gapsRouterFactory(name: string, variant: GapsVariant): RouterFactory {
   return (ctx) => {
-    if (ctx.arg !== undefined) throw new ConfigError(`router '${name}' takes no argument, got '${ctx.arg}'`);
+    const opts = parseGapsOptions(name, ctx.arg);
     if (!ctx.perf) throw new ConfigError(`router '${name}' needs the performance model to estimate service times`);
     const state = new GapsState(ctx.numInstances, ctx.perf, variant, opts, ctx.rng, ctx.e2eSlack ?? 5);
     const router: Router & { state: GapsState } = {
