@@ -25,20 +25,25 @@ async function run(args: string[]): Promise<string> {
 
 test('gaps perf time prints the iteration time, and JSON agrees with the model', async () => {
   const text = await run(['perf', 'time', '--deployment', 'llama-2-7b/a100-80gb', '--decode-seqs', '1', '--context', '100']);
-  assert.match(text, /iteration time: \d+\.\d{3} ms/);
+  const secs = Number(/iteration time: (\d+\.\d{6}) s/.exec(text)?.[1]);
+  assert.ok(secs > 0.001 && secs < 0.1, `one decode step of Llama-2-7B takes milliseconds, got ${secs} s`);
   assert.match(text, /linearMemory/);
   const json = JSON.parse(await run(['perf', 'time', '--deployment', 'llama-2-7b/a100-80gb', '--prefill-tokens', '1000', '--prefill-seqs', '3', '--json']));
   assert.equal(json.shape.prefillTokens, 1000);
   assert.equal(json.shape.prefillSeqs, 3);
   assert.ok(json.seconds > 0 && Math.abs(json.seconds - json.breakdown.total) < 1e-12);
-  const lin = JSON.parse(await run(['perf', 'time', '--perf-model', 'linear:0.02', '--decode-seqs', '5', '--json']));
+  const lin = JSON.parse(await run(['perf', 'time', '--deployment', 'llama-2-7b/a100-80gb', '--perf-model', 'linear:0.02', '--decode-seqs', '5', '--json']));
   assert.equal(lin.seconds, 0.02);
 });
 
 test('gaps perf: user mistakes are ConfigErrors', async () => {
   await assert.rejects(run(['perf', 'time', '--deployment', 'gpt-5/a100-80gb', '--decode-seqs', '1']), (e: unknown) => e instanceof ConfigError && /valid:/.test(e.message));
-  await assert.rejects(run(['perf', 'time', '--decode-seqs', '-3']), ConfigError);
-  await assert.rejects(run(['perf', 'time', '--prefill-tokens', '2', '--prefill-seqs', '5']), ConfigError);
+  await assert.rejects(run(['perf', 'time', '--decode-seqs', '1']), (e: unknown) => e instanceof ConfigError && /--deployment is required/.test(e.message));
+  const dep = ['--deployment', 'llama-2-7b/a100-80gb'];
+  await assert.rejects(run(['perf', 'time', ...dep, '--decode-seqs', '-3']), ConfigError);
+  await assert.rejects(run(['perf', 'time', ...dep, '--context', 'long']), ConfigError);
+  await assert.rejects(run(['perf', 'time', ...dep, '--prefill-tokens', '2', '--prefill-seqs', '5']), ConfigError);
+  await assert.rejects(run(['perf', 'time', ...dep, '--perf-model', 'nope']), (e: unknown) => e instanceof ConfigError && /valid: roofline/.test(e.message));
   await assert.rejects(run(['perf', 'validate', '--profiles', '/nonexistent-gaps']), (e: unknown) => e instanceof ConfigError && /perf_model\.csv/.test(e.message));
 });
 
@@ -50,7 +55,13 @@ test('gaps perf list names every registry', async () => {
 const profiles = profilesDir();
 test('gaps perf validate --json on the real profiles', { skip: profiles === undefined && NO_PROFILES }, async () => {
   const r = JSON.parse(await run(['perf', 'validate', '--profiles', profiles!, '--json']));
-  const names = new Set(r.rows.map((x: { model: string }) => x.model));
+  const models = r.models as { model: string; mape: number; points: number; rows: { points: number; mape: number }[] }[];
+  const names = new Set(models.map((m) => m.model));
   assert.ok(names.has('roofline') && names.has('splitwise'));
-  assert.ok(r.rows.every((x: { n: number }) => x.n > 0));
+  for (const m of models) {
+    assert.equal(m.rows.length, 12);
+    assert.ok(m.rows.every((x) => x.points > 0 && Number.isFinite(x.mape)) && m.points === 2 * r.rowsUsed);
+  }
+  const text = await run(['perf', 'validate', '--profiles', profiles!]);
+  assert.match(text, /\| a100-80gb \| 2 \| prefill \| 100 \|/);
 });

@@ -10,7 +10,7 @@ export type Phase = 'prefill' | 'decode';
 
 export interface ErrorStats {
   /** Points compared (one per CSV row and phase). */
-  n: number;
+  points: number;
   /** Mean absolute percentage error, in percent. */
   mape: number;
   /** Mean signed relative error (predicted / measured - 1), in percent: < 0 means too fast. */
@@ -18,20 +18,29 @@ export interface ErrorStats {
 }
 
 export interface ValidationRow extends ErrorStats {
-  model: string;
   hardware: string;
   tp: number;
-  phase: Phase | 'all';
+  phase: Phase;
+}
+
+/** One perf model against the measurements. */
+export interface ModelValidation extends ErrorStats {
+  /** The factory's key (e.g. 'roofline'). */
+  model: string;
+  /** Per (hardware, tp, phase), in the order of the options. */
+  rows: ValidationRow[];
+  /** Per phase over every hardware and tp. */
+  byPhase: Record<Phase, ErrorStats>;
 }
 
 export interface ValidationReport {
   /** The deployment's model (llama-2-70b). */
   llm: string;
-  /** Rows compared and rows left out, with the reasons. */
+  /** CSV rows compared (each gives a prefill and a decode point). */
   rowsUsed: number;
+  /** Rows of this LLM at the chosen TP degrees that were left out, with the reasons. */
   excluded: { reason: string; count: number }[];
-  /** Per (perf model, hardware, tp, phase), then per (perf model, 'all', 0, phase) and overall. */
-  rows: ValidationRow[];
+  models: ModelValidation[];
 }
 
 export interface ValidationOptions {
@@ -47,11 +56,14 @@ export function prefillShape(r: SplitwiseRow): BatchShape {
   return s;
 }
 
-/** The measured decode step: batch_size sequences with context about prompt_size each. */
+/**
+ * The measured decode step: token_time is the mean over the generation, so each of the batch_size
+ * sequences is taken at its mean context, prompt_size + token_size / 2.
+ */
 export function decodeShape(r: SplitwiseRow): BatchShape {
   const s = emptyShape();
   s.decodeSeqs = r.batchSize;
-  s.decodeContextTokens = r.batchSize * r.promptSize;
+  s.decodeContextTokens = r.batchSize * (r.promptSize + r.tokenSize / 2);
   return s;
 }
 
@@ -66,83 +78,98 @@ class Acc {
     this.signed += e;
   }
   stats(): ErrorStats {
-    return { n: this.n, mape: this.n ? (100 * this.abs) / this.n : Number.NaN, bias: this.n ? (100 * this.signed) / this.n : Number.NaN };
+    return { points: this.n, mape: this.n ? (100 * this.abs) / this.n : Number.NaN, bias: this.n ? (100 * this.signed) / this.n : Number.NaN };
   }
 }
 
+/** Splits the rows of one LLM at the chosen hardware and TP degrees into usable and excluded. */
+export function selectRows(rows: readonly SplitwiseRow[], opts: ValidationOptions = {}): { used: SplitwiseRow[]; excluded: Map<string, number> } {
+  const csvModel = SPLITWISE_MODELS[opts.llm ?? 'llama-2-70b'];
+  const hardware = opts.hardware ?? ['a100-80gb', 'h100-80gb'];
+  const tps = opts.tps ?? [2, 4, 8];
+  const excluded = new Map<string, number>();
+  const used: SplitwiseRow[] = [];
+  for (const r of rows) {
+    if (r.model !== csvModel || !tps.includes(r.tp)) continue;
+    const why = exclusionReason(r);
+    if (why !== undefined) excluded.set(why, (excluded.get(why) ?? 0) + 1);
+    else if (hardware.includes(r.hardware)) used.push(r);
+  }
+  return { used, excluded };
+}
+
 /**
- * Compares each model against every measured SplitwiseSim point of one LLM (default Llama-2-70B) on
- * the given hardware and TP degrees: prefill = prompt_time of prompt_size x batch_size; decode =
- * token_time at batch_size sequences with context prompt_size. Rows flagged by exclusionReason are
- * left out and counted. Pure: the caller reads the CSV and builds the factories.
+ * Compares one perf model with every usable SplitwiseSim point of one LLM (default Llama-2-70B) on
+ * the given hardware (default A100-80GB and H100-80GB) and TP degrees (default 2, 4, 8): prefill =
+ * prompt_time of prompt_size x batch_size as one prefill-only batch; decode = token_time at
+ * batch_size sequences of context prompt_size + token_size / 2. Pure: the caller reads the CSV.
  */
+export function validatePerfModel(rows: readonly SplitwiseRow[], name: string, factory: ModelFactory, opts: ValidationOptions = {}): ModelValidation {
+  const llm = opts.llm ?? 'llama-2-70b';
+  const hardware = opts.hardware ?? ['a100-80gb', 'h100-80gb'];
+  const tps = opts.tps ?? [2, 4, 8];
+  const { used } = selectRows(rows, opts);
+  const byPhase: Record<Phase, Acc> = { prefill: new Acc(), decode: new Acc() };
+  const overall = new Acc();
+  const out: ValidationRow[] = [];
+  for (const hw of hardware) {
+    for (const tp of tps) {
+      const mine = used.filter((r) => r.hardware === hw && r.tp === tp);
+      if (mine.length === 0) continue;
+      const model = factory(makeDeployment(llm, hw, tp));
+      const acc: Record<Phase, Acc> = { prefill: new Acc(), decode: new Acc() };
+      for (const r of mine) {
+        const points: [Phase, number, number][] = [
+          ['prefill', model.iterationTime(prefillShape(r)), r.promptTimeMs / 1000],
+          ['decode', model.iterationTime(decodeShape(r)), r.tokenTimeMs / 1000],
+        ];
+        for (const [phase, pred, meas] of points) {
+          acc[phase].add(pred, meas);
+          byPhase[phase].add(pred, meas);
+          overall.add(pred, meas);
+        }
+      }
+      for (const phase of ['prefill', 'decode'] as const) out.push({ hardware: hw, tp, phase, ...acc[phase].stats() });
+    }
+  }
+  return { model: name, rows: out, byPhase: { prefill: byPhase.prefill.stats(), decode: byPhase.decode.stats() }, ...overall.stats() };
+}
+
+/** validatePerfModel for several models, with the rows used and the exclusions counted once. */
 export function validateAgainstSplitwise(
   rows: readonly SplitwiseRow[],
   factories: Readonly<Record<string, ModelFactory>>,
   opts: ValidationOptions = {},
 ): ValidationReport {
-  const llm = opts.llm ?? 'llama-2-70b';
-  const hardware = opts.hardware ?? ['a100-80gb', 'h100-80gb'];
-  const tps = opts.tps ?? [2, 4, 8];
-  const csvModel = SPLITWISE_MODELS[llm];
-  const excluded = new Map<string, number>();
-  const selected: SplitwiseRow[] = [];
-  for (const r of rows) {
-    if (r.model !== csvModel || !hardware.includes(r.hardware) || !tps.includes(r.tp)) continue;
-    const why = exclusionReason(r);
-    if (why !== undefined) excluded.set(why, (excluded.get(why) ?? 0) + 1);
-    else selected.push(r);
-  }
-  const out: ValidationRow[] = [];
-  for (const [name, factory] of Object.entries(factories)) {
-    const byPhase: Record<Phase, Acc> = { prefill: new Acc(), decode: new Acc() };
-    const overall = new Acc();
-    for (const hw of hardware) {
-      for (const tp of tps) {
-        const mine = selected.filter((r) => r.hardware === hw && r.tp === tp);
-        if (mine.length === 0) continue;
-        const model = factory(makeDeployment(llm, hw, tp));
-        const acc: Record<Phase, Acc> = { prefill: new Acc(), decode: new Acc() };
-        for (const r of mine) {
-          const points: [Phase, number, number][] = [
-            ['prefill', model.iterationTime(prefillShape(r)), r.promptTimeMs / 1000],
-            ['decode', model.iterationTime(decodeShape(r)), r.tokenTimeMs / 1000],
-          ];
-          for (const [phase, pred, meas] of points) {
-            acc[phase].add(pred, meas);
-            byPhase[phase].add(pred, meas);
-            overall.add(pred, meas);
-          }
-        }
-        for (const phase of ['prefill', 'decode'] as const) out.push({ model: name, hardware: hw, tp, phase, ...acc[phase].stats() });
-      }
-    }
-    for (const phase of ['prefill', 'decode'] as const) out.push({ model: name, hardware: 'all', tp: 0, phase, ...byPhase[phase].stats() });
-    out.push({ model: name, hardware: 'all', tp: 0, phase: 'all', ...overall.stats() });
-  }
-  return { llm, rowsUsed: selected.length, excluded: [...excluded].map(([reason, count]) => ({ reason, count })), rows: out };
+  const { used, excluded } = selectRows(rows, opts);
+  return {
+    llm: opts.llm ?? 'llama-2-70b',
+    rowsUsed: used.length,
+    excluded: [...excluded].map(([reason, count]) => ({ reason, count })),
+    models: Object.entries(factories).map(([name, f]) => validatePerfModel(rows, name, f, opts)),
+  };
 }
 
-/** A Markdown table: one line per (hardware, tp, phase), one column pair per perf model. */
+/** A Markdown table: one line per (hardware, tp, phase), then per phase and overall; a column pair per model. */
 export function formatValidation(report: ValidationReport): string {
-  const names = [...new Set(report.rows.map((r) => r.model))];
-  const keys = [...new Set(report.rows.map((r) => `${r.hardware}|${r.tp}|${r.phase}`))];
-  const find = (name: string, key: string): ValidationRow | undefined =>
-    report.rows.find((r) => r.model === name && `${r.hardware}|${r.tp}|${r.phase}` === key);
   const pct = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)}%` : '-');
+  const first = report.models[0];
   let s = `Perf-model error vs SplitwiseSim measurements, ${report.llm} (${report.rowsUsed} CSV rows, 2 points each)\n\n`;
-  s += `| hardware | tp | phase | n |${names.map((n) => ` ${n} MAPE | ${n} bias |`).join('')}\n`;
-  s += `|---|---|---|---|${names.map(() => '---|---|').join('')}\n`;
-  for (const key of keys) {
-    const [hw, tp, phase] = key.split('|') as [string, string, string];
-    const first = find(names[0]!, key);
-    s += `| ${hw} | ${tp === '0' ? 'all' : tp} | ${phase} | ${first?.n ?? 0} |`;
-    for (const n of names) {
-      const r = find(n, key);
+  s += `| hardware | tp | phase | points |${report.models.map((m) => ` ${m.model} MAPE | ${m.model} bias |`).join('')}\n`;
+  s += `|---|---|---|---|${report.models.map(() => '---|---|').join('')}\n`;
+  const line = (hw: string, tp: string, phase: string, get: (m: ModelValidation) => ErrorStats | undefined): void => {
+    s += `| ${hw} | ${tp} | ${phase} | ${first ? (get(first)?.points ?? 0) : 0} |`;
+    for (const m of report.models) {
+      const r = get(m);
       s += ` ${pct(r?.mape ?? Number.NaN)} | ${pct(r?.bias ?? Number.NaN)} |`;
     }
     s += '\n';
+  };
+  for (const r of first?.rows ?? []) {
+    line(r.hardware, String(r.tp), r.phase, (m) => m.rows.find((x) => x.hardware === r.hardware && x.tp === r.tp && x.phase === r.phase));
   }
+  for (const phase of ['prefill', 'decode'] as const) line('all', 'all', phase, (m) => m.byPhase[phase]);
+  line('all', 'all', 'all', (m) => m);
   for (const e of report.excluded) s += `\nexcluded ${e.count} rows: ${e.reason}`;
   return `${s}\n`;
 }

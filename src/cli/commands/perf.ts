@@ -37,6 +37,11 @@ function nonNegative(flag: string): (v: string) => number {
   };
 }
 
+/** Seconds with microsecond resolution (iteration times run from ~1 ms to ~10 s). */
+function seconds(x: number): string {
+  return x.toFixed(6);
+}
+
 interface TimeFlags {
   deployment?: string;
   perfModel?: string;
@@ -74,7 +79,7 @@ export function registerPerfCommand(program: Command): void {
   perf
     .command('time')
     .description('Print the time of one iteration (forward pass) of a batch.')
-    .option('--deployment <name>', 'named deployment or MODEL/GPU[/tpN]', 'llama-2-7b/a100-80gb')
+    .option('--deployment <name>', `named deployment (${deployments.names().join(', ')}) or MODEL/GPU[/tpN]; required`)
     .option('--perf-model <spec>', `perf model: ${perfModels.names().join(', ')}`, DEFAULT_PERF_MODEL)
     .option('--prefill-tokens <n>', 'prompt tokens prefilled this iteration (no cached prefix)', nonNegative('--prefill-tokens'), 0)
     .option('--prefill-seqs <n>', 'sequences the prefill tokens are split over, evenly (default 1)', nonNegative('--prefill-seqs'))
@@ -82,7 +87,8 @@ export function registerPerfCommand(program: Command): void {
     .option('--context <n>', 'KV length of each decoding sequence', nonNegative('--context'), 0)
     .option('--json', 'print JSON')
     .action((f: TimeFlags) => {
-      const d = parseDeployment(f.deployment ?? 'llama-2-7b/a100-80gb');
+      if (f.deployment === undefined) throw new ConfigError(`--deployment is required: a named deployment (${deployments.names().join(', ')}) or MODEL/GPU[/tpN]`);
+      const d = parseDeployment(f.deployment);
       const model = createPerfModel(f.perfModel ?? DEFAULT_PERF_MODEL, d);
       const seqs = f.prefillTokens === 0 ? 0 : (f.prefillSeqs ?? 1);
       if (f.prefillTokens > 0 && (seqs < 1 || seqs > f.prefillTokens)) {
@@ -100,9 +106,9 @@ export function registerPerfCommand(program: Command): void {
       }
       let s = `${deploymentName(d)} (${f.perfModel}), KV capacity ${kvCapacityBlocks(d, 16)} blocks of 16 at 0.9 memory\n`;
       s += `  batch: ${shape.prefillTokens} prefill tokens in ${shape.prefillSeqs} seqs, ${shape.decodeSeqs} decode seqs x ${f.context} context\n`;
-      s += `  iteration time: ${(t * 1000).toFixed(3)} ms\n`;
+      s += `  iteration time: ${seconds(t)} s\n`;
       if (breakdown) {
-        for (const [k, v] of Object.entries(breakdown)) if (k !== 'total') s += `    ${k.padEnd(20)}${(v * 1000).toFixed(3).padStart(10)} ms\n`;
+        for (const [k, v] of Object.entries(breakdown)) if (k !== 'total') s += `    ${k.padEnd(20)}${seconds(v).padStart(12)} s\n`;
         s += '    (each phase counts max(compute, memory); all-reduce and overhead add)\n';
       }
       process.stdout.write(s);

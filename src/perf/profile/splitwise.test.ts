@@ -5,7 +5,7 @@ import { addPrefillChunk, emptyShape, type BatchShape } from '../../model/perfMo
 import { median, PiecewiseLinear } from '../interp.js';
 import { makeDeployment } from '../presets.js';
 import { NO_PROFILES, profileFile } from '../testData.js';
-import { buildSplitwiseTable, exclusionReason, loadSplitwiseRows, parseSplitwiseCsv, SplitwisePerfModel } from './splitwise.js';
+import { buildSplitwiseTable, exclusionReason, loadSplitwiseRows, parseSplitwiseCsv, SPLITWISE_EXCLUSIONS, SplitwisePerfModel } from './splitwise.js';
 
 const HEADER = 'model,hardware,prompt_size,batch_size,token_size,peak_power,average_power,prompt_time,token_time,e2e_time,tensor_parallel';
 /** prompt, batch, prompt_time ms, token_time ms; token_size 128, e2e consistent. */
@@ -22,8 +22,10 @@ const CSV = [
   row(512, 2, 260, 45), // 1024 batch tokens again: median of 220 and 260 = 240
   row(512, 4, 500, 47),
   row(512, 8, 1000, 50),
-  row(512, 16, 300, 49, 'a100-80gb', 4, 1e6), // a failed run: e2e far beyond the sum
   row(512, 1, 50, 30, 'h100-80gb', 8),
+  row(512, 1, 200, 60, 'a100-80gb', 2),
+  row(512, 64, 80, 900, 'a100-80gb', 2, 1e7), // the README's failed run (TP2 batch 64): excluded
+  row(512, 1, 45, 30, 'h100-80gb-pcap', 8), // power-capped: excluded
 ].join('\n');
 
 const d = makeDeployment('llama-2-70b', 'a100-80gb', 4);
@@ -63,30 +65,36 @@ test('splitwise: interpolates between points, holds below, extrapolates above', 
   assert.equal(m.iterationTime(emptyShape()), 0);
 });
 
-test('splitwise: a mixed batch costs max(prompt(P + D), token(D))', () => {
+test('splitwise: a mixed batch costs prompt(P) + token(D) - token(1), never less than token(D)', () => {
   const m = model();
+  assert.ok(close(m.sharedOverheadS, 0.042), 'the shared overhead is the one-sequence decode step');
   const s = prefill(504);
   s.decodeSeqs = 8;
   s.decodeContextTokens = 8000;
-  assert.ok(close(m.iterationTime(s), 0.12), 'priced as a 512-token prefill');
-  const slowDecode = new SplitwisePerfModel({
-    prompt: new PiecewiseLinear([128, 1024], [0.01, 0.1]),
-    token: new PiecewiseLinear([1, 65], [0.03, 0.05]),
-    rowsUsed: 4,
-    rowsExcluded: 0,
-  });
+  const pre = 0.06 + (0.06 * (504 - 128)) / (512 - 128);
+  assert.ok(close(m.iterationTime(prefill(504)), pre));
+  assert.ok(close(m.iterationTime(s), pre + 0.05 - 0.042), 'the decodes add their growth over one sequence');
+  const table = (ty: number[]) => new SplitwisePerfModel({ prompt: new PiecewiseLinear([128, 1024], [0.01, 0.1]), token: new PiecewiseLinear([1, 65], ty), rowsUsed: 4, rowsExcluded: 0 });
+  const slowDecode = table([0.03, 0.05]);
   const small = prefill(2);
   small.decodeSeqs = 33;
   assert.ok(close(slowDecode.iterationTime(small), 0.04), 'never below the decode-only time');
-  small.prefillTokens = 991;
-  assert.ok(close(slowDecode.iterationTime(small), 0.1), 'the prefill of P + D tokens when it dominates');
+  small.prefillTokens = 576;
+  assert.ok(close(slowDecode.iterationTime(small), 0.055 + 0.01), 'prefill part + decode growth');
+  const dip = table([0.03, 0.02]);
+  assert.ok(close(dip.iterationTime(small), 0.055), 'a dip below token(1) adds nothing');
 });
 
-test('splitwise: the failed run is excluded and counted', () => {
-  const t = buildSplitwiseTable(parseSplitwiseCsv(CSV, 't.csv'), d, 't.csv');
-  assert.equal(t.rowsExcluded, 1);
-  assert.equal(t.rowsUsed, 8);
-  assert.ok(!t.prompt.xs.includes(8192), 'its batch-token point is gone');
+test('splitwise: the README exclusions (TP2 batch 64, power-capped H100) are left out and counted', () => {
+  const rows = parseSplitwiseCsv(CSV, 't.csv');
+  const tp2 = buildSplitwiseTable(rows, makeDeployment('llama-2-70b', 'a100-80gb', 2), 't.csv');
+  assert.deepEqual([tp2.rowsUsed, tp2.rowsExcluded], [1, 1]);
+  assert.deepEqual([...tp2.token.xs], [1], 'batch 64 is gone');
+  const t = buildSplitwiseTable(rows, d, 't.csv');
+  assert.deepEqual([t.rowsUsed, t.rowsExcluded], [8, 0]);
+  const reasons = rows.map(exclusionReason);
+  assert.deepEqual(reasons.filter((r) => r !== undefined), [SPLITWISE_EXCLUSIONS.failedRun, SPLITWISE_EXCLUSIONS.powerCapped]);
+  assert.equal(exclusionReason({ ...rows[0]!, tp: 4, batchSize: 64 }), undefined, 'batch 64 at TP4 is fine');
 });
 
 test('splitwise: malformed rows are InputErrors with line and field; missing combos list what exists', () => {
@@ -96,7 +104,8 @@ test('splitwise: malformed rows are InputErrors with line and field; missing com
   assert.throws(() => parseSplitwiseCsv(CSV.replace('512,8,128', '512,0,128'), 't.csv'), (e: unknown) => e instanceof InputError && e.field === 'batch_size');
   const rows = parseSplitwiseCsv(CSV, 't.csv');
   assert.throws(() => buildSplitwiseTable(rows, makeDeployment('llama-2-70b', 'h100-80gb', 4), 't.csv'), (e: unknown) => e instanceof ConfigError && /llama2-70b\/h100-80gb\/tp8/.test(e.message));
-  assert.throws(() => buildSplitwiseTable(rows, makeDeployment('llama-2-7b', 'a100-80gb', 1), 't.csv'), /supported: llama-2-70b/);
+  assert.throws(() => buildSplitwiseTable(rows, makeDeployment('llama-2-7b', 'a100-80gb', 1), 't.csv'), /supported models: llama-2-70b/);
+  assert.throws(() => buildSplitwiseTable(rows, makeDeployment('llama-2-70b', 'a40', 4), 't.csv'), /no mapping for gpu 'a40'.*gpus: a100-80gb, h100-80gb/);
 });
 
 const real = profileFile('splitwise-sim', 'perf_model.csv');
@@ -107,6 +116,7 @@ test('splitwise (real file): every Llama-2-70B table reproduces the medians of i
     for (const tp of [2, 4, 8]) {
       const t = buildSplitwiseTable(rows, makeDeployment('llama-2-70b', hw, tp), real!);
       assert.equal(t.rowsExcluded, tp === 2 ? 5 : 0, `${hw} tp${tp}: only the TP2 batch-64 run is excluded`);
+      assert.equal(t.token.xs.length, tp === 2 ? 6 : 7, 'batch 1..32, or 1..64');
       const m = new SplitwisePerfModel(t);
       const mine = rows.filter((r) => r.model === 'llama2-70b' && r.hardware === hw && r.tp === tp && exclusionReason(r) === undefined);
       for (const b of new Set(mine.map((r) => r.batchSize))) {

@@ -22,6 +22,12 @@ export interface SplitwiseRow {
 /** Our model names to the CSV's `model` values. */
 export const SPLITWISE_MODELS: Readonly<Record<string, string>> = Object.freeze({ 'llama-2-70b': 'llama2-70b' });
 
+/**
+ * Our GPU names to the CSV's `hardware` values. `h100-80gb-pcap` (power-capped H100) has no entry:
+ * its rows are excluded (see exclusionReason).
+ */
+export const SPLITWISE_GPUS: Readonly<Record<string, string>> = Object.freeze({ 'a100-80gb': 'a100-80gb', 'h100-80gb': 'h100-80gb' });
+
 /** Parses and checks every row; the first malformed field is an InputError with file, line and field. */
 export function parseSplitwiseCsv(text: string, file: string): SplitwiseRow[] {
   const t = parseCsv(text, file);
@@ -56,15 +62,20 @@ export function parseSplitwiseCsv(text: string, file: string): SplitwiseRow[] {
   return rows;
 }
 
+/** The rows the data README says not to use, and why. */
+export const SPLITWISE_EXCLUSIONS = Object.freeze({
+  powerCapped: 'h100-80gb-pcap: power-capped H100, token_time copied from the h100-80gb rows (data README)',
+  failedRun: 'llama2-70b TP2 batch 64: failed run, prompt_time below batch 32 and e2e_time 14-17x prompt + tokens (data README)',
+});
+
 /**
- * Why a row is left out, or undefined. A run whose end-to-end time is more than twice
- * prompt_time + token_time * (token_size - 1) did not measure what its other columns claim; in the
- * published file this flags exactly the Llama-2-70B TP2 batch-64 runs (15 rows, e2e 14-17x the
- * sum, prompt_time below the batch-32 value), which the data README calls a failed run.
+ * Why a row is left out, or undefined. Two named cases from the data README, nothing inferred:
+ * the power-capped H100 rows (their decode times duplicate the h100-80gb rows) and the Llama-2-70B
+ * TP2 batch-64 runs on every hardware (a run that did not fit in memory).
  */
 export function exclusionReason(r: SplitwiseRow): string | undefined {
-  const expected = r.promptTimeMs + r.tokenTimeMs * (r.tokenSize - 1);
-  if (r.e2eTimeMs > 2 * expected) return 'e2e_time inconsistent with prompt_time + token_time x (token_size - 1) (failed run)';
+  if (r.hardware === 'h100-80gb-pcap') return SPLITWISE_EXCLUSIONS.powerCapped;
+  if (r.model === 'llama2-70b' && r.tp === 2 && r.batchSize === 64) return SPLITWISE_EXCLUSIONS.failedRun;
   return undefined;
 }
 
@@ -81,13 +92,17 @@ export interface SplitwiseTable {
 /** Builds the tables for one deployment; no rows for it is a ConfigError listing what the file has. */
 export function buildSplitwiseTable(rows: readonly SplitwiseRow[], d: Deployment, file: string): SplitwiseTable {
   const csvModel = SPLITWISE_MODELS[d.model.name];
-  if (csvModel === undefined) {
-    throw new ConfigError(`splitwise profile: no mapping for model '${d.model.name}'; supported: ${Object.keys(SPLITWISE_MODELS).join(', ')}`);
+  const csvGpu = SPLITWISE_GPUS[d.gpu.name];
+  if (csvModel === undefined || csvGpu === undefined) {
+    throw new ConfigError(
+      `splitwise profile: no mapping for ${csvModel === undefined ? `model '${d.model.name}'` : `gpu '${d.gpu.name}'`}; ` +
+        `supported models: ${Object.keys(SPLITWISE_MODELS).join(', ')}; gpus: ${Object.keys(SPLITWISE_GPUS).join(', ')}`,
+    );
   }
-  const mine = rows.filter((r) => r.model === csvModel && r.hardware === d.gpu.name && r.tp === d.tp);
+  const mine = rows.filter((r) => r.model === csvModel && r.hardware === csvGpu && r.tp === d.tp);
   if (mine.length === 0) {
     const have = [...new Set(rows.map((r) => `${r.model}/${r.hardware}/tp${r.tp}`))].sort();
-    throw new ConfigError(`splitwise profile ${file}: no rows for ${csvModel}/${d.gpu.name}/tp${d.tp}; the file has ${have.join(', ')}`);
+    throw new ConfigError(`splitwise profile ${file}: no rows for ${csvModel}/${csvGpu}/tp${d.tp}; the file has ${have.join(', ')}`);
   }
   const used = mine.filter((r) => exclusionReason(r) === undefined);
   const p = groupedGrid(
@@ -109,34 +124,40 @@ export function buildSplitwiseTable(rows: readonly SplitwiseRow[], d: Deployment
 }
 
 /**
- * Measured SplitwiseSim times, interpolated:
- * - prefill-only iteration: prompt(P), P = prefill tokens in the batch;
- * - decode-only iteration: token(D), D = decoding sequences (context length is not a feature);
- * - mixed iteration (chunked prefill): max(prompt(P + D), token(D)). One forward pass processes P + D
- *   tokens, and in the linear layers a decode token costs what a prompt token costs, so the batch is
- *   priced as a prefill of P + D tokens; summing prompt(P) + token(D) would count the weight reads and
- *   the fixed per-iteration cost twice. The max keeps a mixed batch at least as slow as its decode part
- *   (prompt(.) below the smallest measured prompt is held flat, so it can fall under token(D)).
+ * Measured SplitwiseSim times, interpolated (P = prefill tokens, D = decoding sequences):
+ * - prefill-only iteration: prompt(P), whatever the number of sequences P is split over;
+ * - decode-only iteration: token(D) (context length is not a feature of the file);
+ * - mixed iteration (chunked prefill): prompt(P) + token(D) - F, the prefill part plus the decode
+ *   part minus one shared fixed overhead F = token at the smallest measured batch (one sequence).
+ *   A one-sequence decode step is almost all fixed cost: one read of the weights and the per-step
+ *   CPU and launch work, which a mixed step pays once, inside prompt(P). So the decodes add only
+ *   their growth over one sequence, token(D) - F (taken as >= 0). The result is never below
+ *   token(D) (prompt(.) is held flat below its smallest point, so it is not below prompt(128)).
  * An empty batch takes 0 s. The constructor does no I/O; see loadSplitwisePerfModel.
  */
 export class SplitwisePerfModel implements PerfModel {
   readonly name = 'splitwise';
+  /** The shared fixed overhead of a mixed iteration, seconds. */
+  readonly sharedOverheadS: number;
   private readonly prompt: PiecewiseLinear;
   private readonly token: PiecewiseLinear;
 
   constructor(readonly table: SplitwiseTable) {
     this.prompt = table.prompt;
     this.token = table.token;
+    this.sharedOverheadS = table.token.ys[0]!;
   }
 
   iterationTime(s: BatchShape): number {
     const p = s.prefillTokens;
     const d = s.decodeSeqs;
     if (p === 0) return d === 0 ? 0 : this.token.at(d);
-    const pre = this.prompt.at(p + d);
+    const pre = this.prompt.at(p);
     if (d === 0) return pre;
     const dec = this.token.at(d);
-    return pre > dec ? pre : dec;
+    const growth = dec - this.sharedOverheadS;
+    const mixed = growth > 0 ? pre + growth : pre;
+    return mixed > dec ? mixed : dec;
   }
 }
 
