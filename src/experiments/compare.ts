@@ -43,7 +43,7 @@ async function run(ctx: ExperimentContext): Promise<void> {
   ] as const) {
     const svg = await barChart({ title: label, xLabel: 'policy', yLabel: label, bars: results.map((r) => ({ category: String(r.job.labels.policy), value: pick(r) })) });
     writeFileSync(join(ctx.outDir, `${metric}.svg`), svg);
-    writeFileSync(join(ctx.outDir, `${metric}.png`), svgToPng(svg));
+    writeFileSync(join(ctx.outDir, `${metric}.png`), await svgToPng(svg));
     blocks.push({ kind: 'svg', svg, caption: `${metric}.svg / .png` });
   }
   const path = join(ctx.outDir, 'report.html');

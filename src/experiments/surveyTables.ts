@@ -74,11 +74,11 @@ async function run(ctx: ExperimentContext): Promise<void> {
     csv.push(...toCsvRows(cells));
     const svg = await plotTable(t, cells);
     await writeFile(join(ctx.outDir, `${t.id}.svg`), svg);
-    await writeFile(join(ctx.outDir, `${t.id}.png`), svgToPng(svg));
+    await writeFile(join(ctx.outDir, `${t.id}.png`), await svgToPng(svg));
   }
   const checks = pairedChecks(ctx, s);
   text.push(...formatPaired(checks), '', 'Notes:', ...discrepancyNotes(all).map((n) => `- ${n}`));
-  if (!hasSystemFonts()) text.push('- No system fonts were found: the PNG plots carry no text (the SVGs do).');
+  if (!(await hasSystemFonts())) text.push('- No system fonts were found: the PNG plots carry no text (the SVGs do).');
   for (const line of text) ctx.log(line);
   await writeFile(join(ctx.outDir, 'survey-tables.txt'), `${text.join('\n')}\n`);
   await writeFile(join(ctx.outDir, 'survey-tables.csv'), `${csv.join('\n')}\n`);

@@ -56,12 +56,12 @@ test('grouped bar charts with error bars render', async () => {
 
 test('PNG output is a PNG, and text is drawn when the machine has fonts', async () => {
   const svg = await lineChart(line);
-  const png = svgToPng(svg);
+  const png = await svgToPng(svg);
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  assert.deepEqual(svgToPng(svg), png);
-  const fonts = hasSystemFonts();
+  assert.deepEqual(await svgToPng(svg), png);
+  const fonts = await hasSystemFonts();
   // Drawing text adds ink: the same chart with a much longer title must differ in its PNG.
-  const longer = svgToPng(await lineChart({ ...line, title: 'Response time of every policy at every load' }));
+  const longer = await svgToPng(await lineChart({ ...line, title: 'Response time of every policy at every load' }));
   if (fonts) assert.notDeepEqual(longer, png);
   else assert.ok(true, 'no system fonts: resvg cannot draw text here (documented in docs/QUEUEING.md)');
 });

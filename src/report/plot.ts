@@ -1,12 +1,13 @@
-import { Resvg } from '@resvg/resvg-js';
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 /**
  * Charts for reports: a chart is a Vega-Lite spec built by a pure function (so callers can save or
  * tweak it), rendered headless to SVG by vega (`renderer: 'none'`, no canvas, no DOM), and
  * rasterised to PNG by resvg. The same input gives byte-identical SVG: data rows keep their given
  * order, no timestamps or random ids enter the spec, and the font family is fixed.
+ *
+ * vega, vega-lite and resvg are imported only when a chart is drawn (dynamic import): they take
+ * about a second to load, and no command should pay that before it needs a chart.
  */
 
 export interface Point {
@@ -135,6 +136,7 @@ export function barChartSpec(o: BarChartOptions): TopLevelSpec {
 
 /** Renders a Vega-Lite spec to an SVG string, headless. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [{ parse, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const vg = compile(spec).spec;
   const view = new View(parse(vg), { renderer: 'none' });
   try {
@@ -157,7 +159,8 @@ export async function barChart(o: BarChartOptions): Promise<string> {
  * fonts and falls back to FONT; on a machine without any, the PNG keeps its shapes but loses
  * its text, and `hasSystemFonts()` says so beforehand.
  */
-export function svgToPng(svg: string, scale = 2): Buffer {
+export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
+  const { Resvg } = await import('@resvg/resvg-js');
   const r = new Resvg(svg, {
     font: { loadSystemFonts: true, defaultFontFamily: FONT },
     fitTo: { mode: 'zoom', value: scale },
@@ -167,7 +170,8 @@ export function svgToPng(svg: string, scale = 2): Buffer {
 }
 
 /** Whether resvg finds any system font (without one, text is not drawn in PNGs). */
-export function hasSystemFonts(): boolean {
+export async function hasSystemFonts(): Promise<boolean> {
+  const { Resvg } = await import('@resvg/resvg-js');
   const probe = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><text x="0" y="15">Ag</text></svg>';
   const r = new Resvg(probe, { font: { loadSystemFonts: true, defaultFontFamily: FONT } });
   const img = r.render();

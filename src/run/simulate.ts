@@ -12,7 +12,9 @@ import { schedulers } from '../policies/schedulers/registry.js';
 import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
+import type { RequestSpec } from '../model/request.js';
 import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
+import { inMemoryWorkload } from '../workload/inMemory.js';
 import { nominalCapacity } from './capacity.js';
 import type { SimulateConfig } from './config.js';
 
@@ -42,6 +44,8 @@ export interface RunExtensions {
   /** Replaces the router built from config.router (e.g. a composed GAPS router). */
   readonly router?: (ctx: { streams: RandomStreams; perf: PerfModel; deployment: Deployment }) => Router;
   readonly controllers?: readonly Controller[];
+  /** Requests in memory instead of `config.workload` (arrival order; an array or any iterable). */
+  readonly requests?: Iterable<RequestSpec>;
 }
 
 export interface Prepared {
@@ -52,7 +56,7 @@ export interface Prepared {
 }
 
 /** Pure derivation of everything a run needs from its config (no I/O beyond reading named files). */
-export function prepare(config: SimulateConfig): Prepared {
+export function prepare(config: SimulateConfig, requests?: Iterable<RequestSpec>): Prepared {
   const deployment = parseDeployment(config.deployment);
   const perf = createPerfModel(config.perfModel, deployment);
   const e = config.engine;
@@ -70,11 +74,11 @@ export function prepare(config: SimulateConfig): Prepared {
     swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
     prefixCaching: e.prefixCaching,
   };
-  const workload = buildWorkload(config.workload, config.seed);
+  const workload = requests ? inMemoryWorkload(requests) : buildWorkload(config.workload, config.seed);
   const st = workload.stats;
   const capacityPerInstance = nominalCapacity(perf, instance, st.meanPromptTokens, st.meanOutputTokens);
   const w = config.workload;
-  const rate = w.rate ?? (w.load !== undefined ? w.load * capacityPerInstance * config.instances : undefined);
+  const rate = requests ? undefined : (w.rate ?? (w.load !== undefined ? w.load * capacityPerInstance * config.instances : undefined));
   const resolved: ResolvedRun = {
     config,
     deployment,
@@ -90,7 +94,7 @@ export function prepare(config: SimulateConfig): Prepared {
 
 /** Builds the cluster from a validated config, runs it to completion and summarises it. */
 export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): RunOutput {
-  const p = prepare(config);
+  const p = prepare(config, ext.requests);
   const { resolved, perf, streams } = p;
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })

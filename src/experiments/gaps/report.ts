@@ -28,7 +28,7 @@ async function chart(outDir: string, file: string, title: string, xLabel: string
     })),
   });
   writeFileSync(join(outDir, `${file}.svg`), svg);
-  writeFileSync(join(outDir, `${file}.png`), svgToPng(svg));
+  writeFileSync(join(outDir, `${file}.png`), await svgToPng(svg));
   return svg;
 }
 
@@ -54,7 +54,7 @@ async function figureBlocks(outDir: string, input: ReportInput): Promise<Block[]
           .map((c) => ({ category: c.workload, group: c.policy, value: c[metric].mean, lo: c[metric].mean - c[metric].half, hi: c[metric].mean + c[metric].half }));
         const svg = await barChart({ title: `${p.title}: ${METRIC_LABEL[metric]}`, xLabel: 'workload', yLabel: METRIC_LABEL[metric], bars });
         writeFileSync(join(outDir, `fig4-${metric}.svg`), svg);
-        writeFileSync(join(outDir, `fig4-${metric}.png`), svgToPng(svg));
+        writeFileSync(join(outDir, `fig4-${metric}.png`), await svgToPng(svg));
         blocks.push({ kind: 'svg', svg, caption: `fig4-${metric}.svg / .png — mean over seeds with 95% intervals` });
       }
     }
