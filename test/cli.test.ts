@@ -90,7 +90,7 @@ test('--out writes summary, resolved config, per-request CSV and time series', (
     assert.match(r.out, /TTFT/);
     const rows = readFileSync(join(dir, 'requests.csv'), 'utf8').trim().split('\n');
     assert.equal(rows.length, 301);
-    assert.ok(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).instance.kvBlocks > 0);
+    assert.ok(JSON.parse(readFileSync(join(dir, 'resolved.json'), 'utf8')).instance.kvBlocks > 0);
     assert.ok(readFileSync(join(dir, 'timeseries.csv'), 'utf8').split('\n').length > 3);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -104,7 +104,7 @@ test('--config gives the tree, typed flags override it, defaults of flags do not
     writeFileSync(cfg, JSON.stringify({ instances: 2, engine: { chunkedPrefill: false }, workload: { numRequests: 150 } }));
     const r = gaps('simulate', '--config', cfg, '--instances', '3', '--out', join(dir, 'o'));
     assert.equal(r.code, 0, r.err);
-    const resolved = JSON.parse(readFileSync(join(dir, 'o', 'config.json'), 'utf8'));
+    const resolved = JSON.parse(readFileSync(join(dir, 'o', 'resolved.json'), 'utf8'));
     assert.equal(resolved.config.instances, 3);
     assert.equal(resolved.config.engine.chunkedPrefill, false);
     writeFileSync(cfg, JSON.stringify({ instances: 2, engine: { blockSize: -4 }, bogus: 1 }));

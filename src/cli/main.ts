@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../core/errors.js';
 import { registerCommands } from './commands/index.js';
+import { toolVersion } from './provenance.js';
 
 /** The `gaps` command line. User mistakes print one line and exit 2; bugs keep their stack trace. */
 async function main(argv: string[]): Promise<void> {
@@ -9,6 +10,7 @@ async function main(argv: string[]): Promise<void> {
   program
     .name('gaps')
     .description('Prediction-driven scheduling of LLM inference clusters: simulate, compute, reproduce.')
+    .version(toolVersion(), '-V, --version', 'print the version')
     .showHelpAfterError(false)
     .exitOverride();
   registerCommands(program);

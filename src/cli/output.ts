@@ -4,6 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import { ReqState } from '../model/requestTable.js';
 import type { Distribution } from '../stats/quantile.js';
 import type { RunOutput } from '../run/simulate.js';
+import type { Provenance } from '../run/provenance.js';
 
 function row(label: string, d: Distribution, scale: number, digits: number): string {
   const f = (x: number): string => (Number.isFinite(x) ? (x * scale).toFixed(digits) : '-').padStart(10);
@@ -36,15 +37,19 @@ export function formatSummary(out: RunOutput): string {
   return text;
 }
 
-/** Writes summary.json, config.json (resolved), requests.csv and timeseries.csv into `dir`. */
-export function writeRunFiles(dir: string, out: RunOutput): void {
+/**
+ * Writes summary.json and resolved.json (each with the run's provenance), config.json (the config
+ * tree alone, loadable again with --config), requests.csv and timeseries.csv into `dir`.
+ */
+export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenance): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new ConfigError(`--out: cannot create directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(out.summary, null, 2)}\n`);
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(out.resolved, null, 2)}\n`);
+  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ provenance, ...out.summary }, null, 2)}\n`);
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(out.resolved.config, null, 2)}\n`);
+  writeFileSync(join(dir, 'resolved.json'), `${JSON.stringify({ provenance, ...out.resolved }, null, 2)}\n`);
   const t = out.result.table;
   const lines = [
     'id,arrival_s,prompt_tokens,output_tokens,type,instance,state,first_scheduled_s,first_token_s,completion_s,ttft_s,tpot_s,e2e_s,preemptions,migrations,slo_violated',

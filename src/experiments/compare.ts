@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { renderReport, type Block } from '../report/html.js';
 import { barChart, svgToPng } from '../report/plot.js';
 import type { SimulateInput } from '../run/config.js';
+import { describeProvenance } from '../run/provenance.js';
 import type { Experiment, ExperimentContext } from './experiment.js';
 import { runSweep, type SweepResult } from './sweep.js';
 
@@ -32,7 +33,8 @@ async function run(ctx: ExperimentContext): Promise<void> {
   const jobs = HEADLINE_POLICIES.map((policy) => ({ labels: { policy }, config: headlineConfig(policy, ctx.quick) }));
   const results = await runSweep(jobs, { workers: ctx.workers, ...(ctx.progress ? { progress: ctx.progress('simulating') } : {}) });
   mkdirSync(ctx.outDir, { recursive: true });
-  writeFileSync(join(ctx.outDir, 'results.json'), `${JSON.stringify(results.map((r) => ({ policy: r.job.labels.policy, summary: r.summary })), null, 1)}\n`);
+  const runs = results.map((r) => ({ policy: r.job.labels.policy, summary: r.summary }));
+  writeFileSync(join(ctx.outDir, 'results.json'), `${JSON.stringify({ provenance: ctx.provenance ?? null, runs }, null, 1)}\n`);
   const blocks: Block[] = [
     { kind: 'text', html: 'Azure-conversation-shaped preset, 8 Llama-2-7B/A100-80GB replicas at 95% of nominal capacity, SLO: e2e at most 5x unloaded latency, seed 1.' },
     { kind: 'table', head: ['policy', 'P99 e2e (s)', 'mean e2e (s)', 'P99 TTFT (s)', 'SLO violations', 'migrations'], rows: results.map((r) => [String(r.job.labels.policy), r.summary.e2e.p99.toFixed(2), r.summary.e2e.mean.toFixed(2), r.summary.ttft.p99.toFixed(2), `${(100 * r.summary.sloViolationRate).toFixed(1)}%`, r.summary.migrations]) },
@@ -47,8 +49,9 @@ async function run(ctx: ExperimentContext): Promise<void> {
     blocks.push({ kind: 'svg', svg, caption: `${metric}.svg / .png` });
   }
   const path = join(ctx.outDir, 'report.html');
-  writeFileSync(path, renderReport('GAPS against Splitwise, Llumnix and FlashGen (headline)', blocks));
-  process.stdout.write(`${table(results)}\n\nreport: ${path}\n`);
+  writeFileSync(path, renderReport('GAPS against Splitwise, Llumnix and FlashGen (headline)', blocks, ctx.provenance && describeProvenance(ctx.provenance)));
+  const result = ctx.result ?? ctx.log;
+  result(`${table(results)}\n\nreport: ${path}`);
 }
 
 export const compareExperiment: Experiment = {

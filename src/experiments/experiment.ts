@@ -1,5 +1,9 @@
+import type { Provenance } from '../run/provenance.js';
+
 /** What every reproduction receives from `gaps reproduce NAME`. */
 export interface ExperimentContext {
+  /** Where this run came from: experiments put it into their result files and reports. */
+  readonly provenance?: Provenance;
   /** Folder the experiment writes its CSV, JSON, plots and report into (created by the caller). */
   readonly outDir: string;
   /** Folder with the public data sets (default ../shared/data). */
@@ -10,6 +14,8 @@ export interface ExperimentContext {
   readonly workers: number;
   /** Progress and human-readable lines go here (stderr in the CLI). */
   readonly log: (line: string) => void;
+  /** Result lines (tables, the report's path) go here (stdout in the CLI); default: `log`. */
+  readonly result?: (line: string) => void;
   /** Smaller, faster variant for tests and smoke runs. */
   readonly quick: boolean;
   /** A progress reporter for a sweep of `total` jobs (a bar on stderr in the CLI; silent in tests). */

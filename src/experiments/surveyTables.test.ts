@@ -13,6 +13,7 @@ test('a quick survey-tables run writes the tables, CSV, plots and config, and lo
     const files = (await readdir(outDir)).sort();
     assert.deepEqual(files, [
       'config.json',
+      'report.html',
       'survey-tables.csv',
       'survey-tables.txt',
       'table1.png',
@@ -32,6 +33,9 @@ test('a quick survey-tables run writes the tables, CSV, plots and config, and lo
     assert.ok(lines.some((l) => l.startsWith('Table 1')));
     const config = JSON.parse(await readFile(join(outDir, 'config.json'), 'utf8'));
     assert.equal(config.quick, true);
+    const html = await readFile(join(outDir, 'report.html'), 'utf8');
+    assert.equal((html.match(/<svg/g) ?? []).length >= 3, true, 'the three tables are plotted in the report');
+    assert.ok(lines.some((l) => l === `report: ${join(outDir, 'report.html')}`), 'the report path is printed');
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }

@@ -6,6 +6,8 @@ import { CSV_HEADER, discrepancyNotes, formatPaired, formatTable, toCsvRows } fr
 import { paperTable1, paperTables, type PaperTable } from '../queueing/survey/paperTables.js';
 import { pairedCheck, SurveyReproduction, type Cell, type PairedCheck } from '../queueing/survey/reproduce.js';
 import { hasSystemFonts, lineChart, svgToPng, type Series } from '../report/plot.js';
+import { renderReport, type Block } from '../report/html.js';
+import { describeProvenance } from '../run/provenance.js';
 import type { Experiment, ExperimentContext } from './experiment.js';
 
 /**
@@ -67,6 +69,7 @@ async function run(ctx: ExperimentContext): Promise<void> {
   const text: string[] = [];
   const csv = [CSV_HEADER];
   const all: Cell[] = [];
+  const figures: Block[] = [];
   for (const t of paperTables) {
     const cells = rep.table(t);
     all.push(...cells);
@@ -75,11 +78,13 @@ async function run(ctx: ExperimentContext): Promise<void> {
     const svg = await plotTable(t, cells);
     await writeFile(join(ctx.outDir, `${t.id}.svg`), svg);
     await writeFile(join(ctx.outDir, `${t.id}.png`), await svgToPng(svg));
+    figures.push({ kind: 'svg', svg, caption: `${t.title}: mean response time against the arrival rate, every policy (log scale).` });
   }
   const checks = pairedChecks(ctx, s);
   text.push(...formatPaired(checks), '', 'Notes:', ...discrepancyNotes(all).map((n) => `- ${n}`));
   if (!(await hasSystemFonts())) text.push('- No system fonts were found: the PNG plots carry no text (the SVGs do).');
-  for (const line of text) ctx.log(line);
+  const result = ctx.result ?? ctx.log;
+  for (const line of text) result(line);
   await writeFile(join(ctx.outDir, 'survey-tables.txt'), `${text.join('\n')}\n`);
   await writeFile(join(ctx.outDir, 'survey-tables.csv'), `${csv.join('\n')}\n`);
   const config = {
@@ -92,7 +97,15 @@ async function run(ctx: ExperimentContext): Promise<void> {
     paired: { jobs: s.pairedJobs, lambdas: s.pairedLambdas },
     thresholds: 'exact optimum of the 1-bit mean for each column',
   };
-  await writeFile(join(ctx.outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFile(join(ctx.outDir, 'config.json'), `${JSON.stringify({ provenance: ctx.provenance ?? null, ...config }, null, 2)}\n`);
+  const blocks: Block[] = [
+    { kind: 'text', html: "The survey's Tables 1-3 (M/G/1 with predictions): the paper's printed values beside our exact formulas and our simulations. Files: survey-tables.csv, survey-tables.txt." },
+    { kind: 'pre', text: text.join('\n') },
+    ...figures,
+  ];
+  const report = join(ctx.outDir, 'report.html');
+  await writeFile(report, renderReport('Survey Tables 1-3: M/G/1 with predictions', blocks, ctx.provenance && describeProvenance(ctx.provenance)));
+  result(`report: ${report}`);
 }
 
 export const surveyTablesExperiment: Experiment = {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -6,6 +6,7 @@ import { ConfigError } from '../../core/errors.js';
 import { defaultWorkers, progressBar } from '../../experiments/sweep.js';
 import { experiments } from '../../experiments/registry.js';
 import { int } from '../options.js';
+import { provenance, relativePath } from '../provenance.js';
 
 /** ../shared/data beside the repository, or $GAPS_DATA_DIR. */
 export function defaultDataDir(): string {
@@ -28,7 +29,7 @@ export function registerReproduceCommand(program: Command): void {
     .command('reproduce')
     .description(`Reproduce a paper's tables and figures. Experiments:\n${experiments.describe().map((l) => `  ${l}`).join('\n')}`)
     .argument('<name>', `experiment: ${experiments.names().join(', ')}`)
-    .option('--out <dir>', 'output folder (default out/NAME)')
+    .option('--out <dir>', 'output folder (default out/NAME, or out/NAME-quick with --quick)')
     .option('--data-dir <dir>', 'folder with the public data sets (default ../shared/data or $GAPS_DATA_DIR)')
     .option('--workers <n>', 'worker threads for sweeps (default: all cores); results do not depend on it', int('--workers'))
     .option('--seed <n>', 'base seed (default 1)', int('--seed'))
@@ -36,15 +37,23 @@ export function registerReproduceCommand(program: Command): void {
     .action(async (name: string, f: ReproduceFlags) => {
       const exp = experiments.get(name);
       if (f.workers !== undefined && f.workers < 1) throw new ConfigError(`--workers: must be at least 1, got ${f.workers}`);
-      const outDir = f.out ?? join('out', name);
+      const quick = f.quick ?? false;
+      const outDir = f.out ?? join('out', quick ? `${name}-quick` : name);
+      const seed = f.seed ?? 1;
+      const dataDir = relativePath(f.dataDir ?? defaultDataDir());
+      const prov = provenance({ experiment: name, seed, quick }, seed);
       await exp.run({
         outDir,
-        dataDir: f.dataDir ?? defaultDataDir(),
-        seed: f.seed ?? 1,
+        dataDir,
+        seed,
+        provenance: prov,
         workers: f.workers ?? defaultWorkers(),
-        quick: f.quick ?? false,
+        quick,
         log: (line) => process.stderr.write(`${line}\n`),
+        result: (line) => process.stdout.write(`${line}\n`),
         progress: (label) => progressBar(label, (s) => process.stderr.write(s), process.stderr.isTTY === true),
       });
+      mkdirSync(outDir, { recursive: true });
+      writeFileSync(join(outDir, 'provenance.json'), `${JSON.stringify(prov, null, 2)}\n`);
     });
 }

@@ -7,6 +7,7 @@ import { schedulers } from '../../policies/schedulers/registry.js';
 import { predictors } from '../../predictors/registry.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, writeRunFiles } from '../output.js';
+import { provenance } from '../provenance.js';
 
 interface SimulateFlags {
   config?: string;
@@ -132,7 +133,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
     .option('--check', 'check invariants (KV conservation) after every iteration')
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
-    .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json and config.json')
+    .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json, resolved.json and config.json (loadable with --config)')
     .action((f: SimulateFlags, cmd: Command) => {
       const given = (flag: keyof SimulateFlags): boolean => cmd.getOptionValueSource(flag) === 'cli';
       const config = parseSimulateConfig(flagsToInput(f, given), f.config ? `config '${f.config}'` : 'options');
@@ -143,8 +144,8 @@ export function registerSimulateCommand(program: Command): void {
       if (f.json) process.stdout.write(`${JSON.stringify(s)}\n`);
       else process.stdout.write(formatSummary(out));
       if (f.out) {
-        writeRunFiles(f.out, out);
-        process.stderr.write(`wrote ${f.out}/{summary.json,config.json,requests.csv,timeseries.csv}\n`);
+        writeRunFiles(f.out, out, provenance(config, config.seed));
+        process.stderr.write(`wrote ${f.out}/{summary.json,config.json,resolved.json,requests.csv,timeseries.csv}\n`);
       }
       process.stderr.write(
         `wall ${wall.toFixed(2)} s, ${(s.events / wall / 1e6).toFixed(2)} M events/s, ${(s.simTimeS / wall).toFixed(0)}x real time\n`,

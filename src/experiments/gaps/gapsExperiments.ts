@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeProvenance } from '../../run/provenance.js';
 import type { Experiment, ExperimentContext } from '../experiment.js';
 import { runSweep, type SweepJob } from '../sweep.js';
 import { aggregate, toCsv } from './analysis.js';
@@ -26,9 +27,11 @@ async function reproduce(ctx: ExperimentContext, figures: readonly Figure[]): Pr
   writeFileSync(join(ctx.outDir, 'cells.csv'), toCsv(cells));
   writeFileSync(join(ctx.outDir, 'cells.json'), `${JSON.stringify(cells, null, 1)}\n`);
   writeFileSync(join(ctx.outDir, 'claims.json'), `${JSON.stringify(claims, null, 1)}\n`);
-  const report = await writeGapsReport(ctx.outDir, { cells, claims, figures, sources, quick: ctx.quick });
-  for (const c of claims) ctx.log(`${c.id} ${c.verdict.padEnd(13)} ${c.measured}`);
-  ctx.log(`report: ${report}`);
+  const footer = ctx.provenance && describeProvenance(ctx.provenance);
+  const report = await writeGapsReport(ctx.outDir, { cells, claims, figures, sources, quick: ctx.quick, ...(footer ? { footer } : {}) });
+  const result = ctx.result ?? ctx.log;
+  for (const c of claims) result(`${c.id} ${c.verdict.padEnd(13)} ${c.measured}`);
+  result(`report: ${report}`);
 }
 
 function experiment(summary: string, figures: readonly Figure[]): Experiment {

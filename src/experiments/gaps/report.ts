@@ -12,6 +12,8 @@ interface ReportInput {
   figures: readonly Figure[];
   sources: readonly WorkloadSource[];
   quick: boolean;
+  /** Small print closing the page (the run's provenance). */
+  footer?: string;
 }
 
 type Metric = 'p99' | 'violations';
@@ -74,7 +76,18 @@ async function figureBlocks(outDir: string, input: ReportInput): Promise<Block[]
   return blocks;
 }
 
-const CLASS: Record<string, string> = { holds: 'holds', 'partly holds': 'partly', 'does not hold': 'fails', 'not measured': 'partly' };
+const CLASS: Record<string, string> = { holds: 'holds', 'partly holds': 'partly', 'does not hold': 'fails', 'not measured': 'unmeasured' };
+
+const FIGURE_TITLES: Record<Figure, string> = {
+  fig3: 'GAPS Fig. 3: P99 latency and SLO violations against cluster size',
+  fig4: 'GAPS Fig. 4: ablations',
+  fig5: 'GAPS Fig. 5: robustness to prediction error',
+};
+
+/** The page title: the figure's own when the run reproduces one figure. */
+export function reportTitle(figures: readonly Figure[]): string {
+  return figures.length === 1 ? FIGURE_TITLES[figures[0] as Figure] : `GAPS reproduction (${figures.map((f) => `Fig. ${f.slice(3)}`).join(', ')})`;
+}
 
 /** Writes report.html (self-contained: inline SVG) and the figure files; returns the report's path. */
 export async function writeGapsReport(outDir: string, input: ReportInput): Promise<string> {
@@ -98,6 +111,6 @@ export async function writeGapsReport(outDir: string, input: ReportInput): Promi
     ...(await figureBlocks(outDir, input)),
   ];
   const path = join(outDir, 'report.html');
-  writeFileSync(path, renderReport('GAPS reproduction', blocks));
+  writeFileSync(path, renderReport(reportTitle(input.figures), blocks, input.footer));
   return path;
 }

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { canonicalJson, configHash } from '../src/run/provenance.js';
+
+function repoRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+  return d;
+}
+const root = repoRoot();
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+
+function gaps(cwd: string, env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test('gaps --version prints the package version', () => {
+  const v = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  const r = gaps(root, {}, '--version');
+  assert.equal(r.code, 0);
+  assert.equal(r.out.trim(), v);
+});
+
+test('config hashes ignore key order and see every value', () => {
+  assert.equal(canonicalJson({ b: 1, a: { d: 2, c: [3, { f: 1, e: 0 }] } }), '{"a":{"c":[3,{"e":0,"f":1}],"d":2},"b":1}');
+  assert.equal(configHash({ a: 1, b: 2 }), configHash({ b: 2, a: 1 }));
+  assert.notEqual(configHash({ a: 1, b: 2 }), configHash({ a: 1, b: 3 }));
+});
+
+test('--out files carry provenance with relative paths; config.json runs again to the same metrics', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gaps-prov-'));
+  try {
+    const env = { SOURCE_DATE_EPOCH: '1700000000' };
+    const args = ['simulate', '--num-requests', '120', '--instances', '2', '--seed', '4', '--json'];
+    const a = gaps(dir, env, ...args, '--out', join(dir, 'a'));
+    assert.equal(a.code, 0, a.err);
+    const s = JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8'));
+    assert.equal(s.provenance.seed, 4);
+    assert.equal(s.provenance.date, '2023-11-14T22:13:20.000Z');
+    assert.match(s.provenance.command, /^gaps simulate .* --out a$/, 'the path relative to where it ran');
+    assert.match(s.provenance.configHash, /^[0-9a-f]{16}$/);
+    assert.ok(!readFileSync(join(dir, 'a', 'resolved.json'), 'utf8').includes(dir), 'no absolute local path');
+    const b = gaps(dir, env, 'simulate', '--config', join(dir, 'a', 'config.json'), '--json');
+    assert.equal(b.code, 0, b.err);
+    assert.equal(b.out, a.out, 'the written config reproduces the run');
+    // Same command, fixed date: byte-identical files.
+    assert.equal(gaps(dir, env, ...args, '--out', join(dir, 'c')).code, 0);
+    const c = JSON.parse(readFileSync(join(dir, 'c', 'summary.json'), 'utf8'));
+    assert.deepEqual({ ...c, provenance: { ...c.provenance, command: '' } }, { ...s, provenance: { ...s.provenance, command: '' } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
