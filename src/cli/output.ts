@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { ReqState } from '../model/requestTable.js';
 import type { Distribution } from '../stats/quantile.js';
+import { describeSlos } from '../sim/slo.js';
 import type { RunOutput } from '../run/simulate.js';
 import type { Provenance } from '../run/provenance.js';
 
@@ -31,6 +32,8 @@ export function formatSummary(out: RunOutput): string {
   text += `\n  completed ${s.completed} of ${s.arrived}`;
   if (s.rejected) text += ` (${s.rejected} rejected: prompt larger than KV cache)`;
   text += `; SLO violations ${pct(s.sloViolationRate)}; goodput ${s.goodputRps.toFixed(2)} req/s\n`;
+  text += `  SLOs judged: ${describeSlos(s.slo)}\n`;
+  if (s.prefixCache) text += `  prefix cache: ${s.prefixCache.hitRate === null ? 'no lookups' : `${pct(s.prefixCache.hitRate)} of ${s.prefixCache.queriedBlocks} prompt blocks hit`}\n`;
   text += `  throughput ${s.throughput.requestsPerS.toFixed(2)} req/s, ${s.throughput.outputTokensPerS.toFixed(0)} output tok/s; `;
   text += `utilisation ${pct(s.utilization.mean)} (min ${pct(s.utilization.min)}, max ${pct(s.utilization.max)})\n`;
   text += `  preemptions ${s.preemptions}; migrations ${s.migrations}; ${s.events} events over ${s.simTimeS.toFixed(1)} s simulated\n`;
@@ -52,7 +55,7 @@ export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenanc
   writeFileSync(join(dir, 'resolved.json'), `${JSON.stringify({ provenance, ...out.resolved }, null, 2)}\n`);
   const t = out.result.table;
   const lines = [
-    'id,arrival_s,prompt_tokens,output_tokens,type,instance,state,first_scheduled_s,first_token_s,completion_s,ttft_s,tpot_s,e2e_s,preemptions,migrations,slo_violated',
+    'id,arrival_s,prompt_tokens,output_tokens,type,instance,state,first_scheduled_s,first_token_s,completion_s,ttft_s,tpot_s,e2e_s,queueing_s,prefill_s,decode_s,preemptions,migrations,slo_violated',
   ];
   for (let id = 0; id < t.count; id++) {
     const a = t.arrival[id] as number;
@@ -75,6 +78,9 @@ export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenanc
         done ? ft - a : '',
         done && o > 1 ? (c - ft) / (o - 1) : '',
         done ? c - a : '',
+        done ? (t.firstScheduled[id] as number) - a : '',
+        done ? ft - (t.firstScheduled[id] as number) : '',
+        done ? c - ft : '',
         t.preemptions[id],
         t.migrations[id],
         out.result.sloViolated[id],
@@ -83,7 +89,8 @@ export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenanc
   }
   writeFileSync(join(dir, 'requests.csv'), `${lines.join('\n')}\n`);
   const ts = out.result.timeSeries;
-  const tl = ['time_s,instance,waiting,running,kv_usage,utilization'];
+  // Column names of vLLM's gauges (vllm:num_requests_waiting, ...); kv_cache_usage_perc is a fraction in [0, 1] as in vLLM.
+  const tl = ['time_s,instance,num_requests_waiting,num_requests_running,kv_cache_usage_perc,utilization'];
   for (let i = 0; i < ts.length; i++) {
     tl.push(`${ts.time[i]},${ts.instance[i]},${ts.waiting[i]},${ts.running[i]},${ts.kvUsage[i]},${ts.utilization[i]}`);
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { SloSchema } from './sloConfig.js';
 
 /**
  * The one configuration tree of a simulation run, parsed once at the edge (CLI flags or a JSON
@@ -58,10 +59,7 @@ export const SimulateSchema = z
     engine: EngineSchema.default(EngineSchema.parse({})),
     /** Seconds between monitor reports; 0 = queue fields live at every routing decision. */
     reportIntervalS: z.number().min(0).default(0.05),
-    slo: z
-      .object({ ttftS: positive.optional(), tpotS: positive.optional(), e2eSlack: positive.optional() })
-      .strict()
-      .default({ e2eSlack: 5 }),
+    slo: SloSchema,
     migration: z
       .object({ pauseS: z.number().min(0).default(0.005), moveWaitingS: z.number().min(0).default(0.0005) })
       .strict()

@@ -12,6 +12,7 @@ import { schedulers } from '../policies/schedulers/registry.js';
 import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
+import { activeSlos } from '../sim/slo.js';
 import type { RequestSpec } from '../model/request.js';
 import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
 import { inMemoryWorkload } from '../workload/inMemory.js';
@@ -34,7 +35,14 @@ export interface ResolvedRun {
 
 export interface RunOutput {
   /** The metrics, the predictor used (if any) and the policy's own counters. */
-  readonly summary: RunSummary & { predictor: string | null; policy: Record<string, number> };
+  readonly summary: RunSummary & {
+    predictor: string | null;
+    policy: Record<string, number>;
+    /** The SLOs judged (absent key = not judged). */
+    slo: ReturnType<typeof activeSlos>;
+    /** Prompt blocks found in the prefix cache / blocks looked up, over all instances (null: caching off). */
+    prefixCache: { hitRate: number | null; hitBlocks: number; queriedBlocks: number } | null;
+  };
   readonly result: SimResult;
   readonly resolved: ResolvedRun;
 }
@@ -98,7 +106,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const { resolved, perf, streams } = p;
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })
-    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack);
+    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack > 0 ? config.slo.e2eSlack : undefined);
   const sched = splitSpec(config.scheduler);
   const schedulerFactory = schedulers.get(sched.name);
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
@@ -124,7 +132,21 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   });
   const result = sim.run(p.workload.make(resolved.rate));
   const summary = summarize(result);
-  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {} }, result, resolved };
+  const slo = activeSlos(config.slo);
+  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {}, slo, prefixCache: prefixCacheStats(result) }, result, resolved };
+}
+
+function prefixCacheStats(r: SimResult): { hitRate: number | null; hitBlocks: number; queriedBlocks: number } | null {
+  let hits = 0;
+  let lookups = 0;
+  let on = false;
+  for (const inst of r.instances) {
+    if (!inst.prefixCache) continue;
+    on = true;
+    hits += inst.prefixCache.hits;
+    lookups += inst.prefixCache.lookups;
+  }
+  return on ? { hitRate: lookups > 0 ? hits / lookups : null, hitBlocks: hits, queriedBlocks: lookups } : null;
 }
 
 /** The predictor a prediction-using policy gets when none is named. */

@@ -1,14 +1,37 @@
 import { emptyShape, type PerfModel } from '../model/perfModel.js';
 import type { RequestTable } from '../model/requestTable.js';
 
+/** The end-to-end slack judged when none is given: deadline = 5 x the request's unloaded latency. */
+export const DEFAULT_E2E_SLACK = 5;
+
 /** Run-wide SLO defaults; a request's own targets (RequestSpec.slo) override them. */
 export interface SloDefaults {
   /** TTFT target, seconds; undefined: not judged. */
   readonly ttftS?: number | undefined;
   /** TPOT target, seconds; undefined: not judged. */
   readonly tpotS?: number | undefined;
-  /** End-to-end deadline as a multiple of the request's unloaded latency; undefined: not judged. */
+  /** End-to-end deadline as a multiple of the request's unloaded latency; undefined or 0: not judged. */
   readonly e2eSlack?: number | undefined;
+}
+
+/** The SLOs a run judges, for printing with its results (absent = not judged). */
+export function activeSlos(d: SloDefaults): { ttftS?: number; tpotS?: number; e2eSlack?: number } {
+  return {
+    ...(d.ttftS !== undefined ? { ttftS: d.ttftS } : {}),
+    ...(d.tpotS !== undefined ? { tpotS: d.tpotS } : {}),
+    ...(d.e2eSlack !== undefined && d.e2eSlack > 0 ? { e2eSlack: d.e2eSlack } : {}),
+  };
+}
+
+/** One line: "TTFT <= 0.1 s, e2e <= 5x unloaded latency" (or "none"). */
+export function describeSlos(d: SloDefaults): string {
+  const a = activeSlos(d);
+  const parts = [
+    a.ttftS !== undefined && `TTFT <= ${a.ttftS} s`,
+    a.tpotS !== undefined && `TPOT <= ${a.tpotS * 1000} ms`,
+    a.e2eSlack !== undefined && `e2e <= ${a.e2eSlack}x unloaded latency`,
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'none';
 }
 
 /**
@@ -56,7 +79,7 @@ export class SloJudge {
     const tpotT = pick(t.sloTpot[id] as number, this.defaults.tpotS);
     if (tpotT !== undefined && out > 1 && (e2e - ttft) / (out - 1) > tpotT) return true;
     const slack = pick(t.sloSlack[id] as number, this.defaults.e2eSlack);
-    if (slack !== undefined && e2e > slack * this.unloadedLatency(t.prompt[id] as number, out)) return true;
+    if (slack !== undefined && slack > 0 && e2e > slack * this.unloadedLatency(t.prompt[id] as number, out)) return true;
     return false;
   }
 }

@@ -8,6 +8,37 @@ import { predictors } from '../../predictors/registry.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, writeRunFiles } from '../output.js';
 import { provenance } from '../provenance.js';
+import { ConfigError } from '../../core/errors.js';
+import { formatVllm, parseGoodput, parsePercentiles, vllmMetrics, DEFAULT_PERCENTILES, type VllmMetricsOptions } from '../../metrics/vllm.js';
+import type { RunOutput } from '../../run/simulate.js';
+
+const METRIC_SETS = ['gaps', 'vllm', 'both'] as const;
+
+/** Which metric names to print: ours (default), vLLM's, or ours with a `vllm` block. */
+function metricChoice(f: SimulateFlags): { set: (typeof METRIC_SETS)[number]; opts: VllmMetricsOptions } {
+  const asked = f.percentiles !== undefined || f.goodput !== undefined;
+  const set = (f.metrics ?? (asked ? 'both' : 'gaps')) as (typeof METRIC_SETS)[number];
+  if (!METRIC_SETS.includes(set)) throw new ConfigError(`--metrics: expected one of ${METRIC_SETS.join(', ')}, got '${f.metrics}'`);
+  return {
+    set,
+    opts: {
+      percentiles: f.percentiles !== undefined ? parsePercentiles(f.percentiles) : DEFAULT_PERCENTILES,
+      ...(f.goodput !== undefined ? { goodput: parseGoodput(f.goodput) } : {}),
+    },
+  };
+}
+
+function printResults(out: RunOutput, f: SimulateFlags): void {
+  const { set, opts } = metricChoice(f);
+  const v = set === 'gaps' ? undefined : { ...vllmMetrics(out.result, opts), slo: out.summary.slo };
+  if (f.json) {
+    const obj = set === 'vllm' ? v : set === 'both' ? { ...out.summary, vllm: v } : out.summary;
+    process.stdout.write(`${JSON.stringify(obj)}\n`);
+    return;
+  }
+  if (set !== 'vllm') process.stdout.write(formatSummary(out));
+  if (v) process.stdout.write(`${set === 'both' ? '\n' : ''}${formatVllm(v, opts.percentiles)}`);
+}
 
 interface SimulateFlags {
   config?: string;
@@ -44,6 +75,9 @@ interface SimulateFlags {
   check?: boolean;
   json?: boolean;
   out?: string;
+  metrics?: string;
+  percentiles?: string;
+  goodput?: string[];
 }
 
 
@@ -129,20 +163,23 @@ export function registerSimulateCommand(program: Command): void {
     .option('--report-interval <s>', 'monitor report period seen by the router (default 0.05; 0 = live)', num('--report-interval'))
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
-    .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
+    .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5, kept when other SLOs are set; 0 = off)', num('--slo-slack'))
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
     .option('--check', 'check invariants (KV conservation) after every iteration')
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
+    .option('--metrics <set>', 'metric names: gaps (ours, default), vllm (vllm bench serve fields, ms), both')
+    .option('--percentiles <list>', 'percentiles for the vLLM metrics, e.g. 50,90,99,99.9 (default 99; implies --metrics both)')
+    .option('--goodput <targets...>', 'vLLM-style goodput targets in ms: ttft:MS tpot:MS e2el:MS (implies --metrics both)')
     .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json, resolved.json and config.json (loadable with --config)')
     .action((f: SimulateFlags, cmd: Command) => {
       const given = (flag: keyof SimulateFlags): boolean => cmd.getOptionValueSource(flag) === 'cli';
       const config = parseSimulateConfig(flagsToInput(f, given), f.config ? `config '${f.config}'` : 'options');
+      metricChoice(f); // flag mistakes are reported before the run
       const t0 = performance.now();
       const out = runSimulation(config);
       const wall = (performance.now() - t0) / 1000;
       const s = out.summary;
-      if (f.json) process.stdout.write(`${JSON.stringify(s)}\n`);
-      else process.stdout.write(formatSummary(out));
+      printResults(out, f);
       if (f.out) {
         writeRunFiles(f.out, out, provenance(config, config.seed));
         process.stderr.write(`wrote ${f.out}/{summary.json,config.json,resolved.json,requests.csv,timeseries.csv}\n`);

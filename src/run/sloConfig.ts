@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { DEFAULT_E2E_SLACK } from '../sim/slo.js';
+
+/**
+ * The `slo` block of the config. Each target keeps its own default when others are given: setting
+ * `ttftS` (or writing `"slo": {}`) leaves the end-to-end slack at its default of 5 instead of
+ * silently dropping it. `e2eSlack: 0` turns the slack SLO off.
+ */
+export const SloSchema = z
+  .object({
+    ttftS: z.number().positive().optional(),
+    tpotS: z.number().positive().optional(),
+    e2eSlack: z.number().min(0).default(DEFAULT_E2E_SLACK),
+  })
+  .strict()
+  .default({ e2eSlack: DEFAULT_E2E_SLACK });
