@@ -14,6 +14,9 @@ export const WorkloadSchema = z
     preset: z.string().optional(),
     trace: z.string().optional(),
     traceType: z.string().optional(),
+    traceFormat: z.string().optional(),
+    traceColumns: z.string().optional(),
+    traceTimeUnit: z.string().optional(),
     arrival: z.string().optional(),
     rate: positive.optional(),
     /** Trace replays: start at this fraction of the trace and wrap around (experiments vary it by seed). */

@@ -223,7 +223,8 @@ describe('validation', () => {
     [{ durationS: -5 }, 'workload.durationS: expected a number > 0, got -5'],
     [{ traceType: 'x' }, 'workload.traceType: applies only with workload.trace'],
     [{ trace: '/nonexistent/AzureLLMInferenceTrace_code.csv' }, "workload.trace: file not found: '/nonexistent/AzureLLMInferenceTrace_code.csv'"],
-    [{ trace: '/tmp/trace.parquet' }, "workload.trace: cannot tell the trace format of '/tmp/trace.parquet'; expected a file ending in .csv (azure) or .jsonl (mooncake)"],
+    // Formats are told by content (src/workload/formats/formats.test.ts); a missing file is named first.
+    [{ trace: '/nonexistent/trace.parquet' }, "workload.trace: file not found: '/nonexistent/trace.parquet'"],
     [{ trace: '/nonexistent/a.csv', preset: 'azure-code' }, "workload.preset and workload.trace are exclusive; give one\nworkload.trace: file not found: '/nonexistent/a.csv'"],
     [
       { preset: 'x', rate: -1, numRequests: 2.5, prompt: 'fixed:0', arrival: 'gamma' },

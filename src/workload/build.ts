@@ -108,7 +108,8 @@ function componentStream(c: PresetComponent, rate: number, streams: RandomStream
 
 function traceHandle(opts: WorkloadOptions, path: string, streams: RandomStreams, checked: CheckedOptions): WorkloadHandle {
   const { prompt, output } = checked;
-  const summary = summarizeTrace(path, { type: opts.traceType });
+  const fmt = { format: opts.traceFormat, columns: opts.traceColumns, timeUnit: opts.traceTimeUnit };
+  const summary = summarizeTrace(path, { type: opts.traceType, ...fmt });
   const arrivalSpec = opts.arrival?.trim() ?? 'trace';
   const shape = arrivalSpec === 'trace' ? undefined : parseArrivalSpec(arrivalSpec, 'workload.arrival', DEFAULT_ONOFF_SHAPE);
   const stats: WorkloadStats = {
@@ -133,7 +134,7 @@ function traceHandle(opts: WorkloadOptions, path: string, streams: RandomStreams
         );
       }
       const timeScale = shape === undefined && target !== undefined ? replayTimeScale(traceRate!, target) : 1;
-      const open = (): Workload => openTrace(path, { type: opts.traceType, timeScale });
+      const open = (): Workload => openTrace(path, { type: opts.traceType, timeScale, ...fmt });
       const f = opts.rotate ?? 0;
       if (!(f >= 0 && f < 1)) throw new ConfigError(`workload.rotate: expected a fraction in [0, 1), got ${f}`);
       const span = summary.durationS * timeScale;

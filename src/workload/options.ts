@@ -1,8 +1,14 @@
 export interface WorkloadOptions {
   /** 'azure-code' | 'azure-conversation' | 'azure-mixed' (default 'azure-conversation' when no trace). */
   preset?: string;
-  /** Path: .csv => Azure, .jsonl => Mooncake. */
+  /** Path of a trace; its format is detected from the content (formats/registry.ts). */
   trace?: string;
+  /** Force a trace format by name. */
+  traceFormat?: string;
+  /** Column mapping for generic CSV/JSONL: 'arrival=COL,prompt=COL,output=COL'. */
+  traceColumns?: string;
+  /** Unit of numeric times in generic tables: s (default), ms, us, ns. */
+  traceTimeUnit?: string;
   /** Overrides the type label of a trace's requests. */
   traceType?: string;
   /** 'poisson' | 'gamma:CV' | 'onoff[:ON_S,OFF_S[,RATIO]]' | 'trace' (default: the preset's own / 'trace'). */

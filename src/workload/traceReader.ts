@@ -10,6 +10,14 @@ export interface TraceReadOptions {
   readonly timeScale?: number;
 }
 
+/** Where a reader's records come from: the file's lines, or (JSON documents) one element per "line". */
+export interface LineSource {
+  /** 1-based number of the line where the record last returned starts (0 before the first). */
+  readonly lineNumber: number;
+  next(): string | undefined;
+  close(): void;
+}
+
 /** One parsed row before the shared checks: arrival relative to the first row, in seconds. */
 export interface ParsedRow {
   arrival: number;
@@ -34,7 +42,7 @@ export abstract class TraceReader implements IterableIterator<RequestSpec> {
   zeroOutputRows = 0;
   /** Rows returned so far. */
   rows = 0;
-  protected readonly lines: LineReader;
+  protected readonly lines: LineSource;
   protected readonly row: ParsedRow = { arrival: 0, promptTokens: 0, outputTokens: 0, prefixHashes: undefined };
   private readonly result: { done: boolean; value: RequestSpec } = { done: false, value: undefined as never };
   private previousArrival = -Infinity;
@@ -45,8 +53,9 @@ export abstract class TraceReader implements IterableIterator<RequestSpec> {
     readonly path: string,
     readonly type: string,
     options: TraceReadOptions = {},
+    lines?: LineSource,
   ) {
-    this.lines = new LineReader(path);
+    this.lines = lines ?? new LineReader(path);
     this.timeScale = options.timeScale ?? 1;
   }
 

@@ -1,26 +1,18 @@
-import { ConfigError, InputError } from '../core/errors.js';
-import { AzureTraceReader } from './azureTrace.js';
-import { MooncakeTraceReader } from './mooncakeTrace.js';
-import type { TraceReader, TraceReadOptions } from './traceReader.js';
+import { InputError } from '../core/errors.js';
+import type { TraceReader } from './traceReader.js';
+import { detectTraceFormat, openTraceFormat, type FormatOptions } from './formats/registry.js';
 
-/** Trace formats by file extension: `.csv` is an Azure LLM trace, `.jsonl` a Mooncake trace. */
-const FORMATS = {
-  azure: { extension: '.csv', open: (path: string, o: TraceReadOptions) => new AzureTraceReader(path, o) },
-  mooncake: { extension: '.jsonl', open: (path: string, o: TraceReadOptions) => new MooncakeTraceReader(path, o) },
-} as const;
+/** A format name of `formats/registry.ts` (azure, burstgpt, mooncake, sharegpt, vllm-result, ...). */
+export type TraceFormat = string;
 
-export type TraceFormat = keyof typeof FORMATS;
-
-export function traceFormatOf(path: string, key = 'workload.trace'): TraceFormat {
-  const lower = path.toLowerCase();
-  for (const [format, f] of Object.entries(FORMATS)) if (lower.endsWith(f.extension)) return format as TraceFormat;
-  const valid = Object.entries(FORMATS).map(([n, f]) => `${f.extension} (${n})`);
-  throw new ConfigError(`${key}: cannot tell the trace format of '${path}'; expected a file ending in ${valid.join(' or ')}`);
+/** The trace's format: forced, implied by a column mapping, or detected from its content. */
+export function traceFormatOf(path: string, key = 'workload.trace', options: FormatOptions = {}): TraceFormat {
+  return detectTraceFormat(path, options, key);
 }
 
-/** A streaming reader for the trace at `path`, chosen by its extension. */
-export function openTrace(path: string, options: TraceReadOptions = {}): TraceReader {
-  return FORMATS[traceFormatOf(path)].open(path, options);
+/** A streaming reader for the trace at `path`, in its detected (or forced) format. */
+export function openTrace(path: string, options: FormatOptions = {}): TraceReader {
+  return openTraceFormat(path, options).reader;
 }
 
 /** What one streaming pass over a trace learns (constant memory, any file size). */
@@ -43,8 +35,8 @@ export interface TraceSummary {
 }
 
 /** Reads the whole trace once, validating every row. An empty trace is an InputError. */
-export function summarizeTrace(path: string, options: TraceReadOptions = {}): TraceSummary {
-  const reader = openTrace(path, { type: options.type });
+export function summarizeTrace(path: string, options: FormatOptions = {}): TraceSummary {
+  const { format, reader } = openTraceFormat(path, { ...options, timeScale: 1 });
   let last = 0;
   let prompt = 0;
   let output = 0;
@@ -59,7 +51,7 @@ export function summarizeTrace(path: string, options: TraceReadOptions = {}): Tr
   if (count === 0) throw new InputError(path, reader.lineNumber, '(file)', 'the trace has no requests');
   return {
     path,
-    format: traceFormatOf(path),
+    format,
     type: reader.type,
     count,
     durationS: last,

@@ -53,7 +53,7 @@ function checkSource(opts: WorkloadOptions, fail: (m: string) => void, attempt: 
   const arrival = opts.arrival?.trim();
   if (opts.trace !== undefined) {
     if (opts.preset !== undefined) fail('workload.preset and workload.trace are exclusive; give one');
-    attempt(() => checkTraceFile(opts.trace!));
+    attempt(() => checkTraceFile(opts.trace!, opts));
   } else {
     if (opts.preset !== undefined && !presets.has(opts.preset)) {
       fail(`workload.preset: unknown preset '${opts.preset}'; valid: ${presets.names().join(', ')}`);
@@ -67,8 +67,7 @@ function checkSource(opts: WorkloadOptions, fail: (m: string) => void, attempt: 
   if (arrival !== undefined && arrival !== 'trace') attempt(() => parseArrivalSpec(arrival, 'workload.arrival', DEFAULT_ONOFF_SHAPE));
 }
 
-function checkTraceFile(path: string): void {
-  traceFormatOf(path);
+function checkTraceFile(path: string, opts: WorkloadOptions): void {
   let isFile = false;
   try {
     isFile = statSync(path).isFile();
@@ -76,4 +75,5 @@ function checkTraceFile(path: string): void {
     throw new ConfigError(`workload.trace: file not found: '${path}'`);
   }
   if (!isFile) throw new ConfigError(`workload.trace: not a regular file: '${path}'`);
+  traceFormatOf(path, 'workload.trace', { format: opts.traceFormat, columns: opts.traceColumns, timeUnit: opts.traceTimeUnit });
 }

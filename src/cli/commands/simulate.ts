@@ -8,6 +8,7 @@ import { predictors } from '../../predictors/registry.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, writeRunFiles } from '../output.js';
 import { provenance } from '../provenance.js';
+import { traceFormats } from '../../workload/formats/registry.js';
 import { ConfigError } from '../../core/errors.js';
 import { formatVllm, parseGoodput, parsePercentiles, vllmMetrics, DEFAULT_PERCENTILES, type VllmMetricsOptions } from '../../metrics/vllm.js';
 import type { RunOutput } from '../../run/simulate.js';
@@ -45,6 +46,9 @@ interface SimulateFlags {
   trace?: string;
   workload?: string;
   traceType?: string;
+  traceFormat?: string;
+  traceColumns?: string;
+  traceTimeUnit?: string;
   arrival?: string;
   rate?: number;
   load?: number;
@@ -86,6 +90,9 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['trace', ['workload', 'trace']],
   ['workload', ['workload', 'preset']],
   ['traceType', ['workload', 'traceType']],
+  ['traceFormat', ['workload', 'traceFormat']],
+  ['traceColumns', ['workload', 'traceColumns']],
+  ['traceTimeUnit', ['workload', 'traceTimeUnit']],
   ['arrival', ['workload', 'arrival']],
   ['rate', ['workload', 'rate']],
   ['load', ['workload', 'load']],
@@ -135,7 +142,10 @@ export function registerSimulateCommand(program: Command): void {
     .command('simulate')
     .description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.')
     .option('--config <file>', 'JSON config (the same tree as summary config.json); flags override it')
-    .option('--trace <path>', 'request trace: Azure LLM CSV (.csv) or Mooncake JSONL (.jsonl)')
+    .option('--trace <path>', `request trace, format detected from its content: ${traceFormats.names().join(', ')}`)
+    .option('--trace-format <name>', `force a trace format: ${traceFormats.names().join(', ')}`)
+    .option('--trace-columns <map>', 'generic CSV/JSONL: arrival=COL,prompt=COL,output=COL')
+    .option('--trace-time-unit <unit>', 'unit of numeric arrival times in generic tables: s (default), ms, us, ns')
     .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed')
     .option('--trace-type <type>', 'workload type label for trace requests (default: from the file name)')
     .option('--arrival <spec>', "arrival process: poisson | gamma:CV | onoff | trace (replay)")
