@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderReport, type Block } from '../report/html.js';
-import { barChart, svgToPng } from '../report/plot.js';
+import { barFigure, svgToPng } from '../report/plot.js';
 import type { SimulateInput } from '../run/config.js';
 import { describeProvenance } from '../run/provenance.js';
 import type { Experiment, ExperimentContext } from './experiment.js';
@@ -39,14 +39,14 @@ async function run(ctx: ExperimentContext): Promise<void> {
     { kind: 'text', html: 'Azure-conversation-shaped preset, 8 Llama-2-7B/A100-80GB replicas at 95% of nominal capacity, SLO: e2e at most 5x unloaded latency, seed 1.' },
     { kind: 'table', head: ['policy', 'P99 e2e (s)', 'mean e2e (s)', 'P99 TTFT (s)', 'SLO violations', 'migrations'], rows: results.map((r) => [String(r.job.labels.policy), r.summary.e2e.p99.toFixed(2), r.summary.e2e.mean.toFixed(2), r.summary.ttft.p99.toFixed(2), `${(100 * r.summary.sloViolationRate).toFixed(1)}%`, r.summary.migrations]) },
   ];
-  for (const [metric, label, pick] of [
-    ['p99', 'P99 end-to-end latency (s)', (r: SweepResult) => r.summary.e2e.p99],
-    ['violations', 'SLO violation rate', (r: SweepResult) => r.summary.sloViolationRate],
+  for (const [metric, label, pick, caption] of [
+    ['p99', 'P99 end-to-end latency (s)', (r: SweepResult) => r.summary.e2e.p99, '99th percentile of end-to-end latency for each policy, one run of the headline workload.'],
+    ['violations', 'SLO violation rate', (r: SweepResult) => r.summary.sloViolationRate, 'Share of completed requests that missed the 5x-unloaded-latency deadline, for each policy.'],
   ] as const) {
-    const svg = await barChart({ title: label, xLabel: 'policy', yLabel: label, bars: results.map((r) => ({ category: String(r.job.labels.policy), value: pick(r) })) });
-    writeFileSync(join(ctx.outDir, `${metric}.svg`), svg);
-    writeFileSync(join(ctx.outDir, `${metric}.png`), await svgToPng(svg));
-    blocks.push({ kind: 'svg', svg, caption: `${metric}.svg / .png` });
+    const figure = await barFigure({ title: label, xLabel: 'policy', yLabel: label, rate: metric === 'violations', bars: results.map((r) => ({ category: String(r.job.labels.policy), value: pick(r) })) });
+    writeFileSync(join(ctx.outDir, `${metric}.svg`), figure.svg);
+    writeFileSync(join(ctx.outDir, `${metric}.png`), await svgToPng(figure.svg));
+    blocks.push({ kind: 'chart', figure, caption });
   }
   const path = join(ctx.outDir, 'report.html');
   writeFileSync(path, renderReport('GAPS against Splitwise, Llumnix and FlashGen (headline)', blocks, ctx.provenance && describeProvenance(ctx.provenance)));

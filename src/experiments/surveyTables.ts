@@ -5,7 +5,7 @@ import { parseService } from '../queueing/service.js';
 import { CSV_HEADER, discrepancyNotes, formatPaired, formatTable, toCsvRows } from '../queueing/survey/format.js';
 import { paperTable1, paperTables, type PaperTable } from '../queueing/survey/paperTables.js';
 import { pairedCheck, SurveyReproduction, type Cell, type PairedCheck } from '../queueing/survey/reproduce.js';
-import { hasSystemFonts, lineChart, svgToPng, type Series } from '../report/plot.js';
+import { hasSystemFonts, lineFigure, svgToPng, type Figure, type Series } from '../report/plot.js';
 import { renderReport, type Block } from '../report/html.js';
 import { describeProvenance } from '../run/provenance.js';
 import type { Experiment, ExperimentContext } from './experiment.js';
@@ -51,7 +51,7 @@ function pairedChecks(ctx: ExperimentContext, s: RunSizes): PairedCheck[] {
 }
 
 /** Response time against lambda, one line per column (exact), simulated 95% intervals as bars. */
-async function plotTable(t: PaperTable, cells: readonly Cell[]): Promise<string> {
+async function plotTable(t: PaperTable, cells: readonly Cell[]): Promise<Figure> {
   const series: Series[] = t.columns.map((col) => ({
     name: col.label,
     points: cells
@@ -59,7 +59,7 @@ async function plotTable(t: PaperTable, cells: readonly Cell[]): Promise<string>
       .map((c) => ({ x: c.lambda, y: c.exact as number, ...(c.sim ? { lo: c.sim.lo, hi: c.sim.hi } : {}) })),
   }));
   const title = `${t.title.split(':')[0] ?? t.id} (${t.service === 'exp' ? 'exponential' : 'Weibull'} sizes): exact (lines), simulated 95% CI (bars)`;
-  return lineChart({ title, xLabel: 'arrival rate λ', yLabel: 'mean response time', series, logY: true });
+  return lineFigure({ title, xLabel: 'arrival rate λ', yLabel: 'mean response time', series, logY: true });
 }
 
 async function run(ctx: ExperimentContext): Promise<void> {
@@ -75,10 +75,10 @@ async function run(ctx: ExperimentContext): Promise<void> {
     all.push(...cells);
     text.push(...formatTable(t, cells), '');
     csv.push(...toCsvRows(cells));
-    const svg = await plotTable(t, cells);
-    await writeFile(join(ctx.outDir, `${t.id}.svg`), svg);
-    await writeFile(join(ctx.outDir, `${t.id}.png`), await svgToPng(svg));
-    figures.push({ kind: 'svg', svg, caption: `${t.title}: mean response time against the arrival rate, every policy (log scale).` });
+    const figure = await plotTable(t, cells);
+    await writeFile(join(ctx.outDir, `${t.id}.svg`), figure.svg);
+    await writeFile(join(ctx.outDir, `${t.id}.png`), await svgToPng(figure.svg));
+    figures.push({ kind: 'chart', figure, caption: `${t.title}: mean response time against the arrival rate, every policy (log scale).` });
   }
   const checks = pairedChecks(ctx, s);
   text.push(...formatPaired(checks), '', 'Notes:', ...discrepancyNotes(all).map((n) => `- ${n}`));

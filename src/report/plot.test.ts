@@ -65,3 +65,27 @@ test('PNG output is a PNG, and text is drawn when the machine has fonts', async 
   if (fonts) assert.notDeepEqual(longer, png);
   else assert.ok(true, 'no system fonts: resvg cannot draw text here (documented in docs/QUEUEING.md)');
 });
+
+test('error bars stay inside the frame, rates are clamped to [0, 1], coinciding series are dodged and named', () => {
+  const spec = lineChartSpec({
+    title: 't',
+    xLabel: 'x',
+    yLabel: 'y',
+    series: [
+      { name: 'A', points: [{ x: 1, y: 5, lo: 1, hi: 20 }, { x: 2, y: 6 }] },
+      { name: 'B', points: [{ x: 1, y: 5 }, { x: 2, y: 6 }] },
+      { name: 'C', points: [{ x: 1, y: 5 }, { x: 2, y: 6 }] },
+    ],
+  }) as unknown as { data: { values: { series: string; x: number }[] }; layer: { encoding: { y: { scale: { domain: number[] } } } }[] };
+  const [lo, hi] = spec.layer[0]!.encoding.y.scale.domain as [number, number];
+  assert.ok(lo < 1 && hi > 20, `domain ${lo}..${hi} holds the interval 1..20`);
+  const xs = (name: string): number[] => spec.data.values.filter((r) => r.series === name).map((r) => r.x);
+  assert.deepEqual(xs('A'), [1, 2]);
+  assert.ok(xs('B')[0]! > 1 && xs('C')[0]! > xs('B')[0]!, 'B and C repeat A\'s line: each shifted a little further');
+  const none = lineChartSpec({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'A', points: [{ x: 1, y: 5 }] }, { name: 'B', points: [{ x: 1, y: 5.5 }] }] });
+  assert.ok(JSON.stringify(none).includes('"series":"B","x":1,'), 'distinct series stay in place');
+  const rate = JSON.stringify(barChartSpec({ title: 'r', xLabel: 'x', yLabel: 'rate', rate: true, bars: [{ category: 'a', value: 0.5, lo: -0.2, hi: 1.4 }] }));
+  assert.match(rate, /"domain":\[0,1\]/);
+  assert.match(rate, /"value":0.5,"lo":0,"hi":1\}/);
+  assert.match(rate, /"format":".0%"/);
+});

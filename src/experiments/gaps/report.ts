@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderReport, type Block } from '../../report/html.js';
-import { barChart, lineChart, svgToPng } from '../../report/plot.js';
+import { barFigure, lineFigure, svgToPng, type Figure as ChartFigure } from '../../report/plot.js';
 import type { Cell } from './analysis.js';
 import type { ClaimResult } from './claims.js';
 import { ABLATIONS, BASELINES, LOAD, WORKLOADS, type Figure, type WorkloadSource } from './design.js';
@@ -19,19 +19,20 @@ interface ReportInput {
 type Metric = 'p99' | 'violations';
 const METRIC_LABEL: Record<Metric, string> = { p99: 'P99 end-to-end latency (s)', violations: 'SLO violation rate' };
 
-async function chart(outDir: string, file: string, title: string, xLabel: string, metric: Metric, series: { name: string; cells: Cell[]; x: (c: Cell) => number }[]): Promise<string> {
-  const svg = await lineChart({
+async function chart(outDir: string, file: string, title: string, xLabel: string, metric: Metric, series: { name: string; cells: Cell[]; x: (c: Cell) => number }[]): Promise<ChartFigure> {
+  const figure = await lineFigure({
     title,
     xLabel,
     yLabel: METRIC_LABEL[metric],
+    rate: metric === 'violations',
     series: series.map((s) => ({
       name: s.name,
       points: s.cells.map((c) => ({ x: s.x(c), y: c[metric].mean, lo: c[metric].mean - c[metric].half, hi: c[metric].mean + c[metric].half })),
     })),
   });
-  writeFileSync(join(outDir, `${file}.svg`), svg);
-  writeFileSync(join(outDir, `${file}.png`), await svgToPng(svg));
-  return svg;
+  writeFileSync(join(outDir, `${file}.svg`), figure.svg);
+  writeFileSync(join(outDir, `${file}.png`), await svgToPng(figure.svg));
+  return figure;
 }
 
 function cellsOf(cells: readonly Cell[], figure: string, workload: string, policy: string): Cell[] {
@@ -54,18 +55,18 @@ async function figureBlocks(outDir: string, input: ReportInput): Promise<Block[]
         const bars = cells
           .filter((c) => c.figure === 'fig4')
           .map((c) => ({ category: c.workload, group: c.policy, value: c[metric].mean, lo: c[metric].mean - c[metric].half, hi: c[metric].mean + c[metric].half }));
-        const svg = await barChart({ title: `${p.title}: ${METRIC_LABEL[metric]}`, xLabel: 'workload', yLabel: METRIC_LABEL[metric], bars });
-        writeFileSync(join(outDir, `fig4-${metric}.svg`), svg);
-        writeFileSync(join(outDir, `fig4-${metric}.png`), await svgToPng(svg));
-        blocks.push({ kind: 'svg', svg, caption: `fig4-${metric}.svg / .png — mean over seeds with 95% intervals` });
+        const figure = await barFigure({ title: `${p.title}: ${METRIC_LABEL[metric]}`, xLabel: 'workload', yLabel: METRIC_LABEL[metric], rate: metric === 'violations', bars });
+        writeFileSync(join(outDir, `fig4-${metric}.svg`), figure.svg);
+        writeFileSync(join(outDir, `fig4-${metric}.png`), await svgToPng(figure.svg));
+        blocks.push({ kind: 'chart', figure, caption: `${METRIC_LABEL[metric]} of GAPS and its ablations on each workload: mean over seeds, bars for 95% intervals.` });
       }
     }
     for (const w of p.fig === 'fig4' ? [] : WORKLOADS) {
       for (const metric of ['p99', 'violations'] as const) {
         const series = p.policies.map((name) => ({ name, cells: cellsOf(cells, p.fig, w, name).sort((a, b) => p.x(a) - p.x(b)), x: p.x }));
         const file = `${p.fig}-${w}-${metric}`;
-        const svg = await chart(outDir, file, `${p.title}: ${w}`, p.xLabel, metric, series);
-        blocks.push({ kind: 'svg', svg, caption: `${file}.svg / .png — mean over seeds with 95% intervals` });
+        const figure = await chart(outDir, file, `${p.title}: ${w}`, p.xLabel, metric, series);
+        blocks.push({ kind: 'chart', figure, caption: `${METRIC_LABEL[metric]} against ${p.xLabel} on the ${w} workload: mean over seeds, vertical bars for 95% intervals.` });
       }
     }
     const rows = cells
