@@ -32,6 +32,11 @@ test("import('gaps') through the exports map runs an in-memory workload and retu
     for (let i = 0; i < 10; i++) yield { arrival: i, promptTokens: 10, outputTokens: 5, type: 'gen' };
   }
   assert.equal(g.runSimulation(config, { requests: gen() }).summary.completed, 10);
+  // Progress: told of arrivals as they are pulled, ending at the total.
+  const seen: [number, number | undefined][] = [];
+  g.runSimulation(g.parseSimulateConfig({ instances: 2, workload: { numRequests: 500 } }), { progress: (a, t) => seen.push([a, t]) });
+  assert.deepEqual(seen.at(-1), [500, 500]);
+  assert.ok(seen.length >= 50 && seen.every(([a, t]) => t === 500 && a <= 500));
   // Out-of-order requests are named by index.
   assert.throws(() => g.runSimulation(config, { requests: [requests[1]!, requests[0]!] }), /requests\[1\]\.arrival/);
 });

@@ -76,19 +76,33 @@ export async function runSweep(jobs: readonly SweepJob[], opts: SweepOptions): P
   return out as SweepResult[];
 }
 
+/** ' ETA 1m05s' from the pace so far (trailing spaces erase a longer previous line). */
+function eta(done: number, total: number, t0: number | undefined, now: (() => number) | undefined): string {
+  if (t0 === undefined || now === undefined || done === 0 || done >= total) return '          ';
+  const left = ((now() - t0) / done) * (total - done);
+  const m = Math.floor(left / 60);
+  const s = Math.round(left - 60 * m);
+  return ` ETA ${m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`}   `;
+}
+
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** A one-line progress bar on stderr (redrawn in place on a terminal, every 10% otherwise). */
-export function progressBar(label: string, write: (s: string) => void, isTty: boolean): (done: number, total: number) => void {
+/**
+ * A one-line progress bar on stderr: on a terminal it is redrawn in place with the time left when a
+ * clock (`now`, seconds) is given; otherwise one line every 10% without times, so logs of repeated
+ * runs stay identical.
+ */
+export function progressBar(label: string, write: (s: string) => void, isTty: boolean, now?: () => number): (done: number, total: number) => void {
   let lastDecile = -1;
+  const t0 = now?.();
   return (done, total) => {
     const frac = total ? done / total : 1;
     const width = 30;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
     const line = `${label} [${bar}] ${done}/${total}`;
-    if (isTty) write(`\r${line}${done === total ? '\n' : ''}`);
+    if (isTty) write(`\r${line}${eta(done, total, t0, now)}${done === total ? '\n' : ''}`);
     else if (Math.floor(frac * 10) !== lastDecile || done === total) {
       lastDecile = Math.floor(frac * 10);
       write(`${line}\n`);

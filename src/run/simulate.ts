@@ -54,6 +54,8 @@ export interface RunExtensions {
   readonly controllers?: readonly Controller[];
   /** Requests in memory instead of `config.workload` (arrival order; an array or any iterable). */
   readonly requests?: Iterable<RequestSpec>;
+  /** Told of arrivals pulled so far (every 1%, or every 1,000 when the total is unknown). */
+  readonly progress?: (arrived: number, total: number | undefined) => void;
 }
 
 export interface Prepared {
@@ -130,7 +132,10 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     check: config.check,
     timeSeriesIntervalS: config.timeSeriesIntervalS,
   });
-  const result = sim.run(p.workload.make(resolved.rate));
+  const workload = p.workload.make(resolved.rate);
+  const total = expectedCount(config, p.workload.stats.count);
+  const result = sim.run(ext.progress ? new CountedWorkload(workload, total, ext.progress) : workload);
+  if (ext.progress) ext.progress(result.table.count, result.table.count);
   const summary = summarize(result);
   const slo = activeSlos(config.slo);
   return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {}, slo, prefixCache: prefixCacheStats(result) }, result, resolved };
@@ -147,6 +152,31 @@ function prefixCacheStats(r: SimResult): { hitRate: number | null; hitBlocks: nu
     lookups += inst.prefixCache.lookups;
   }
   return on ? { hitRate: lookups > 0 ? hits / lookups : null, hitBlocks: hits, queriedBlocks: lookups } : null;
+}
+
+/** How many requests the run will pull, when known (a request limit, or a trace's length). */
+function expectedCount(config: SimulateConfig, traceCount: number | undefined): number | undefined {
+  const n = config.workload.numRequests;
+  if (config.workload.durationS !== undefined) return undefined;
+  return n !== undefined && traceCount !== undefined ? Math.min(n, traceCount) : (n ?? traceCount);
+}
+
+/** Passes requests through, reporting how many have arrived (progress of long runs). */
+class CountedWorkload implements Iterator<RequestSpec> {
+  private n = 0;
+  private readonly every: number;
+  constructor(
+    private readonly inner: Iterator<RequestSpec>,
+    private readonly total: number | undefined,
+    private readonly report: (arrived: number, total: number | undefined) => void,
+  ) {
+    this.every = total !== undefined ? Math.max(1, Math.floor(total / 100)) : 1000;
+  }
+  next(): IteratorResult<RequestSpec> {
+    const r = this.inner.next();
+    if (!r.done && ++this.n % this.every === 0) this.report(this.n, this.total);
+    return r;
+  }
 }
 
 /** The predictor a prediction-using policy gets when none is named. */

@@ -19,6 +19,8 @@ export interface WorkloadStats {
   meanOutputTokens: number;
   meanRatePerS: number;
   types: readonly string[];
+  /** Requests in the trace (traces only). */
+  count?: number;
 }
 
 export interface WorkloadHandle {
@@ -117,6 +119,7 @@ function traceHandle(opts: WorkloadOptions, path: string, streams: RandomStreams
     meanPromptTokens: prompt?.mean ?? summary.meanPromptTokens,
     meanOutputTokens: output?.mean ?? summary.meanOutputTokens,
     types: [summary.type],
+    count: summary.count,
   };
   const description = describeTrace(summary, shape, prompt, output, describeLimits(opts, Infinity));
   return {

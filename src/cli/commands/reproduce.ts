@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import { defaultWorkers, progressBar } from '../../experiments/sweep.js';
@@ -40,6 +41,9 @@ export function registerReproduceCommand(program: Command): void {
       const quick = f.quick ?? false;
       const outDir = f.out ?? join('out', quick ? `${name}-quick` : name);
       const seed = f.seed ?? 1;
+      if (f.dataDir !== undefined && !existsSync(f.dataDir)) {
+        throw new ConfigError(`--data-dir: no such folder '${f.dataDir}' (without --data-dir, ../shared/data or $GAPS_DATA_DIR is used, and experiments fall back to fitted presets when it is absent)`);
+      }
       const dataDir = relativePath(f.dataDir ?? defaultDataDir());
       const prov = provenance({ experiment: name, seed, quick }, seed);
       await exp.run({
@@ -51,7 +55,7 @@ export function registerReproduceCommand(program: Command): void {
         quick,
         log: (line) => process.stderr.write(`${line}\n`),
         result: (line) => process.stdout.write(`${line}\n`),
-        progress: (label) => progressBar(label, (s) => process.stderr.write(s), process.stderr.isTTY === true),
+        progress: (label) => progressBar(label, (s) => process.stderr.write(s), process.stderr.isTTY === true, () => performance.now() / 1000),
       });
       mkdirSync(outDir, { recursive: true });
       writeFileSync(join(outDir, 'provenance.json'), `${JSON.stringify(prov, null, 2)}\n`);

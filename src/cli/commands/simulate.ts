@@ -8,6 +8,7 @@ import { predictors } from '../../predictors/registry.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, writeRunFiles } from '../output.js';
 import { provenance } from '../provenance.js';
+import { progressBar } from '../../experiments/sweep.js';
 import { traceFormats } from '../../workload/formats/registry.js';
 import { ConfigError } from '../../core/errors.js';
 import { formatVllm, parseGoodput, parsePercentiles, vllmMetrics, DEFAULT_PERCENTILES, type VllmMetricsOptions } from '../../metrics/vllm.js';
@@ -26,6 +27,21 @@ function metricChoice(f: SimulateFlags): { set: (typeof METRIC_SETS)[number]; op
       percentiles: f.percentiles !== undefined ? parsePercentiles(f.percentiles) : DEFAULT_PERCENTILES,
       ...(f.goodput !== undefined ? { goodput: parseGoodput(f.goodput) } : {}),
     },
+  };
+}
+
+/** A progress line with ETA on a terminal (arrivals pulled so far; the run drains after the last). */
+function simulateProgress(): (arrived: number, total: number | undefined) => void {
+  let bar: ((done: number, total: number) => void) | undefined;
+  let last = -1;
+  return (arrived, total) => {
+    if (arrived === last) return;
+    last = arrived;
+    if (total === undefined) process.stderr.write(`\rsimulating: ${arrived} requests arrived`);
+    else {
+      bar ??= progressBar('simulating', (s) => process.stderr.write(s), true, () => performance.now() / 1000);
+      bar(Math.min(arrived, total), total);
+    }
   };
 }
 
@@ -186,7 +202,7 @@ export function registerSimulateCommand(program: Command): void {
       const config = parseSimulateConfig(flagsToInput(f, given), f.config ? `config '${f.config}'` : 'options');
       metricChoice(f); // flag mistakes are reported before the run
       const t0 = performance.now();
-      const out = runSimulation(config);
+      const out = runSimulation(config, process.stderr.isTTY ? { progress: simulateProgress() } : {});
       const wall = (performance.now() - t0) / 1000;
       const s = out.summary;
       printResults(out, f);
