@@ -88,6 +88,8 @@ export class Instance implements BatchBuilder {
   now = 0;
   tokenBudget = 0;
   lastIterationS = 0;
+  lastIterationTokens = 0;
+  private iterTokens = 0;
   lastDecodeIterationS = 0;
   lastDecodeEnd = 0;
   private iterStart = 0;
@@ -101,6 +103,11 @@ export class Instance implements BatchBuilder {
   iterations = 0;
   private itersSinceToken = 0;
   private readonly stallLimit: number;
+  private readonly refiner: PredictionRefiner | undefined;
+  /** Per API-call kind: returned calls and their summed durations (the duration a policy may predict). */
+  private readonly apiKinds = new Map<string, { n: number; sum: number }>();
+  /** Requests away on an API call: the call's kind and start time. */
+  private readonly apiAway = new Map<number, { kind: string; start: number }>();
   private readonly shape: BatchShape = emptyShape();
   private readonly reqFacts: RequestFacts = {
     id: 0,
@@ -132,6 +139,7 @@ export class Instance implements BatchBuilder {
     this.waiting = new IndexedHeap(waitingPositions);
     this.decode = new DecodeSet(t, cfg.blockSize, decodePositions);
     this.kv = new KvPool(t, cfg.kvBlocks, cfg.blockSize, cfg.hostKvBlocks, cfg.watermark, cfg.prefixCaching === true);
+    this.refiner = policy.refinesPredictions ? refine : undefined;
     this.stallLimit = Math.max(STALL_LIMIT_MIN, 4 * Math.ceil((cfg.kvBlocks * cfg.blockSize) / Math.max(1, cfg.maxBatchedTokens)));
   }
 
@@ -227,6 +235,14 @@ export class Instance implements BatchBuilder {
   apiReturn(id: number, now: number): void {
     const t = this.t;
     this.awayCount--;
+    const away = this.apiAway.get(id);
+    if (away) {
+      this.apiAway.delete(id);
+      const k = this.apiKinds.get(away.kind) ?? { n: 0, sum: 0 };
+      k.n++;
+      k.sum += now - away.start;
+      this.apiKinds.set(away.kind, k);
+    }
     if (t.kvHome[id] === KvHome.Resident) this.awayResident.remove(id);
     t.lastToken[id] = now;
     this.enqueue(id, now);
@@ -269,6 +285,7 @@ export class Instance implements BatchBuilder {
     if (!(dt > 0) || !Number.isFinite(dt)) throw new InvariantError(`instance ${this.id} formed a batch of duration ${dt}`);
     this.busy = true;
     this.iterStart = now;
+    this.iterTokens = s.prefillTokens + s.decodeSeqs;
     this.iterations++;
     if (++this.itersSinceToken > this.stallLimit) {
       throw new InvariantError(
@@ -331,6 +348,7 @@ export class Instance implements BatchBuilder {
     this.busyAcc += dt;
     this.busy = false;
     this.lastIterationS = dt;
+    this.lastIterationTokens = this.iterTokens;
     this.now = now;
     if (this.iterHasDecode) {
       const d = this.decode;
@@ -405,7 +423,14 @@ export class Instance implements BatchBuilder {
     t.apiNext[id] = k + 1;
     t.stopAt[id] = k + 1 < calls.length ? (calls[k + 1] as ApiCall).afterTokens : (t.output[id] as number);
     const facts = this.factsOf(id, t.generated[id] as number, now);
-    const callFacts: ApiCallFacts = { durationS: call.durationS, returnTokens: call.returnTokens, kind: call.kind, predictedDurationS: call.durationS };
+    const known = this.apiKinds.get(call.kind);
+    const callFacts: ApiCallFacts = {
+      durationS: call.durationS,
+      returnTokens: call.returnTokens,
+      kind: call.kind,
+      predictedDurationS: known ? known.sum / known.n : Number.NaN,
+    };
+    this.apiAway.set(id, { kind: call.kind, start: now });
     let strategy = this.policy.apiStrategy ? this.policy.apiStrategy(facts, callFacts) : 'discard';
     t.contextExtra[id] = (t.contextExtra[id] as number) + call.returnTokens;
     if (strategy === 'swap') {
@@ -462,6 +487,12 @@ export class Instance implements BatchBuilder {
   }
   get kvBlocks(): number {
     return this.cfg.kvBlocks;
+  }
+  get hostFreeBlocks(): number {
+    return this.kv.hostFreeBlocks;
+  }
+  get swapSecondsPerBlock(): number {
+    return this.cfg.swapSecondsPerBlock;
   }
   get numDecoding(): number {
     return this.iterHasDecode ? 0 : this.decode.count;
@@ -688,7 +719,8 @@ export class Instance implements BatchBuilder {
   }
 
   private rankOfRunning(id: number, now: number): number {
-    return this.policy.rank(this.factsOf(id, this.generatedOf(id), now), now);
+    const f = this.factsOf(id, this.generatedOf(id), now);
+    return this.policy.victimRank ? this.policy.victimRank(f, now) : this.policy.rank(f, now);
   }
 
   /**
@@ -722,7 +754,7 @@ export class Instance implements BatchBuilder {
     f.arrival = t.arrival[id] as number;
     f.promptTokens = t.prompt[id] as number;
     const predicted = t.predictedOutput[id] as number;
-    f.predictedOutputTokens = this.refine && generated > 0 && Number.isFinite(predicted) ? this.refine(id, generated) : predicted;
+    f.predictedOutputTokens = this.refiner && generated > 0 && Number.isFinite(predicted) ? this.refiner(id, generated) : predicted;
     f.generatedTokens = generated;
     f.kvTokens = this.decode.has(id) ? this.decode.kvOf(id) : (t.kvTokens[id] as number);
     f.prefillTarget = t.prefillTarget[id] as number;

@@ -6,7 +6,7 @@ import { Instance, type InstanceConfig, type InstanceListener, type RejectReason
 import type { PerfModel } from '../model/perfModel.js';
 import type { Workload } from '../model/request.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
-import type { OutputPredictor, PredictionFeatures } from '../predictors/predictor.js';
+import { refinePrediction, type OutputPredictor, type PredictionFeatures } from '../predictors/predictor.js';
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
@@ -115,7 +115,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.instances = [];
     this.views = [];
     for (let i = 0; i < cfg.numInstances; i++) {
-      this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this));
+      this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this, this.refiner));
       this.views.push(newInstanceView(i, cfg.instance.kvBlocks, cfg.instance.blockSize));
     }
     const roles = cfg.router.instanceRoles?.(cfg.numInstances);
@@ -243,6 +243,13 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.kick(target);
     this.pullArrival();
   }
+
+  /** Refines a request's prediction from its tokens so far (Trail); only policies that ask for it call this. */
+  private readonly refiner = (id: number, generated: number): number => {
+    const p = this.cfg.predictor;
+    const initial = this.table.predictedOutput[id] as number;
+    return p ? refinePrediction(p, this.featuresOf(id), initial, generated) : Math.max(initial, generated + 1);
+  };
 
   private featuresOf(id: number): PredictionFeatures {
     const f = this.features;
