@@ -120,6 +120,12 @@ export interface BatchBuilder extends InstanceState {
   admit(maxTokens: number, chunked: boolean, alone: boolean): number;
   /** Admits a specific waiting request (not only the head), same rules and result as `admit`. */
   admitId(id: number, maxTokens: number, chunked: boolean, alone: boolean): number;
+  /**
+   * For a preemptive policy: while the batch is full and the best-ranked waiting request ranks
+   * better than the worst running one (by `victimRank`), the running one is preempted. Call before
+   * `decodeAll` (placed decodes cannot be displaced). Returns how many were preempted.
+   */
+  displaceWorse(): number;
   /** Preempts a running request not yet placed in this batch. */
   preempt(id: number, mode: PreemptMode): void;
   /** Tokens of prefill and decode placed so far in this batch. */

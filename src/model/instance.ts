@@ -109,6 +109,9 @@ export class Instance implements BatchBuilder {
   /** Requests away on an API call: the call's kind and start time. */
   private readonly apiAway = new Map<number, { kind: string; start: number }>();
   private readonly shape: BatchShape = emptyShape();
+  /** Distinct TBT targets of requests seen here, and per target the decode iterations whose common gap exceeded it. */
+  private readonly tbtTargets: number[] = [];
+  private readonly lateIters: number[] = [];
   private readonly reqFacts: RequestFacts = {
     id: 0,
     arrival: 0,
@@ -358,6 +361,15 @@ export class Instance implements BatchBuilder {
         const j = this.joiners.get(i);
         this.tbt.add(now - (t.lastToken[j] as number), 1);
       }
+      const gap = now - this.lastDecodeEnd;
+      for (let k = 0; k < this.tbtTargets.length; k++) if (gap > (this.tbtTargets[k] as number)) this.lateIters[k] = (this.lateIters[k] as number) + 1;
+      if (this.tbtTargets.length > 0) {
+        for (let i = 0; i < fresh; i++) {
+          const j = this.joiners.get(i);
+          this.judgeGap(j, now - (t.lastToken[j] as number));
+          this.markTbt(j);
+        }
+      }
       this.joiners.clear();
       this.lastDecodeEnd = now;
       this.lastDecodeIterationS = dt;
@@ -365,6 +377,7 @@ export class Instance implements BatchBuilder {
       d.advance();
       for (let id = d.nextFinished(); id >= 0; id = d.nextFinished()) {
         d.leave(id);
+        this.settleTbt(id);
         t.lastToken[id] = now;
         if ((t.generated[id] as number) >= (t.output[id] as number)) this.complete(id, now);
         else this.startApiCall(id, now);
@@ -398,6 +411,7 @@ export class Instance implements BatchBuilder {
       this.listener.onFirstToken(id, now);
     } else {
       this.tbt.add(now - (t.lastToken[id] as number), 1);
+      this.judgeGap(id, now - (t.lastToken[id] as number));
     }
     t.lastToken[id] = now;
     if (g >= (t.output[id] as number)) this.complete(id, now);
@@ -454,6 +468,7 @@ export class Instance implements BatchBuilder {
 
   private joinDecode(id: number): void {
     this.t.state[id] = ReqState.Decoding;
+    this.tbtIndex(id);
     this.decode.join(id);
     this.joiners.push(id);
   }
@@ -463,7 +478,49 @@ export class Instance implements BatchBuilder {
     const wasJoiner = (this.t.joinIter[id] as number) === d.iter;
     d.leave(id);
     if (wasJoiner) this.joiners.remove(id);
-    else this.t.lastToken[id] = this.lastDecodeEnd;
+    else {
+      this.t.lastToken[id] = this.lastDecodeEnd;
+      this.settleTbt(id);
+    }
+  }
+
+  /** The request's TBT target, seconds (Infinity: none). */
+  tbtTargetOf(id: number): number {
+    const own = this.t.sloTbt[id] as number;
+    return Number.isNaN(own) ? (this.cfg.tbtTargetS ?? Number.POSITIVE_INFINITY) : own;
+  }
+
+  /** Index of a target among those counted here, registering it on first sight; -1 for no target. */
+  private tbtIndex(id: number): number {
+    const target = this.tbtTargetOf(id);
+    if (!Number.isFinite(target)) return -1;
+    let k = this.tbtTargets.indexOf(target);
+    if (k < 0) {
+      k = this.tbtTargets.length;
+      this.tbtTargets.push(target);
+      this.lateIters.push(0);
+    }
+    return k;
+  }
+
+  /** One gap recorded on its own (a joiner's first decode, a token after a prefill): judged directly. */
+  private judgeGap(id: number, gap: number): void {
+    if (gap > this.tbtTargetOf(id)) this.t.tbtLate[id] = (this.t.tbtLate[id] as number) + 1;
+  }
+
+  /** From now on the request shares the decode set's common gaps: remember the late counter. */
+  private markTbt(id: number): void {
+    const k = this.tbtIndex(id);
+    if (k >= 0) this.t.tbtMark[id] = this.lateIters[k] as number;
+  }
+
+  /** The request leaves the decode set: its late common gaps since it joined are the counter's growth. */
+  private settleTbt(id: number): void {
+    const k = this.tbtIndex(id);
+    if (k < 0) return;
+    const t = this.t;
+    t.tbtLate[id] = (t.tbtLate[id] as number) + (this.lateIters[k] as number) - (t.tbtMark[id] as number);
+    t.tbtMark[id] = this.lateIters[k] as number;
   }
 
   private complete(id: number, now: number): void {
@@ -629,6 +686,7 @@ export class Instance implements BatchBuilder {
     const kv = t.kvTokens[id] as number;
     if (kv >= (t.prefillTarget[id] as number)) {
       this.markAdmitted(id, ReqState.Decoding);
+      this.tbtIndex(id);
       this.decode.join(id);
       this.joiners.push(id);
       if (this.iterHasDecode) {
@@ -686,9 +744,21 @@ export class Instance implements BatchBuilder {
     this.enqueue(id, this.now);
   }
 
+  displaceWorse(): number {
+    if (!this.policy.preemptive) return 0;
+    let n = 0;
+    // Each displacement moves a request into the queue behind the head, so this ends within the queue's size.
+    for (let guard = this.waiting.size; guard > 0 && this.numRunning >= this.cfg.maxNumSeqs; guard--) {
+      const head = this.waiting.peekId();
+      if (head < 0 || !this.preemptFor(head, this.now, false)) break;
+      n++;
+    }
+    return n;
+  }
+
   /** For a preemptive policy, frees room for `id` by preempting a worse-ranked running request; else evicts resident waiters. */
-  private preemptFor(id: number, now: number): boolean {
-    if (this.evictResidentWaiter(id)) return true;
+  private preemptFor(id: number, now: number, evictKept = true): boolean {
+    if (evictKept && this.evictResidentWaiter(id)) return true;
     if (!this.policy.preemptive || this.numRunning === 0) return false;
     const victim = this.pickVictim(now);
     if (victim < 0) return false;

@@ -35,6 +35,8 @@ export interface ClusterConfig {
   readonly predictor?: OutputPredictor;
   /** Check KV conservation after every iteration (slow; for tests and --check). */
   readonly check?: boolean;
+  /** TBT targets by workload type for requests without their own (seconds). */
+  readonly tbtTargetsByType?: Readonly<Record<string, number>>;
   /** Record per-instance time series at every report (and at least every `timeSeriesIntervalS`). */
   readonly timeSeriesIntervalS?: number;
 }
@@ -228,6 +230,11 @@ export class Simulation implements InstanceListener, ClusterControl {
       this.sloViolated = b;
     }
     this.inSystem++;
+    const byType = this.cfg.tbtTargetsByType;
+    if (byType && Number.isNaN(this.table.sloTbt[id] as number)) {
+      const target = byType[spec.type];
+      if (target !== undefined) this.table.sloTbt[id] = target;
+    }
     if (this.cfg.predictor) this.table.predictedOutput[id] = this.cfg.predictor.predict(this.featuresOf(id));
     const r = this.fillRouted(id);
     if (this.cfg.reportIntervalS === 0) this.monitor.refreshQueues(this.now);
