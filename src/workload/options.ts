@@ -1,5 +1,5 @@
 export interface WorkloadOptions {
-  /** 'azure-code' | 'azure-conversation' | 'azure-mixed' (default 'azure-conversation' when no trace). */
+  /** A preset name (registry `presets`: azure-code, azure-conversation, azure-mixed, sharegpt, alpaca); default 'azure-conversation' when no trace. */
   preset?: string;
   /** Path: .csv => Azure, .jsonl => Mooncake. */
   trace?: string;

@@ -3,6 +3,7 @@ import { GammaArrivals, OnOffArrivals, onOffWithRate, type OnOffShape } from './
 import { AZURE_CODE_FIT, AZURE_CONVERSATION_FIT } from './azurePresetData.js';
 import { QUANTILE_PROBS, type ArrivalFit, type OutputFit, type PresetFit } from './presetFit.js';
 import { binnedOutput, independentOutput, quantileTableLength, type LengthDist, type OutputModel } from './lengths.js';
+import { alpacaPreset, sharegptPreset } from './publishedPresets.js';
 import type { ArrivalShape } from './specs.js';
 
 /**
@@ -128,4 +129,6 @@ export const presets = new Registry<() => Preset>('workload preset')
       };
     },
     'both superposed, each request labelled code or conversation',
-  );
+  )
+  .register('sharegpt', () => sharegptPreset(DEFAULT_ONOFF_SHAPE), 'ShareGPT-like conversations (openchat_sharegpt4 statistics; a generator, not the dataset)')
+  .register('alpaca', () => alpacaPreset(DEFAULT_ONOFF_SHAPE), 'Alpaca-like short instructions (published means; a generator, not the dataset)');

@@ -101,7 +101,7 @@ export function registerSimulateCommand(program: Command): void {
     .description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.')
     .option('--config <file>', 'JSON config (the same tree as summary config.json); flags override it')
     .option('--trace <path>', 'request trace: Azure LLM CSV (.csv) or Mooncake JSONL (.jsonl)')
-    .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed')
+    .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed, sharegpt, alpaca')
     .option('--trace-type <type>', 'workload type label for trace requests (default: from the file name)')
     .option('--arrival <spec>', "arrival process: poisson | gamma:CV | onoff | trace (replay)")
     .option('--rate <req/s>', 'mean arrival rate; replays a trace time-scaled to it', num('--rate'))
