@@ -1,7 +1,7 @@
 import type { OnOffShape } from './arrivals.js';
 import { PoissonArrivals } from './arrivals.js';
 import { independentOutput, lognormalByMedian, lognormalLength, type LengthDist } from './lengths.js';
-import type { Preset } from './presets.js';
+import type { Preset } from './presetTypes.js';
 import type { ArrivalShape } from './specs.js';
 
 /**
