@@ -13,6 +13,22 @@ export interface SloTargets {
   readonly e2eSlack?: number;
 }
 
+/**
+ * One external call (tool, API, environment step, user turn) made while a request generates its
+ * output (API-augmented requests, the survey's §5.1; INFERCEPT, LAMPS). During the call the request
+ * leaves the batch; when it returns, its result is appended to the context and prefilled.
+ */
+export interface ApiCall {
+  /** Output tokens generated when the call starts: 1 <= afterTokens < outputTokens, strictly increasing. */
+  readonly afterTokens: number;
+  /** How long the call takes, seconds. */
+  readonly durationS: number;
+  /** Tokens the API result appends to the context, prefilled on return. */
+  readonly returnTokens: number;
+  /** Augmentation type, e.g. 'math', 'qa', 'tts'. */
+  readonly kind: string;
+}
+
 export interface RequestSpec {
   /** Arrival time, seconds from the start of the run. */
   readonly arrival: number;
@@ -27,6 +43,8 @@ export interface RequestSpec {
   /** Hashes of the prompt's KV blocks, for prefix-cache modelling (Mooncake traces). */
   readonly prefixHashes?: readonly number[];
   readonly slo?: SloTargets;
+  /** External calls during generation, in output order (absent: a plain request). */
+  readonly apiCalls?: readonly ApiCall[];
 }
 
 /** A workload is a pull stream of requests in non-decreasing arrival order. */

@@ -19,4 +19,6 @@ export interface WorkloadOptions {
   prompt?: string;
   /** The same for the output length. */
   output?: string;
+  /** API calls per request from a profile: 'infercept' or 'infercept:TYPE,TYPE' (registry apiCallProfiles). */
+  apiCalls?: string;
 }

@@ -5,6 +5,7 @@ import { runSimulation } from '../../run/simulate.js';
 import { routers } from '../../policies/routers/registry.js';
 import { schedulers } from '../../policies/schedulers/registry.js';
 import { predictors } from '../../predictors/registry.js';
+import { apiCallProfiles } from '../../workload/apiCalls.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, writeRunFiles } from '../output.js';
 
@@ -20,6 +21,7 @@ interface SimulateFlags {
   duration?: number;
   promptDist?: string;
   outputDist?: string;
+  apiCalls?: string;
   instances?: number;
   router?: string;
   scheduler?: string;
@@ -58,6 +60,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['duration', ['workload', 'durationS']],
   ['promptDist', ['workload', 'prompt']],
   ['outputDist', ['workload', 'output']],
+  ['apiCalls', ['workload', 'apiCalls']],
   ['instances', ['instances']],
   ['router', ['router']],
   ['scheduler', ['scheduler']],
@@ -110,6 +113,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--duration <s>', 'stop at the first arrival after this many seconds', num('--duration'))
     .option('--prompt-dist <spec>', 'prompt lengths: fixed:N | lognormal:MEDIAN,SIGMA | pareto:XM,ALPHA')
     .option('--output-dist <spec>', 'output lengths, same forms as --prompt-dist')
+    .option('--api-calls <spec>', `API calls per request from a profile: ${apiCallProfiles.names().join(', ')} (NAME or NAME:TYPE,TYPE)`)
     .option('--instances <n>', 'number of model replicas (default 8)', int('--instances'))
     .option('--router <name>', `cluster router (default least-outstanding): ${routers.names().join(', ')}`)
     .option('--scheduler <name>', `instance scheduler (default fcfs): ${schedulers.names().join(', ')}`)
