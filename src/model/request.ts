@@ -11,21 +11,17 @@ export interface SloTargets {
   readonly tpotS?: number;
   /** End-to-end deadline as a multiple of the request's unloaded latency. */
   readonly e2eSlack?: number;
+  /** Time-between-tokens target, seconds: every gap between consecutive output tokens (SLAI). */
+  readonly tbtS?: number;
 }
 
-/**
- * One external call (tool, API, environment step, user turn) made while a request generates its
- * output (API-augmented requests, the survey's §5.1; INFERCEPT, LAMPS). During the call the request
- * leaves the batch; when it returns, its result is appended to the context and prefilled.
- */
+/** One external call an API-augmented request makes mid-generation (the survey's Section 5.1). */
 export interface ApiCall {
   /** Output tokens generated when the call starts: 1 <= afterTokens < outputTokens, strictly increasing. */
   readonly afterTokens: number;
-  /** How long the call takes, seconds. */
   readonly durationS: number;
   /** Tokens the API result appends to the context, prefilled on return. */
   readonly returnTokens: number;
-  /** Augmentation type, e.g. 'math', 'qa', 'tts'. */
   readonly kind: string;
 }
 
@@ -43,7 +39,7 @@ export interface RequestSpec {
   /** Hashes of the prompt's KV blocks, for prefix-cache modelling (Mooncake traces). */
   readonly prefixHashes?: readonly number[];
   readonly slo?: SloTargets;
-  /** External calls during generation, in output order (absent: a plain request). */
+  /** API calls in generation order (API-augmented requests). */
   readonly apiCalls?: readonly ApiCall[];
 }
 
