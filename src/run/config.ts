@@ -23,6 +23,8 @@ export const WorkloadSchema = z
     durationS: positive.optional(),
     prompt: z.string().optional(),
     output: z.string().optional(),
+    /** API calls per request: 'infercept' or 'infercept:TYPE,TYPE' (src/workload/apiCalls.ts). */
+    apiCalls: z.string().optional(),
   })
   .strict();
 
