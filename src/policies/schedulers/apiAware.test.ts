@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RequestSpec } from '../../model/request.js';
-import { runScheduler } from './testSupport.js';
+import { runScheduler } from '../../../test/schedulerHarness.js';
 
 /** Requests that each make one API call; calls of a kind have the given duration. */
 function calls(duration: number, n = 80): RequestSpec[] {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fastServeScheduler } from './fastserve.js';
-import { lognormalWorkload, meanE2e, runScheduler } from './testSupport.js';
+import { lognormalWorkload, meanE2e, runScheduler } from '../../../test/schedulerHarness.js';
 
 test('fastserve (skip-join MLFQ) beats FCFS in mean latency under heavy-tailed outputs', () => {
   // Lognormal outputs (median 12, sigma 1.5: mean about 37): least attained service first wins when

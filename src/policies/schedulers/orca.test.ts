@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BatchShape } from '../../model/perfModel.js';
-import { runScheduler } from './testSupport.js';
+import { runScheduler } from '../../../test/schedulerHarness.js';
 
 test('orca prefills each prompt whole beside the running decodes (no chunking)', () => {
   const specs = [

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BatchShape } from '../../model/perfModel.js';
-import { runScheduler } from './testSupport.js';
+import { runScheduler } from '../../../test/schedulerHarness.js';
 
 test('rad prefills in whole tiles; only a prompt\'s last chunk may be shorter', () => {
   for (const tile of [128, 256]) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BatchShape } from '../../model/perfModel.js';
-import { runScheduler } from './testSupport.js';
+import { runScheduler } from '../../../test/schedulerHarness.js';
 
 test('sarathi keeps every iteration within its token budget and never pauses a decode for a prefill', () => {
   const specs = [

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BatchShape } from '../../model/perfModel.js';
 import { slaiScheduler } from './slai.js';
-import { runScheduler } from './testSupport.js';
+import { runScheduler } from '../../../test/schedulerHarness.js';
 
 test('slai admits waiting prompts shortest first', () => {
   const policy = slaiScheduler({ budget: 512, tbtS: Number.POSITIVE_INFINITY });

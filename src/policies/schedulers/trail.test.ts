@@ -5,7 +5,7 @@ import { Rng } from '../../kernel/rng.js';
 import { createPredictor } from '../../predictors/registry.js';
 import { refinePrediction } from '../../predictors/predictor.js';
 import { trailScheduler } from './trail.js';
-import { geometricWorkload, meanE2e, runScheduler } from './testSupport.js';
+import { geometricWorkload, meanE2e, runScheduler } from '../../../test/schedulerHarness.js';
 
 const facts = (generated: number, predicted: number) => ({ generatedTokens: generated, predictedOutputTokens: predicted }) as RequestFacts;
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BatchShape } from '../../model/perfModel.js';
-import { runScheduler } from './testSupport.js';
+import { runScheduler } from '../../../test/schedulerHarness.js';
 
 test('vllm (V1) chunks a long prompt beside running decodes; vllm-v0 runs it alone, prefill first', () => {
   const specs = [

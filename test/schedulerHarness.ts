@@ -1,12 +1,12 @@
-import { splitSpec } from '../../core/registry.js';
-import { Rng } from '../../kernel/rng.js';
-import type { InstanceConfig } from '../../model/instance.js';
-import type { BatchShape, PerfModel } from '../../model/perfModel.js';
-import type { RequestSpec } from '../../model/request.js';
-import { createPredictor } from '../../predictors/registry.js';
-import { Simulation, type SimResult } from '../../sim/simulation.js';
-import { routers } from '../routers/registry.js';
-import { schedulers } from './registry.js';
+import { splitSpec } from '../src/core/registry.js';
+import { Rng } from '../src/kernel/rng.js';
+import type { InstanceConfig } from '../src/model/instance.js';
+import type { BatchShape, PerfModel } from '../src/model/perfModel.js';
+import type { RequestSpec } from '../src/model/request.js';
+import { createPredictor } from '../src/predictors/registry.js';
+import { Simulation, type SimResult } from '../src/sim/simulation.js';
+import { routers } from '../src/policies/routers/registry.js';
+import { schedulers } from '../src/policies/schedulers/registry.js';
 
 /** Shared by the schedulers' own tests: one or more instances running a named scheduler on given requests. */
 export interface SchedRun {
