@@ -11,6 +11,10 @@ export const SloSchema = z
     ttftS: z.number().positive().optional(),
     tpotS: z.number().positive().optional(),
     e2eSlack: z.number().min(0).default(DEFAULT_E2E_SLACK),
+    /** Time-between-tokens target for every request without its own, seconds. */
+    tbtS: z.number().positive().optional(),
+    /** TBT targets by workload type, seconds (before `tbtS`). */
+    tbtByType: z.record(z.string(), z.number().positive()).optional(),
   })
   .strict()
   .default({ e2eSlack: DEFAULT_E2E_SLACK });

@@ -15,21 +15,34 @@ export interface SloDefaults {
 }
 
 /** The SLOs a run judges, for printing with its results (absent = not judged). */
-export function activeSlos(d: SloDefaults): { ttftS?: number; tpotS?: number; e2eSlack?: number } {
+export interface ActiveSlos {
+  ttftS?: number;
+  tpotS?: number;
+  e2eSlack?: number;
+  /** Time-between-tokens targets (judged in tbtSloAttainment, not in sloViolationRate). */
+  tbtS?: number;
+  tbtByType?: Readonly<Record<string, number>>;
+}
+
+export function activeSlos(d: SloDefaults & { readonly tbtS?: number | undefined; readonly tbtByType?: Readonly<Record<string, number>> | undefined }): ActiveSlos {
   return {
     ...(d.ttftS !== undefined ? { ttftS: d.ttftS } : {}),
     ...(d.tpotS !== undefined ? { tpotS: d.tpotS } : {}),
     ...(d.e2eSlack !== undefined && d.e2eSlack > 0 ? { e2eSlack: d.e2eSlack } : {}),
+    ...(d.tbtS !== undefined ? { tbtS: d.tbtS } : {}),
+    ...(d.tbtByType !== undefined ? { tbtByType: d.tbtByType } : {}),
   };
 }
 
 /** One line: "TTFT <= 0.1 s, e2e <= 5x unloaded latency" (or "none"). */
-export function describeSlos(d: SloDefaults): string {
+export function describeSlos(d: ActiveSlos): string {
   const a = activeSlos(d);
   const parts = [
     a.ttftS !== undefined && `TTFT <= ${a.ttftS} s`,
     a.tpotS !== undefined && `TPOT <= ${a.tpotS * 1000} ms`,
     a.e2eSlack !== undefined && `e2e <= ${a.e2eSlack}x unloaded latency`,
+    a.tbtS !== undefined && `TBT <= ${a.tbtS * 1000} ms`,
+    a.tbtByType !== undefined && `TBT by type (${Object.entries(a.tbtByType).map(([k, v]) => `${k} ${v * 1000} ms`).join(', ')})`,
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'none';
 }

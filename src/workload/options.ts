@@ -1,5 +1,5 @@
 export interface WorkloadOptions {
-  /** 'azure-code' | 'azure-conversation' | 'azure-mixed' (default 'azure-conversation' when no trace). */
+  /** A preset name (registry `presets`: azure-code, azure-conversation, azure-mixed, sharegpt, alpaca); default 'azure-conversation' when no trace. */
   preset?: string;
   /** Path of a trace; its format is detected from the content (formats/registry.ts). */
   trace?: string;
@@ -25,4 +25,6 @@ export interface WorkloadOptions {
   prompt?: string;
   /** The same for the output length. */
   output?: string;
+  /** API calls per request from a profile: 'infercept' or 'infercept:TYPE,TYPE' (registry apiCallProfiles). */
+  apiCalls?: string;
 }
