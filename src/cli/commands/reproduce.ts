@@ -8,6 +8,8 @@ import { defaultWorkers, progressBar } from '../../experiments/sweep.js';
 import { experiments } from '../../experiments/registry.js';
 import { int } from '../options.js';
 import { provenance, relativePath } from '../provenance.js';
+import { ensureReport } from '../../report/fallback.js';
+import { describeProvenance } from '../../run/provenance.js';
 
 /** ../shared/data beside the repository, or $GAPS_DATA_DIR. */
 export function defaultDataDir(): string {
@@ -46,6 +48,7 @@ export function registerReproduceCommand(program: Command): void {
       }
       const dataDir = relativePath(f.dataDir ?? defaultDataDir());
       const prov = provenance({ experiment: name, seed, quick }, seed);
+      const printed: string[] = [];
       await exp.run({
         outDir,
         dataDir,
@@ -54,10 +57,15 @@ export function registerReproduceCommand(program: Command): void {
         workers: f.workers ?? defaultWorkers(),
         quick,
         log: (line) => process.stderr.write(`${line}\n`),
-        result: (line) => process.stdout.write(`${line}\n`),
+        result: (line) => {
+          printed.push(line);
+          process.stdout.write(`${line}\n`);
+        },
         progress: (label) => progressBar(label, (s) => process.stderr.write(s), process.stderr.isTTY === true, () => performance.now() / 1000),
       });
       mkdirSync(outDir, { recursive: true });
       writeFileSync(join(outDir, 'provenance.json'), `${JSON.stringify(prov, null, 2)}\n`);
+      const report = ensureReport(outDir, exp.summary, printed, describeProvenance(prov));
+      if (report) process.stdout.write(`report: ${report}\n`);
     });
 }
