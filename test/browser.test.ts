@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { renderReport } from '../src/report/html.js';
 import { barFigure, lineFigure } from '../src/report/plot.js';
+import { compareExperiment } from '../src/experiments/compare.js';
 
 /**
  * The interactive report in a real browser: Debian's `chromium` (installed by .ci/run) driven by
@@ -98,6 +99,17 @@ test('the HTML report renders every chart offline, without errors, and responds 
     assert.deepEqual(errors, [], 'no console error');
     // The caption says which series coincide.
     assert.match(await tab.$eval('figure.chart figcaption', (e) => e.textContent ?? ''), /llumnix and flashgen coincide/);
+
+    // A real report: the headline comparison, quick.
+    const out = join(dir, 'headline');
+    await compareExperiment.run({ outDir: out, dataDir: '', seed: 1, workers: 1, quick: true, log: () => {}, result: () => {} });
+    await tab.goto(pathToFileURL(join(out, 'report.html')).href, { waitUntil: 'load' });
+    await tab.waitForFunction(() => [...document.querySelectorAll('figure.chart')].every((f) => f.getAttribute('data-rendered') !== null), { timeout: 20_000 });
+    const real = await tab.$$eval('figure.chart', (fs) => fs.map((f) => [f.getAttribute('data-rendered'), f.querySelectorAll('.chart-view svg .mark-rect path').length]));
+    assert.ok(real.length >= 2);
+    for (const [state, marks] of real) assert.ok(state === 'true' && (marks as number) > 0, JSON.stringify(real));
+    assert.deepEqual(requests, [], 'no network request');
+    assert.deepEqual(errors, [], 'no console error');
   } finally {
     await browser.close();
     rmSync(dir, { recursive: true, force: true });

@@ -39,6 +39,13 @@ async function run(ctx: ExperimentContext): Promise<void> {
     { kind: 'text', html: 'Azure-conversation-shaped preset, 8 Llama-2-7B/A100-80GB replicas at 95% of nominal capacity, SLO: e2e at most 5x unloaded latency, seed 1.' },
     { kind: 'table', head: ['policy', 'P99 e2e (s)', 'mean e2e (s)', 'P99 TTFT (s)', 'SLO violations', 'migrations'], rows: results.map((r) => [String(r.job.labels.policy), r.summary.e2e.p99.toFixed(2), r.summary.e2e.mean.toFixed(2), r.summary.ttft.p99.toFixed(2), `${(100 * r.summary.sloViolationRate).toFixed(1)}%`, r.summary.migrations]) },
   ];
+  // Policies that make the same decisions give byte-identical metrics: say so rather than let it pass as a tie.
+  const key = (r: SweepResult): string => JSON.stringify({ ...r.summary, policy: undefined, predictor: undefined });
+  const same = results.filter((r, i) => results.findIndex((q) => key(q) === key(r)) !== i);
+  for (const r of same) {
+    const first = results.find((q) => key(q) === key(r))!;
+    blocks.push({ kind: 'text', html: `<b>${String(r.job.labels.policy)}</b> and <b>${String(first.job.labels.policy)}</b> give identical results on this workload (every metric equal), most likely because they made the same routing decisions.` });
+  }
   for (const [metric, label, pick, caption] of [
     ['p99', 'P99 end-to-end latency (s)', (r: SweepResult) => r.summary.e2e.p99, '99th percentile of end-to-end latency for each policy, one run of the headline workload.'],
     ['violations', 'SLO violation rate', (r: SweepResult) => r.summary.sloViolationRate, 'Share of completed requests that missed the 5x-unloaded-latency deadline, for each policy.'],
