@@ -13,7 +13,7 @@ async function main(argv: string[]): Promise<void> {
     .version(toolVersion(), '-V, --version', 'print the version')
     .showHelpAfterError(false)
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv.slice(2));
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LOAD, DEFAULT_PRESET, DEFAULT_REQUESTS } from './defaults.js';
 import { ConfigError } from '../core/errors.js';
 import { SloSchema } from './sloConfig.js';
 
@@ -79,10 +80,8 @@ export const SimulateSchema = z
 export type SimulateInput = z.input<typeof SimulateSchema>;
 export type SimulateConfig = Readonly<z.output<typeof SimulateSchema>>;
 
-/** The embedded default workload: conversation-shaped, 5000 requests at 80% of nominal capacity. */
-export const DEFAULT_PRESET = 'azure-conversation';
-export const DEFAULT_REQUESTS = 5000;
-export const DEFAULT_LOAD = 0.8;
+/** The embedded default workload: conversation-shaped, 5000 requests at 80% of nominal capacity (defaults.ts). */
+export { DEFAULT_LOAD, DEFAULT_PRESET, DEFAULT_REQUESTS };
 
 /** Parses and validates; throws one ConfigError naming every bad key, what it expected and got. */
 export function parseSimulateConfig(input: unknown, source = 'config'): SimulateConfig {

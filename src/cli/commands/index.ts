@@ -1,13 +1,36 @@
 import type { Command } from 'commander';
-import { registerMg1Command } from './mg1.js';
-import { registerPerfCommand } from './perf.js';
-import { registerReproduceCommand } from './reproduce.js';
-import { registerSimulateCommand } from './simulate.js';
 
-/** Every subcommand registers itself here; one line per command. */
-export function registerCommands(program: Command): void {
-  registerSimulateCommand(program);
-  registerReproduceCommand(program);
-  registerMg1Command(program);
-  registerPerfCommand(program);
+/**
+ * Every subcommand, one line each: its name, the summary shown by `gaps --help`, and how to load
+ * it. A command's module (and the simulator, policies, charts behind it) is imported only when that
+ * command runs or shows its own help, so `gaps --help` and `gaps simulate --help` start fast
+ * (docs/PERFORMANCE.md).
+ */
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: () => Promise<(program: Command) => void>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'simulate', summary: 'Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.', load: async () => (await import('./simulate.js')).registerSimulateCommand },
+  { name: 'reproduce', summary: "Reproduce a paper's tables and figures (gaps reproduce --help lists them).", load: async () => (await import('./reproduce.js')).registerReproduceCommand },
+  { name: 'mg1', summary: 'Mean response time of an M/G/1 queue with predictions: exact where a formula exists, else simulated', load: async () => (await import('./mg1.js')).registerMg1Command },
+  { name: 'perf', summary: 'Performance models: list presets, time one iteration, validate against measurements.', load: async () => (await import('./perf.js')).registerPerfCommand },
+];
+
+/**
+ * Registers the command named in `args` (the words after `gaps`; `help NAME` counts), or, when
+ * none is named, every command as a one-line stub for the top-level help and for commander's
+ * "unknown command" message.
+ */
+export async function registerCommands(program: Command, args: readonly string[] = []): Promise<void> {
+  const first = args.find((a) => !a.startsWith('-'));
+  const named = first === 'help' ? args[args.indexOf('help') + 1] : first;
+  const entry = COMMANDS.find((c) => c.name === named);
+  if (entry) {
+    (await entry.load())(program);
+    return;
+  }
+  for (const c of COMMANDS) program.command(c.name).description(c.summary);
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
-import { defaultWorkers, progressBar } from '../../experiments/sweep.js';
+import { availableParallelism } from 'node:os';
 import { experiments } from '../../experiments/registry.js';
 import { int } from '../options.js';
 import { provenance, relativePath } from '../provenance.js';
@@ -38,6 +38,8 @@ export function registerReproduceCommand(program: Command): void {
     .option('--seed <n>', 'base seed (default 1)', int('--seed'))
     .option('--quick', 'a small, fast variant (smoke test)')
     .action(async (name: string, f: ReproduceFlags) => {
+      // The sweep runner (and the simulator behind it) loads only when an experiment runs.
+      const { progressBar } = await import('../../experiments/sweep.js');
       const exp = experiments.get(name);
       if (f.workers !== undefined && f.workers < 1) throw new ConfigError(`--workers: must be at least 1, got ${f.workers}`);
       const quick = f.quick ?? false;
@@ -54,7 +56,7 @@ export function registerReproduceCommand(program: Command): void {
         dataDir,
         seed,
         provenance: prov,
-        workers: f.workers ?? defaultWorkers(),
+        workers: f.workers ?? Math.max(1, availableParallelism()),
         quick,
         log: (line) => process.stderr.write(`${line}\n`),
         result: (line) => {

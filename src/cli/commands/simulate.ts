@@ -1,64 +1,13 @@
-import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import { DEFAULT_LOAD, DEFAULT_REQUESTS, parseSimulateConfig } from '../../run/config.js';
-import { runSimulation } from '../../run/simulate.js';
+import { DEFAULT_LOAD, DEFAULT_REQUESTS } from '../../run/defaults.js';
 import { routers } from '../../policies/routers/registry.js';
 import { schedulers } from '../../policies/schedulers/registry.js';
 import { predictors } from '../../predictors/registry.js';
 import { apiCallProfiles } from '../../workload/apiCalls.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
-import { formatSummary, writeRunFiles } from '../output.js';
-import { provenance } from '../provenance.js';
-import { progressBar } from '../../experiments/sweep.js';
 import { traceFormats } from '../../workload/formats/registry.js';
-import { ConfigError } from '../../core/errors.js';
-import { formatVllm, parseGoodput, parsePercentiles, vllmMetrics, DEFAULT_PERCENTILES, type VllmMetricsOptions } from '../../metrics/vllm.js';
-import type { RunOutput } from '../../run/simulate.js';
 
-const METRIC_SETS = ['gaps', 'vllm', 'both'] as const;
-
-/** Which metric names to print: ours (default), vLLM's, or ours with a `vllm` block. */
-function metricChoice(f: SimulateFlags): { set: (typeof METRIC_SETS)[number]; opts: VllmMetricsOptions } {
-  const asked = f.percentiles !== undefined || f.goodput !== undefined;
-  const set = (f.metrics ?? (asked ? 'both' : 'gaps')) as (typeof METRIC_SETS)[number];
-  if (!METRIC_SETS.includes(set)) throw new ConfigError(`--metrics: expected one of ${METRIC_SETS.join(', ')}, got '${f.metrics}'`);
-  return {
-    set,
-    opts: {
-      percentiles: f.percentiles !== undefined ? parsePercentiles(f.percentiles) : DEFAULT_PERCENTILES,
-      ...(f.goodput !== undefined ? { goodput: parseGoodput(f.goodput) } : {}),
-    },
-  };
-}
-
-/** A progress line with ETA on a terminal (arrivals pulled so far; the run drains after the last). */
-function simulateProgress(): (arrived: number, total: number | undefined) => void {
-  let bar: ((done: number, total: number) => void) | undefined;
-  let last = -1;
-  return (arrived, total) => {
-    if (arrived === last) return;
-    last = arrived;
-    if (total === undefined) process.stderr.write(`\rsimulating: ${arrived} requests arrived`);
-    else {
-      bar ??= progressBar('simulating', (s) => process.stderr.write(s), true, () => performance.now() / 1000);
-      bar(Math.min(arrived, total), total);
-    }
-  };
-}
-
-function printResults(out: RunOutput, f: SimulateFlags): void {
-  const { set, opts } = metricChoice(f);
-  const v = set === 'gaps' ? undefined : { ...vllmMetrics(out.result, opts), slo: out.summary.slo };
-  if (f.json) {
-    const obj = set === 'vllm' ? v : set === 'both' ? { ...out.summary, vllm: v } : out.summary;
-    process.stdout.write(`${JSON.stringify(obj)}\n`);
-    return;
-  }
-  if (set !== 'vllm') process.stdout.write(formatSummary(out));
-  if (v) process.stdout.write(`${set === 'both' ? '\n' : ''}${formatVllm(v, opts.percentiles)}`);
-}
-
-interface SimulateFlags {
+export interface SimulateFlags {
   config?: string;
   trace?: string;
   workload?: string;
@@ -204,21 +153,10 @@ export function registerSimulateCommand(program: Command): void {
     .option('--percentiles <list>', 'percentiles for the vLLM metrics, e.g. 50,90,99,99.9 (default 99; implies --metrics both)')
     .option('--goodput <targets...>', 'vLLM-style goodput targets in ms: ttft:MS tpot:MS e2el:MS (implies --metrics both)')
     .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json, resolved.json and config.json (loadable with --config)')
-    .action((f: SimulateFlags, cmd: Command) => {
+    .action(async (f: SimulateFlags, cmd: Command) => {
       const given = (flag: keyof SimulateFlags): boolean => cmd.getOptionValueSource(flag) === 'cli';
-      const config = parseSimulateConfig(flagsToInput(f, given), f.config ? `config '${f.config}'` : 'options');
-      metricChoice(f); // flag mistakes are reported before the run
-      const t0 = performance.now();
-      const out = runSimulation(config, process.stderr.isTTY ? { progress: simulateProgress() } : {});
-      const wall = (performance.now() - t0) / 1000;
-      const s = out.summary;
-      printResults(out, f);
-      if (f.out) {
-        writeRunFiles(f.out, out, provenance(config, config.seed));
-        process.stderr.write(`wrote ${f.out}/{summary.json,config.json,resolved.json,requests.csv,timeseries.csv}\n`);
-      }
-      process.stderr.write(
-        `wall ${wall.toFixed(2)} s, ${(s.events / wall / 1e6).toFixed(2)} M events/s, ${(s.simTimeS / wall).toFixed(0)}x real time\n`,
-      );
+      // The simulator is loaded only when a run starts, so that --help stays fast.
+      const { runSimulateCommand } = await import('./simulateRun.js');
+      runSimulateCommand(f, flagsToInput(f, given));
     });
 }
