@@ -171,10 +171,17 @@ function describeTrace(
   output: LengthDist | undefined,
   limits: string,
 ): string {
+  // A file without times (ShareGPT, most vLLM results) puts every request at 0: say so plainly.
+  const timeless = s.durationS === 0;
+  const span = timeless ? 'all at time 0' : `over ${s.durationS.toFixed(1)} s, ${s.meanRatePerS.toPrecision(4)} req/s`;
   const parts = [
-    `trace ${basename(s.path)} (${s.format}, ${s.count} '${s.type}' requests over ${s.durationS.toFixed(1)} s, ` +
-      `${s.meanRatePerS.toPrecision(4)} req/s, mean prompt ${s.meanPromptTokens.toFixed(1)}, mean output ${s.meanOutputTokens.toFixed(1)})`,
-    shape ? `synthetic arrivals ${shape.spec} at the trace's mean rate` : 'replayed; a rate override scales its timestamps',
+    `trace ${basename(s.path)} (${s.format}, ${s.count} '${s.type}' requests ${span}, ` +
+      `mean prompt ${s.meanPromptTokens.toFixed(1)}, mean output ${s.meanOutputTokens.toFixed(1)})`,
+    shape
+      ? `synthetic arrivals ${shape.spec} at ${timeless ? 'the given rate' : "the trace's mean rate"}`
+      : timeless
+        ? 'replayed as one burst; --arrival poisson --rate R spreads the requests'
+        : 'replayed; a rate override scales its timestamps',
   ];
   if (s.zeroPromptRows > 0) parts.push(`${s.zeroPromptRows} rows with 0 prompt tokens raised to 1`);
   if (s.zeroOutputRows > 0) parts.push(`${s.zeroOutputRows} rows with 0 output tokens raised to 1`);
