@@ -77,6 +77,11 @@ export interface InstanceState {
   readonly iterations: number;
   /** Tokens (prefill chunk tokens plus decodes) of the last iteration that ran; 0 for a swap-only one. */
   readonly lastIterationTokens: number;
+  /**
+   * Attention work of the last iteration, in query-key pairs: causal pairs of its prefill chunks
+   * plus the context every decode read (what grows an iteration beyond its token count).
+   */
+  readonly lastIterationAttention: number;
   readonly lastDecodeIterationS: number;
   /** End time of the last decode iteration (when every decode member got its last token). */
   readonly lastDecodeEnd: number;

@@ -89,7 +89,9 @@ export class Instance implements BatchBuilder {
   tokenBudget = 0;
   lastIterationS = 0;
   lastIterationTokens = 0;
+  lastIterationAttention = 0;
   private iterTokens = 0;
+  private iterAttention = 0;
   lastDecodeIterationS = 0;
   lastDecodeEnd = 0;
   private iterStart = 0;
@@ -289,6 +291,7 @@ export class Instance implements BatchBuilder {
     this.busy = true;
     this.iterStart = now;
     this.iterTokens = s.prefillTokens + s.decodeSeqs;
+    this.iterAttention = s.prefillAttnPairs + s.decodeContextTokens;
     this.iterations++;
     if (++this.itersSinceToken > this.stallLimit) {
       throw new InvariantError(
@@ -352,6 +355,7 @@ export class Instance implements BatchBuilder {
     this.busy = false;
     this.lastIterationS = dt;
     this.lastIterationTokens = this.iterTokens;
+    this.lastIterationAttention = this.iterAttention;
     this.now = now;
     if (this.iterHasDecode) {
       const d = this.decode;

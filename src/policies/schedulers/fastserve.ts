@@ -24,7 +24,7 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
   const est = new IterationEstimator();
   const level = (f: RequestFacts): number => {
     const q0 = Math.max(1e-6, est.measured ? est.predict(1) : 1);
-    const prefill = est.measured ? est.predict(f.promptTokens) : f.promptTokens * 1e-4;
+    const prefill = est.measured ? est.predict(f.promptTokens, (f.promptTokens * (f.promptTokens + 1)) / 2) : f.promptTokens * 1e-4;
     let k = Math.max(0, Math.ceil(Math.log2(Math.max(1, prefill / q0))));
     // Service so far: the first iteration (prefill) and one decode iteration per later token.
     let service = f.generatedTokens > 0 ? prefill + (f.generatedTokens - 1) * q0 : 0;
