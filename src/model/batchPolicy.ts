@@ -136,6 +136,8 @@ export interface BatchBuilder extends InstanceState {
   /** Tokens of prefill and decode placed so far in this batch. */
   readonly batchPrefillTokens: number;
   readonly batchDecodes: number;
+  /** Requests preempted while forming this batch (for KV or for rank). */
+  readonly batchPreemptions: number;
 }
 
 /** An instance-level scheduling policy. */

@@ -276,6 +276,7 @@ export class Instance implements BatchBuilder {
     }
     this.extraTime = this.extraTimeCarry;
     this.extraTimeCarry = 0;
+    this.batchPreemptions = 0;
     if (this.policy.dynamicRank) this.rerankWaiting(now);
     this.tokenBudget = this.cfg.maxBatchedTokens;
     this.policy.formBatch(this);
@@ -567,6 +568,7 @@ export class Instance implements BatchBuilder {
   get batchDecodes(): number {
     return this.shape.decodeSeqs;
   }
+  batchPreemptions = 0;
   waitingHead(): number {
     return this.waiting.peekId();
   }
@@ -745,6 +747,7 @@ export class Instance implements BatchBuilder {
     if (m === 'keep') this.kv.keepResident(id);
     if (m === 'recompute') this.kv.discard(id, this.recomputeTarget(id));
     t.preemptions[id] = (t.preemptions[id] as number) + 1;
+    this.batchPreemptions++;
     this.enqueue(id, this.now);
   }
 

@@ -1,5 +1,5 @@
 import type { BatchPolicy, RequestFacts } from '../../model/batchPolicy.js';
-import { formMixed } from './forms.js';
+import { formWholePrompts } from './forms.js';
 import { IterationEstimator } from './iterationEstimator.js';
 
 export interface FastServeOptions {
@@ -18,7 +18,8 @@ export interface FastServeOptions {
  * plus one decode iteration per token); one that waited longer than `promoteS` returns to the top.
  * Higher levels displace lower ones when the batch or KV is full; displaced requests' KV is swapped
  * to host memory at PCIe cost (proactive swapping), so they resume without recompute when the host
- * has room. Within a level: arrival order.
+ * has room. Within a level: arrival order. Batches are formed as in Orca, which FastServe builds on
+ * (iteration-level scheduling, whole prompts beside the decodes, no chunked prefill).
  */
 export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
   const est = new IterationEstimator();
@@ -44,7 +45,7 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
     preemptMode: () => 'swap',
     formBatch: (b) => {
       est.observe(b);
-      formMixed(b, b.maxBatchedTokens);
+      formWholePrompts(b, b.maxBatchedTokens);
     },
   };
 }
