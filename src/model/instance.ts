@@ -29,6 +29,8 @@ export interface InstanceConfig {
   readonly prefixCaching?: boolean;
   /** Default time-between-tokens target for requests without their own, seconds (Infinity: none). */
   readonly tbtTargetS?: number;
+  /** Longest context the model accepts (vLLM max_model_len): prompt plus output; longer requests are refused on arrival. */
+  readonly maxModelLen?: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface InstanceConfig {
 export type InstanceRole = 'mixed' | 'prefill' | 'decode';
 
 /** Why a request was rejected by an instance. */
-export type RejectReason = 'kv-capacity';
+export type RejectReason = 'kv-capacity' | 'max-model-len';
 
 export interface InstanceListener {
   onFirstToken(id: number, now: number): void;
@@ -205,6 +207,14 @@ export class Instance implements BatchBuilder {
   /** Puts a request in the waiting queue; its KV is wherever the pool says. */
   enqueue(id: number, now: number): void {
     const t = this.t;
+    const limit = this.cfg.maxModelLen;
+    if (limit !== undefined && t.state[id] === ReqState.Waiting && (t.instance[id] as number) < 0 && this.lifetimeTokens(id) + 1 > limit) {
+      // A new request longer than the model's context: refused at once, as vLLM's API server does.
+      t.instance[id] = this.id;
+      t.state[id] = ReqState.Rejected;
+      this.listener.onReject(id, now, 'max-model-len');
+      return;
+    }
     t.state[id] = ReqState.Waiting;
     t.instance[id] = this.id;
     t.enqueuedAt[id] = now;

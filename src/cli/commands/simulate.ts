@@ -29,6 +29,7 @@ interface SimulateFlags {
   deployment?: string;
   perfModel?: string;
   maxNumSeqs?: number;
+  maxModelLen?: number;
   maxBatchedTokens?: number;
   chunkedPrefill?: boolean;
   blockSize?: number;
@@ -69,6 +70,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['deployment', ['deployment']],
   ['perfModel', ['perfModel']],
   ['maxNumSeqs', ['engine', 'maxNumSeqs']],
+  ['maxModelLen', ['engine', 'maxModelLen']],
   ['maxBatchedTokens', ['engine', 'maxBatchedTokens']],
   ['chunkedPrefill', ['engine', 'chunkedPrefill']],
   ['blockSize', ['engine', 'blockSize']],
@@ -123,6 +125,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--deployment <name>', 'model/GPU[/tpN] preset (default llama-2-7b/a100-80gb); see gaps perf list')
     .option('--perf-model <spec>', 'roofline (default) | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
     .option('--max-num-seqs <n>', 'max sequences per batch (vLLM max_num_seqs, default 256)', int('--max-num-seqs'))
+    .option('--max-model-len <n>', 'refuse requests whose prompt plus output exceed this (vLLM max_model_len; default: no limit)', int('--max-model-len'))
     .option('--max-batched-tokens <n>', 'max tokens per iteration (default 8192)', int('--max-batched-tokens'))
     .option('--no-chunked-prefill', 'vLLM V0 prefill-first batches instead of mixed chunked-prefill batches')
     .option('--block-size <n>', 'KV block size in tokens (default 16)', int('--block-size'))

@@ -20,16 +20,16 @@ export const lampsStudy: Study = {
   summary: 'lamps: LAMPS (predicted memory-time ranking, API-aware KV handling) against INFERCEPT and vLLM; claims of e2e latency and TTFT',
   setup: [
     'One Llama-2-7B replica on an A100-80GB (roofline), 4 GiB of host memory for swapped KV.',
-    'Workload: the <code>sharegpt</code> preset with <code>apiCalls: infercept</code> (INFERCEPT\'s six augmentation types, equal shares; per-type call counts, durations and returned tokens as documented in docs/WORKLOADS.md, partly assumed), Poisson arrivals at each load. Nominal capacity ignores API calls and their recomputation (about nine calls per request here), so vLLM saturates near load 0.25 and the grid spans 0.1 to 0.3.',
+    'Workload: the <code>sharegpt</code> preset with <code>apiCalls: infercept</code> (INFERCEPT\'s six augmentation types, equal shares; per-type call counts, durations and returned tokens as documented in docs/WORKLOADS.md, partly assumed), Poisson arrivals at each load. Llama-2 accepts 4,096 tokens: longer requests are refused alike under every policy. Nominal capacity ignores API calls and their recomputation (about nine calls per request), so vLLM saturates near load 0.6 while INFERCEPT and LAMPS go further; the grid spans 0.4 to 1.4.',
     'vLLM discards the KV at every call and recomputes it on return; INFERCEPT keeps FIFO order and picks, per call, the strategy that wastes least memory; LAMPS picks strategies from predicted durations and orders by predicted memory-time footprint (oracle output predictions, starvation bound 10 s).',
   ],
-  base: (quick) => ({ deployment: 'llama-2-7b/a100-80gb', instances: 1, engine: { preemption: 'swap' }, workload: { preset: 'sharegpt', arrival: 'poisson', apiCalls: 'infercept', numRequests: quick ? 400 : 2000 } }),
+  base: (quick) => ({ deployment: 'llama-2-7b/a100-80gb', instances: 1, engine: { preemption: 'swap', maxModelLen: 4096 }, workload: { preset: 'sharegpt', arrival: 'poisson', apiCalls: 'infercept', numRequests: quick ? 400 : 2000 } }),
   policies: [
     { label: 'vllm', scheduler: 'vllm' },
     { label: 'infercept', scheduler: 'infercept' },
     { label: 'lamps', scheduler: 'lamps', predictor: 'oracle' },
   ],
-  loads: (quick) => (quick ? [0.1, 0.2] : [0.1, 0.15, 0.2, 0.25, 0.3]),
+  loads: (quick) => (quick ? [0.6, 1.2] : [0.4, 0.6, 0.8, 1.0, 1.2, 1.4]),
   seeds: (quick) => (quick ? 1 : 3),
   metrics: COMMON_METRICS,
   claims: (cells) => [

@@ -5,6 +5,8 @@ export const SLAI_TBT_TARGET = 0.1;
 const TTFT_TARGET = 0.5;
 
 const SARATHI = ['sarathi:512', 'sarathi:2048'] as const;
+/** Load beyond which Sarathi-512's queue grows without bound on this setup (median TTFT over 1 s and rising with the run). */
+const SARATHI_SATURATION = 1.0;
 
 /** A point meets the capacity SLO: median TTFT <= 0.5 s and P99 TBT <= the target. */
 function meets(c: StudyCell): boolean {
@@ -38,20 +40,23 @@ function claims(cells: readonly StudyCell[]): Claim[] {
   // S1: median TTFT at equal load against the Sarathi budget that meets the TBT target there.
   const reductions: string[] = [];
   let bestRed = Number.NEGATIVE_INFINITY;
+  const stableReductions: number[] = [];
   for (const c of cells.filter((x) => x.policy === 'slai').sort((a, b) => a.load - b.load)) {
     const rivals = SARATHI.map((s) => cellAt(cells, s, c.load)).filter((x): x is StudyCell => x !== undefined && (x.metrics.tbtP99 as number) <= SLAI_TBT_TARGET);
     if (rivals.length === 0) continue;
     const best = Math.min(...rivals.map((r) => r.metrics.ttftP50 as number));
     const red = 100 * (1 - (c.metrics.ttftP50 as number) / best);
     bestRed = Math.max(bestRed, red);
-    reductions.push(`${red.toFixed(0)}% at load ${c.load}`);
+    if (c.load <= SARATHI_SATURATION) stableReductions.push(red);
+    reductions.push(`${red.toFixed(0)}% at load ${c.load}${c.load > SARATHI_SATURATION ? ' (overloaded)' : ''}`);
   }
+  const overloaded = bestRed >= 53 && !stableReductions.some((r) => r >= 53);
   const s1: Claim = {
     id: 'S1',
     claim: 'median TTFT 53% lower than Sarathi-Serve at equal load',
     measured: reductions.length ? `SLAI vs the best TBT-compliant Sarathi budget: ${reductions.join(', ')}` : 'no load where a Sarathi budget met the TBT target',
-    verdict: reductions.length === 0 ? 'untestable' : bestRed >= 53 ? 'holds' : bestRed > 5 ? 'partly holds' : 'does not hold',
-    why: `Sarathi at each load is its budget (512 or 2048) with the lower median TTFT among those meeting P99 TBT <= ${SLAI_TBT_TARGET} s; holds if some load reaches 53%`,
+    verdict: reductions.length === 0 ? 'untestable' : bestRed >= 53 && !overloaded ? 'holds' : bestRed > 5 ? 'partly holds' : 'does not hold',
+    why: `Sarathi at each load is its budget (512 or 2048) with the lower median TTFT among those meeting P99 TBT <= ${SLAI_TBT_TARGET} s; holds if some load Sarathi sustains (<= ${SARATHI_SATURATION}) reaches 53%`,
   };
   const capS = gridCapacity(cells, 'slai');
   const capR = SARATHI.map((s) => ({ s, cap: gridCapacity(cells, s) }));
@@ -77,7 +82,7 @@ export const slaiStudy: Study = {
     'Workload: the <code>sharegpt</code> preset, a generator from the openchat_sharegpt4 length statistics Sarathi-Serve published (the dataset itself is not in ../shared/data), with Poisson arrivals at each load.',
     `Every request carries a TBT target of ${SLAI_TBT_TARGET} s (our choice; the paper's abstract gives none); SLAI (budget cap 2048, 10% deadline margin) schedules by it, and capacity requires P99 TBT within it and median TTFT at most ${TTFT_TARGET} s.`,
   ],
-  base: (quick) => ({ deployment: 'mistral-7b/rtx6000ada', instances: 1, slo: { tbtS: SLAI_TBT_TARGET }, workload: { preset: 'sharegpt', arrival: 'poisson', numRequests: quick ? 500 : 2500 } }),
+  base: (quick) => ({ deployment: 'mistral-7b/rtx6000ada', instances: 1, engine: { maxModelLen: 32768 }, slo: { tbtS: SLAI_TBT_TARGET }, workload: { preset: 'sharegpt', arrival: 'poisson', numRequests: quick ? 500 : 2500 } }),
   policies: [
     { label: 'sarathi:512', scheduler: 'sarathi:512' },
     { label: 'sarathi:2048', scheduler: 'sarathi:2048' },
