@@ -31,6 +31,8 @@ export interface RequestFacts {
   apiCallsDone: number;
   /** Seconds the request has spent waiting since it last entered the waiting queue. */
   waitedS: number;
+  /** True when the request's KV sits on this GPU while it waits (preserved through an API call, or preempted with 'keep'). */
+  kvResident: boolean;
 }
 
 /** How a running request gives up its place. */

@@ -130,6 +130,7 @@ export class Instance implements BatchBuilder {
     tbtTargetS: Number.POSITIVE_INFINITY,
     apiCallsDone: 0,
     waitedS: 0,
+    kvResident: false,
   };
 
   constructor(
@@ -852,6 +853,7 @@ export class Instance implements BatchBuilder {
     f.tbtTargetS = Number.isNaN(tbt) ? (this.cfg.tbtTargetS ?? Number.POSITIVE_INFINITY) : tbt;
     f.apiCallsDone = t.apiNext[id] as number;
     f.waitedS = t.state[id] === ReqState.Waiting ? now - (t.enqueuedAt[id] as number) : 0;
+    f.kvResident = t.kvHome[id] === KvHome.Resident;
     return f;
   }
 
