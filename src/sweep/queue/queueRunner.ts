@@ -1,0 +1,138 @@
+import { FlowProducer, Job, Queue } from 'bullmq';
+import type { PointOutcome, PointTask } from '../point.js';
+import { groupId } from '../pointId.js';
+import type { SweepRunner } from '../runner.js';
+import { COLLECT_JOB, POINT_JOB, type PointJobData, type QueueTarget } from './connection.js';
+
+export interface QueueRunnerOptions {
+  /** How often finished points are looked up, ms. */
+  readonly pollMs?: number;
+  /** Attempts per point (a killed worker's job is retried; a throwing simulation is a result, not a retry). */
+  readonly attempts?: number;
+  /** Called with a line when something worth telling happens (Redis unreachable, points re-enqueued). */
+  readonly log?: (line: string) => void;
+}
+
+function isOutcome(x: unknown): x is PointOutcome {
+  return typeof x === 'object' && x !== null && typeof (x as { ok?: unknown }).ok === 'boolean';
+}
+
+/**
+ * Runs points as BullMQ jobs on Redis. Each point is a job whose id is the point id (config hash +
+ * project version); a batch is one flow: a `collect` parent with the points as children, so the
+ * parent completes when all of them have. Results are read back by job id, so a point counts once
+ * however many times it ran (at-least-once execution, exactly-once results).
+ *
+ * Finished jobs stay in Redis: a later sweep (or a restarted client) finds them and does not run
+ * them again. Points whose job is missing (Redis restarted without persistence, or flushed) are
+ * enqueued again, so the sweep resumes; the client's own result store keeps what already came back.
+ */
+export class QueueRunner implements SweepRunner {
+  readonly description: string;
+  private readonly queue: Queue;
+  private readonly flow: FlowProducer;
+  private readonly pollMs: number;
+  private readonly attempts: number;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly target: QueueTarget,
+    private readonly version: string,
+    opts: QueueRunnerOptions = {},
+  ) {
+    this.queue = new Queue(target.queueName, { connection: { ...target.connection } });
+    this.flow = new FlowProducer({ connection: { ...target.connection } });
+    this.pollMs = opts.pollMs ?? 250;
+    this.attempts = opts.attempts ?? 3;
+    this.log = opts.log ?? (() => {});
+    this.description = target.display;
+  }
+
+  async run(tasks: readonly PointTask[], onDone?: (id: string, o: PointOutcome) => void): Promise<Map<string, PointOutcome>> {
+    const out = new Map<string, PointOutcome>();
+    const pending = new Map(tasks.map((t) => [t.id, t] as const));
+    const finish = (id: string, o: PointOutcome): void => {
+      if (!pending.delete(id)) return;
+      out.set(id, o);
+      onDone?.(id, o);
+    };
+    await this.sync(pending, finish, true);
+    while (pending.size > 0) {
+      await new Promise((r) => setTimeout(r, this.pollMs));
+      try {
+        await this.sync(pending, finish, false);
+      } catch (e) {
+        this.log(`queue: ${(e as Error).message}; retrying`);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Looks up every pending point: finished ones are taken, missing ones enqueued. On the first
+   * pass, points that failed or failed to simulate in an earlier sweep are retried, like a local
+   * resume does.
+   */
+  private async sync(pending: Map<string, PointTask>, finish: (id: string, o: PointOutcome) => void, first: boolean): Promise<void> {
+    const missing: PointTask[] = [];
+    const ids = [...pending.keys()];
+    for (let k = 0; k < ids.length; k += 500) {
+      const chunk = ids.slice(k, k + 500);
+      const states = await Promise.all(chunk.map((id) => this.queue.getJobState(id)));
+      await Promise.all(
+        chunk.map(async (id, i) => {
+          const state = states[i];
+          if (state === 'unknown') {
+            missing.push(pending.get(id) as PointTask);
+            return;
+          }
+          if (state !== 'completed' && state !== 'failed') return;
+          const job = await Job.fromId(this.queue, id);
+          if (!job) {
+            missing.push(pending.get(id) as PointTask);
+            return;
+          }
+          const rv: unknown = job.returnvalue;
+          const failed = state === 'failed' || !isOutcome(rv) || !rv.ok;
+          if (first && failed) {
+            await job.retry(state);
+            return;
+          }
+          if (state === 'failed') finish(id, { ok: false, error: `job failed after ${job.attemptsMade} attempt(s): ${job.failedReason}` });
+          else finish(id, isOutcome(rv) ? rv : { ok: false, error: `job returned no outcome: ${JSON.stringify(rv)}` });
+        }),
+      );
+    }
+    if (missing.length > 0) await this.enqueue(missing);
+  }
+
+  private async enqueue(tasks: readonly PointTask[]): Promise<void> {
+    const ids = tasks.map((t) => t.id).sort();
+    let parentId = groupId(ids, 's');
+    for (let n = 2; (await this.queue.getJobState(parentId)) !== 'unknown'; n++) parentId = `${groupId(ids, 's')}-${n}`;
+    await this.flow.add({
+      name: COLLECT_JOB,
+      queueName: this.target.queueName,
+      data: { points: ids.length, version: this.version },
+      opts: { jobId: parentId, removeOnComplete: false, removeOnFail: false },
+      children: tasks.map((t) => ({
+        name: POINT_JOB,
+        queueName: this.target.queueName,
+        data: { config: t.config, version: this.version } satisfies PointJobData,
+        opts: {
+          jobId: t.id,
+          attempts: this.attempts,
+          backoff: { type: 'fixed', delay: 500 },
+          ignoreDependencyOnFailure: true,
+          removeOnComplete: false,
+          removeOnFail: false,
+        },
+      })),
+    });
+    this.log(`queue: enqueued ${tasks.length} point(s) under ${parentId}`);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.queue.close(), this.flow.close()]);
+  }
+}
