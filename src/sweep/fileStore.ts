@@ -14,7 +14,10 @@ export class FileStore implements ResultStore {
 
   constructor(readonly path: string) {
     if (!existsSync(path)) return;
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const text = readFileSync(path, 'utf8');
+    // A torn last line gets its newline now, so the next record starts on a line of its own.
+    if (text.length > 0 && !text.endsWith('\n')) appendFileSync(path, '\n');
+    for (const line of text.split('\n')) {
       if (!line.trim()) continue;
       try {
         const r = JSON.parse(line) as { id?: unknown; outcome?: PointOutcome };

@@ -32,7 +32,7 @@ export function startQueueWorker(target: QueueTarget, opts: QueueWorkerOptions):
       if (job.name === COLLECT_JOB) return collect(job);
       const data = job.data as PointJobData;
       if (data.version !== opts.version) {
-        throw new UnrecoverableError(`point made by gaps ${data.version}, this worker runs gaps ${opts.version}`);
+        throw new UnrecoverableError(`point made by ${data.version}, this worker runs ${opts.version}`);
       }
       log(`start ${job.id} attempt ${job.attemptsMade + 1}`);
       const t0 = performance.now();
