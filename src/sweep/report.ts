@@ -117,12 +117,17 @@ export function sweepReport(title: string, intro: string, t: SweepTable, charts:
 export async function capacityCharts(g: CapacityGrid): Promise<Chart[]> {
   const rows = g.rows.filter((r) => r.result.capacityRps !== null);
   if (rows.length === 0) return [];
-  const name = (r: (typeof rows)[number]): string => pointLabel(r.point.values) || 'base';
+  // Bars over the first axis, grouped by the others (long combined labels would overlap).
+  const first = rows[0]?.point.values[0]?.[0];
+  const place = (r: (typeof rows)[number]): { category: string; group?: string } => {
+    const [head, ...rest] = r.point.values;
+    return { category: head ? formatAxisValue(head[1]) : 'base', ...(rest.length ? { group: pointLabel(rest) } : {}) };
+  };
   const capacity = await barChart({
     title: 'Capacity under the SLO',
-    xLabel: 'configuration',
+    xLabel: first ?? 'configuration',
     yLabel: 'highest rate meeting the SLO (req/s)',
-    bars: rows.map((r) => ({ category: name(r), value: r.result.capacityRps as number })),
+    bars: rows.map((r) => ({ ...place(r), value: r.result.capacityRps as number })),
   });
   const out: Chart[] = [{ name: 'capacity', svg: capacity }];
   const costed = rows.filter((r) => r.costPerMillion !== null);
@@ -131,9 +136,9 @@ export async function capacityCharts(g: CapacityGrid): Promise<Chart[]> {
       name: 'cost',
       svg: await barChart({
         title: 'Cost of a million requests at capacity',
-        xLabel: 'configuration',
+        xLabel: first ?? 'configuration',
         yLabel: 'cost per million requests',
-        bars: costed.map((r) => ({ category: name(r), value: r.costPerMillion as number })),
+        bars: costed.map((r) => ({ ...place(r), value: r.costPerMillion as number })),
       }),
     });
   }

@@ -58,7 +58,8 @@ export class QueueRunner implements SweepRunner {
     };
     await this.sync(pending, finish, true);
     while (pending.size > 0) {
-      await new Promise((r) => setTimeout(r, this.pollMs));
+      // Each look-up asks Redis about every pending point: poll big sweeps less often (at most every 5 s).
+      await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(this.pollMs, pending.size))));
       try {
         await this.sync(pending, finish, false);
       } catch (e) {
@@ -95,8 +96,12 @@ export class QueueRunner implements SweepRunner {
           const rv: unknown = job.returnvalue;
           const failed = state === 'failed' || !isOutcome(rv) || !rv.ok;
           if (first && failed) {
-            await job.retry(state);
-            return;
+            try {
+              await job.retry(state);
+              return;
+            } catch (e) {
+              this.log(`queue: cannot retry ${id} (${(e as Error).message}); keeping its earlier outcome`);
+            }
           }
           if (state === 'failed') finish(id, { ok: false, error: `job failed after ${job.attemptsMade} attempt(s): ${job.failedReason}` });
           else finish(id, isOutcome(rv) ? rv : { ok: false, error: `job returned no outcome: ${JSON.stringify(rv)}` });
