@@ -3,6 +3,7 @@ import type { PointOutcome, PointTask } from '../point.js';
 import { groupId } from '../pointId.js';
 import type { SweepRunner } from '../runner.js';
 import { COLLECT_JOB, POINT_JOB, type PointJobData, type QueueTarget } from './connection.js';
+import { quietErrors, reachOrFail } from './reach.js';
 
 export interface QueueRunnerOptions {
   /** How often finished points are looked up, ms. */
@@ -29,8 +30,6 @@ function isOutcome(x: unknown): x is PointOutcome {
  */
 export class QueueRunner implements SweepRunner {
   readonly description: string;
-  private readonly queue: Queue;
-  private readonly flow: FlowProducer;
   private readonly pollMs: number;
   private readonly attempts: number;
   private readonly log: (line: string) => void;
@@ -40,13 +39,26 @@ export class QueueRunner implements SweepRunner {
     private readonly version: string,
     opts: QueueRunnerOptions = {},
   ) {
-    this.queue = new Queue(target.queueName, { connection: { ...target.connection } });
-    this.flow = new FlowProducer({ connection: { ...target.connection } });
     this.pollMs = opts.pollMs ?? 250;
     this.attempts = opts.attempts ?? 3;
     this.log = opts.log ?? (() => {});
     this.description = target.display;
   }
+
+  /** The BullMQ clients, made once Redis has answered (so a wrong URL fails fast instead of retrying forever). */
+  private async clients(): Promise<{ queue: Queue; flow: FlowProducer }> {
+    if (!this.c) {
+      await reachOrFail(this.target);
+      const queue = new Queue(this.target.queueName, { connection: { ...this.target.connection } });
+      const flow = new FlowProducer({ connection: { ...this.target.connection } });
+      quietErrors(queue, this.log);
+      quietErrors(flow, this.log);
+      this.c = { queue, flow };
+    }
+    return this.c;
+  }
+
+  private c: { queue: Queue; flow: FlowProducer } | undefined;
 
   async run(tasks: readonly PointTask[], onDone?: (id: string, o: PointOutcome) => void): Promise<Map<string, PointOutcome>> {
     const out = new Map<string, PointOutcome>();
@@ -56,12 +68,13 @@ export class QueueRunner implements SweepRunner {
       out.set(id, o);
       onDone?.(id, o);
     };
-    await this.sync(pending, finish, true);
+    const { queue, flow } = await this.clients();
+    await this.sync(queue, flow, pending, finish, true);
     while (pending.size > 0) {
       // Each look-up asks Redis about every pending point: poll big sweeps less often (at most every 5 s).
       await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(this.pollMs, pending.size))));
       try {
-        await this.sync(pending, finish, false);
+        await this.sync(queue, flow, pending, finish, false);
       } catch (e) {
         this.log(`queue: ${(e as Error).message}; retrying`);
       }
@@ -74,12 +87,18 @@ export class QueueRunner implements SweepRunner {
    * pass, points that failed or failed to simulate in an earlier sweep are retried, like a local
    * resume does.
    */
-  private async sync(pending: Map<string, PointTask>, finish: (id: string, o: PointOutcome) => void, first: boolean): Promise<void> {
+  private async sync(
+    queue: Queue,
+    flow: FlowProducer,
+    pending: Map<string, PointTask>,
+    finish: (id: string, o: PointOutcome) => void,
+    first: boolean,
+  ): Promise<void> {
     const missing: PointTask[] = [];
     const ids = [...pending.keys()];
     for (let k = 0; k < ids.length; k += 500) {
       const chunk = ids.slice(k, k + 500);
-      const states = await Promise.all(chunk.map((id) => this.queue.getJobState(id)));
+      const states = await Promise.all(chunk.map((id) => queue.getJobState(id)));
       await Promise.all(
         chunk.map(async (id, i) => {
           const state = states[i];
@@ -88,7 +107,7 @@ export class QueueRunner implements SweepRunner {
             return;
           }
           if (state !== 'completed' && state !== 'failed') return;
-          const job = await Job.fromId(this.queue, id);
+          const job = await Job.fromId(queue, id);
           if (!job) {
             missing.push(pending.get(id) as PointTask);
             return;
@@ -108,14 +127,14 @@ export class QueueRunner implements SweepRunner {
         }),
       );
     }
-    if (missing.length > 0) await this.enqueue(missing);
+    if (missing.length > 0) await this.enqueue(queue, flow, missing);
   }
 
-  private async enqueue(tasks: readonly PointTask[]): Promise<void> {
+  private async enqueue(queue: Queue, flow: FlowProducer, tasks: readonly PointTask[]): Promise<void> {
     const ids = tasks.map((t) => t.id).sort();
     let parentId = groupId(ids, 's');
-    for (let n = 2; (await this.queue.getJobState(parentId)) !== 'unknown'; n++) parentId = `${groupId(ids, 's')}-${n}`;
-    await this.flow.add({
+    for (let n = 2; (await queue.getJobState(parentId)) !== 'unknown'; n++) parentId = `${groupId(ids, 's')}-${n}`;
+    await flow.add({
       name: COLLECT_JOB,
       queueName: this.target.queueName,
       data: { points: ids.length, version: this.version },
@@ -138,6 +157,8 @@ export class QueueRunner implements SweepRunner {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.queue.close(), this.flow.close()]);
+    const c = this.c;
+    this.c = undefined;
+    if (c) await Promise.all([c.queue.close(), c.flow.close()]);
   }
 }

@@ -3,6 +3,7 @@ import type { SimulateInput } from '../../run/config.js';
 import type { PointOutcome } from '../point.js';
 import { PointPool } from '../pointPool.js';
 import { COLLECT_JOB, type PointJobData, type QueueTarget } from './connection.js';
+import { quietErrors } from './reach.js';
 
 export interface QueueWorkerOptions {
   readonly concurrency: number;
@@ -48,7 +49,7 @@ export function startQueueWorker(target: QueueTarget, opts: QueueWorkerOptions):
       maxStalledCount: 2,
     },
   );
-  worker.on('error', (e) => log(`worker: ${e.message}`));
+  quietErrors(worker, log);
   return {
     async close() {
       await worker.close();

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { QueueTarget } from './connection.js';
+import { quietErrors, reachOrFail } from './reach.js';
 
 export interface QueueStatus {
   readonly queue: string;
@@ -11,7 +12,9 @@ export interface QueueStatus {
 
 /** Progress of a queue, and of one sweep's points when their ids are given. */
 export async function queueStatus(target: QueueTarget, ids?: readonly string[]): Promise<QueueStatus> {
+  await reachOrFail(target);
   const q = new Queue(target.queueName, { connection: { ...target.connection } });
+  quietErrors(q, () => {});
   try {
     const counts = await q.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children');
     const workers = (await q.getWorkers()).length;
