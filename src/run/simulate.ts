@@ -8,7 +8,7 @@ import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
 import { routers } from '../policies/routers/registry.js';
 import type { Router } from '../policies/routers/router.js';
-import { schedulers } from '../policies/schedulers/registry.js';
+import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
 import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
@@ -61,7 +61,6 @@ export function prepare(config: SimulateConfig): Prepared {
   const instance: InstanceConfig = {
     maxNumSeqs: e.maxNumSeqs,
     maxBatchedTokens: e.maxBatchedTokens,
-    chunkedPrefill: e.chunkedPrefill,
     blockSize: e.blockSize,
     kvBlocks,
     watermark: e.watermark,
@@ -95,7 +94,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })
     : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack);
-  const sched = splitSpec(config.scheduler);
+  const sched = splitSpec(config.engine.chunkedPrefill ? config.scheduler : withPrefillFirst(config.scheduler));
   const schedulerFactory = schedulers.get(sched.name);
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
   const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true;

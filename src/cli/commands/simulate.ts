@@ -5,6 +5,7 @@ import { runSimulation } from '../../run/simulate.js';
 import { routers } from '../../policies/routers/registry.js';
 import { schedulers } from '../../policies/schedulers/registry.js';
 import { predictors } from '../../predictors/registry.js';
+import { apiCallProfiles } from '../../workload/apiCalls.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, writeRunFiles } from '../output.js';
 
@@ -20,6 +21,7 @@ export interface SimulateFlags {
   duration?: number;
   promptDist?: string;
   outputDist?: string;
+  apiCalls?: string;
   instances?: number;
   router?: string;
   scheduler?: string;
@@ -58,6 +60,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['duration', ['workload', 'durationS']],
   ['promptDist', ['workload', 'prompt']],
   ['outputDist', ['workload', 'output']],
+  ['apiCalls', ['workload', 'apiCalls']],
   ['instances', ['instances']],
   ['router', ['router']],
   ['scheduler', ['scheduler']],
@@ -100,7 +103,7 @@ export function withSimulateOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'JSON config (the same tree as summary config.json); flags override it')
     .option('--trace <path>', 'request trace: Azure LLM CSV (.csv) or Mooncake JSONL (.jsonl)')
-    .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed')
+    .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed, sharegpt, alpaca')
     .option('--trace-type <type>', 'workload type label for trace requests (default: from the file name)')
     .option('--arrival <spec>', "arrival process: poisson | gamma:CV | onoff | trace (replay)")
     .option('--rate <req/s>', 'mean arrival rate; replays a trace time-scaled to it', num('--rate'))
@@ -109,6 +112,7 @@ export function withSimulateOptions(cmd: Command): Command {
     .option('--duration <s>', 'stop at the first arrival after this many seconds', num('--duration'))
     .option('--prompt-dist <spec>', 'prompt lengths: fixed:N | lognormal:MEDIAN,SIGMA | pareto:XM,ALPHA')
     .option('--output-dist <spec>', 'output lengths, same forms as --prompt-dist')
+    .option('--api-calls <spec>', `API calls per request from a profile: ${apiCallProfiles.names().join(', ')} (NAME or NAME:TYPE,TYPE)`)
     .option('--instances <n>', 'number of model replicas (default 8)', int('--instances'))
     .option('--router <name>', `cluster router (default least-outstanding): ${routers.names().join(', ')}`)
     .option('--scheduler <name>', `instance scheduler (default fcfs): ${schedulers.names().join(', ')}`)
