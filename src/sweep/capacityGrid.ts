@@ -1,8 +1,8 @@
 import { ConfigError } from '../core/errors.js';
 import type { CapacitySpec, GridPoint } from './grid.js';
 import { CapacitySearch, type CapacityResult } from './capacitySearch.js';
-import { pointId } from './pointId.js';
-import { runWithStore, type ResultStore, type SweepRunner } from './runner.js';
+import { runSearches } from './capacityRounds.js';
+import type { ResultStore, SweepRunner } from './runner.js';
 import type { Slo } from './sloExpr.js';
 import { axisCell, type Cell, type SweepTable } from './table.js';
 
@@ -43,27 +43,15 @@ export async function runCapacityGrid(
 ): Promise<CapacityGrid> {
   const searches = points.map((p) => new CapacitySearch(p.config, slo, spec));
   const facts = points.map(() => ({ gpus: null as number | null, gpu: null as string | null }));
-  let probes = 0;
-  let reusedProbes = 0;
-  for (;;) {
-    const round = searches.map((s) => s.next());
-    const tasks = round.flatMap((c, i) => (c ? [{ i, id: pointId(c, version), config: c }] : []));
-    if (tasks.length === 0) break;
-    const { outcomes, reused } = await runWithStore(tasks, runner, store);
-    reusedProbes += reused;
-    for (const t of tasks) {
-      const o = outcomes.get(t.id);
-      const search = searches[t.i] as CapacitySearch;
-      search.record(o ?? { ok: false, error: 'no result' });
-      if (o?.ok) {
-        const f = facts[t.i] as { gpus: number | null; gpu: string | null };
-        f.gpus = typeof o.metrics.gpus === 'number' ? o.metrics.gpus : null;
-        f.gpu = typeof o.metrics.gpu === 'string' ? o.metrics.gpu : null;
-      }
-      probes++;
-    }
-    progress?.(probes, searches.filter((s) => s.done).length, searches.length);
-  }
+  const { probes, reusedProbes } = await runSearches(searches, runner, store, version, {
+    ...(progress ? { progress } : {}),
+    onOutcome: (i, o) => {
+      if (!o.ok) return;
+      const f = facts[i] as { gpus: number | null; gpu: string | null };
+      f.gpus = typeof o.metrics.gpus === 'number' ? o.metrics.gpus : null;
+      f.gpu = typeof o.metrics.gpu === 'string' ? o.metrics.gpu : null;
+    },
+  });
   const prices = spec.gpuCostPerHour;
   const priced = Object.keys(prices).length > 0;
   const rows = points.map((point, i): CapacityRow => {

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findCapacity } from './capacitySearch.js';
+import { findCapacities } from './capacityRounds.js';
 import { FileStore } from './fileStore.js';
 import { LocalRunner } from './localRunner.js';
 import { planSweep, runSweepPlan } from './plan.js';
@@ -97,4 +98,9 @@ test('findCapacity on a real simulation: the capacity probe meets the SLO and th
   };
   assert.equal(at(r.capacity), true);
   assert.equal(at(r.bracket.hi), false);
+  // Several searches side by side on two threads give what one search alone gives.
+  const other = { ...base, router: 'round-robin' };
+  const both = await findCapacities([base, other], slo, { tolerance: 0.1, maxProbes: 10, workers: 2 });
+  assert.deepEqual(both[0], r);
+  assert.deepEqual(both[1], await findCapacity(other, slo, { tolerance: 0.1, maxProbes: 10 }));
 });
