@@ -5,7 +5,6 @@ import { ConfigError } from '../core/errors.js';
 import { parseGridText } from '../sweep/grid.js';
 import { LocalRunner } from '../sweep/localRunner.js';
 import { parseQueueUrl } from '../sweep/queue/connection.js';
-import { QueueRunner } from '../sweep/queue/queueRunner.js';
 import type { SweepRunner } from '../sweep/runner.js';
 
 /** The project version (package.json): part of every point id, so results never cross versions. */
@@ -31,10 +30,13 @@ export function defaultOutDir(prefix: string, gridPath: string): string {
   return join('out', `${prefix}-${basename(gridPath, extname(gridPath))}`);
 }
 
-export function makeRunner(f: { queue?: string; workers?: number }, version: string, defaultWorkers: number): SweepRunner {
+/** The runner the flags ask for; BullMQ is loaded only when --queue is given (start-up time). */
+export async function makeRunner(f: { queue?: string; workers?: number }, version: string, defaultWorkers: number): Promise<SweepRunner> {
   if (f.workers !== undefined && f.workers < 1) throw new ConfigError(`--workers: must be at least 1, got ${f.workers}`);
   if (f.queue !== undefined) {
-    return new QueueRunner(parseQueueUrl(f.queue), version, { log: (l) => process.stderr.write(`${l}\n`) });
+    const target = parseQueueUrl(f.queue);
+    const { QueueRunner } = await import('../sweep/queue/queueRunner.js');
+    return new QueueRunner(target, version, { log: (l) => process.stderr.write(`${l}\n`) });
   }
   return new LocalRunner(f.workers ?? defaultWorkers);
 }

@@ -8,7 +8,6 @@ import { capacityTable, runCapacityGrid } from '../../sweep/capacityGrid.js';
 import { findCapacity, type CapacityAxis, type CapacityResult } from '../../sweep/capacitySearch.js';
 import { FileStore } from '../../sweep/fileStore.js';
 import { expandGrid, parseGrid } from '../../sweep/grid.js';
-import { capacityCharts, capacityReport } from '../../sweep/report.js';
 import { parseSlo } from '../../sweep/sloExpr.js';
 import { tableToCsv, tableToJson } from '../../sweep/table.js';
 import { int, num } from '../options.js';
@@ -63,7 +62,7 @@ async function runGridForm(f: CapacityFlags, gridPath: string): Promise<void> {
   ensureDir(outDir);
   const storePath = join(outDir, 'probes.jsonl');
   if (f.fresh) rmSync(storePath, { force: true });
-  const runner = makeRunner(f, version, defaultWorkers());
+  const runner = await makeRunner(f, version, defaultWorkers());
   process.stderr.write(`gaps capacity ${grid.name ?? gridPath}: ${points.length} configurations, SLO ${sloText}, on ${runner.description}\n`);
   const bar = progressBar('searches', (s) => process.stderr.write(s), process.stderr.isTTY === true);
   let g;
@@ -73,6 +72,7 @@ async function runGridForm(f: CapacityFlags, gridPath: string): Promise<void> {
     await runner.close();
   }
   const t = capacityTable(g);
+  const { capacityCharts, capacityReport } = await import('../../sweep/report.js');
   const intro = `${grid.description ?? ''} Capacity of each configuration: the highest ${opts.axis ?? 'rate or load'} at which ${sloText} holds, by bisection with the same seed at every probe; cost = GPUs × price per GPU-hour${Object.keys(opts.gpuCostPerHour).length ? '' : ' (1 per GPU)'}${opts.targetRps !== undefined ? `; target ${opts.targetRps} req/s` : ''}. ${g.probes} probes (${g.reusedProbes} from an earlier run); ${version}.`;
   writeOut(outDir, {
     'table.csv': tableToCsv(t),

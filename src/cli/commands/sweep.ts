@@ -7,8 +7,6 @@ import { FileStore } from '../../sweep/fileStore.js';
 import { pointLabel } from '../../sweep/grid.js';
 import { planSweep, runSweepPlan } from '../../sweep/plan.js';
 import { parseQueueUrl } from '../../sweep/queue/connection.js';
-import { formatQueueStatus, queueStatus } from '../../sweep/queue/status.js';
-import { sweepCharts, sweepReport } from '../../sweep/report.js';
 import { tableToCsv, tableToJson, type SweepTable } from '../../sweep/table.js';
 import { int } from '../options.js';
 import { defaultOutDir, ensureDir, makeRunner, projectVersion, readGridFile, writeOut } from '../sweepCommon.js';
@@ -47,7 +45,9 @@ export function registerSweepCommand(program: Command): void {
       if (f.status) {
         if (!f.queue) throw new ConfigError('--status needs --queue redis://HOST:PORT');
         const ids = gridPath ? planSweep(readGridFile(gridPath), version, gridPath).ids : undefined;
-        process.stdout.write(formatQueueStatus(await queueStatus(parseQueueUrl(f.queue), ids)));
+        const target = parseQueueUrl(f.queue);
+        const { formatQueueStatus, queueStatus } = await import('../../sweep/queue/status.js');
+        process.stdout.write(formatQueueStatus(await queueStatus(target, ids)));
         return;
       }
       if (!gridPath) throw new ConfigError('sweep: give a grid file (gaps sweep GRID.json|GRID.yaml)');
@@ -57,7 +57,7 @@ export function registerSweepCommand(program: Command): void {
       const storePath = join(outDir, 'points.jsonl');
       if (f.fresh) rmSync(storePath, { force: true });
       const store = new FileStore(storePath);
-      const runner = makeRunner(f, version, defaultWorkers());
+      const runner = await makeRunner(f, version, defaultWorkers());
       const name = plan.grid.name ?? gridPath;
       process.stderr.write(`gaps sweep ${name}: ${plan.points.length} points on ${runner.description}\n`);
       let run;
@@ -67,6 +67,8 @@ export function registerSweepCommand(program: Command): void {
         await runner.close();
       }
       const axes = plan.points[0]?.values.map(([k]) => k) ?? [];
+      // Charts load vega: only when a report is written (start-up time of every other command).
+      const { sweepCharts, sweepReport } = await import('../../sweep/report.js');
       const charts = await sweepCharts(run.table, axes, plan.grid.metrics);
       const intro =
         `${plan.grid.description ?? ''} ${plan.points.length} points over ${axes.map((a) => `${a} (${new Set(plan.points.map((p) => pointLabel(p.values.filter(([k]) => k === a)))).size})`).join(' × ')}` +

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import { parseQueueUrl } from '../../sweep/queue/connection.js';
-import { startQueueWorker } from '../../sweep/queue/queueWorker.js';
 import { int } from '../options.js';
 import { projectVersion } from '../sweepCommon.js';
 
@@ -25,6 +24,7 @@ export function registerWorkerCommand(program: Command): void {
       if (f.lockDuration !== undefined && f.lockDuration < 100) throw new ConfigError(`--lock-duration: at least 100 ms, got ${f.lockDuration}`);
       const version = projectVersion();
       const log = (line: string): void => void process.stderr.write(`gaps worker: ${line}\n`);
+      const { startQueueWorker } = await import('../../sweep/queue/queueWorker.js');
       const w = startQueueWorker(target, { concurrency, version, ...(f.lockDuration !== undefined ? { lockDurationMs: f.lockDuration } : {}), log });
       log(`${version} on ${target.display}, concurrency ${concurrency}`);
       await new Promise<void>((resolve) => {
