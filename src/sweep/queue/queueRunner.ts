@@ -14,6 +14,8 @@ export interface QueueRunnerOptions {
   readonly log?: (line: string) => void;
 }
 
+const FLOW_SIZE = 1000;
+
 function isOutcome(x: unknown): x is PointOutcome {
   return typeof x === 'object' && x !== null && typeof (x as { ok?: unknown }).ok === 'boolean';
 }
@@ -130,7 +132,12 @@ export class QueueRunner implements SweepRunner {
     if (missing.length > 0) await this.enqueue(queue, flow, missing);
   }
 
+  /** Enqueues points as flows of at most FLOW_SIZE children (one Redis transaction each). */
   private async enqueue(queue: Queue, flow: FlowProducer, tasks: readonly PointTask[]): Promise<void> {
+    for (let k = 0; k < tasks.length; k += FLOW_SIZE) await this.enqueueFlow(queue, flow, tasks.slice(k, k + FLOW_SIZE));
+  }
+
+  private async enqueueFlow(queue: Queue, flow: FlowProducer, tasks: readonly PointTask[]): Promise<void> {
     const ids = tasks.map((t) => t.id).sort();
     let parentId = groupId(ids, 's');
     for (let n = 2; (await queue.getJobState(parentId)) !== 'unknown'; n++) parentId = `${groupId(ids, 's')}-${n}`;
