@@ -30,7 +30,11 @@ export function registerWorkerCommand(program: Command): void {
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           log('stopping');
-          void w.close().then(resolve);
+          // Exit once the running points are done, even if a Redis connection is still reconnecting.
+          void w.close().then(() => {
+            resolve();
+            process.exit(process.exitCode ?? 0);
+          });
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
