@@ -60,6 +60,7 @@ export function registerSweepCommand(program: Command): void {
       const runner = await makeRunner(f, version, defaultWorkers());
       const name = plan.grid.name ?? gridPath;
       process.stderr.write(`gaps sweep ${name}: ${plan.points.length} points on ${runner.description}\n`);
+      if (plan.grid.capacity) process.stderr.write(`note: the grid's capacity section is used by 'gaps capacity --grid ${gridPath}', not by sweep\n`);
       let run;
       try {
         run = await runSweepPlan(plan, runner, store, progressBar('points', (s) => process.stderr.write(s), process.stderr.isTTY === true));
