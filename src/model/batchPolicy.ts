@@ -52,7 +52,7 @@ export interface ApiCallFacts {
   readonly durationS: number;
   readonly returnTokens: number;
   readonly kind: string;
-  /** Predicted call duration (what a scheduler could know), seconds. */
+  /** Predicted call duration: the mean duration of this kind's calls that returned on this instance so far (NaN before any). */
   readonly predictedDurationS: number;
 }
 
@@ -66,8 +66,17 @@ export interface InstanceState {
   readonly kvBlocks: number;
   /** Blocks that can be allocated now (free plus evictable cached). */
   readonly availableBlocks: number;
+  /** Blocks held by requests on this instance (running, paused or kept while waiting) and cached blocks in use. */
+  readonly usedBlocks: number;
+  readonly hostFreeBlocks: number;
+  /** Seconds to move one KV block over PCIe. */
+  readonly swapSecondsPerBlock: number;
   /** Seconds of the last iteration that ran, and of the last one that decoded (0 before any). */
   readonly lastIterationS: number;
+  /** Iterations run so far on this instance. */
+  readonly iterations: number;
+  /** Tokens (prefill chunk tokens plus decodes) of the last iteration that ran; 0 for a swap-only one. */
+  readonly lastIterationTokens: number;
   readonly lastDecodeIterationS: number;
   /** End time of the last decode iteration (when every decode member got its last token). */
   readonly lastDecodeEnd: number;
@@ -111,6 +120,12 @@ export interface BatchBuilder extends InstanceState {
   admit(maxTokens: number, chunked: boolean, alone: boolean): number;
   /** Admits a specific waiting request (not only the head), same rules and result as `admit`. */
   admitId(id: number, maxTokens: number, chunked: boolean, alone: boolean): number;
+  /**
+   * For a preemptive policy: while the batch is full and the best-ranked waiting request ranks
+   * better than the worst running one (by `victimRank`), the running one is preempted. Call before
+   * `decodeAll` (placed decodes cannot be displaced). Returns how many were preempted.
+   */
+  displaceWorse(): number;
   /** Preempts a running request not yet placed in this batch. */
   preempt(id: number, mode: PreemptMode): void;
   /** Tokens of prefill and decode placed so far in this batch. */
@@ -123,6 +138,8 @@ export interface BatchPolicy {
   readonly name: string;
   /** True when it reads predictions: the run then needs a predictor. */
   readonly usesPredictions?: boolean;
+  /** True when predictions should be refined while decoding (`RequestFacts.predictedOutputTokens` then uses the tokens so far). */
+  readonly refinesPredictions?: boolean;
   /**
    * Order of the waiting queue: lower runs first (ties by arrival at the queue). Evaluated when a
    * request enters the queue, and at every iteration when `dynamicRank` is set.
@@ -136,6 +153,11 @@ export interface BatchPolicy {
    * victims follow vLLM: the most recently admitted running request first.
    */
   readonly preemptive: boolean;
+  /**
+   * Rank of a running request when choosing preemption victims (higher goes first); defaults to
+   * `rank`. -Infinity protects a request from displacement by a better-ranked one (Trail's limit).
+   */
+  victimRank?(facts: RequestFacts, now: number): number;
   /** How a victim gives up its place when the instance preempts it for KV or for a better rank. */
   preemptMode?(facts: RequestFacts): PreemptMode;
   /** Forms one iteration. Called only when the instance has something to run. */

@@ -88,6 +88,8 @@ export class Instance implements BatchBuilder {
   now = 0;
   tokenBudget = 0;
   lastIterationS = 0;
+  lastIterationTokens = 0;
+  private iterTokens = 0;
   lastDecodeIterationS = 0;
   lastDecodeEnd = 0;
   private iterStart = 0;
@@ -101,7 +103,15 @@ export class Instance implements BatchBuilder {
   iterations = 0;
   private itersSinceToken = 0;
   private readonly stallLimit: number;
+  private readonly refiner: PredictionRefiner | undefined;
+  /** Per API-call kind: returned calls and their summed durations (the duration a policy may predict). */
+  private readonly apiKinds = new Map<string, { n: number; sum: number }>();
+  /** Requests away on an API call: the call's kind and start time. */
+  private readonly apiAway = new Map<number, { kind: string; start: number }>();
   private readonly shape: BatchShape = emptyShape();
+  /** Distinct TBT targets of requests seen here, and per target the decode iterations whose common gap exceeded it. */
+  private readonly tbtTargets: number[] = [];
+  private readonly lateIters: number[] = [];
   private readonly reqFacts: RequestFacts = {
     id: 0,
     arrival: 0,
@@ -132,6 +142,7 @@ export class Instance implements BatchBuilder {
     this.waiting = new IndexedHeap(waitingPositions);
     this.decode = new DecodeSet(t, cfg.blockSize, decodePositions);
     this.kv = new KvPool(t, cfg.kvBlocks, cfg.blockSize, cfg.hostKvBlocks, cfg.watermark, cfg.prefixCaching === true);
+    this.refiner = policy.refinesPredictions ? refine : undefined;
     this.stallLimit = Math.max(STALL_LIMIT_MIN, 4 * Math.ceil((cfg.kvBlocks * cfg.blockSize) / Math.max(1, cfg.maxBatchedTokens)));
   }
 
@@ -227,6 +238,14 @@ export class Instance implements BatchBuilder {
   apiReturn(id: number, now: number): void {
     const t = this.t;
     this.awayCount--;
+    const away = this.apiAway.get(id);
+    if (away) {
+      this.apiAway.delete(id);
+      const k = this.apiKinds.get(away.kind) ?? { n: 0, sum: 0 };
+      k.n++;
+      k.sum += now - away.start;
+      this.apiKinds.set(away.kind, k);
+    }
     if (t.kvHome[id] === KvHome.Resident) this.awayResident.remove(id);
     t.lastToken[id] = now;
     this.enqueue(id, now);
@@ -269,6 +288,7 @@ export class Instance implements BatchBuilder {
     if (!(dt > 0) || !Number.isFinite(dt)) throw new InvariantError(`instance ${this.id} formed a batch of duration ${dt}`);
     this.busy = true;
     this.iterStart = now;
+    this.iterTokens = s.prefillTokens + s.decodeSeqs;
     this.iterations++;
     if (++this.itersSinceToken > this.stallLimit) {
       throw new InvariantError(
@@ -331,6 +351,7 @@ export class Instance implements BatchBuilder {
     this.busyAcc += dt;
     this.busy = false;
     this.lastIterationS = dt;
+    this.lastIterationTokens = this.iterTokens;
     this.now = now;
     if (this.iterHasDecode) {
       const d = this.decode;
@@ -340,6 +361,15 @@ export class Instance implements BatchBuilder {
         const j = this.joiners.get(i);
         this.tbt.add(now - (t.lastToken[j] as number), 1);
       }
+      const gap = now - this.lastDecodeEnd;
+      for (let k = 0; k < this.tbtTargets.length; k++) if (gap > (this.tbtTargets[k] as number)) this.lateIters[k] = (this.lateIters[k] as number) + 1;
+      if (this.tbtTargets.length > 0) {
+        for (let i = 0; i < fresh; i++) {
+          const j = this.joiners.get(i);
+          this.judgeGap(j, now - (t.lastToken[j] as number));
+          this.markTbt(j);
+        }
+      }
       this.joiners.clear();
       this.lastDecodeEnd = now;
       this.lastDecodeIterationS = dt;
@@ -347,6 +377,7 @@ export class Instance implements BatchBuilder {
       d.advance();
       for (let id = d.nextFinished(); id >= 0; id = d.nextFinished()) {
         d.leave(id);
+        this.settleTbt(id);
         t.lastToken[id] = now;
         if ((t.generated[id] as number) >= (t.output[id] as number)) this.complete(id, now);
         else this.startApiCall(id, now);
@@ -380,6 +411,7 @@ export class Instance implements BatchBuilder {
       this.listener.onFirstToken(id, now);
     } else {
       this.tbt.add(now - (t.lastToken[id] as number), 1);
+      this.judgeGap(id, now - (t.lastToken[id] as number));
     }
     t.lastToken[id] = now;
     if (g >= (t.output[id] as number)) this.complete(id, now);
@@ -405,7 +437,14 @@ export class Instance implements BatchBuilder {
     t.apiNext[id] = k + 1;
     t.stopAt[id] = k + 1 < calls.length ? (calls[k + 1] as ApiCall).afterTokens : (t.output[id] as number);
     const facts = this.factsOf(id, t.generated[id] as number, now);
-    const callFacts: ApiCallFacts = { durationS: call.durationS, returnTokens: call.returnTokens, kind: call.kind, predictedDurationS: call.durationS };
+    const known = this.apiKinds.get(call.kind);
+    const callFacts: ApiCallFacts = {
+      durationS: call.durationS,
+      returnTokens: call.returnTokens,
+      kind: call.kind,
+      predictedDurationS: known ? known.sum / known.n : Number.NaN,
+    };
+    this.apiAway.set(id, { kind: call.kind, start: now });
     let strategy = this.policy.apiStrategy ? this.policy.apiStrategy(facts, callFacts) : 'discard';
     t.contextExtra[id] = (t.contextExtra[id] as number) + call.returnTokens;
     if (strategy === 'swap') {
@@ -429,6 +468,7 @@ export class Instance implements BatchBuilder {
 
   private joinDecode(id: number): void {
     this.t.state[id] = ReqState.Decoding;
+    this.tbtIndex(id);
     this.decode.join(id);
     this.joiners.push(id);
   }
@@ -438,7 +478,49 @@ export class Instance implements BatchBuilder {
     const wasJoiner = (this.t.joinIter[id] as number) === d.iter;
     d.leave(id);
     if (wasJoiner) this.joiners.remove(id);
-    else this.t.lastToken[id] = this.lastDecodeEnd;
+    else {
+      this.t.lastToken[id] = this.lastDecodeEnd;
+      this.settleTbt(id);
+    }
+  }
+
+  /** The request's TBT target, seconds (Infinity: none). */
+  tbtTargetOf(id: number): number {
+    const own = this.t.sloTbt[id] as number;
+    return Number.isNaN(own) ? (this.cfg.tbtTargetS ?? Number.POSITIVE_INFINITY) : own;
+  }
+
+  /** Index of a target among those counted here, registering it on first sight; -1 for no target. */
+  private tbtIndex(id: number): number {
+    const target = this.tbtTargetOf(id);
+    if (!Number.isFinite(target)) return -1;
+    let k = this.tbtTargets.indexOf(target);
+    if (k < 0) {
+      k = this.tbtTargets.length;
+      this.tbtTargets.push(target);
+      this.lateIters.push(0);
+    }
+    return k;
+  }
+
+  /** One gap recorded on its own (a joiner's first decode, a token after a prefill): judged directly. */
+  private judgeGap(id: number, gap: number): void {
+    if (gap > this.tbtTargetOf(id)) this.t.tbtLate[id] = (this.t.tbtLate[id] as number) + 1;
+  }
+
+  /** From now on the request shares the decode set's common gaps: remember the late counter. */
+  private markTbt(id: number): void {
+    const k = this.tbtIndex(id);
+    if (k >= 0) this.t.tbtMark[id] = this.lateIters[k] as number;
+  }
+
+  /** The request leaves the decode set: its late common gaps since it joined are the counter's growth. */
+  private settleTbt(id: number): void {
+    const k = this.tbtIndex(id);
+    if (k < 0) return;
+    const t = this.t;
+    t.tbtLate[id] = (t.tbtLate[id] as number) + (this.lateIters[k] as number) - (t.tbtMark[id] as number);
+    t.tbtMark[id] = this.lateIters[k] as number;
   }
 
   private complete(id: number, now: number): void {
@@ -462,6 +544,12 @@ export class Instance implements BatchBuilder {
   }
   get kvBlocks(): number {
     return this.cfg.kvBlocks;
+  }
+  get hostFreeBlocks(): number {
+    return this.kv.hostFreeBlocks;
+  }
+  get swapSecondsPerBlock(): number {
+    return this.cfg.swapSecondsPerBlock;
   }
   get numDecoding(): number {
     return this.iterHasDecode ? 0 : this.decode.count;
@@ -598,6 +686,7 @@ export class Instance implements BatchBuilder {
     const kv = t.kvTokens[id] as number;
     if (kv >= (t.prefillTarget[id] as number)) {
       this.markAdmitted(id, ReqState.Decoding);
+      this.tbtIndex(id);
       this.decode.join(id);
       this.joiners.push(id);
       if (this.iterHasDecode) {
@@ -655,9 +744,21 @@ export class Instance implements BatchBuilder {
     this.enqueue(id, this.now);
   }
 
+  displaceWorse(): number {
+    if (!this.policy.preemptive) return 0;
+    let n = 0;
+    // Each displacement moves a request into the queue behind the head, so this ends within the queue's size.
+    for (let guard = this.waiting.size; guard > 0 && this.numRunning >= this.cfg.maxNumSeqs; guard--) {
+      const head = this.waiting.peekId();
+      if (head < 0 || !this.preemptFor(head, this.now, false)) break;
+      n++;
+    }
+    return n;
+  }
+
   /** For a preemptive policy, frees room for `id` by preempting a worse-ranked running request; else evicts resident waiters. */
-  private preemptFor(id: number, now: number): boolean {
-    if (this.evictResidentWaiter(id)) return true;
+  private preemptFor(id: number, now: number, evictKept = true): boolean {
+    if (evictKept && this.evictResidentWaiter(id)) return true;
     if (!this.policy.preemptive || this.numRunning === 0) return false;
     const victim = this.pickVictim(now);
     if (victim < 0) return false;
@@ -688,7 +789,8 @@ export class Instance implements BatchBuilder {
   }
 
   private rankOfRunning(id: number, now: number): number {
-    return this.policy.rank(this.factsOf(id, this.generatedOf(id), now), now);
+    const f = this.factsOf(id, this.generatedOf(id), now);
+    return this.policy.victimRank ? this.policy.victimRank(f, now) : this.policy.rank(f, now);
   }
 
   /**
@@ -722,7 +824,7 @@ export class Instance implements BatchBuilder {
     f.arrival = t.arrival[id] as number;
     f.promptTokens = t.prompt[id] as number;
     const predicted = t.predictedOutput[id] as number;
-    f.predictedOutputTokens = this.refine && generated > 0 && Number.isFinite(predicted) ? this.refine(id, generated) : predicted;
+    f.predictedOutputTokens = this.refiner && generated > 0 && Number.isFinite(predicted) ? this.refiner(id, generated) : predicted;
     f.generatedTokens = generated;
     f.kvTokens = this.decode.has(id) ? this.decode.kvOf(id) : (t.kvTokens[id] as number);
     f.prefillTarget = t.prefillTarget[id] as number;

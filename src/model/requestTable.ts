@@ -76,6 +76,10 @@ export class RequestTable {
   /** Context tokens beyond the prompt and the generated tokens (API results appended so far). */
   contextExtra: Int32Array;
   readonly apiCalls: (readonly ApiCall[] | undefined)[] = [];
+  /** Time-between-token gaps longer than the request's TBT target, so far. */
+  tbtLate: Int32Array;
+  /** The instance's late-iteration counter for the request's target when it last joined a decode set. */
+  tbtMark: Float64Array;
 
   constructor(initialCapacity = 1024) {
     this.cap = Math.max(16, initialCapacity);
@@ -110,6 +114,8 @@ export class RequestTable {
     this.stopAt = new Int32Array(c);
     this.apiNext = new Int32Array(c);
     this.contextExtra = new Int32Array(c);
+    this.tbtLate = new Int32Array(c);
+    this.tbtMark = new Float64Array(c);
   }
 
   typeId(name: string): number {
@@ -160,6 +166,8 @@ export class RequestTable {
     this.stopAt[id] = calls ? (calls[0] as ApiCall).afterTokens : r.outputTokens;
     this.apiNext[id] = 0;
     this.contextExtra[id] = 0;
+    this.tbtLate[id] = 0;
+    this.tbtMark[id] = 0;
     return id;
   }
 
@@ -210,6 +218,8 @@ export class RequestTable {
     this.stopAt = i(this.stopAt);
     this.apiNext = i(this.apiNext);
     this.contextExtra = i(this.contextExtra);
+    this.tbtLate = i(this.tbtLate);
+    this.tbtMark = f(this.tbtMark);
     this.cap = c;
   }
 }

@@ -62,7 +62,15 @@ export const SimulateSchema = z
     /** Seconds between monitor reports; 0 = queue fields live at every routing decision. */
     reportIntervalS: z.number().min(0).default(0.05),
     slo: z
-      .object({ ttftS: positive.optional(), tpotS: positive.optional(), e2eSlack: positive.optional() })
+      .object({
+        ttftS: positive.optional(),
+        tpotS: positive.optional(),
+        e2eSlack: positive.optional(),
+        /** Time-between-tokens target for every request without its own, seconds. */
+        tbtS: positive.optional(),
+        /** TBT targets by workload type, seconds (before `tbtS`). */
+        tbtByType: z.record(z.string(), positive).optional(),
+      })
       .strict()
       .default({ e2eSlack: 5 }),
     migration: z

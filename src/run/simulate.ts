@@ -68,6 +68,7 @@ export function prepare(config: SimulateConfig): Prepared {
     hostKvBlocks: Math.floor((e.swapSpaceGiB * 2 ** 30 * deployment.tp) / blockBytes),
     swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
     prefixCaching: e.prefixCaching,
+    tbtTargetS: config.slo.tbtS ?? Number.POSITIVE_INFINITY,
   };
   const workload = buildWorkload(config.workload, config.seed);
   const st = workload.stats;
@@ -116,6 +117,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     predictor,
     check: config.check,
     timeSeriesIntervalS: config.timeSeriesIntervalS,
+    ...(config.slo.tbtByType ? { tbtTargetsByType: config.slo.tbtByType } : {}),
   });
   const result = sim.run(p.workload.make(resolved.rate));
   const summary = summarize(result);

@@ -6,7 +6,7 @@ import { Instance, type InstanceConfig, type InstanceListener, type RejectReason
 import type { PerfModel } from '../model/perfModel.js';
 import type { Workload } from '../model/request.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
-import type { OutputPredictor, PredictionFeatures } from '../predictors/predictor.js';
+import { refinePrediction, type OutputPredictor, type PredictionFeatures } from '../predictors/predictor.js';
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
@@ -35,6 +35,8 @@ export interface ClusterConfig {
   readonly predictor?: OutputPredictor;
   /** Check KV conservation after every iteration (slow; for tests and --check). */
   readonly check?: boolean;
+  /** TBT targets by workload type for requests without their own (seconds). */
+  readonly tbtTargetsByType?: Readonly<Record<string, number>>;
   /** Record per-instance time series at every report (and at least every `timeSeriesIntervalS`). */
   readonly timeSeriesIntervalS?: number;
 }
@@ -115,7 +117,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.instances = [];
     this.views = [];
     for (let i = 0; i < cfg.numInstances; i++) {
-      this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this));
+      this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this, this.refiner));
       this.views.push(newInstanceView(i, cfg.instance.kvBlocks, cfg.instance.blockSize));
     }
     const roles = cfg.router.instanceRoles?.(cfg.numInstances);
@@ -228,6 +230,11 @@ export class Simulation implements InstanceListener, ClusterControl {
       this.sloViolated = b;
     }
     this.inSystem++;
+    const byType = this.cfg.tbtTargetsByType;
+    if (byType && Number.isNaN(this.table.sloTbt[id] as number)) {
+      const target = byType[spec.type];
+      if (target !== undefined) this.table.sloTbt[id] = target;
+    }
     if (this.cfg.predictor) this.table.predictedOutput[id] = this.cfg.predictor.predict(this.featuresOf(id));
     const r = this.fillRouted(id);
     if (this.cfg.reportIntervalS === 0) this.monitor.refreshQueues(this.now);
@@ -243,6 +250,13 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.kick(target);
     this.pullArrival();
   }
+
+  /** Refines a request's prediction from its tokens so far (Trail); only policies that ask for it call this. */
+  private readonly refiner = (id: number, generated: number): number => {
+    const p = this.cfg.predictor;
+    const initial = this.table.predictedOutput[id] as number;
+    return p ? refinePrediction(p, this.featuresOf(id), initial, generated) : Math.max(initial, generated + 1);
+  };
 
   private featuresOf(id: number): PredictionFeatures {
     const f = this.features;

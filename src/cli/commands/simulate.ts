@@ -41,6 +41,7 @@ export interface SimulateFlags {
   sloTtft?: number;
   sloTpot?: number;
   sloSlack?: number;
+  sloTbt?: number;
   seed?: number;
   check?: boolean;
   json?: boolean;
@@ -80,6 +81,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['sloTtft', ['slo', 'ttftS']],
   ['sloTpot', ['slo', 'tpotS']],
   ['sloSlack', ['slo', 'e2eSlack']],
+  ['sloTbt', ['slo', 'tbtS']],
   ['seed', ['seed']],
   ['check', ['check']],
 ];
@@ -132,6 +134,7 @@ export function withSimulateOptions(cmd: Command): Command {
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
     .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
+    .option('--slo-tbt <s>', 'time-between-tokens target, seconds (tbtSloAttainment; SLAI schedules by it)', num('--slo-tbt'))
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
     .option('--check', 'check invariants (KV conservation) after every iteration');
 }

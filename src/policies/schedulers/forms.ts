@@ -9,10 +9,12 @@ import type { BatchBuilder } from '../../model/batchPolicy.js';
 /**
  * vLLM V1 / Sarathi-Serve: every decode first (one token each), then ongoing prefill chunks in
  * admission order, then new admissions from the head of the queue, all within `budget` tokens;
- * prefills are chunked to fit ("stall-free": decodes never wait for a long prefill).
+ * prefills are chunked to fit ("stall-free": decodes never wait for a long prefill). A preemptive
+ * policy first displaces running requests ranked worse than the queue's head when the batch is full.
  */
 export function formMixed(b: BatchBuilder, budget: number): void {
   b.tokenBudget = budget;
+  b.displaceWorse();
   b.decodeAll();
   continuePrefills(b);
   while (b.tokenBudget > 0 && b.numWaiting > 0) {
@@ -61,6 +63,7 @@ export function formPrefillFirst(b: BatchBuilder, budget: number): void {
  */
 export function formWholePrompts(b: BatchBuilder, budget: number): void {
   b.tokenBudget = budget;
+  b.displaceWorse();
   b.decodeAll();
   for (let i = 0; i < b.numPrefilling; i++) {
     const id = b.prefillingAt(i);

@@ -1,7 +1,14 @@
 import { Registry } from '../../core/registry.js';
 import type { BatchPolicy } from '../../model/batchPolicy.js';
 import { numberArg, parseSchedulerArgs, styleArg } from './args.js';
+import { fastServeScheduler } from './fastserve.js';
+import { inferceptScheduler } from './infercept.js';
+import { lampsScheduler } from './lamps.js';
+import { ltrScheduler } from './ltr.js';
 import { orcaScheduler } from './orca.js';
+import { radScheduler } from './rad.js';
+import { slaiScheduler } from './slai.js';
+import { trailScheduler } from './trail.js';
 import { rankScheduler } from './rankScheduler.js';
 import { sarathiScheduler } from './sarathi.js';
 import { vllmScheduler } from './vllm.js';
@@ -44,7 +51,40 @@ export const schedulers = new Registry<SchedulerFactory>('scheduler')
   .register('sprpt', ranked('sprpt', 'sprpt', true, false), 'shortest predicted remaining output first, preemptive')
   .register('sprpt-bounce', ranked('sprpt-bounce', 'sprpt-bounce', true, false), 'SPRPT with bounce: |prediction - generated|, preemptive')
   .register('1bit', ranked('1bit', '1bit', false, true), '1bit:T, predicted short (<= T tokens) before long, non-preemptive')
-  .register('1bit-preempt', ranked('1bit-preempt', '1bit', true, true), '1bit-preempt:T, the same, preemptive');
+  .register('1bit-preempt', ranked('1bit-preempt', '1bit', true, true), '1bit-preempt:T, the same, preemptive')
+  .register('slai', (arg) => {
+    const a = parseSchedulerArgs('slai', arg, ['tbt'], true);
+    return slaiScheduler({
+      budget: numberArg('slai', 'the token budget', a.positional, 512, 1),
+      tbtS: numberArg('slai', 'tbt (seconds)', a.options.get('tbt'), Number.POSITIVE_INFINITY, 0),
+    });
+  }, 'slai[:BUDGET][,tbt=S], SLAI: decodes near their TBT deadline first, slack decodes skip, shortest prompt first')
+  .register('rad', (arg) => {
+    const a = parseSchedulerArgs('rad', arg, ['budget'], true);
+    const tile = numberArg('rad', 'the tile (tokens)', a.positional, 128, 1);
+    const budget = numberArg('rad', 'budget', a.options.get('budget'), Number.POSITIVE_INFINITY, tile);
+    return radScheduler({ tile, budget });
+  }, 'rad[:TILE][,budget=B], RAD: tile-aligned prefill chunks, budget split by prefill/decode backlogs')
+  .register('trail', (arg) => {
+    const a = parseSchedulerArgs('trail', arg, [], true);
+    return trailScheduler(numberArg('trail', 'the preemption limit C', a.positional, 1, 0));
+  }, 'trail[:C], Trail: SPRPT on refined predictions, no preemption once age >= C x prediction (default C = 1)')
+  .register('ltr', (arg) => {
+    const a = parseSchedulerArgs('ltr', arg, [], true);
+    return ltrScheduler(numberArg('ltr', 'the starvation bound (seconds)', a.positional, 5, 0));
+  }, 'ltr[:STARVE_S], learning to rank: predicted-score order, requests waiting > STARVE_S first (default 5)')
+  .register('fastserve', (arg) => {
+    const a = parseSchedulerArgs('fastserve', arg, ['levels', 'promote'], false);
+    return fastServeScheduler({
+      levels: numberArg('fastserve', 'levels', a.options.get('levels'), 8, 1, 64),
+      promoteS: numberArg('fastserve', 'promote (seconds)', a.options.get('promote'), 5, 0),
+    });
+  }, 'fastserve[:levels=N,promote=S], FastServe: skip-join MLFQ, preemptive, proactive KV swap')
+  .register('infercept', noArgs('infercept', inferceptScheduler), 'INFERCEPT: FIFO, per API call the KV strategy that wastes least memory')
+  .register('lamps', (arg) => {
+    const a = parseSchedulerArgs('lamps', arg, [], true);
+    return lampsScheduler(numberArg('lamps', 'the starvation bound (seconds)', a.positional, 10, 0));
+  }, 'lamps[:STARVE_S], LAMPS: predicted memory-time footprint first, API strategy from predictions');
 
 /**
  * `engine.chunkedPrefill: false` (`--no-chunked-prefill`) is shorthand for the scheduler's
