@@ -56,6 +56,9 @@ test('searching the rate drops the load; no passing rate and a probe budget end 
   assert.equal(never.capacity, null);
   assert.equal(never.probes.length, 5);
   assert.match(never.note, /held at no probed load/);
+  const blank = await findCapacity({}, 'tbtSloAttainment>=0.9', { run: () => ({ ok: true, metrics: { tbtSloAttainment: null } }) });
+  assert.equal(blank.probes.length, 1);
+  assert.match(blank.note, /'tbtSloAttainment>=0\.9' had no value at load 0\.8/);
   const failing = await findCapacity({}, 'ttft.p50<=1', { run: () => ({ ok: false, error: 'boom' }) });
   assert.equal(failing.probes.length, 1);
   assert.match(failing.note, /failed: boom/);

@@ -111,6 +111,13 @@ export class CapacitySearch {
     const offered = outcome.metrics.offeredRps;
     const p: CapacityProbe = { value, holds: check.holds, offeredRps: typeof offered === 'number' ? offered : null, clauses: check.clauses };
     this.probes.push(p);
+    // A metric with no value (null: not measured for this config, or nothing completed) would send
+    // the search down to zero; stop and say which.
+    const blank = check.clauses.filter((c) => !Number.isFinite(c.value));
+    if (blank.length) {
+      this.stopped = `${blank.map((c) => `'${c.clause}'`).join(', ')} had no value at ${this.axis} ${value} (null in the run summary: is it measured for this config?)`;
+      return;
+    }
     if (p.holds && (this.lo === undefined || value > this.lo.value)) this.lo = p;
     if (!p.holds && (this.hi === undefined || value < this.hi.value)) this.hi = p;
   }
