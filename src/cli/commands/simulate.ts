@@ -9,7 +9,7 @@ import { apiCallProfiles } from '../../workload/apiCalls.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, writeRunFiles } from '../output.js';
 
-interface SimulateFlags {
+export interface SimulateFlags {
   config?: string;
   trace?: string;
   workload?: string;
@@ -102,10 +102,9 @@ export function flagsToInput(f: SimulateFlags, given: (flag: keyof SimulateFlags
   return input;
 }
 
-export function registerSimulateCommand(program: Command): void {
-  program
-    .command('simulate')
-    .description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.')
+/** The flags that build a simulation config (shared by `simulate` and `capacity`). */
+export function withSimulateOptions(cmd: Command): Command {
+  return cmd
     .option('--config <file>', 'JSON config (the same tree as summary config.json); flags override it')
     .option('--trace <path>', 'request trace: Azure LLM CSV (.csv) or Mooncake JSONL (.jsonl)')
     .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed, sharegpt, alpaca')
@@ -140,7 +139,11 @@ export function registerSimulateCommand(program: Command): void {
     .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
     .option('--slo-tbt <s>', 'time-between-tokens target, seconds (tbtSloAttainment; SLAI schedules by it)', num('--slo-tbt'))
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
-    .option('--check', 'check invariants (KV conservation) after every iteration')
+    .option('--check', 'check invariants (KV conservation) after every iteration');
+}
+
+export function registerSimulateCommand(program: Command): void {
+  withSimulateOptions(program.command('simulate').description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.'))
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
     .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json and config.json')
     .action((f: SimulateFlags, cmd: Command) => {
