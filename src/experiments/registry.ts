@@ -17,6 +17,10 @@ const fig3 = lazy('GAPS Fig. 3: P99 latency and SLO violations vs cluster size, 
 const fig4 = lazy('GAPS Fig. 4: ablations NoPred, NoRebal, NoGlobal', async () => (await import('./gaps/gapsExperiments.js')).gapsFig4);
 const fig5 = lazy('GAPS Fig. 5: robustness to 0-40% prediction error, against NoPred', async () => (await import('./gaps/gapsExperiments.js')).gapsFig5);
 const gapsAll = lazy('GAPS Figs. 3, 4 and 5 with the claims table', async () => (await import('./gaps/gapsExperiments.js')).gapsAll);
+const slai = lazy('slai: SLAI against Sarathi-Serve (budgets 512 and 2048); claims of median TTFT and capacity under a TBT target', async () => (await import('./schedulers/slai.js')).slaiExperiment);
+const trail = lazy('trail: Trail (SPRPT on refined predictions, limited preemption) against vLLM FCFS; claims of mean latency and TTFT', async () => (await import('./schedulers/trail.js')).trailExperiment);
+const fastServe = lazy('fastserve: FastServe (skip-join MLFQ, proactive swap) against Orca and vLLM; claims of average and tail job completion time', async () => (await import('./schedulers/fastserve.js')).fastServeExperiment);
+const lamps = lazy('lamps: LAMPS (predicted memory-time ranking, API-aware KV handling) against INFERCEPT and vLLM; claims of e2e latency and TTFT', async () => (await import('./schedulers/lamps.js')).lampsExperiment);
 const survey = lazy("Survey Tables 1-3 (M/G/1 with predictions): the paper's values vs exact formulas vs simulation", async () => (await import('./surveyTables.js')).surveyTablesExperiment);
 
 /** `gaps reproduce NAME`: one entry per paper table or figure set. */
@@ -26,4 +30,8 @@ export const experiments = new Registry<Experiment>('experiment')
   .register('gaps-fig4', fig4, fig4.summary)
   .register('gaps-fig5', fig5, fig5.summary)
   .register('gaps', gapsAll, gapsAll.summary)
-  .register('survey-tables', survey, survey.summary);
+  .register('survey-tables', survey, survey.summary)
+  .register('slai', slai, slai.summary)
+  .register('trail', trail, trail.summary)
+  .register('fastserve', fastServe, fastServe.summary)
+  .register('lamps', lamps, lamps.summary);

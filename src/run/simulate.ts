@@ -83,6 +83,7 @@ export function prepare(config: SimulateConfig, requests?: Iterable<RequestSpec>
     swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
     prefixCaching: e.prefixCaching,
     tbtTargetS: config.slo.tbtS ?? Number.POSITIVE_INFINITY,
+    ...(e.maxModelLen !== undefined ? { maxModelLen: e.maxModelLen } : {}),
   };
   const workload = requests ? inMemoryWorkload(requests) : buildWorkload(config.workload, config.seed);
   const st = workload.stats;

@@ -17,6 +17,9 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'reproduce', summary: "Reproduce a paper's tables and figures (gaps reproduce --help lists them).", load: async () => (await import('./reproduce.js')).registerReproduceCommand },
   { name: 'mg1', summary: 'Mean response time of an M/G/1 queue with predictions: exact where a formula exists, else simulated', load: async () => (await import('./mg1.js')).registerMg1Command },
   { name: 'perf', summary: 'Performance models: list presets, time one iteration, validate against measurements.', load: async () => (await import('./perf.js')).registerPerfCommand },
+  { name: 'sweep', summary: 'Run a grid of simulations (JSON or YAML grid file; see docs/SWEEPS.md) locally or on a Redis-backed BullMQ queue.', load: async () => (await import('./sweep.js')).registerSweepCommand },
+  { name: 'worker', summary: 'Run sweep points from a Redis-backed BullMQ queue until stopped.', load: async () => (await import('./worker.js')).registerWorkerCommand },
+  { name: 'capacity', summary: 'The highest arrival rate (or load) at which an SLO holds, by bisection; with --grid, for every point of a grid.', load: async () => (await import('./capacity.js')).registerCapacityCommand },
 ];
 
 /**
