@@ -1,4 +1,4 @@
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { parseSimulateConfig, type SimulateInput } from '../run/config.js';
@@ -77,9 +77,15 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return s || '(root)';
 }
 
+/** The YAML parser, loaded on first use so that `import('gaps')` does not pay for it (docs/PERFORMANCE.md). */
+function yaml(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
+}
+
 /** Reads a grid from JSON or YAML text (by file extension); syntax errors name the line. */
 export function parseGridText(text: string, file: string): unknown {
   if (/\.ya?ml$/i.test(file)) {
+    const { parse: parseYaml, YAMLParseError } = yaml();
     try {
       return parseYaml(text);
     } catch (e) {
