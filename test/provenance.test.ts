@@ -57,3 +57,21 @@ test('--out files carry provenance with relative paths; config.json runs again t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('reproduce --quick writes its own folder, prints results and the report path on stdout, progress on stderr', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gaps-repro-'));
+  try {
+    const r = gaps(dir, { SOURCE_DATE_EPOCH: '1700000000' }, 'reproduce', 'headline', '--quick', '--workers', '1');
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^policy\s+P99 e2e/m, 'the table on stdout');
+    assert.match(r.out, /^report: out\/headline-quick\/report\.html$/m, 'the report path (relative) on stdout');
+    assert.doesNotMatch(r.out, /simulating/, 'progress stays on stderr');
+    const prov = JSON.parse(readFileSync(join(dir, 'out', 'headline-quick', 'provenance.json'), 'utf8'));
+    assert.equal(prov.command, 'gaps reproduce headline --quick --workers 1');
+    const results = JSON.parse(readFileSync(join(dir, 'out', 'headline-quick', 'results.json'), 'utf8'));
+    assert.equal(results.provenance.date, '2023-11-14T22:13:20.000Z');
+    assert.ok(readFileSync(join(dir, 'out', 'headline-quick', 'report.html'), 'utf8').includes('gaps reproduce headline --quick'), 'the report carries its provenance');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
