@@ -24,6 +24,8 @@ export interface ParsedRow {
   promptTokens: number;
   outputTokens: number;
   prefixHashes: readonly number[] | undefined;
+  /** The row's own workload type (a table with a type column); undefined: the reader's `type`. */
+  type?: string | undefined;
 }
 
 /**
@@ -136,9 +138,10 @@ export abstract class TraceReader implements IterableIterator<RequestSpec> {
       this.zeroOutputRows++;
     }
     const arrival = r.arrival * this.timeScale;
+    const type = r.type ?? this.type;
     return r.prefixHashes === undefined
-      ? { arrival, promptTokens: prompt, outputTokens: output, type: this.type }
-      : { arrival, promptTokens: prompt, outputTokens: output, type: this.type, prefixHashes: r.prefixHashes };
+      ? { arrival, promptTokens: prompt, outputTokens: output, type }
+      : { arrival, promptTokens: prompt, outputTokens: output, type, prefixHashes: r.prefixHashes };
   }
 }
 

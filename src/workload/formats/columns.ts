@@ -5,11 +5,14 @@ export interface ColumnMap {
   readonly arrival: string;
   readonly prompt: string;
   readonly output: string;
+  /** Optional: each row's workload type (`--trace-type` overrides it). */
+  readonly type?: string;
 }
 
-export const MAPPING_HELP = "--trace-columns arrival=COLUMN,prompt=COLUMN,output=COLUMN (and --trace-time-unit s|ms|us|ns for numeric times)";
+export const MAPPING_HELP = "--trace-columns arrival=COLUMN,prompt=COLUMN,output=COLUMN[,type=COLUMN] (and --trace-time-unit s|ms|us|ns for numeric times)";
 
-const FIELDS = ['arrival', 'prompt', 'output'] as const;
+const FIELDS = ['arrival', 'prompt', 'output', 'type'] as const;
+const REQUIRED = ['arrival', 'prompt', 'output'] as const;
 
 /** `arrival=ts,prompt=in,output=out` to a ColumnMap; every problem named at once. */
 export function parseColumnMap(spec: string, key = 'workload.traceColumns'): ColumnMap {
@@ -24,7 +27,7 @@ export function parseColumnMap(spec: string, key = 'workload.traceColumns'): Col
     } else if (field in out) problems.push(`${field} is mapped twice`);
     else out[field] = column;
   }
-  for (const f of FIELDS) if (!(f in out)) problems.push(`${f}=COLUMN is missing`);
+  for (const f of REQUIRED) if (!(f in out)) problems.push(`${f}=COLUMN is missing`);
   if (problems.length) throw new ConfigError(`${key}: ${problems.join('; ')} (expected ${MAPPING_HELP.split(' (')[0]})`);
   return out as unknown as ColumnMap;
 }

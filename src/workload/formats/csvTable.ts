@@ -18,7 +18,7 @@ export interface CsvTableOptions extends TraceReadOptions {
 
 export class CsvTableReader extends TraceReader {
   protected readonly timeField: string;
-  private idx = { arrival: -1, prompt: -1, output: -1 };
+  private idx = { arrival: -1, prompt: -1, output: -1, type: -1 };
   private width = 0;
   private origin = Number.NaN;
   private originInstant: Instant | undefined;
@@ -41,6 +41,11 @@ export class CsvTableReader extends TraceReader {
       this.idx[f] = names.indexOf(this.o.columns[f]);
       if (this.idx[f] < 0) missing.push(`${f}=${this.o.columns[f]}`);
     }
+    const typeColumn = this.o.type === undefined ? this.o.columns.type : undefined;
+    if (typeColumn !== undefined) {
+      this.idx.type = names.indexOf(typeColumn);
+      if (this.idx.type < 0) missing.push(`type=${typeColumn}`);
+    }
     if (missing.length) {
       this.fail('header', `no column for ${missing.join(', ')}; the header has: ${names.map((n) => `'${n}'`).join(', ')}`);
     }
@@ -55,6 +60,11 @@ export class CsvTableReader extends TraceReader {
     this.row.promptTokens = this.tokenCount(f[this.idx.prompt] as string, this.o.columns.prompt);
     this.row.outputTokens = this.tokenCount(f[this.idx.output] as string, this.o.columns.output);
     this.row.prefixHashes = undefined;
+    if (this.idx.type >= 0) {
+      const t = (f[this.idx.type] as string).trim();
+      if (t === '') this.fail(this.o.columns.type as string, 'expected a workload type label, got an empty field');
+      this.row.type = t;
+    }
   }
 
   private time(text: string): number {

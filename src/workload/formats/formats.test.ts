@@ -111,9 +111,12 @@ test('the JSON scanner: nested values, escapes and a document split anywhere', (
 });
 
 test("our own requests.csv reads back as a trace; forcing an unknown format lists the valid ones", () => {
-  const p = file('requests.csv', 'id,arrival_s,prompt_tokens,output_tokens,type,instance,state\n0,0.25,100,20,conversation,0,done\n1,0.75,50,5,conversation,1,rejected\n');
+  const p = file('requests.csv', 'id,arrival_s,prompt_tokens,output_tokens,type,instance,state\n0,0.25,100,20,conversation,0,done\n1,0.75,50,5,code,1,rejected\n');
   assert.equal(traceFormatOf(p), 'gaps-requests');
-  assert.deepEqual(readAll(p).map((r) => [r.arrival, r.promptTokens]), [[0, 100], [0.5, 50]]);
+  assert.deepEqual(readAll(p).map((r) => [r.arrival, r.promptTokens, r.type]), [[0, 100, 'conversation'], [0.5, 50, 'code']], 'each row keeps its type');
+  assert.deepEqual(readAll(p, { type: 'x' }).map((r) => r.type), ['x', 'x'], '--trace-type overrides the column');
+  const j = file('typed.jsonl', '{"t": 0, "p": 1, "o": 1, "kind": "a"}\n{"t": 1, "p": 1, "o": 1, "kind": "b"}\n');
+  assert.deepEqual(readAll(j, { columns: 'arrival=t,prompt=p,output=o,type=kind' }).map((r) => r.type), ['a', 'b']);
   assert.throws(() => traceFormatOf(p, 'workload.trace', { format: 'parquet' }), /unknown trace format 'parquet'; valid: azure, burstgpt/);
   assert.throws(() => openTrace(p, { format: 'csv' }), /needs a column mapping/);
 });

@@ -37,6 +37,12 @@ export class JsonTableReader extends TraceReader {
     this.row.promptTokens = this.count(obj[this.o.columns.prompt], this.o.columns.prompt);
     this.row.outputTokens = this.count(obj[this.o.columns.output], this.o.columns.output);
     this.row.prefixHashes = undefined;
+    const typeKey = this.o.type === undefined ? this.o.columns.type : undefined;
+    if (typeKey !== undefined) {
+      const t = obj[typeKey];
+      if (typeof t !== 'string' || t.trim() === '') this.fail(typeKey, `expected a workload type label, got ${show(t)}`);
+      this.row.type = t.trim();
+    }
   }
 
   private count(v: unknown, field: string): number {

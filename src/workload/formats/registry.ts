@@ -47,7 +47,7 @@ function mapped(o: FormatOptions, fallback?: ColumnMap): { columns: ColumnMap; u
 }
 
 export const BURSTGPT_COLUMNS: ColumnMap = { arrival: 'Timestamp', prompt: 'Request tokens', output: 'Response tokens' };
-export const GAPS_REQUESTS_COLUMNS: ColumnMap = { arrival: 'arrival_s', prompt: 'prompt_tokens', output: 'output_tokens' };
+export const GAPS_REQUESTS_COLUMNS: ColumnMap = { arrival: 'arrival_s', prompt: 'prompt_tokens', output: 'output_tokens', type: 'type' };
 
 /** Every trace format, in detection order. */
 export const traceFormats = new Registry<TraceFormatEntry>('trace format')
