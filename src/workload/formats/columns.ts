@@ -32,6 +32,21 @@ export function parseColumnMap(spec: string, key = 'workload.traceColumns'): Col
   return out as unknown as ColumnMap;
 }
 
+/** The simulator keeps at most this many workload types (RequestTable stores a type in one byte). */
+export const MAX_TYPES = 256;
+
+/** Remembers the type labels seen; names the field when a table has more than MAX_TYPES. */
+export class TypeLabels {
+  private readonly seen = new Set<string>();
+  check(label: string, fail: (problem: string) => never): string {
+    if (!this.seen.has(label)) {
+      if (this.seen.size >= MAX_TYPES) fail(`more than ${MAX_TYPES} distinct workload types; map a coarser column, or give --trace-type for one label`);
+      this.seen.add(label);
+    }
+    return label;
+  }
+}
+
 /** Seconds per unit of a numeric time column. */
 export const TIME_UNITS: Readonly<Record<string, number>> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
 

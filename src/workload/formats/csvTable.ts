@@ -1,7 +1,7 @@
 import { InputError } from '../../core/errors.js';
 import { parseAzureTimestamp, type Instant } from '../azureTrace.js';
 import { TraceReader, typeFromFileName, type TraceReadOptions } from '../traceReader.js';
-import { splitCsvLine, type ColumnMap } from './columns.js';
+import { splitCsvLine, TypeLabels, type ColumnMap } from './columns.js';
 
 /**
  * A CSV trace with a header, read by column name: BurstGPT, our own requests.csv, or any table
@@ -19,6 +19,7 @@ export interface CsvTableOptions extends TraceReadOptions {
 export class CsvTableReader extends TraceReader {
   protected readonly timeField: string;
   private idx = { arrival: -1, prompt: -1, output: -1, type: -1 };
+  private readonly labels = new TypeLabels();
   private width = 0;
   private origin = Number.NaN;
   private originInstant: Instant | undefined;
@@ -63,7 +64,7 @@ export class CsvTableReader extends TraceReader {
     if (this.idx.type >= 0) {
       const t = (f[this.idx.type] as string).trim();
       if (t === '') this.fail(this.o.columns.type as string, 'expected a workload type label, got an empty field');
-      this.row.type = t;
+      this.row.type = this.labels.check(t, (problem) => this.fail(this.o.columns.type as string, problem));
     }
   }
 

@@ -115,6 +115,8 @@ test("our own requests.csv reads back as a trace; forcing an unknown format list
   assert.equal(traceFormatOf(p), 'gaps-requests');
   assert.deepEqual(readAll(p).map((r) => [r.arrival, r.promptTokens, r.type]), [[0, 100, 'conversation'], [0.5, 50, 'code']], 'each row keeps its type');
   assert.deepEqual(readAll(p, { type: 'x' }).map((r) => r.type), ['x', 'x'], '--trace-type overrides the column');
+  const many = file('many.csv', `t,p,o,k\n${Array.from({ length: 300 }, (_, i) => `${i},1,1,type${i}`).join('\n')}\n`);
+  assert.throws(() => readAll(many, { columns: 'arrival=t,prompt=p,output=o,type=k' }), (e: Error) => e.message.startsWith(`${many}:258: field 'k': more than 256 distinct`));
   const j = file('typed.jsonl', '{"t": 0, "p": 1, "o": 1, "kind": "a"}\n{"t": 1, "p": 1, "o": 1, "kind": "b"}\n');
   assert.deepEqual(readAll(j, { columns: 'arrival=t,prompt=p,output=o,type=kind' }).map((r) => r.type), ['a', 'b']);
   assert.throws(() => traceFormatOf(p, 'workload.trace', { format: 'parquet' }), /unknown trace format 'parquet'; valid: azure, burstgpt/);

@@ -1,6 +1,6 @@
 import { TraceReader, typeFromFileName, type LineSource, type TraceReadOptions } from '../traceReader.js';
 import { parseAzureTimestamp, type Instant } from '../azureTrace.js';
-import type { ColumnMap } from './columns.js';
+import { TypeLabels, type ColumnMap } from './columns.js';
 import { clip } from './csvTable.js';
 
 /**
@@ -17,6 +17,7 @@ export interface JsonTableOptions extends TraceReadOptions {
 export class JsonTableReader extends TraceReader {
   protected readonly timeField: string;
   private origin = Number.NaN;
+  private readonly labels = new TypeLabels();
   private originInstant: Instant | undefined;
   private readonly instant: Instant = { epochSeconds: 0, fraction: 0 };
 
@@ -41,7 +42,7 @@ export class JsonTableReader extends TraceReader {
     if (typeKey !== undefined) {
       const t = obj[typeKey];
       if (typeof t !== 'string' || t.trim() === '') this.fail(typeKey, `expected a workload type label, got ${show(t)}`);
-      this.row.type = t.trim();
+      this.row.type = this.labels.check(t.trim(), (problem) => this.fail(typeKey, problem));
     }
   }
 
