@@ -59,7 +59,15 @@ export const SimulateSchema = z
     /** Seconds between monitor reports; 0 = queue fields live at every routing decision. */
     reportIntervalS: z.number().min(0).default(0.05),
     slo: z
-      .object({ ttftS: positive.optional(), tpotS: positive.optional(), e2eSlack: positive.optional() })
+      .object({
+        ttftS: positive.optional(),
+        tpotS: positive.optional(),
+        e2eSlack: positive.optional(),
+        /** 'gaps': each request is judged against its calibrated deadline (GAPS Eq. 2/8; docs/GAPS.md). */
+        deadline: z.enum(['gaps']).optional(),
+        /** Multiple of the unloaded latency of s~ in that deadline (default 5). */
+        deadlineSlack: positive.optional(),
+      })
       .strict()
       .default({ e2eSlack: 5 }),
     migration: z

@@ -98,7 +98,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const sched = splitSpec(config.scheduler);
   const schedulerFactory = schedulers.get(sched.name);
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
-  const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true;
+  const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true || config.slo.deadline !== undefined;
   const predictorSpec = config.predictor ?? (needsPredictions ? DEFAULT_PREDICTOR : undefined);
   const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sim = new Simulation({

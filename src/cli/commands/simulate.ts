@@ -39,6 +39,7 @@ interface SimulateFlags {
   sloTtft?: number;
   sloTpot?: number;
   sloSlack?: number;
+  sloDeadline?: string;
   seed?: number;
   check?: boolean;
   json?: boolean;
@@ -77,6 +78,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['sloTtft', ['slo', 'ttftS']],
   ['sloTpot', ['slo', 'tpotS']],
   ['sloSlack', ['slo', 'e2eSlack']],
+  ['sloDeadline', ['slo', 'deadline']],
   ['seed', ['seed']],
   ['check', ['check']],
 ];
@@ -129,6 +131,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
     .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
+    .option('--slo-deadline <mode>', "'gaps': judge each request against its own calibrated deadline arrival + (1+eps) x slack x unloaded(s~) (docs/GAPS.md)")
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
     .option('--check', 'check invariants (KV conservation) after every iteration')
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
