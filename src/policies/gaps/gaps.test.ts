@@ -143,3 +143,12 @@ test('GAPS options can be set as gaps:KEY=V and are validated', () => {
   assert.throws(() => routers.get('gaps')({ rng: new Rng('o'), arg: 'uth=1', numInstances: 2, perf }), /unknown option 'uth'; valid: uThreshold/);
   assert.throws(() => routers.get('gaps')({ rng: new Rng('o'), arg: 'uThreshold=-1', numInstances: 2, perf }), /non-negative number/);
 });
+
+test('NoGlobal, local reading: every instance, but only the front end\'s own counts', () => {
+  const view: ClusterView = {
+    now: 0,
+    instances: [iv(0, { waiting: 50, running: 200, kvUsage: 0.99, kvUsedBlocks: 990, outstanding: 0 }), iv(1, { outstanding: 3 })],
+  };
+  assert.equal(make('gaps-nomonitor').route(req(1, 100), view), 0, 'the reports are not seen: instance 0 looks empty');
+  assert.equal(make('gaps').route(req(1, 100), view), 1, 'with monitoring the reported queue counts');
+});

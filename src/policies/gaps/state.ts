@@ -1,7 +1,7 @@
 import type { Rng } from '../../kernel/rng.js';
 import type { PerfModel } from '../../model/perfModel.js';
 import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calibration.js';
-import type { ClusterView, CompletionInfo, InstanceView } from '../clusterView.js';
+import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView } from '../clusterView.js';
 import { CompletionEstimator, InstanceLedger, NEW_ARRIVAL, type QueuePosition } from './estimator.js';
 
 /** The three components GAPS's ablations switch off (docs/GAPS.md). */
@@ -12,6 +12,12 @@ export interface GapsVariant {
   readonly rebalancing: boolean;
   /** Global monitoring (off: NoGlobal; decisions from two sampled instances' stale reports only). */
   readonly global: boolean;
+  /**
+   * Monitor reports (off: the other NoGlobal reading, "local-only": the front end sees every instance
+   * but only through its own counts, what it sent and saw complete; no queue, batch or KV reports).
+   * Default on.
+   */
+  readonly monitor?: boolean;
 }
 
 /**
@@ -52,6 +58,23 @@ export const DEFAULT_GAPS: GapsOptions = {
   minRelativeGain: 0.2,
   overloadFactor: 1.25,
 };
+
+/**
+ * An instance as a front end without monitoring knows it: its static limits and its own live counts
+ * (what it sent there and has not seen complete); every reported field reads as empty.
+ */
+function ownCountsOnly(v: InstanceView): InstanceView {
+  return blankInstanceView(v.id, {
+    role: v.role,
+    available: v.available,
+    kvTotalBlocks: v.kvTotalBlocks,
+    kvBlockSize: v.kvBlockSize,
+    maxNumSeqs: v.maxNumSeqs,
+    outstanding: v.outstanding,
+    sinceReport: v.outstanding,
+    reportTime: -1,
+  });
+}
 
 /** Shared state of a GAPS router and its rebalancer. */
 export class GapsState {
@@ -107,7 +130,8 @@ export class GapsState {
 
   /** The instances a decision may consider: all, or two sampled ones when global awareness is off. */
   candidates(view: ClusterView): InstanceView[] {
-    const avail = view.instances.filter((v) => v.available && v.role !== 'decode');
+    let avail = view.instances.filter((v) => v.available && v.role !== 'decode');
+    if (this.variant.monitor === false) avail = avail.map(ownCountsOnly);
     if (this.variant.global || avail.length <= 2) return avail;
     const a = this.rng.int(avail.length);
     let b = this.rng.int(avail.length - 1);
