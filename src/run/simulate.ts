@@ -99,6 +99,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
         meanOutputTokens: resolved.meanOutputTokens,
         maxNumSeqs: resolved.instance.maxNumSeqs,
         maxBatchedTokens: resolved.instance.maxBatchedTokens,
+        kvTokens: resolved.instance.kvBlocks * resolved.instance.blockSize,
       });
   const sched = splitSpec(config.scheduler);
   const schedulerFactory = schedulers.get(sched.name);

@@ -43,6 +43,8 @@ export interface RouterHints {
   readonly meanOutputTokens: number;
   readonly maxNumSeqs: number;
   readonly maxBatchedTokens: number;
+  /** KV capacity of one instance, tokens. */
+  readonly kvTokens: number;
 }
 
 export type RouterFactory = (ctx: RouterContext) => Router;

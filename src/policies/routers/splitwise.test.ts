@@ -59,7 +59,7 @@ test('splitwise prefills on the prompt pool, decodes on the token pool and pays 
 test('splitwise sizes its pools from the workload and overflows to the mixed pool', () => {
   const perf = { name: 'lin', iterationTime: (s: import('../../model/perfModel.js').BatchShape) => 0.01 + 1e-4 * s.prefillTokens + 2e-4 * s.decodeSeqs + 1e-7 * s.decodeContextTokens };
   const mk = (meanPromptTokens: number, meanOutputTokens: number, arg?: string) =>
-    routers.get('splitwise')({ rng: new Rng('s'), arg, numInstances: 16, perf, hints: { meanPromptTokens, meanOutputTokens, maxNumSeqs: 256, maxBatchedTokens: 8192 } }) as ReturnType<ReturnType<typeof routers.get>> & { pools: { prompt: number; mixed: number } };
+    routers.get('splitwise')({ rng: new Rng('s'), arg, numInstances: 16, perf, hints: { meanPromptTokens, meanOutputTokens, maxNumSeqs: 256, maxBatchedTokens: 8192, kvTokens: 200_000 } }) as ReturnType<ReturnType<typeof routers.get>> & { pools: { prompt: number; mixed: number } };
   const code = mk(2000, 30);
   const conv = mk(1000, 300);
   assert.equal(code.pools.mixed, 1);

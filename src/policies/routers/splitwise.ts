@@ -17,8 +17,9 @@ import type { ClusterView, InstanceRole, InstanceView, Router, RouterFactory, Ro
  *
  * Pool sizes: `splitwise:prompt=P,mixed=M` (or the legacy `splitwise:P`, no mixed pool). By default
  * they are chosen for the workload: the prompt pool's share of the non-mixed instances is the share
- * of prefill in a mean request's work, prefill(mean prompt) against mean output x tpot(b) / b, the
- * decode time per request at a batch of b = min(max_num_seqs, 32); one mixed instance from N = 4.
+ * of prefill in a mean request's instance time at full load, P x t_p against (O - 1) x t_d(b) / b,
+ * with the decode batch b = min(max_num_seqs, KV tokens / (P + O/2)) (the same decomposition as the
+ * nominal capacity, src/run/capacity.ts); one mixed instance from N = 4.
  */
 interface Pools {
   readonly prompt: number;
@@ -34,11 +35,12 @@ function splitForWorkload(n: number, perf: PerfModel | undefined, h: RouterHints
   s.prefillTokens = Math.max(1, h.meanPromptTokens);
   s.prefillAttnPairs = (s.prefillTokens * (s.prefillTokens + 1)) / 2;
   const prefill = perf.iterationTime(s);
-  const b = Math.min(h.maxNumSeqs, 32);
+  const perSeq = Math.max(1, h.meanPromptTokens + h.meanOutputTokens / 2);
+  const b = Math.max(1, Math.min(h.maxNumSeqs, Math.floor(h.kvTokens / perSeq)));
   const d = emptyShape();
   d.decodeSeqs = b;
-  d.decodeContextTokens = b * (h.meanPromptTokens + h.meanOutputTokens / 2);
-  const decode = (Math.max(1, h.meanOutputTokens) * perf.iterationTime(d)) / b;
+  d.decodeContextTokens = b * perSeq;
+  const decode = (Math.max(0, h.meanOutputTokens - 1) * perf.iterationTime(d)) / b;
   const prompt = Math.min(rest - 1, Math.max(1, Math.round((rest * prefill) / (prefill + decode))));
   return { prompt, mixed };
 }
