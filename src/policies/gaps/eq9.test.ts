@@ -142,3 +142,21 @@ test('the central estimate removes the mean bias; s~ stays an upper estimate', (
   assert.ok(Math.abs(c.central(300) - 500) < 25, `central ${c.central(300)}`);
   assert.ok(c.calibrate(300) > c.central(300));
 });
+
+test('size-interval routing sends predicted-long requests to the designated instances only', () => {
+  const r = make('size-interval', 4);
+  const view: ClusterView = { now: 0, instances: [0, 1, 2, 3].map((i) => blankInstanceView(i)) };
+  const rng = new Rng('si');
+  const longOn: number[] = [];
+  const shortOn: number[] = [];
+  for (let id = 0; id < 1000; id++) {
+    const big = rng.next() < 0.05;
+    const out = big ? 3000 + rng.int(1000) : 20 + rng.int(80);
+    const i = r.route(req(id, out, 100, id), view);
+    if (id > 200 && (!big || out >= 3900)) (big ? longOn : shortOn).push(i);
+    r.onComplete?.({ id, instance: i, now: id + 0.5, arrival: id, promptTokens: 100, outputTokens: out, predictedOutputTokens: out, firstTokenTime: id, sloViolated: false, rejected: false });
+  }
+  // The cutoff gives the long instance a quarter of the work: the largest requests, never short ones.
+  assert.ok(longOn.length > 3 && longOn.every((i) => i === 3), 'the largest requests on the long instance');
+  assert.ok(shortOn.every((i) => i < 3), 'short requests never on it');
+});
