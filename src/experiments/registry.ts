@@ -2,6 +2,7 @@ import { Registry } from '../core/registry.js';
 import type { Experiment } from './experiment.js';
 import { compareExperiment } from './compare.js';
 import { gapsAll, gapsFig3, gapsFig4, gapsFig5 } from './gaps/gapsExperiments.js';
+import { gapsRegimes } from './gaps/regimes.js';
 import { surveyTablesExperiment } from './surveyTables.js';
 
 export type { Experiment, ExperimentContext } from './experiment.js';
@@ -13,4 +14,5 @@ export const experiments = new Registry<Experiment>('experiment')
   .register('gaps-fig4', gapsFig4, gapsFig4.summary)
   .register('gaps-fig5', gapsFig5, gapsFig5.summary)
   .register('gaps', gapsAll, gapsAll.summary)
+  .register('gaps-regimes', gapsRegimes, gapsRegimes.summary)
   .register('survey-tables', surveyTablesExperiment, surveyTablesExperiment.summary);

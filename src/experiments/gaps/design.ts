@@ -34,7 +34,7 @@ export const STUDY_SIZE = 16;
 export const FIXED_TOTAL_BASE = 4;
 export const DEADLINE_SLACK = 5;
 /** The pilot's loads and its target: the least-outstanding violation rate it aims for. */
-export const PILOT_LOADS = [0.4, 0.55, 0.7, 0.85, 1.0, 1.15] as const;
+export const PILOT_LOADS = [0.1, 0.2, 0.3, 0.4, 0.55, 0.7, 0.85, 1.0, 1.15] as const;
 export const PILOT_TARGET = 0.25;
 export const PILOT_SIZE = 8;
 
@@ -65,7 +65,7 @@ export function workloadSources(dataDir: string): WorkloadSource[] {
 }
 
 export const segmentsOf = (quick: boolean): number[] => Array.from({ length: quick ? 2 : SEGMENTS }, (_, k) => k);
-const requestsOf = (quick: boolean): number => (quick ? 400 : SEGMENT_REQUESTS);
+const requestsOf = (quick: boolean): number => (quick ? 300 : SEGMENT_REQUESTS);
 
 /** Segment k of a trace: from k / SEGMENTS of its span, SEGMENT_REQUESTS requests; a preset draws them from the segment's seed. */
 function workloadInput(src: WorkloadSource, quick: boolean, segment: number, load: number): SimulateInput['workload'] {
@@ -94,7 +94,7 @@ export function job(labels: SweepJob['labels'], src: WorkloadSource, o: Pick<Des
 export function loadPilotJobs(o: Pick<DesignOptions, 'dataDir' | 'quick' | 'baseSeed'>): SweepJob[] {
   const jobs: SweepJob[] = [];
   for (const src of workloadSources(o.dataDir)) {
-    for (const load of PILOT_LOADS) {
+    for (const load of o.quick ? [0.55, 0.85, 1.15] : PILOT_LOADS) {
       jobs.push(job({ figure: 'pilot', workload: src.name, instances: PILOT_SIZE, policy: 'least-outstanding', load, segment: 0 }, src, o, load, { instances: PILOT_SIZE, router: 'least-outstanding' }));
     }
   }
@@ -135,6 +135,7 @@ export function fig3Jobs(o: DesignOptions): SweepJob[] {
 /** Figure 3, fixed total arrival rate: the stream that loads N = 4 at the workload's load, spread over N instances. */
 export function fig3tJobs(o: DesignOptions): SweepJob[] {
   const jobs: SweepJob[] = [];
+  if (o.quick) return jobs;
   for (const src of workloadSources(o.dataDir)) {
     for (const n of sizesOf(o)) {
       const load = (o.loads[src.name] * FIXED_TOTAL_BASE) / n;
@@ -171,7 +172,7 @@ export function fig5Jobs(o: DesignOptions): SweepJob[] {
   const n = o.quick ? 4 : STUDY_SIZE;
   const jobs: SweepJob[] = [];
   for (const src of workloadSources(o.dataDir)) {
-    for (const bias of BIASES) {
+    for (const bias of o.quick ? [0] : BIASES) {
       const errors = o.quick ? [0, 0.4] : bias === 0 ? ERRORS : [0, 0.2, 0.4];
       for (const e of errors) {
         for (const policy of ['gaps', 'gaps-nopred']) {

@@ -8,8 +8,10 @@ import { DEFAULT_GAPS, GapsState } from './state.js';
  * instances, so short ones never queue behind them. The last `share` of the instances (at least one,
  * `size-interval:share=0.25`) take the requests whose central predicted output is above a cutoff;
  * the cutoff adapts so that the long class brings its instances the same work per instance as the
- * short class brings the rest: over a window of recent predictions, the work (prompt + output
- * tokens) above the cutoff is `share` of the total. Within a class, least-work-left.
+ * short class brings the rest: over a window of recent predictions, the work (each request's time
+ * alone: its prefill plus its predicted decode at a batch of one) above the cutoff is `share` of the
+ * total. (Counting tokens instead put a fifth of the conversation trace's requests on a quarter of
+ * the instances: prompt tokens are cheap, decode tokens are not.) Within a class, least-work-left.
  */
 export const sizeIntervalRouter: RouterFactory = (ctx) => {
   let share = 0.25;
@@ -46,9 +48,10 @@ export const sizeIntervalRouter: RouterFactory = (ctx) => {
     usesPredictions: true,
     route(req, view) {
       const central = state.central(req.predictedOutputTokens);
-      recent.push({ size: central, work: req.promptTokens + central });
+      recent.push({ size: central, work: state.estimator.unloaded(req.promptTokens, central) });
       if (recent.length > WINDOW) recent.shift();
-      if (++sinceUpdate >= 100 || !Number.isFinite(cutoff)) {
+      // No long class until 50 predictions have been seen; then the cutoff follows every 20.
+      if (recent.length >= 50 && ++sinceUpdate >= 20) {
         sinceUpdate = 0;
         updateCutoff();
       }
