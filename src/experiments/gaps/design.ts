@@ -38,6 +38,13 @@ export const PILOT_LOADS = [0.1, 0.2, 0.3, 0.4, 0.55, 0.7, 0.85, 1.0, 1.15] as c
 export const PILOT_TARGET = 0.25;
 export const PILOT_SIZE = 8;
 
+/** One pilot run: the baseline's violation rate at a load. */
+export interface PilotPoint {
+  workload: WorkloadName;
+  load: number;
+  violations: number;
+}
+
 export interface DesignOptions {
   readonly dataDir: string;
   readonly quick: boolean;

@@ -4,16 +4,10 @@ import type { Experiment, ExperimentContext } from '../experiment.js';
 import { runSweep, type SweepJob } from '../sweep.js';
 import { aggregate, toCsv } from './analysis.js';
 import { evaluateClaims } from './claims.js';
-import { chooseLoad, fig3Jobs, fig3tJobs, fig4Jobs, fig5Jobs, loadPilotJobs, STUDY_SIZE, workloadSources, WORKLOADS, type DesignOptions, type Figure, type WorkloadName } from './design.js';
+import { chooseLoad, fig3Jobs, fig3tJobs, fig4Jobs, fig5Jobs, loadPilotJobs, STUDY_SIZE, workloadSources, WORKLOADS, type DesignOptions, type Figure, type PilotPoint, type WorkloadName } from './design.js';
 import { writeGapsReport } from './report.js';
 
 const JOBS: Record<Figure, (o: DesignOptions) => SweepJob[]> = { fig3: fig3Jobs, fig3t: fig3tJobs, fig4: fig4Jobs, fig5: fig5Jobs };
-
-export interface PilotPoint {
-  workload: WorkloadName;
-  load: number;
-  violations: number;
-}
 
 async function reproduce(ctx: ExperimentContext, figures: readonly Figure[]): Promise<void> {
   const base = { dataDir: ctx.dataDir, quick: ctx.quick, baseSeed: ctx.seed };

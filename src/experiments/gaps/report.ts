@@ -4,9 +4,8 @@ import { renderReport, type Block } from '../../report/html.js';
 import { barChart, lineChart, svgToPng } from '../../report/plot.js';
 import { find, type Cell } from './analysis.js';
 import type { ClaimResult } from './claims.js';
-import { ABLATIONS, BASELINES, DEADLINE_SLACK, FIXED_TOTAL_BASE, PILOT_SIZE, PILOT_TARGET, SEGMENT_REQUESTS, SEGMENTS, STUDY_SIZE, WORKLOADS, type Figure, type WorkloadName, type WorkloadSource } from './design.js';
+import { ABLATIONS, BASELINES, DEADLINE_SLACK, FIXED_TOTAL_BASE, PILOT_SIZE, PILOT_TARGET, SEGMENT_REQUESTS, SEGMENTS, STUDY_SIZE, WORKLOADS, type Figure, type PilotPoint, type WorkloadName, type WorkloadSource } from './design.js';
 import { explainGaps } from './explain.js';
-import type { PilotPoint } from './gapsExperiments.js';
 
 interface ReportInput {
   cells: readonly Cell[];
