@@ -11,7 +11,7 @@ function truth(name: string, f: PredictionFeatures): number {
 
 /** Perfect predictions. */
 export function oraclePredictor(): OutputPredictor {
-  return { name: 'oracle', predict: (f) => truth('oracle', f), observe: () => {} };
+  return { name: 'oracle', predict: (f) => truth('oracle', f), observe: () => {}, refine: (f) => truth('oracle', f) };
 }
 
 /**
@@ -29,5 +29,12 @@ export function noisyOraclePredictor(e: number, rng: Rng, bias = 0): OutputPredi
     name,
     predict: (f) => truth(name, f) * (1 + bias) * (1 + (2 * rng.next() - 1) * 2 * e),
     observe: () => {},
+    // While decoding, the same relative error applies to what is left (Trail's refined predictions
+    // grow more accurate as the output nears its end): g + (y - g) * (1 + u), u from the first prediction.
+    refine: (f, initial, g) => {
+      const y = truth(`noisy:${e}`, f);
+      const u = initial / y - 1;
+      return Math.max(g + 1, g + (y - g) * (1 + u));
+    },
   };
 }

@@ -8,7 +8,7 @@ import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
 import { routers } from '../policies/routers/registry.js';
 import type { Router, RouterHints } from '../policies/routers/router.js';
-import { schedulers } from '../policies/schedulers/registry.js';
+import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
 import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
@@ -61,7 +61,6 @@ export function prepare(config: SimulateConfig): Prepared {
   const instance: InstanceConfig = {
     maxNumSeqs: e.maxNumSeqs,
     maxBatchedTokens: e.maxBatchedTokens,
-    chunkedPrefill: e.chunkedPrefill,
     blockSize: e.blockSize,
     kvBlocks,
     watermark: e.watermark,
@@ -69,6 +68,7 @@ export function prepare(config: SimulateConfig): Prepared {
     hostKvBlocks: Math.floor((e.swapSpaceGiB * 2 ** 30 * deployment.tp) / blockBytes),
     swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
     prefixCaching: e.prefixCaching,
+    tbtTargetS: config.slo.tbtS ?? Number.POSITIVE_INFINITY,
   };
   const workload = buildWorkload(config.workload, config.seed);
   const st = workload.stats;
@@ -101,7 +101,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
         maxBatchedTokens: resolved.instance.maxBatchedTokens,
         kvTokens: resolved.instance.kvBlocks * resolved.instance.blockSize,
       });
-  const sched = splitSpec(config.scheduler);
+  const sched = splitSpec(config.engine.chunkedPrefill ? config.scheduler : withPrefillFirst(config.scheduler));
   const schedulerFactory = schedulers.get(sched.name);
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
   const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true || config.slo.deadline !== undefined;
@@ -123,6 +123,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     predictor,
     check: config.check,
     timeSeriesIntervalS: config.timeSeriesIntervalS,
+    ...(config.slo.tbtByType ? { tbtTargetsByType: config.slo.tbtByType } : {}),
   });
   const result = sim.run(p.workload.make(resolved.rate));
   const summary = summarize(result);

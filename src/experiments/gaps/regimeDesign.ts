@@ -47,6 +47,8 @@ export const REGIME_POLICIES: readonly RegimePolicy[] = [
   { name: 'size-interval', router: 'size-interval', predictor: 'cell' },
   { name: 'least-outstanding + sprpt', router: 'least-outstanding', scheduler: 'sprpt', predictor: 'cell' },
   { name: 'gaps + sprpt', router: 'gaps', scheduler: 'sprpt', predictor: 'cell' },
+  { name: 'least-outstanding + sprpt-aged', router: 'least-outstanding', scheduler: 'sprpt-aged', predictor: 'cell' },
+  { name: 'gaps + sprpt-aged', router: 'gaps', scheduler: 'sprpt-aged', predictor: 'cell' },
 ];
 
 export const REGIME_BASE: RegimeParams = { maxNumSeqs: 4, tail: 'conversation', load: 0.8, kvBlocks: undefined, predictor: 'oracle' };
