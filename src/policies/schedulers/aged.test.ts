@@ -17,6 +17,7 @@ const facts = (arrival: number, predicted: number, generated = 0): RequestFacts 
   tbtTargetS: Number.POSITIVE_INFINITY,
   apiCallsDone: 0,
   waitedS: 0,
+  kvResident: false,
 });
 
 test('sprpt-aged: shortest predicted remaining first until the starvation bound, then first come first served and protected', () => {
