@@ -17,6 +17,7 @@ const fig3 = lazy('GAPS Fig. 3: P99 latency and SLO violations vs cluster size, 
 const fig4 = lazy('GAPS Fig. 4: ablations NoPred, NoRebal, NoGlobal', async () => (await import('./gaps/gapsExperiments.js')).gapsFig4);
 const fig5 = lazy('GAPS Fig. 5: robustness to 0-40% prediction error, against NoPred', async () => (await import('./gaps/gapsExperiments.js')).gapsFig5);
 const gapsAll = lazy('GAPS Figs. 3, 4 and 5 with the claims table', async () => (await import('./gaps/gapsExperiments.js')).gapsAll);
+const regimes = lazy('GAPS regime map: max_num_seqs, output tail, load, KV, predictor error and bias; paired deltas against the best baseline, heatmaps', async () => (await import('./gaps/regimes.js')).gapsRegimes);
 const slai = lazy('slai: SLAI against Sarathi-Serve (budgets 512 and 2048); claims of median TTFT and capacity under a TBT target', async () => (await import('./schedulers/slai.js')).slaiExperiment);
 const trail = lazy('trail: Trail (SPRPT on refined predictions, limited preemption) against vLLM FCFS; claims of mean latency and TTFT', async () => (await import('./schedulers/trail.js')).trailExperiment);
 const fastServe = lazy('fastserve: FastServe (skip-join MLFQ, proactive swap) against Orca and vLLM; claims of average and tail job completion time', async () => (await import('./schedulers/fastserve.js')).fastServeExperiment);
@@ -30,6 +31,7 @@ export const experiments = new Registry<Experiment>('experiment')
   .register('gaps-fig4', fig4, fig4.summary)
   .register('gaps-fig5', fig5, fig5.summary)
   .register('gaps', gapsAll, gapsAll.summary)
+  .register('gaps-regimes', regimes, regimes.summary)
   .register('survey-tables', survey, survey.summary)
   .register('slai', slai, slai.summary)
   .register('trail', trail, trail.summary)

@@ -11,6 +11,10 @@ export const SloSchema = z
     ttftS: z.number().positive().optional(),
     tpotS: z.number().positive().optional(),
     e2eSlack: z.number().min(0).default(DEFAULT_E2E_SLACK),
+    /** 'gaps': each request is judged against its calibrated deadline (GAPS Eq. 2/8; docs/GAPS.md). */
+    deadline: z.enum(['gaps']).optional(),
+    /** Multiple of the unloaded latency of s~ in that deadline (default 5). */
+    deadlineSlack: z.number().positive().optional(),
     /** Time-between-tokens target for every request without its own, seconds. */
     tbtS: z.number().positive().optional(),
     /** TBT targets by workload type, seconds (before `tbtS`). */

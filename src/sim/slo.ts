@@ -12,6 +12,13 @@ export interface SloDefaults {
   readonly tpotS?: number | undefined;
   /** End-to-end deadline as a multiple of the request's unloaded latency; undefined or 0: not judged. */
   readonly e2eSlack?: number | undefined;
+  /**
+   * 'gaps': each request also has its own absolute deadline, set on arrival by the run's deadline
+   * stage (src/sim/deadlines.ts) and judged here. Undefined: no per-request deadlines.
+   */
+  readonly deadline?: 'gaps' | undefined;
+  /** Multiple of the unloaded latency of the calibrated size in those deadlines (default 5). */
+  readonly deadlineSlack?: number | undefined;
 }
 
 /** The SLOs a run judges, for printing with its results (absent = not judged). */
@@ -22,6 +29,9 @@ export interface ActiveSlos {
   /** Time-between-tokens targets (judged in tbtSloAttainment, not in sloViolationRate). */
   tbtS?: number;
   tbtByType?: Readonly<Record<string, number>>;
+  /** 'gaps': each request's own calibrated deadline, with its slack. */
+  deadline?: 'gaps';
+  deadlineSlack?: number;
 }
 
 export function activeSlos(d: SloDefaults & { readonly tbtS?: number | undefined; readonly tbtByType?: Readonly<Record<string, number>> | undefined }): ActiveSlos {
@@ -31,6 +41,7 @@ export function activeSlos(d: SloDefaults & { readonly tbtS?: number | undefined
     ...(d.e2eSlack !== undefined && d.e2eSlack > 0 ? { e2eSlack: d.e2eSlack } : {}),
     ...(d.tbtS !== undefined ? { tbtS: d.tbtS } : {}),
     ...(d.tbtByType !== undefined ? { tbtByType: d.tbtByType } : {}),
+    ...(d.deadline !== undefined ? { deadline: d.deadline, deadlineSlack: d.deadlineSlack ?? 5 } : {}),
   };
 }
 
@@ -42,6 +53,7 @@ export function describeSlos(d: ActiveSlos): string {
     a.tpotS !== undefined && `TPOT <= ${a.tpotS * 1000} ms`,
     a.e2eSlack !== undefined && `e2e <= ${a.e2eSlack}x unloaded latency`,
     a.tbtS !== undefined && `TBT <= ${a.tbtS * 1000} ms`,
+    a.deadline !== undefined && `completion <= GAPS calibrated deadline (slack ${a.deadlineSlack})`,
     a.tbtByType !== undefined && `TBT by type (${Object.entries(a.tbtByType).map(([k, v]) => `${k} ${v * 1000} ms`).join(', ')})`,
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'none';
@@ -55,6 +67,8 @@ export function describeSlos(d: ActiveSlos): string {
  */
 export class SloJudge {
   private readonly shape = emptyShape();
+  /** Per-request absolute deadlines (NaN: none), filled through `setDeadline`. */
+  private deadlines = new Float64Array(0);
 
   constructor(
     private readonly perf: PerfModel,
@@ -80,6 +94,21 @@ export class SloJudge {
     return total;
   }
 
+  /** Sets a request's own absolute deadline (judged on top of the run's targets). */
+  setDeadline(id: number, t: number): void {
+    if (id >= this.deadlines.length) {
+      const b = new Float64Array(Math.max(4096, 2 * (id + 1))).fill(Number.NaN);
+      b.set(this.deadlines);
+      this.deadlines = b;
+    }
+    this.deadlines[id] = t;
+  }
+
+  /** The request's own absolute deadline, NaN when it has none. */
+  deadlineOf(id: number): number {
+    return id < this.deadlines.length ? (this.deadlines[id] as number) : Number.NaN;
+  }
+
   /** True when the completed request missed any SLO it is judged on. */
   violated(id: number): boolean {
     const t = this.t;
@@ -93,6 +122,8 @@ export class SloJudge {
     if (tpotT !== undefined && out > 1 && (e2e - ttft) / (out - 1) > tpotT) return true;
     const slack = pick(t.sloSlack[id] as number, this.defaults.e2eSlack);
     if (slack !== undefined && slack > 0 && e2e > slack * this.unloadedLatency(t.prompt[id] as number, out)) return true;
+    const own = this.deadlineOf(id);
+    if (!Number.isNaN(own) && (t.completion[id] as number) > own) return true;
     return false;
   }
 }

@@ -25,6 +25,7 @@ interface ReproduceFlags {
   workers?: number;
   seed?: number;
   quick?: boolean;
+  full?: boolean;
 }
 
 export function registerReproduceCommand(program: Command): void {
@@ -37,6 +38,7 @@ export function registerReproduceCommand(program: Command): void {
     .option('--workers <n>', 'worker threads for sweeps (default: all cores); results do not depend on it', int('--workers'))
     .option('--seed <n>', 'base seed (default 1)', int('--seed'))
     .option('--quick', 'a small, fast variant (smoke test)')
+    .option('--full', 'a larger variant where the experiment has one (gaps-regimes: more segments and grid points)')
     .action(async (name: string, f: ReproduceFlags) => {
       // The sweep runner (and the simulator behind it) loads only when an experiment runs.
       const { progressBar } = await import('../../experiments/sweep.js');
@@ -58,6 +60,7 @@ export function registerReproduceCommand(program: Command): void {
         provenance: prov,
         workers: f.workers ?? Math.max(1, availableParallelism()),
         quick,
+        full: f.full ?? false,
         log: (line) => process.stderr.write(`${line}\n`),
         result: (line) => {
           printed.push(line);
