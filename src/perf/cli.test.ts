@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { Command } from 'commander';
 import { registerPerfCommand } from '../cli/commands/perf.js';
 import { ConfigError } from '../core/errors.js';
-import { NO_PROFILES, profilesDir } from './testData.js';
+import { readFileSync } from 'node:fs';
+import { NO_PROFILES, profilesDir, tempTree } from './testData.js';
+import { BUILTIN_CALIBRATION } from './builtinCalibration.js';
+import { parseCalibration } from './calibrationFile.js';
+import { parseDeployment } from './presets.js';
+import { createPerfModel } from './registry.js';
+
+const profiles = profilesDir();
 
 /** Runs `gaps ARGS` with the perf command only, capturing stdout. */
 async function run(args: string[]): Promise<string> {
@@ -43,8 +50,31 @@ test('gaps perf: user mistakes are ConfigErrors', async () => {
   await assert.rejects(run(['perf', 'time', ...dep, '--decode-seqs', '-3']), ConfigError);
   await assert.rejects(run(['perf', 'time', ...dep, '--context', 'long']), ConfigError);
   await assert.rejects(run(['perf', 'time', ...dep, '--prefill-tokens', '2', '--prefill-seqs', '5']), ConfigError);
-  await assert.rejects(run(['perf', 'time', ...dep, '--perf-model', 'nope']), (e: unknown) => e instanceof ConfigError && /valid: roofline/.test(e.message));
+  await assert.rejects(run(['perf', 'time', ...dep, '--perf-model', 'nope']), (e: unknown) => e instanceof ConfigError && /valid: auto, calibrated, roofline/.test(e.message));
   await assert.rejects(run(['perf', 'validate', '--profiles', '/nonexistent-gaps']), (e: unknown) => e instanceof ConfigError && /perf_model\.csv/.test(e.message));
+});
+
+test('gaps perf fit: user mistakes are ConfigErrors', async () => {
+  await assert.rejects(run(['perf', 'fit', '--profiles', '/nonexistent-gaps', '--out', '/tmp/x.json']), (e: unknown) => e instanceof ConfigError && /perf_model\.csv/.test(e.message));
+  await assert.rejects(run(['perf', 'fit']), (e: unknown) => e instanceof ConfigError && /--out is required/.test(e.message));
+  await assert.rejects(run(['perf', 'fit', '--out', '/tmp/x.json', '--folds', '1']), (e: unknown) => e instanceof ConfigError && /--folds/.test(e.message));
+});
+
+test('gaps perf fit on the real profiles reproduces the built-in calibration, loadable as calibrated:FILE', { skip: profiles === undefined && NO_PROFILES }, async () => {
+  const t = tempTree({});
+  try {
+    const out = t.path('cal.json');
+    const text = await run(['perf', 'fit', '--profiles', profiles!, '--out', out]);
+    assert.match(text, /\| llama-2-70b \| a100-80gb \| 4 \| decode \| 105 \|/);
+    const cal = parseCalibration(readFileSync(out, 'utf8'), out);
+    // The shipped constants are what the command fits today (regenerate with --ts when the fit changes).
+    assert.deepEqual(cal.setups, BUILTIN_CALIBRATION.setups);
+    const d = parseDeployment('llama-2-70b/a100-80gb/tp4');
+    const shape = { prefillSeqs: 1, prefillTokens: 512, prefillAttnPairs: (512 * 513) / 2, prefillPastTokens: 0, decodeSeqs: 8, decodeContextTokens: 8000 };
+    assert.equal(createPerfModel(`calibrated:${out}`, d).iterationTime(shape), createPerfModel('calibrated', d).iterationTime(shape));
+  } finally {
+    t.cleanup();
+  }
 });
 
 test('gaps perf list names every registry', async () => {
@@ -52,7 +82,6 @@ test('gaps perf list names every registry', async () => {
   for (const s of ['llama-2-70b', 'h100-80gb', 'llama-2-70b/h100-80gb/tp8', 'splitwise']) assert.ok(text.includes(s), s);
 });
 
-const profiles = profilesDir();
 test('gaps perf validate --json on the real profiles', { skip: profiles === undefined && NO_PROFILES }, async () => {
   const r = JSON.parse(await run(['perf', 'validate', '--profiles', profiles!, '--json']));
   const models = r.models as { model: string; mape: number; points: number; rows: { points: number; mape: number }[] }[];
@@ -62,6 +91,15 @@ test('gaps perf validate --json on the real profiles', { skip: profiles === unde
     assert.equal(m.rows.length, 12);
     assert.ok(m.rows.every((x) => x.points > 0 && Number.isFinite(x.mape)) && m.points === 2 * r.rowsUsed);
   }
+  // heldOut: fractions over every measured setup, on points the fit did not see; better than the roofline.
+  for (const ph of ['prefill', 'decode']) {
+    const h = r.heldOut[ph] as { mape: number; bias: number };
+    const roofline = models.find((m) => m.model === 'roofline') as unknown as { byPhase: Record<string, { mape: number }> };
+    assert.ok(h.mape > 0 && h.mape < 0.2 && Math.abs(h.bias) < 0.1, `${ph}: ${JSON.stringify(h)}`);
+    assert.ok(h.mape < roofline.byPhase[ph]!.mape, `${ph}: calibrated ${h.mape} vs roofline ${roofline.byPhase[ph]!.mape}`);
+  }
+  assert.equal(r.setups.length, 6);
   const text = await run(['perf', 'validate', '--profiles', profiles!]);
   assert.match(text, /\| a100-80gb \| 2 \| prefill \| 100 \|/);
+  assert.match(text, /\| llama-2-70b \| h100-80gb \| 8 \| decode \| 105 \| 53\.8% \| -53\.8% \| \d+\.\d% \|/);
 });

@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/errors.js';
 import { headDim, kvBytesPerToken, type Deployment } from '../model/hardware.js';
-import type { BatchShape, PerfModel } from '../model/perfModel.js';
+import type { BatchShape, PerfAccuracy, PerfModel } from '../model/perfModel.js';
 
 export interface RooflineOptions {
   /** Fraction of peak FLOP/s reached by the linear layers (GEMMs) and the LM head. */
@@ -15,6 +15,13 @@ export interface RooflineOptions {
   readonly iterationOverheadS: number;
   /** Latency of one all-reduce (seconds), on top of its bandwidth term. */
   readonly allReduceLatencyS: number;
+  /**
+   * Fraction of peak FLOP/s of the linear layers' work beyond `throttleTokens` tokens in one
+   * iteration (calibrations: sustained GEMMs at the power limit run slower; see PERF_MODEL.md).
+   */
+  readonly throttledComputeEfficiency: number;
+  /** Tokens per iteration beyond which throttledComputeEfficiency applies; Infinity (default): never. */
+  readonly throttleTokens: number;
 }
 
 /**
@@ -31,6 +38,8 @@ export const DEFAULT_ROOFLINE: RooflineOptions = Object.freeze({
   nvlinkEfficiency: 0.6,
   iterationOverheadS: 0.004,
   allReduceLatencyS: 25e-6,
+  throttledComputeEfficiency: 0.6,
+  throttleTokens: Infinity,
 });
 
 /** Checks option values and fills the defaults; unknown keys and out-of-range values are ConfigErrors. */
@@ -41,8 +50,9 @@ export function rooflineOptions(o: Partial<Record<string, number>> = {}): Roofli
     if (!valid.includes(k)) throw new ConfigError(`roofline option '${k}' is unknown; valid: ${valid.join(', ')}`);
     if (v === undefined) continue;
     const isEff = k.endsWith('Efficiency');
-    if (!Number.isFinite(v) || (isEff ? !(v > 0 && v <= 1) : v < 0)) {
-      throw new ConfigError(`roofline option '${k}': expected ${isEff ? 'a fraction in (0, 1]' : 'seconds >= 0'}, got ${v}`);
+    const isTokens = k === 'throttleTokens';
+    if (isTokens ? !(v >= 1) || Number.isNaN(v) : !Number.isFinite(v) || (isEff ? !(v > 0 && v <= 1) : v < 0)) {
+      throw new ConfigError(`roofline option '${k}': expected ${isEff ? 'a fraction in (0, 1]' : isTokens ? 'tokens >= 1 (or Infinity)' : 'seconds >= 0'}, got ${v}`);
     }
     out[k] = v;
   }
@@ -79,6 +89,9 @@ export class RooflineTerms {
   private readonly kvBytesPerTokenGpu: number;
   private readonly qoBytesPerToken: number;
   private readonly flops: number;
+  private readonly knee: number;
+  /** computeEfficiency / throttledComputeEfficiency: how much slower work beyond the knee runs. */
+  private readonly throttleRatio: number;
   private readonly attnFlops: number;
   private readonly bw: number;
   private readonly arFixed: number;
@@ -106,6 +119,8 @@ export class RooflineTerms {
     this.kvBytesPerTokenGpu = kvBytesPerToken(m) / Math.min(tp, m.kvHeads);
     this.qoBytesPerToken = (2 * m.layers * qDim * b) / tp;
     this.flops = d.gpu.flops * o.computeEfficiency;
+    this.knee = o.throttleTokens;
+    this.throttleRatio = o.computeEfficiency / o.throttledComputeEfficiency;
     this.attnFlops = d.gpu.flops * o.attentionEfficiency;
     this.bw = d.gpu.memBandwidth * o.memoryEfficiency;
     // Two ring all-reduces per layer (after attention and after the MLP) of tokens*h*b bytes each;
@@ -118,9 +133,15 @@ export class RooflineTerms {
 
   /** Linear layers and LM head: max(compute, weights + activations) over `tokens` tokens, `seqs` sampled. */
   linearLayers(tokens: number, seqs: number): number {
-    const compute = (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
+    const compute = this.linearCompute(tokens, seqs);
     const memory = (this.linWeightBytes + this.headWeightBytes + this.actBytesPerToken * tokens) / this.bw;
     return compute > memory ? compute : memory;
+  }
+
+  /** Linear layers' compute time; the share of tokens beyond the throttle knee runs throttleRatio x slower. */
+  private linearCompute(tokens: number, seqs: number): number {
+    const t = (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
+    return tokens > this.knee ? (t * (this.knee + (tokens - this.knee) * this.throttleRatio)) / tokens : t;
   }
 
   /** The LM head alone (the profile models' tables do not include it). */
@@ -172,7 +193,7 @@ export class RooflineTerms {
     const [pc, pm] = split(pre);
     const [dc, dm] = split(dec);
     const r: RooflineBreakdown = {
-      linearCompute: tokens === 0 ? 0 : (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops,
+      linearCompute: tokens === 0 ? 0 : this.linearCompute(tokens, seqs),
       linearMemory: tokens === 0 ? 0 : (this.linWeightBytes + this.headWeightBytes + this.actBytesPerToken * tokens) / this.bw,
       prefillAttnCompute: pc,
       prefillAttnMemory: pm,
@@ -198,6 +219,7 @@ export class RooflineTerms {
  */
 export class RooflinePerfModel implements PerfModel {
   readonly name = 'roofline';
+  readonly accuracy: PerfAccuracy = { model: 'roofline (uncalibrated)', calibrated: false, note: 'uncalibrated roofline, expect about 30% error' };
   readonly terms: RooflineTerms;
   readonly options: RooflineOptions;
 

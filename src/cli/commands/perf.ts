@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -11,6 +11,11 @@ import { deploymentName, deployments, gpus, models, parseDeployment } from '../.
 import { createPerfModel, DEFAULT_PERF_MODEL, perfModels } from '../../perf/registry.js';
 import { RooflinePerfModel } from '../../perf/roofline.js';
 import { formatValidation, validateAgainstSplitwise, type ModelFactory } from '../../perf/validate.js';
+import { calibrateAll, DEFAULT_FOLDS } from '../../perf/fit/crossValidate.js';
+import { splitwisePoints } from '../../perf/fit/points.js';
+import { formatBreakdowns, formatCoefficients, formatSetupTable, pooledHeldOut } from '../../perf/fit/report.js';
+import { calibrationFromFits, calibrationModule, serializeCalibration } from '../../perf/calibrationFile.js';
+import { CalibratedPerfModel } from '../../perf/calibrated.js';
 import { int } from '../options.js';
 
 /** `<repo>/../shared/data/profiles`, or $GAPS_DATA_DIR/profiles. */
@@ -58,6 +63,21 @@ interface ValidateFlags {
   json?: boolean;
 }
 
+interface FitFlags {
+  profiles?: string;
+  out?: string;
+  ts?: string;
+  folds: number;
+}
+
+function writeOut(flag: string, file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new ConfigError(`${flag}: cannot write '${file}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 export function registerPerfCommand(program: Command): void {
   const perf = program.command('perf').description('Performance models: list presets, time one iteration, validate against measurements.');
 
@@ -99,7 +119,8 @@ export function registerPerfCommand(program: Command): void {
       shape.decodeSeqs = f.decodeSeqs;
       shape.decodeContextTokens = f.decodeSeqs * f.context;
       const t = model.iterationTime(shape);
-      const breakdown = model instanceof RooflinePerfModel ? model.terms.breakdown(shape) : undefined;
+      const roof = model instanceof CalibratedPerfModel ? model.roofline : model;
+      const breakdown = roof instanceof RooflinePerfModel ? roof.terms.breakdown(shape) : undefined;
       if (f.json) {
         process.stdout.write(`${JSON.stringify({ deployment: deploymentName(d), perfModel: f.perfModel, shape, seconds: t, breakdown }, null, 2)}\n`);
         return;
@@ -132,7 +153,34 @@ export function registerPerfCommand(program: Command): void {
       if (f.vidur !== undefined && !existsSync(join(vidurDir, 'compute'))) throw new ConfigError(`--vidur: no compute/ folder in '${vidurDir}'`);
       if (existsSync(join(vidurDir, 'compute'))) factories.vidur = (d) => loadVidurPerfModel(vidurDir, d);
       const report = validateAgainstSplitwise(rows, factories);
-      if (f.json) process.stdout.write(`${JSON.stringify({ source: csv, ...report }, null, 2)}\n`);
-      else process.stdout.write(`source: ${csv}\n${formatValidation(report)}`);
+      const fits = calibrateAll(splitwisePoints(rows), DEFAULT_FOLDS);
+      if (f.json) {
+        const setups = fits.map(({ model, gpu, tp, before, heldOut, inSample, coefficients }) => ({ model, gpu, tp, before, heldOut, inSample, coefficients }));
+        process.stdout.write(`${JSON.stringify({ source: csv, heldOut: pooledHeldOut(fits), setups, ...report }, (_k, v: unknown) => (v === Infinity ? null : v), 2)}\n`);
+        return;
+      }
+      let text = `source: ${csv}\n\nPer setup, before (uncalibrated roofline) and after calibration (held out, ${DEFAULT_FOLDS}-fold by measured configuration):\n\n`;
+      text += `${formatSetupTable(fits)}\nmixed: SplitwiseSim measured no mixed (chunked-prefill) iterations.\n\n`;
+      text += `${formatBreakdowns(fits)}\n${formatValidation(report)}`;
+      process.stdout.write(text);
+    });
+
+  perf
+    .command('fit')
+    .description('Fit the roofline per measured (model, GPU, TP) to the SplitwiseSim measurements; write a calibration for --perf-model calibrated:FILE.')
+    .option('--profiles <dir>', 'profiles folder, a folder with perf_model.csv, or the CSV (default ../shared/data/profiles or $GAPS_DATA_DIR/profiles)')
+    .option('--out <file>', 'calibration JSON to write (required)')
+    .option('--ts <file>', 'also write the TypeScript module of built-in calibrations (src/perf/builtinCalibration.ts)')
+    .option('--folds <k>', `cross-validation folds (default ${DEFAULT_FOLDS})`, int('--folds'), DEFAULT_FOLDS)
+    .action((f: FitFlags) => {
+      if (f.out === undefined) throw new ConfigError('--out is required: the calibration JSON to write');
+      if (f.folds < 2) throw new ConfigError(`--folds: expected an integer >= 2, got ${f.folds}`);
+      const csv = findSplitwiseCsv(f.profiles ?? defaultProfilesDir());
+      const fits = calibrateAll(splitwisePoints(loadSplitwiseRows(csv)), f.folds);
+      if (fits.length === 0) throw new ConfigError(`--profiles: '${csv}' has no usable rows for a preset model and GPU`);
+      const cal = calibrationFromFits(fits, csv, f.folds);
+      writeOut('--out', f.out, serializeCalibration(cal));
+      if (f.ts !== undefined) writeOut('--ts', f.ts, calibrationModule(cal, `gaps perf fit --profiles ${f.profiles ?? '../shared/data/profiles'} --out ${f.out} --ts ${f.ts}`));
+      process.stdout.write(`${formatSetupTable(fits)}\n${formatCoefficients(fits)}\nwrote ${f.out}${f.ts ? ` and ${f.ts}` : ''}\n`);
     });
 }

@@ -1,0 +1,87 @@
+import type { Deployment } from '../model/hardware.js';
+import type { BatchShape, PerfAccuracy, PerfModel } from '../model/perfModel.js';
+import type { CalibratedCoefficients } from './fit/rooflineFit.js';
+import { RooflinePerfModel, rooflineOptions } from './roofline.js';
+
+/** Error of one phase, as fractions: mape = mean |pred/meas − 1|, bias = mean (pred/meas − 1). */
+export interface PhaseError {
+  readonly points: number;
+  readonly mape: number;
+  readonly bias: number;
+}
+
+/** One fitted (model, GPU, TP) with its cross-validated (held-out) error. */
+export interface SetupCalibration {
+  readonly model: string;
+  readonly gpu: string;
+  readonly tp: number;
+  readonly coefficients: CalibratedCoefficients;
+  /** Error on points the fit did not see (k-fold by measured configuration; see docs/PERF_MODEL.md). */
+  readonly heldOut: { readonly prefill: PhaseError; readonly decode: PhaseError };
+}
+
+/** A calibration file: where the measurements came from and one entry per setup. */
+export interface Calibration {
+  readonly format: typeof CALIBRATION_FORMAT;
+  /** The measurement file, as given to `gaps perf fit`. */
+  readonly source: string;
+  /** How the held-out error was obtained. */
+  readonly method: string;
+  readonly folds: number;
+  readonly setups: readonly SetupCalibration[];
+}
+
+export const CALIBRATION_FORMAT = 'gaps-perf-calibration/1';
+
+export function setupKey(model: string, gpu: string, tp: number): string {
+  return `${model}/${gpu}/tp${tp}`;
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+/** "held-out MAPE prefill 4.2% (bias -0.3%), decode 3.1% (bias 0.2%)". */
+export function describeHeldOut(h: SetupCalibration['heldOut']): string {
+  return `held-out MAPE prefill ${pct(h.prefill.mape)} (bias ${pct(h.prefill.bias)}), decode ${pct(h.decode.mape)} (bias ${pct(h.decode.bias)})`;
+}
+
+/** What a run reports for a setup's calibration (`origin`: "built-in, ..." or the file). */
+export function calibratedAccuracy(c: SetupCalibration, origin: string): PerfAccuracy {
+  const h = c.heldOut;
+  return {
+    model: `calibrated roofline (${origin})`,
+    calibrated: true,
+    heldOut: { prefill: { mape: h.prefill.mape, bias: h.prefill.bias }, decode: { mape: h.decode.mape, bias: h.decode.bias } },
+    note: `calibrated roofline (${origin}), ${describeHeldOut(h)}`,
+  };
+}
+
+/**
+ * The roofline with fitted coefficients, plus `mixedInterferenceS` per decoding sequence of a mixed
+ * iteration. Allocation-free like the roofline.
+ */
+export class CalibratedPerfModel implements PerfModel {
+  readonly name = 'calibrated';
+  readonly roofline: RooflinePerfModel;
+  private readonly interference: number;
+  private readonly perPrefillSeq: number;
+
+  constructor(
+    d: Deployment,
+    readonly coefficients: CalibratedCoefficients,
+    readonly accuracy?: PerfAccuracy,
+  ) {
+    const { mixedInterferenceS, prefillSeqOverheadS, ...roof } = coefficients;
+    this.perPrefillSeq = prefillSeqOverheadS;
+    this.roofline = new RooflinePerfModel(d, rooflineOptions({ ...roof }));
+    this.interference = mixedInterferenceS;
+  }
+
+  iterationTime(s: BatchShape): number {
+    const t = this.roofline.iterationTime(s);
+    if (s.prefillTokens === 0) return t;
+    const pre = t + this.perPrefillSeq * s.prefillSeqs;
+    return s.decodeSeqs > 0 ? pre + this.interference * s.decodeSeqs : pre;
+  }
+}
