@@ -14,26 +14,28 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "tp": 2,
       "coefficients": {
         "iterationOverheadS": 0,
-        "computeEfficiency": 0.9645661963113975,
+        "computeEfficiency": 0.7394765118595329,
         "attentionEfficiency": 1,
-        "memoryEfficiency": 0.6283444675951061,
-        "nvlinkEfficiency": 0.06636334260147693,
+        "memoryEfficiency": 0.6247949500579858,
+        "nvlinkEfficiency": 0.16852877985250833,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
-        "prefillSeqOverheadS": 0.010488005028665481,
-        "throttledComputeEfficiency": 0.9645661963113975,
-        "throttleTokens": Infinity
+        "prefillSeqOverheadS": 0.017142106070300474,
+        "prefillFloorS": 0,
+        "decodeFloorS": 0,
+        "throttledComputeEfficiency": 0.7009622867051645,
+        "throttleTokens": 4096
       },
       "heldOut": {
         "prefill": {
           "points": 100,
-          "mape": 0.038625367716670286,
-          "bias": 0.011912261855804341
+          "mape": 0.0523099916322303,
+          "bias": 0.017630917595311817
         },
         "decode": {
           "points": 100,
-          "mape": 0.05363136786257219,
-          "bias": -0.00030061634643770206
+          "mape": 0.05703326521970421,
+          "bias": -0.0015759666429936703
         }
       }
     },
@@ -42,27 +44,29 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "gpu": "a100-80gb",
       "tp": 4,
       "coefficients": {
-        "iterationOverheadS": 0,
-        "computeEfficiency": 0.7391866131228293,
+        "iterationOverheadS": 0.0016817016274071027,
+        "computeEfficiency": 1,
         "attentionEfficiency": 1,
-        "memoryEfficiency": 0.4138204375353084,
-        "nvlinkEfficiency": 0.23471383070676824,
+        "memoryEfficiency": 0.43298014499554666,
+        "nvlinkEfficiency": 0.11646913192405843,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
-        "prefillSeqOverheadS": 0.014516653394771022,
-        "throttledComputeEfficiency": 0.4433971599560591,
+        "prefillSeqOverheadS": 0,
+        "prefillFloorS": 0.06399111477353296,
+        "decodeFloorS": 0,
+        "throttledComputeEfficiency": 0.5245775866412927,
         "throttleTokens": 2048
       },
       "heldOut": {
         "prefill": {
           "points": 105,
-          "mape": 0.07411551979665663,
-          "bias": -0.01621880379829091
+          "mape": 0.07819875308982249,
+          "bias": -0.044922530582189354
         },
         "decode": {
           "points": 105,
-          "mape": 0.03402636986778294,
-          "bias": -0.010835150027095798
+          "mape": 0.04251818993151385,
+          "bias": -0.004146726896075689
         }
       }
     },
@@ -72,26 +76,28 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "tp": 8,
       "coefficients": {
         "iterationOverheadS": 0,
-        "computeEfficiency": 0.4953240292291007,
+        "computeEfficiency": 0.6875354684493525,
         "attentionEfficiency": 1,
-        "memoryEfficiency": 0.20309689950526394,
-        "nvlinkEfficiency": 0.8655872590571523,
+        "memoryEfficiency": 0.20413014476799074,
+        "nvlinkEfficiency": 0.2908017843353252,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
-        "prefillSeqOverheadS": 0.009794775150590974,
-        "throttledComputeEfficiency": 0.28737164197072146,
+        "prefillSeqOverheadS": 0,
+        "prefillFloorS": 0.06508816252849778,
+        "decodeFloorS": 0,
+        "throttledComputeEfficiency": 0.3198981428262263,
         "throttleTokens": 2048
       },
       "heldOut": {
         "prefill": {
           "points": 105,
-          "mape": 0.07811581330097239,
-          "bias": -0.021614001764542003
+          "mape": 0.08005814169771158,
+          "bias": -0.03457021848606371
         },
         "decode": {
           "points": 105,
-          "mape": 0.036338636088222694,
-          "bias": -0.007220762164199496
+          "mape": 0.043760988727440234,
+          "bias": -0.00339760717433366
         }
       }
     },
@@ -100,27 +106,29 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "gpu": "h100-80gb",
       "tp": 2,
       "coefficients": {
-        "iterationOverheadS": 0.004090296158989739,
-        "computeEfficiency": 0.7449891121651482,
-        "attentionEfficiency": 0.28904103522930036,
-        "memoryEfficiency": 0.6887771719747686,
-        "nvlinkEfficiency": 0.11409189757317172,
+        "iterationOverheadS": 0.0013649554115882393,
+        "computeEfficiency": 0.6696533610133623,
+        "attentionEfficiency": 0.2831118372636792,
+        "memoryEfficiency": 0.6319277856369347,
+        "nvlinkEfficiency": 0.13110553700628547,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
         "prefillSeqOverheadS": 0,
-        "throttledComputeEfficiency": 0.7449891121651482,
-        "throttleTokens": Infinity
+        "prefillFloorS": 0.047529295199082035,
+        "decodeFloorS": 0,
+        "throttledComputeEfficiency": 0.70068748328912,
+        "throttleTokens": 1024
       },
       "heldOut": {
         "prefill": {
           "points": 100,
-          "mape": 0.04699136711085906,
-          "bias": -0.019906496371337644
+          "mape": 0.043065243265187646,
+          "bias": -0.014526450309806514
         },
         "decode": {
           "points": 100,
-          "mape": 0.03494773694582259,
-          "bias": -0.0012181717860531949
+          "mape": 0.034146843407080796,
+          "bias": -0.0018325256855715978
         }
       }
     },
@@ -130,26 +138,28 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "tp": 4,
       "coefficients": {
         "iterationOverheadS": 0,
-        "computeEfficiency": 0.6819897575195879,
-        "attentionEfficiency": 0.08982206156074242,
-        "memoryEfficiency": 0.39521560019001384,
-        "nvlinkEfficiency": 0.24249581544279766,
+        "computeEfficiency": 0.7016332869005555,
+        "attentionEfficiency": 0.2608252125136348,
+        "memoryEfficiency": 0.39713753036248517,
+        "nvlinkEfficiency": 0.1865179742206891,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
-        "prefillSeqOverheadS": 0.007504994566345309,
-        "throttledComputeEfficiency": 0.6819897575195879,
-        "throttleTokens": Infinity
+        "prefillSeqOverheadS": 0,
+        "prefillFloorS": 0.050996999435941034,
+        "decodeFloorS": 0,
+        "throttledComputeEfficiency": 0.5580312833164653,
+        "throttleTokens": 2048
       },
       "heldOut": {
         "prefill": {
           "points": 105,
-          "mape": 0.11810575394813164,
-          "bias": 0.06386845301815926
+          "mape": 0.08198702609090502,
+          "bias": 0.0566441405394148
         },
         "decode": {
           "points": 105,
-          "mape": 0.04381390825752839,
-          "bias": -0.004689315819388599
+          "mape": 0.04396037061663151,
+          "bias": -0.00322362836355033
         }
       }
     },
@@ -158,27 +168,29 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "gpu": "h100-80gb",
       "tp": 8,
       "coefficients": {
-        "iterationOverheadS": 0.008405613936386879,
-        "computeEfficiency": 0.47609244566917486,
-        "attentionEfficiency": 0.04290864542068168,
-        "memoryEfficiency": 0.2718706177649454,
-        "nvlinkEfficiency": 1,
+        "iterationOverheadS": 0,
+        "computeEfficiency": 1,
+        "attentionEfficiency": 0.1092058877849394,
+        "memoryEfficiency": 0.18977997878629785,
+        "nvlinkEfficiency": 0.9429611305595902,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
-        "prefillSeqOverheadS": 0.008009653366074483,
-        "throttledComputeEfficiency": 0.24181349866886065,
-        "throttleTokens": 2048
+        "prefillSeqOverheadS": 0,
+        "prefillFloorS": 0.05323522268024853,
+        "decodeFloorS": 0,
+        "throttledComputeEfficiency": 0.19538470125150265,
+        "throttleTokens": 1024
       },
       "heldOut": {
         "prefill": {
           "points": 105,
-          "mape": 0.11935845975587366,
-          "bias": 0.03334909273554403
+          "mape": 0.07353516087660864,
+          "bias": 0.0003177515162946139
         },
         "decode": {
           "points": 105,
-          "mape": 0.05632830928456611,
-          "bias": -0.0003327671517474447
+          "mape": 0.054868373851025505,
+          "bias": -0.005015345689458081
         }
       }
     }

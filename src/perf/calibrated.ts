@@ -58,30 +58,40 @@ export function calibratedAccuracy(c: SetupCalibration, origin: string): PerfAcc
 }
 
 /**
- * The roofline with fitted coefficients, plus `mixedInterferenceS` per decoding sequence of a mixed
- * iteration. Allocation-free like the roofline.
+ * The roofline with fitted coefficients: overhead + max(floor, GPU time) + per-prefill-sequence
+ * cost + `mixedInterferenceS` per decoding sequence of a mixed iteration, where the GPU time is the
+ * roofline's (linear layers, attention, all-reduce) and the floor is the prefill or decode one.
+ * Allocation-free like the roofline.
  */
 export class CalibratedPerfModel implements PerfModel {
   readonly name = 'calibrated';
   readonly roofline: RooflinePerfModel;
   private readonly interference: number;
   private readonly perPrefillSeq: number;
+  private readonly prefillFloor: number;
+  private readonly decodeFloor: number;
+  private readonly overhead: number;
 
   constructor(
     d: Deployment,
     readonly coefficients: CalibratedCoefficients,
     readonly accuracy?: PerfAccuracy,
   ) {
-    const { mixedInterferenceS, prefillSeqOverheadS, ...roof } = coefficients;
+    const { mixedInterferenceS, prefillSeqOverheadS, prefillFloorS, decodeFloorS, iterationOverheadS, ...roof } = coefficients;
     this.perPrefillSeq = prefillSeqOverheadS;
-    this.roofline = new RooflinePerfModel(d, rooflineOptions({ ...roof }));
+    this.prefillFloor = prefillFloorS;
+    this.decodeFloor = decodeFloorS;
+    this.overhead = iterationOverheadS;
+    // The GPU part: the roofline without its overhead, which is added outside the floor.
+    this.roofline = new RooflinePerfModel(d, rooflineOptions({ ...roof, iterationOverheadS: 0 }));
     this.interference = mixedInterferenceS;
   }
 
   iterationTime(s: BatchShape): number {
-    const t = this.roofline.iterationTime(s);
-    if (s.prefillTokens === 0) return t;
-    const pre = t + this.perPrefillSeq * s.prefillSeqs;
-    return s.decodeSeqs > 0 ? pre + this.interference * s.decodeSeqs : pre;
+    const gpu = this.roofline.iterationTime(s);
+    if (gpu === 0) return 0;
+    if (s.prefillTokens === 0) return this.overhead + (gpu > this.decodeFloor ? gpu : this.decodeFloor);
+    const t = this.overhead + (gpu > this.prefillFloor ? gpu : this.prefillFloor) + this.perPrefillSeq * s.prefillSeqs;
+    return s.decodeSeqs > 0 ? t + this.interference * s.decodeSeqs : t;
   }
 }

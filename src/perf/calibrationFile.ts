@@ -15,6 +15,8 @@ const COEFFICIENT_KINDS: Readonly<Record<keyof CalibratedCoefficients, 'fraction
   allReduceLatencyS: 'seconds',
   mixedInterferenceS: 'seconds',
   prefillSeqOverheadS: 'seconds',
+  prefillFloorS: 'seconds',
+  decodeFloorS: 'seconds',
   throttleTokens: 'tokens',
 });
 

@@ -19,6 +19,8 @@ const TRUTH: CalibratedCoefficients = {
   allReduceLatencyS: 25e-6,
   mixedInterferenceS: 2e-4,
   prefillSeqOverheadS: 0.003,
+  prefillFloorS: 0.06,
+  decodeFloorS: 0.03,
   throttledComputeEfficiency: 0.3,
   throttleTokens: 2048,
 };
@@ -57,7 +59,7 @@ test('fit: the model priced by the fit is the model users run (predict = Calibra
 test('fit: recovers known coefficients from data made by the model itself', () => {
   const truth = new CalibratedPerfModel(d, TRUTH);
   const points = shapes().map((shape) => ({ shape, seconds: truth.iterationTime(shape) }));
-  const r = fitRoofline(d, points, { start: { ...FIT_START, throttleTokens: TRUTH.throttleTokens } });
+  const r = fitRoofline(d, points, { start: { ...FIT_START, throttleTokens: TRUTH.throttleTokens, prefillFloorS: 0.07, decodeFloorS: 0.045 } });
   assert.ok(r.rmsRelative < 1e-9, `rms ${r.rmsRelative}`);
   for (const k of Object.keys(TRUTH) as (keyof CalibratedCoefficients)[]) {
     assert.ok(rel(r.coefficients[k], TRUTH[k]) < 1e-6, `${k}: fitted ${r.coefficients[k]}, true ${TRUTH[k]}`);
@@ -68,6 +70,7 @@ test('fit: recovers known coefficients from data made by the model itself', () =
   assert.ok(rel(sel.coefficients.prefillSeqOverheadS, TRUTH.prefillSeqOverheadS) < 1e-6);
   // Without a knee or a per-sequence cost in the data, the plain model is kept.
   const plainTruth = new CalibratedPerfModel(d, { ...TRUTH, throttleTokens: Infinity, prefillSeqOverheadS: 0 });
+  assert.ok(rel(sel.coefficients.prefillFloorS, TRUTH.prefillFloorS) < 1e-6 && rel(sel.coefficients.decodeFloorS, TRUTH.decodeFloorS) < 1e-6);
   const plain = fitWithKnee(d, shapes().map((shape) => ({ shape, seconds: plainTruth.iterationTime(shape) })), FIT_START);
   assert.equal(plain.coefficients.throttleTokens, Infinity);
   assert.equal(plain.coefficients.prefillSeqOverheadS, 0);

@@ -12,6 +12,13 @@ export interface CalibratedCoefficients extends RooflineOptions {
   readonly mixedInterferenceS: number;
   /** Seconds added per prefilling sequence of an iteration (per-sequence work of the measured stack). */
   readonly prefillSeqOverheadS: number;
+  /**
+   * The least time of an iteration with a prefill (resp. decodes only), in seconds, besides the
+   * overhead: the step takes max(floor, GPU time). A host-side floor (launching a step's kernels,
+   * scheduling) that GPU work hides once it is longer. 0: no floor.
+   */
+  readonly prefillFloorS: number;
+  readonly decodeFloorS: number;
 }
 
 /** One measured iteration: its shape and its time in seconds. */
@@ -27,7 +34,7 @@ export interface TimedShape {
  * (an efficiency of 1 is the bound), and the interference. The all-reduce latency is not fitted:
  * within one (model, GPU, TP) it is a constant per iteration like the overhead, which absorbs it.
  */
-export const FIT_PARAMS = ['iterationOverheadS', 'computeEfficiency', 'attentionEfficiency', 'memoryEfficiency', 'nvlinkEfficiency', 'mixedInterferenceS', 'throttledComputeEfficiency', 'prefillSeqOverheadS'] as const;
+export const FIT_PARAMS = ['iterationOverheadS', 'computeEfficiency', 'attentionEfficiency', 'memoryEfficiency', 'nvlinkEfficiency', 'mixedInterferenceS', 'throttledComputeEfficiency', 'prefillSeqOverheadS', 'prefillFloorS', 'decodeFloorS'] as const;
 export type FitParam = (typeof FIT_PARAMS)[number];
 
 const UNIT: RooflineOptions = Object.freeze({
@@ -54,6 +61,7 @@ export interface UnitParts {
   /** Decoding sequences of a mixed iteration (0 when not mixed). */
   mixedSeqs: number;
   prefillSeqs: number;
+  hasPrefill: number;
   /** The part of linC from tokens beyond the throttle knee (linC itself keeps the rest). */
   linCHigh: number;
   empty: boolean;
@@ -80,6 +88,7 @@ export function unitPartsFor(d: Deployment, allReduceLatencyS: number, throttleT
       arFixed: tokens === 0 ? 0 : latency.allReduce(0),
       mixedSeqs: s.prefillTokens > 0 && s.decodeSeqs > 0 ? s.decodeSeqs : 0,
       prefillSeqs: s.prefillSeqs,
+      hasPrefill: s.prefillTokens > 0 ? 1 : 0,
       empty: tokens === 0,
     };
   };
@@ -87,7 +96,7 @@ export function unitPartsFor(d: Deployment, allReduceLatencyS: number, throttleT
 
 /** The parameter vector of some coefficients (see FIT_PARAMS). */
 export function toParams(c: CalibratedCoefficients): number[] {
-  return [c.iterationOverheadS, 1 / c.computeEfficiency - 1, 1 / c.attentionEfficiency - 1, 1 / c.memoryEfficiency - 1, 1 / c.nvlinkEfficiency - 1, c.mixedInterferenceS, 1 / c.throttledComputeEfficiency - 1, c.prefillSeqOverheadS];
+  return [c.iterationOverheadS, 1 / c.computeEfficiency - 1, 1 / c.attentionEfficiency - 1, 1 / c.memoryEfficiency - 1, 1 / c.nvlinkEfficiency - 1, c.mixedInterferenceS, 1 / c.throttledComputeEfficiency - 1, c.prefillSeqOverheadS, c.prefillFloorS, c.decodeFloorS];
 }
 
 export function fromParams(p: readonly number[], allReduceLatencyS: number, throttleTokens: number): CalibratedCoefficients {
@@ -101,6 +110,8 @@ export function fromParams(p: readonly number[], allReduceLatencyS: number, thro
     allReduceLatencyS,
     mixedInterferenceS: p[5] as number,
     prefillSeqOverheadS: p[7] as number,
+    prefillFloorS: p[8] as number,
+    decodeFloorS: p[9] as number,
     throttledComputeEfficiency: eff(6),
     throttleTokens,
   };
@@ -111,15 +122,15 @@ export function fromParams(p: readonly number[], allReduceLatencyS: number, thro
  * branches (compute or memory) that are active at p. This is the Gauss-Newton model of the fit.
  */
 export function linearise(u: UnitParts, p: readonly number[]): { offset: number; row: number[] } {
-  const row = [1, 0, 0, 0, 0, u.mixedSeqs, 0, u.prefillSeqs];
-  if (u.empty) return { offset: 0, row: [0, 0, 0, 0, 0, 0, 0, 0] };
+  const row = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  if (u.empty) return { offset: 0, row };
   const uC = 1 + (p[1] as number);
   const uA = 1 + (p[2] as number);
   const uM = 1 + (p[3] as number);
   const uT = 1 + (p[6] as number);
+  // GPU time: linear layers (compute below and beyond the throttle knee, or memory), attention, all-reduce.
   let offset = u.arFixed + u.arTok;
   row[4] = u.arTok;
-  // Linear layers: compute (below and beyond the throttle knee) against memory.
   if (u.linC * uC + u.linCHigh * uT >= u.linM * uM) {
     offset += u.linC + u.linCHigh;
     row[1] = u.linC;
@@ -141,6 +152,18 @@ export function linearise(u: UnitParts, p: readonly number[]): { offset: number;
       row[3] = (row[3] as number) + m;
     }
   }
+  // The floor replaces the GPU time where it is longer.
+  const floorIdx = u.hasPrefill ? 8 : 9;
+  const gpu = offset + row.reduce((s, v, j) => s + v * (p[j] as number), 0);
+  if ((p[floorIdx] as number) > gpu) {
+    offset = 0;
+    row.fill(0);
+    row[floorIdx] = 1;
+  }
+  // Added outside the max: overhead, per prefill sequence, interference.
+  row[0] = 1;
+  row[5] = u.mixedSeqs;
+  row[7] = u.prefillSeqs;
   return { offset, row };
 }
 
@@ -211,9 +234,17 @@ export function fitRoofline(d: Deployment, points: readonly TimedShape[], o: Fit
       a.push(idx.map((j) => (sw * (row[j] as number)) / m));
       b.push(sw * (1 - fixed / m));
     });
-    const q = nnls(a, b);
+    // A parameter no point depends on at p (a floor nowhere active) keeps its value.
+    const live = idx.map((_, k) => a.some((r) => r[k] !== 0));
+    const q = nnls(
+      a.map((r) => r.filter((_, k) => live[k])),
+      b,
+    );
     const target = p.slice();
-    idx.forEach((j, k) => (target[j] = q[k] as number));
+    let next = 0;
+    idx.forEach((j, k) => {
+      if (live[k]) target[j] = q[next++] as number;
+    });
     let step = 1;
     let improved = false;
     while (step > 1e-6) {
@@ -229,6 +260,8 @@ export function fitRoofline(d: Deployment, points: readonly TimedShape[], o: Fit
     }
     if (!improved) break;
   }
+  // A floor that no point reaches is reported as none.
+  for (const j of [8, 9]) if (!units.some((u) => linearise(u, p).row[j] === 1)) p[j] = 0;
   const c = fromParams(p, o.start.allReduceLatencyS, knee);
   // Without tokens beyond the knee the throttled efficiency is unused: report it as the plain one.
   const coefficients = anyHigh || fitted.includes('throttledComputeEfficiency') ? c : { ...c, throttledComputeEfficiency: c.computeEfficiency };
@@ -254,6 +287,10 @@ export function fitWithKnee(d: Deployment, points: readonly TimedShape[], start:
     if (perSeq) fit.push('prefillSeqOverheadS');
     return fitRoofline(d, points, { start: { ...start, throttleTokens: knee, prefillSeqOverheadS: 0 }, fit });
   };
+  // Floors start just below the fastest measured step of their kind, so that the fit can see them.
+  const least = (pre: boolean): number => Math.min(...points.filter((p) => p.shape.prefillTokens > 0 === pre && !(pre && p.shape.decodeSeqs > 0)).map((p) => p.seconds));
+  const floor = (pre: boolean): number => (Number.isFinite(least(pre)) ? 0.9 * least(pre) : 0);
+  start = { ...start, prefillFloorS: start.prefillFloorS || floor(true), decodeFloorS: start.decodeFloorS || floor(false) };
   let best = run(Infinity, false);
   const plain = best.rmsRelative;
   for (const perSeq of [false, true]) {
