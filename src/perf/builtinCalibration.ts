@@ -14,28 +14,29 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "tp": 2,
       "coefficients": {
         "iterationOverheadS": 0,
-        "computeEfficiency": 0.7394765118595329,
+        "computeEfficiency": 1,
         "attentionEfficiency": 1,
-        "memoryEfficiency": 0.6247949500579858,
-        "nvlinkEfficiency": 0.16852877985250833,
+        "memoryEfficiency": 1,
+        "nvlinkEfficiency": 0.07738853842759365,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
-        "prefillSeqOverheadS": 0.017142106070300474,
-        "prefillFloorS": 0,
-        "decodeFloorS": 0,
-        "throttledComputeEfficiency": 0.7009622867051645,
-        "throttleTokens": 4096
+        "prefillSeqOverheadS": 0.026666987073739504,
+        "prefillFloorS": 0.05393119937200895,
+        "decodeFloorS": 0.05701395186967626,
+        "floorPerSeqS": 0.0005006990093319252,
+        "throttledComputeEfficiency": 0.9307190074792202,
+        "throttleTokens": 2048
       },
       "heldOut": {
         "prefill": {
           "points": 100,
-          "mape": 0.0523099916322303,
-          "bias": 0.017630917595311817
+          "mape": 0.0507301852875508,
+          "bias": 0.024786495174095157
         },
         "decode": {
           "points": 100,
-          "mape": 0.05703326521970421,
-          "bias": -0.0015759666429936703
+          "mape": 0.04286450399259881,
+          "bias": 0.005939230780019424
         }
       }
     },
@@ -44,29 +45,30 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "gpu": "a100-80gb",
       "tp": 4,
       "coefficients": {
-        "iterationOverheadS": 0.0016817016274071027,
-        "computeEfficiency": 1,
-        "attentionEfficiency": 1,
-        "memoryEfficiency": 0.43298014499554666,
-        "nvlinkEfficiency": 0.11646913192405843,
+        "iterationOverheadS": 0,
+        "computeEfficiency": 0.6487563778997404,
+        "attentionEfficiency": 0.6086586695689191,
+        "memoryEfficiency": 1,
+        "nvlinkEfficiency": 1,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
-        "prefillSeqOverheadS": 0,
-        "prefillFloorS": 0.06399111477353296,
-        "decodeFloorS": 0,
-        "throttledComputeEfficiency": 0.5245775866412927,
+        "prefillSeqOverheadS": 0.03044890233924849,
+        "prefillFloorS": 0.034840529635674966,
+        "decodeFloorS": 0.0437938098315359,
+        "floorPerSeqS": 0.00038338442601660807,
+        "throttledComputeEfficiency": 0.40875018084191816,
         "throttleTokens": 2048
       },
       "heldOut": {
         "prefill": {
           "points": 105,
-          "mape": 0.07819875308982249,
-          "bias": -0.044922530582189354
+          "mape": 0.043656897992126575,
+          "bias": -0.0042149084531715696
         },
         "decode": {
           "points": 105,
-          "mape": 0.04251818993151385,
-          "bias": -0.004146726896075689
+          "mape": 0.031019591342626576,
+          "bias": -0.005778652141142905
         }
       }
     },
@@ -75,29 +77,30 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "gpu": "a100-80gb",
       "tp": 8,
       "coefficients": {
-        "iterationOverheadS": 0,
-        "computeEfficiency": 0.6875354684493525,
+        "iterationOverheadS": 0.020408683276398873,
+        "computeEfficiency": 0.5919945788859053,
         "attentionEfficiency": 1,
-        "memoryEfficiency": 0.20413014476799074,
-        "nvlinkEfficiency": 0.2908017843353252,
+        "memoryEfficiency": 1,
+        "nvlinkEfficiency": 1,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
-        "prefillSeqOverheadS": 0,
-        "prefillFloorS": 0.06508816252849778,
-        "decodeFloorS": 0,
-        "throttledComputeEfficiency": 0.3198981428262263,
+        "prefillSeqOverheadS": 0.015054620676557695,
+        "prefillFloorS": 0.029255547344969865,
+        "decodeFloorS": 0.024089507333511374,
+        "floorPerSeqS": 0.00036931123057134846,
+        "throttledComputeEfficiency": 0.2906347563268375,
         "throttleTokens": 2048
       },
       "heldOut": {
         "prefill": {
           "points": 105,
-          "mape": 0.08005814169771158,
-          "bias": -0.03457021848606371
+          "mape": 0.06353261787059775,
+          "bias": 0.01028190366695653
         },
         "decode": {
           "points": 105,
-          "mape": 0.043760988727440234,
-          "bias": -0.00339760717433366
+          "mape": 0.025133913004927167,
+          "bias": -0.002133927612897976
         }
       }
     },
@@ -106,29 +109,30 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "gpu": "h100-80gb",
       "tp": 2,
       "coefficients": {
-        "iterationOverheadS": 0.0013649554115882393,
-        "computeEfficiency": 0.6696533610133623,
-        "attentionEfficiency": 0.2831118372636792,
-        "memoryEfficiency": 0.6319277856369347,
-        "nvlinkEfficiency": 0.13110553700628547,
+        "iterationOverheadS": 0.008021431503543171,
+        "computeEfficiency": 0.7243562485468383,
+        "attentionEfficiency": 0.2844713808328908,
+        "memoryEfficiency": 0.8171355371061951,
+        "nvlinkEfficiency": 0.13086596639000755,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
         "prefillSeqOverheadS": 0,
-        "prefillFloorS": 0.047529295199082035,
-        "decodeFloorS": 0,
-        "throttledComputeEfficiency": 0.70068748328912,
-        "throttleTokens": 1024
+        "prefillFloorS": 0.04042982599047959,
+        "decodeFloorS": 0.028808397325674,
+        "floorPerSeqS": 0.0004429931166474815,
+        "throttledComputeEfficiency": 0.6885570214761245,
+        "throttleTokens": 2048
       },
       "heldOut": {
         "prefill": {
           "points": 100,
-          "mape": 0.043065243265187646,
-          "bias": -0.014526450309806514
+          "mape": 0.025168145399170675,
+          "bias": 0.00638178021034423
         },
         "decode": {
           "points": 100,
-          "mape": 0.034146843407080796,
-          "bias": -0.0018325256855715978
+          "mape": 0.017941426246471538,
+          "bias": -0.004512234483332559
         }
       }
     },
@@ -137,29 +141,30 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "gpu": "h100-80gb",
       "tp": 4,
       "coefficients": {
-        "iterationOverheadS": 0,
-        "computeEfficiency": 0.7016332869005555,
-        "attentionEfficiency": 0.2608252125136348,
-        "memoryEfficiency": 0.39713753036248517,
-        "nvlinkEfficiency": 0.1865179742206891,
+        "iterationOverheadS": 0.0054631770670767275,
+        "computeEfficiency": 1,
+        "attentionEfficiency": 0.23949671112412574,
+        "memoryEfficiency": 0.664169631829536,
+        "nvlinkEfficiency": 0.15179300124992828,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
         "prefillSeqOverheadS": 0,
-        "prefillFloorS": 0.050996999435941034,
-        "decodeFloorS": 0,
-        "throttledComputeEfficiency": 0.5580312833164653,
+        "prefillFloorS": 0.04521798816820807,
+        "decodeFloorS": 0.02348300648618314,
+        "floorPerSeqS": 0.00031583420065623433,
+        "throttledComputeEfficiency": 0.673329791710641,
         "throttleTokens": 2048
       },
       "heldOut": {
         "prefill": {
           "points": 105,
-          "mape": 0.08198702609090502,
-          "bias": 0.0566441405394148
+          "mape": 0.04585072880439002,
+          "bias": -0.010321371601646203
         },
         "decode": {
           "points": 105,
-          "mape": 0.04396037061663151,
-          "bias": -0.00322362836355033
+          "mape": 0.02369256037263506,
+          "bias": -0.0045081814494529835
         }
       }
     },
@@ -170,27 +175,28 @@ export const BUILTIN_CALIBRATION: Calibration = {
       "coefficients": {
         "iterationOverheadS": 0,
         "computeEfficiency": 1,
-        "attentionEfficiency": 0.1092058877849394,
-        "memoryEfficiency": 0.18977997878629785,
-        "nvlinkEfficiency": 0.9429611305595902,
+        "attentionEfficiency": 0.09085855595855136,
+        "memoryEfficiency": 0.1952026899111629,
+        "nvlinkEfficiency": 1,
         "allReduceLatencyS": 0.000025,
         "mixedInterferenceS": 0,
-        "prefillSeqOverheadS": 0,
-        "prefillFloorS": 0.05323522268024853,
-        "decodeFloorS": 0,
-        "throttledComputeEfficiency": 0.19538470125150265,
+        "prefillSeqOverheadS": 0.0008285808531813011,
+        "prefillFloorS": 0.05210330031003115,
+        "decodeFloorS": 0.02982480312367871,
+        "floorPerSeqS": 0.00030334151703606706,
+        "throttledComputeEfficiency": 0.19863670461661925,
         "throttleTokens": 1024
       },
       "heldOut": {
         "prefill": {
           "points": 105,
-          "mape": 0.07353516087660864,
-          "bias": 0.0003177515162946139
+          "mape": 0.07272372786379151,
+          "bias": -0.004784133681519694
         },
         "decode": {
           "points": 105,
-          "mape": 0.054868373851025505,
-          "bias": -0.005015345689458081
+          "mape": 0.02634053240334245,
+          "bias": -0.0015774822699454844
         }
       }
     }

@@ -71,13 +71,15 @@ export class CalibratedPerfModel implements PerfModel {
   private readonly prefillFloor: number;
   private readonly decodeFloor: number;
   private readonly overhead: number;
+  private readonly floorPerSeq: number;
 
   constructor(
     d: Deployment,
     readonly coefficients: CalibratedCoefficients,
     readonly accuracy?: PerfAccuracy,
   ) {
-    const { mixedInterferenceS, prefillSeqOverheadS, prefillFloorS, decodeFloorS, iterationOverheadS, ...roof } = coefficients;
+    const { mixedInterferenceS, prefillSeqOverheadS, prefillFloorS, decodeFloorS, floorPerSeqS, iterationOverheadS, ...roof } = coefficients;
+    this.floorPerSeq = floorPerSeqS;
     this.perPrefillSeq = prefillSeqOverheadS;
     this.prefillFloor = prefillFloorS;
     this.decodeFloor = decodeFloorS;
@@ -90,8 +92,13 @@ export class CalibratedPerfModel implements PerfModel {
   iterationTime(s: BatchShape): number {
     const gpu = this.roofline.iterationTime(s);
     if (gpu === 0) return 0;
-    if (s.prefillTokens === 0) return this.overhead + (gpu > this.decodeFloor ? gpu : this.decodeFloor);
-    const t = this.overhead + (gpu > this.prefillFloor ? gpu : this.prefillFloor) + this.perPrefillSeq * s.prefillSeqs;
+    const perSeq = this.floorPerSeq * (s.prefillSeqs + s.decodeSeqs);
+    if (s.prefillTokens === 0) {
+      const floor = this.decodeFloor + perSeq;
+      return this.overhead + (gpu >= floor ? gpu : floor);
+    }
+    const floor = this.prefillFloor + perSeq;
+    const t = this.overhead + (gpu >= floor ? gpu : floor) + this.perPrefillSeq * s.prefillSeqs;
     return s.decodeSeqs > 0 ? t + this.interference * s.decodeSeqs : t;
   }
 }

@@ -30,6 +30,7 @@ const ONE: Calibration = {
         prefillSeqOverheadS: 0.002,
         prefillFloorS: 0.03,
         decodeFloorS: 0.02,
+        floorPerSeqS: 0,
         throttledComputeEfficiency: 0.5,
         throttleTokens: Infinity,
       },

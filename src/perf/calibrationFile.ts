@@ -17,6 +17,7 @@ const COEFFICIENT_KINDS: Readonly<Record<keyof CalibratedCoefficients, 'fraction
   prefillSeqOverheadS: 'seconds',
   prefillFloorS: 'seconds',
   decodeFloorS: 'seconds',
+  floorPerSeqS: 'seconds',
   throttleTokens: 'tokens',
 });
 

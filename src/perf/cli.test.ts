@@ -77,6 +77,16 @@ test('gaps perf fit on the real profiles reproduces the built-in calibration, lo
   }
 });
 
+test('gaps perf check-instance: at low load the calibrated model tracks the measured iteration times better than the roofline', { skip: profiles === undefined && NO_PROFILES }, async () => {
+  const r = JSON.parse(await run(['perf', 'check-instance', '--profiles', profiles!, '--loads', '0.3', '--num-requests', '100', '--json']));
+  const rows = r.rows as { deployment: string; model: string; tpotMeanErr: number; ttftMeanErr: number }[];
+  assert.equal(rows.length, 6 * 3);
+  for (const dep of new Set(rows.map((x) => x.deployment))) {
+    const get = (m: string) => rows.find((x) => x.deployment === dep && x.model === m)!;
+    assert.ok(Math.abs(get('calibrated').tpotMeanErr) < Math.abs(get('roofline').tpotMeanErr), `${dep}: ${JSON.stringify([get('calibrated'), get('roofline')])}`);
+  }
+});
+
 test('gaps perf list names every registry', async () => {
   const text = await run(['perf', 'list']);
   for (const s of ['llama-2-70b', 'h100-80gb', 'llama-2-70b/h100-80gb/tp8', 'splitwise']) assert.ok(text.includes(s), s);

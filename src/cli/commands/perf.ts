@@ -16,6 +16,8 @@ import { splitwisePoints } from '../../perf/fit/points.js';
 import { formatBreakdowns, formatCoefficients, formatSetupTable, pooledHeldOut } from '../../perf/fit/report.js';
 import { calibrationFromFits, calibrationModule, serializeCalibration } from '../../perf/calibrationFile.js';
 import { CalibratedPerfModel } from '../../perf/calibrated.js';
+import { BUILTIN_CALIBRATION } from '../../perf/builtinCalibration.js';
+import { formatInstanceCheck, instanceCheck } from './perfCheck.js';
 import { int } from '../options.js';
 
 /** `<repo>/../shared/data/profiles`, or $GAPS_DATA_DIR/profiles. */
@@ -60,6 +62,13 @@ interface TimeFlags {
 interface ValidateFlags {
   profiles?: string;
   vidur?: string;
+  json?: boolean;
+}
+
+interface CheckFlags {
+  profiles?: string;
+  loads: string;
+  numRequests: number;
   json?: boolean;
 }
 
@@ -163,6 +172,24 @@ export function registerPerfCommand(program: Command): void {
       text += `${formatSetupTable(fits)}\nmixed: SplitwiseSim measured no mixed (chunked-prefill) iterations.\n\n`;
       text += `${formatBreakdowns(fits)}\n${formatValidation(report)}`;
       process.stdout.write(text);
+    });
+
+  perf
+    .command('check-instance')
+    .description('Instance-level check: TTFT and TPOT simulated with the calibrated and the plain roofline against the measured iteration times (splitwise:FILE), same arrivals.')
+    .option('--profiles <dir>', 'profiles folder, a folder with perf_model.csv, or the CSV (default ../shared/data/profiles or $GAPS_DATA_DIR/profiles)')
+    .option('--loads <list>', "loads as fractions of the calibrated model's nominal capacity", '0.3,0.6,0.9')
+    .option('--num-requests <n>', 'requests per run (azure-conversation, one instance, seed 1)', int('--num-requests'), 1000)
+    .option('--json', 'print JSON')
+    .action((f: CheckFlags) => {
+      const csv = findSplitwiseCsv(f.profiles ?? defaultProfilesDir());
+      const loads = f.loads.split(',').map((x) => Number(x));
+      if (loads.some((x) => !(x > 0 && x < 10))) throw new ConfigError(`--loads: expected fractions > 0 separated by commas, got '${f.loads}'`);
+      if (f.numRequests < 1) throw new ConfigError(`--num-requests: expected an integer >= 1, got ${f.numRequests}`);
+      const deployments = BUILTIN_CALIBRATION.setups.map((s) => `${s.model}/${s.gpu}/tp${s.tp}`);
+      const rows = instanceCheck({ deployments, loads, numRequests: f.numRequests, reference: `splitwise:${csv}`, models: ['calibrated', 'roofline'] });
+      if (f.json) process.stdout.write(`${JSON.stringify({ reference: `splitwise:${csv}`, rows }, null, 2)}\n`);
+      else process.stdout.write(`reference: splitwise:${csv} (measured iteration times, interpolated)\n\n${formatInstanceCheck(rows)}`);
     });
 
   perf

@@ -6,7 +6,7 @@ import { assignFolds, type MeasuredPhase, type MeasuredPoint } from './points.js
 import { fitWithKnee, type CalibratedCoefficients } from './rooflineFit.js';
 
 /** The coefficients the fit starts from: the roofline's defaults, no interference. */
-export const FIT_START: CalibratedCoefficients = Object.freeze({ ...DEFAULT_ROOFLINE, mixedInterferenceS: 0, prefillSeqOverheadS: 0, prefillFloorS: 0, decodeFloorS: 0, throttledComputeEfficiency: DEFAULT_ROOFLINE.computeEfficiency, throttleTokens: Infinity });
+export const FIT_START: CalibratedCoefficients = Object.freeze({ ...DEFAULT_ROOFLINE, mixedInterferenceS: 0, prefillSeqOverheadS: 0, prefillFloorS: 0, decodeFloorS: 0, floorPerSeqS: 0, throttledComputeEfficiency: DEFAULT_ROOFLINE.computeEfficiency, throttleTokens: Infinity });
 
 export const DEFAULT_FOLDS = 5;
 

@@ -81,12 +81,12 @@ export function formatBreakdowns(fits: readonly SetupFit[]): string {
 
 /** The fitted coefficients, one line per setup. */
 export function formatCoefficients(fits: readonly SetupFit[]): string {
-  let s = '| model | GPU | TP | compute eff. | attention eff. | memory eff. | NVLink eff. | overhead (ms) | prefill floor (ms) | decode floor (ms) | per prefill seq (ms) | throttle knee (tokens) | throttled compute eff. |\n';
-  s += '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n';
+  let s = '| model | GPU | TP | compute eff. | attention eff. | memory eff. | NVLink eff. | overhead (ms) | prefill floor (ms) | decode floor (ms) | floor per seq (ms) | per prefill seq (ms) | throttle knee (tokens) | throttled compute eff. |\n';
+  s += '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n';
   for (const f of fits) {
     const c = f.coefficients;
     const knee = Number.isFinite(c.throttleTokens);
-    s += `| ${f.model} | ${f.gpu} | ${f.tp} | ${c.computeEfficiency.toFixed(3)} | ${c.attentionEfficiency.toFixed(3)} | ${c.memoryEfficiency.toFixed(3)} | ${c.nvlinkEfficiency.toFixed(3)} | ${(1000 * c.iterationOverheadS).toFixed(2)} | ${(1000 * c.prefillFloorS).toFixed(2)} | ${(1000 * c.decodeFloorS).toFixed(2)} | ${(1000 * c.prefillSeqOverheadS).toFixed(2)} | ${knee ? c.throttleTokens : 'none'} | ${knee ? c.throttledComputeEfficiency.toFixed(3) : '-'} |\n`;
+    s += `| ${f.model} | ${f.gpu} | ${f.tp} | ${c.computeEfficiency.toFixed(3)} | ${c.attentionEfficiency.toFixed(3)} | ${c.memoryEfficiency.toFixed(3)} | ${c.nvlinkEfficiency.toFixed(3)} | ${(1000 * c.iterationOverheadS).toFixed(2)} | ${(1000 * c.prefillFloorS).toFixed(2)} | ${(1000 * c.decodeFloorS).toFixed(2)} | ${(1000 * c.floorPerSeqS).toFixed(3)} | ${(1000 * c.prefillSeqOverheadS).toFixed(2)} | ${knee ? c.throttleTokens : 'none'} | ${knee ? c.throttledComputeEfficiency.toFixed(3) : '-'} |\n`;
   }
   return s;
 }

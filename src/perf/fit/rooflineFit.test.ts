@@ -21,6 +21,7 @@ const TRUTH: CalibratedCoefficients = {
   prefillSeqOverheadS: 0.003,
   prefillFloorS: 0.06,
   decodeFloorS: 0.03,
+  floorPerSeqS: 1e-4,
   throttledComputeEfficiency: 0.3,
   throttleTokens: 2048,
 };

@@ -19,6 +19,8 @@ export interface CalibratedCoefficients extends RooflineOptions {
    */
   readonly prefillFloorS: number;
   readonly decodeFloorS: number;
+  /** Seconds per sequence of the batch added to the floor (host-side work per sequence). */
+  readonly floorPerSeqS: number;
 }
 
 /** One measured iteration: its shape and its time in seconds. */
@@ -34,7 +36,7 @@ export interface TimedShape {
  * (an efficiency of 1 is the bound), and the interference. The all-reduce latency is not fitted:
  * within one (model, GPU, TP) it is a constant per iteration like the overhead, which absorbs it.
  */
-export const FIT_PARAMS = ['iterationOverheadS', 'computeEfficiency', 'attentionEfficiency', 'memoryEfficiency', 'nvlinkEfficiency', 'mixedInterferenceS', 'throttledComputeEfficiency', 'prefillSeqOverheadS', 'prefillFloorS', 'decodeFloorS'] as const;
+export const FIT_PARAMS = ['iterationOverheadS', 'computeEfficiency', 'attentionEfficiency', 'memoryEfficiency', 'nvlinkEfficiency', 'mixedInterferenceS', 'throttledComputeEfficiency', 'prefillSeqOverheadS', 'prefillFloorS', 'decodeFloorS', 'floorPerSeqS'] as const;
 export type FitParam = (typeof FIT_PARAMS)[number];
 
 const UNIT: RooflineOptions = Object.freeze({
@@ -61,6 +63,7 @@ export interface UnitParts {
   /** Decoding sequences of a mixed iteration (0 when not mixed). */
   mixedSeqs: number;
   prefillSeqs: number;
+  seqs: number;
   hasPrefill: number;
   /** The part of linC from tokens beyond the throttle knee (linC itself keeps the rest). */
   linCHigh: number;
@@ -88,6 +91,7 @@ export function unitPartsFor(d: Deployment, allReduceLatencyS: number, throttleT
       arFixed: tokens === 0 ? 0 : latency.allReduce(0),
       mixedSeqs: s.prefillTokens > 0 && s.decodeSeqs > 0 ? s.decodeSeqs : 0,
       prefillSeqs: s.prefillSeqs,
+      seqs: s.prefillSeqs + s.decodeSeqs,
       hasPrefill: s.prefillTokens > 0 ? 1 : 0,
       empty: tokens === 0,
     };
@@ -96,7 +100,7 @@ export function unitPartsFor(d: Deployment, allReduceLatencyS: number, throttleT
 
 /** The parameter vector of some coefficients (see FIT_PARAMS). */
 export function toParams(c: CalibratedCoefficients): number[] {
-  return [c.iterationOverheadS, 1 / c.computeEfficiency - 1, 1 / c.attentionEfficiency - 1, 1 / c.memoryEfficiency - 1, 1 / c.nvlinkEfficiency - 1, c.mixedInterferenceS, 1 / c.throttledComputeEfficiency - 1, c.prefillSeqOverheadS, c.prefillFloorS, c.decodeFloorS];
+  return [c.iterationOverheadS, 1 / c.computeEfficiency - 1, 1 / c.attentionEfficiency - 1, 1 / c.memoryEfficiency - 1, 1 / c.nvlinkEfficiency - 1, c.mixedInterferenceS, 1 / c.throttledComputeEfficiency - 1, c.prefillSeqOverheadS, c.prefillFloorS, c.decodeFloorS, c.floorPerSeqS];
 }
 
 export function fromParams(p: readonly number[], allReduceLatencyS: number, throttleTokens: number): CalibratedCoefficients {
@@ -112,6 +116,7 @@ export function fromParams(p: readonly number[], allReduceLatencyS: number, thro
     prefillSeqOverheadS: p[7] as number,
     prefillFloorS: p[8] as number,
     decodeFloorS: p[9] as number,
+    floorPerSeqS: p[10] as number,
     throttledComputeEfficiency: eff(6),
     throttleTokens,
   };
@@ -122,7 +127,7 @@ export function fromParams(p: readonly number[], allReduceLatencyS: number, thro
  * branches (compute or memory) that are active at p. This is the Gauss-Newton model of the fit.
  */
 export function linearise(u: UnitParts, p: readonly number[]): { offset: number; row: number[] } {
-  const row = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const row = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   if (u.empty) return { offset: 0, row };
   const uC = 1 + (p[1] as number);
   const uA = 1 + (p[2] as number);
@@ -155,10 +160,11 @@ export function linearise(u: UnitParts, p: readonly number[]): { offset: number;
   // The floor replaces the GPU time where it is longer.
   const floorIdx = u.hasPrefill ? 8 : 9;
   const gpu = offset + row.reduce((s, v, j) => s + v * (p[j] as number), 0);
-  if ((p[floorIdx] as number) > gpu) {
+  if ((p[floorIdx] as number) + (p[10] as number) * u.seqs > gpu) {
     offset = 0;
     row.fill(0);
     row[floorIdx] = 1;
+    row[10] = u.seqs;
   }
   // Added outside the max: overhead, per prefill sequence, interference.
   row[0] = 1;
@@ -189,15 +195,42 @@ export interface FitResult {
   readonly fitted: readonly FitParam[];
 }
 
-function rmsRel(units: readonly UnitParts[], pts: readonly TimedShape[], p: readonly number[]): number {
-  let s = 0;
+/**
+ * Repeats of one shape merged into one weighted point with the same least-squares objective:
+ * Σ wᵢ (t/mᵢ − 1)² = W (t/m − 1)² + c with A = Σ wᵢ/mᵢ², B = Σ wᵢ/mᵢ, m = B/A, W = B²/A and
+ * c = Σ wᵢ − B²/A. Fitting the merged points finds the same minimum, several times faster.
+ */
+export function mergeRepeats(points: readonly TimedShape[]): { merged: TimedShape[]; constant: number; totalWeight: number } {
+  const groups = new Map<string, { shape: TimedShape['shape']; a: number; b: number; w: number }>();
+  for (const pt of points) {
+    const s = pt.shape;
+    const key = `${s.prefillSeqs},${s.prefillTokens},${s.prefillAttnPairs},${s.prefillPastTokens},${s.decodeSeqs},${s.decodeContextTokens}`;
+    const g = groups.get(key) ?? { shape: s, a: 0, b: 0, w: 0 };
+    const w = pt.weight ?? 1;
+    g.a += w / pt.seconds ** 2;
+    g.b += w / pt.seconds;
+    g.w += w;
+    groups.set(key, g);
+  }
+  let constant = 0;
+  let totalWeight = 0;
+  const merged = [...groups.values()].map((g) => {
+    constant += g.w - (g.b * g.b) / g.a;
+    totalWeight += g.w;
+    return { shape: g.shape, seconds: g.b / g.a, weight: (g.b * g.b) / g.a };
+  });
+  return { merged, constant: Math.max(0, constant), totalWeight };
+}
+
+function rmsRel(units: readonly UnitParts[], pts: readonly TimedShape[], p: readonly number[], constant = 0, totalWeight?: number): number {
+  let s = constant;
   let w = 0;
   units.forEach((u, i) => {
     const pt = pts[i] as TimedShape;
     s += (pt.weight ?? 1) * (predict(u, p) / pt.seconds - 1) ** 2;
     w += pt.weight ?? 1;
   });
-  return Math.sqrt(s / Math.max(1e-300, w));
+  return Math.sqrt(s / Math.max(1e-300, totalWeight ?? w));
 }
 
 /**
@@ -207,7 +240,9 @@ function rmsRel(units: readonly UnitParts[], pts: readonly TimedShape[], p: read
  * branches active at the current point; a step that does not lower the error is halved
  * (backtracking), and the loop ends when a step no longer helps. Pure and deterministic.
  */
-export function fitRoofline(d: Deployment, points: readonly TimedShape[], o: FitOptions): FitResult {
+export function fitRoofline(d: Deployment, raw: readonly TimedShape[], o: FitOptions): FitResult {
+  const { merged: points, constant, totalWeight } = mergeRepeats(raw);
+  const rms = (q: readonly number[]): number => rmsRel(units, points, q, constant, totalWeight);
   const knee = o.start.throttleTokens;
   const parts = unitPartsFor(d, o.start.allReduceLatencyS, knee);
   const units = points.map((pt) => parts(pt.shape));
@@ -217,7 +252,7 @@ export function fitRoofline(d: Deployment, points: readonly TimedShape[], o: Fit
     o.fit ?? FIT_PARAMS.filter((k) => (k !== 'mixedInterferenceS' || anyMixed) && (k !== 'throttledComputeEfficiency' || anyHigh));
   const idx = fitted.map((k) => FIT_PARAMS.indexOf(k));
   let p = toParams(o.start);
-  let err = rmsRel(units, points, p);
+  let err = rms(p);
   let it = 0;
   for (; it < (o.maxIterations ?? 100); it++) {
     // Rows: (row_fitted / m) · q = 1 − (offset + row_fixed · p_fixed) / m.
@@ -249,7 +284,7 @@ export function fitRoofline(d: Deployment, points: readonly TimedShape[], o: Fit
     let improved = false;
     while (step > 1e-6) {
       const trial = p.map((v, j) => v + step * ((target[j] as number) - v));
-      const e = rmsRel(units, points, trial);
+      const e = rms(trial);
       if (e < err * (1 - 1e-12)) {
         p = trial;
         err = e;
@@ -261,7 +296,9 @@ export function fitRoofline(d: Deployment, points: readonly TimedShape[], o: Fit
     if (!improved) break;
   }
   // A floor that no point reaches is reported as none.
-  for (const j of [8, 9]) if (!units.some((u) => linearise(u, p).row[j] === 1)) p[j] = 0;
+  const onFloor = (j: number): boolean => units.some((u) => linearise(u, p).row[j] === 1);
+  if (!onFloor(8) && !onFloor(9)) p[10] = 0;
+  for (const j of [8, 9]) if (!onFloor(j)) p[j] = 0;
   const c = fromParams(p, o.start.allReduceLatencyS, knee);
   // Without tokens beyond the knee the throttled efficiency is unused: report it as the plain one.
   const coefficients = anyHigh || fitted.includes('throttledComputeEfficiency') ? c : { ...c, throttledComputeEfficiency: c.computeEfficiency };
