@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import { headDim, kvBytesPerToken, type Deployment } from '../model/hardware.js';
 import type { BatchShape, PerfAccuracy, PerfModel } from '../model/perfModel.js';
+import { ROOFLINE_ACCURACY } from './accuracy.js';
 
 export interface RooflineOptions {
   /** Fraction of peak FLOP/s reached by the linear layers (GEMMs) and the LM head. */
@@ -219,7 +220,7 @@ export class RooflineTerms {
  */
 export class RooflinePerfModel implements PerfModel {
   readonly name = 'roofline';
-  readonly accuracy: PerfAccuracy = { model: 'roofline (uncalibrated)', calibrated: false, note: 'uncalibrated roofline, expect about 30% error' };
+  readonly accuracy: PerfAccuracy = ROOFLINE_ACCURACY;
   readonly terms: RooflineTerms;
   readonly options: RooflineOptions;
 

@@ -16,6 +16,7 @@ import { splitwisePoints } from '../../perf/fit/points.js';
 import { formatBreakdowns, formatCoefficients, formatSetupTable, pooledHeldOut } from '../../perf/fit/report.js';
 import { calibrationFromFits, calibrationModule, serializeCalibration } from '../../perf/calibrationFile.js';
 import { CalibratedPerfModel } from '../../perf/calibrated.js';
+import { perfModelAccuracy } from '../../perf/accuracy.js';
 import { BUILTIN_CALIBRATION } from '../../perf/builtinCalibration.js';
 import { formatInstanceCheck, instanceCheck } from './perfCheck.js';
 import { int } from '../options.js';
@@ -131,15 +132,16 @@ export function registerPerfCommand(program: Command): void {
       const roof = model instanceof CalibratedPerfModel ? model.roofline : model;
       const breakdown = roof instanceof RooflinePerfModel ? roof.terms.breakdown(shape) : undefined;
       if (f.json) {
-        process.stdout.write(`${JSON.stringify({ deployment: deploymentName(d), perfModel: f.perfModel, shape, seconds: t, breakdown }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ deployment: deploymentName(d), perfModel: f.perfModel, accuracy: perfModelAccuracy(model), shape, seconds: t, breakdown }, null, 2)}\n`);
         return;
       }
       let s = `${deploymentName(d)} (${f.perfModel}), KV capacity ${kvCapacityBlocks(d, 16)} blocks of 16 at 0.9 memory\n`;
       s += `  batch: ${shape.prefillTokens} prefill tokens in ${shape.prefillSeqs} seqs, ${shape.decodeSeqs} decode seqs x ${f.context} context\n`;
-      s += `  iteration time: ${seconds(t)} s\n`;
+      s += `  iteration time: ${seconds(t)} s\n  perf model: ${perfModelAccuracy(model).note}\n`;
       if (breakdown) {
         for (const [k, v] of Object.entries(breakdown)) if (k !== 'total') s += `    ${k.padEnd(20)}${seconds(v).padStart(12)} s\n`;
         s += '    (each phase counts max(compute, memory); all-reduce and overhead add)\n';
+        if (roof !== model) s += '    (the GPU part; the calibrated model takes max(floor, GPU) and adds its overhead and per-sequence terms)\n';
       }
       process.stdout.write(s);
     });
