@@ -15,7 +15,7 @@ import { calibrateAll, DEFAULT_FOLDS } from '../../perf/fit/crossValidate.js';
 import { splitwisePoints } from '../../perf/fit/points.js';
 import { formatBreakdowns, formatCoefficients, formatSetupTable, pooledHeldOut } from '../../perf/fit/report.js';
 import { calibrationFromFits, calibrationModule, serializeCalibration } from '../../perf/calibrationFile.js';
-import { CalibratedPerfModel } from '../../perf/calibrated.js';
+import { CalibratedPerfModel, describeHeldOut } from '../../perf/calibrated.js';
 import { perfModelAccuracy } from '../../perf/accuracy.js';
 import { BUILTIN_CALIBRATION } from '../../perf/builtinCalibration.js';
 import { formatInstanceCheck, instanceCheck } from './perfCheck.js';
@@ -102,6 +102,10 @@ export function registerPerfCommand(program: Command): void {
           block('gpus', gpus.describe()),
           block('deployments (or MODEL/GPU[/tpN])', deployments.describe()),
           block('perf models (--perf-model)', perfModels.describe()),
+          block(
+            'built-in calibrations (auto uses them; other deployments run the uncalibrated roofline)',
+            BUILTIN_CALIBRATION.setups.map((c) => `${c.model}/${c.gpu}/tp${c.tp}: ${describeHeldOut(c.heldOut)}`),
+          ),
         ].join('\n'),
       );
     });
