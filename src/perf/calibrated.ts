@@ -17,7 +17,8 @@ export interface SetupCalibration {
   readonly tp: number;
   readonly coefficients: CalibratedCoefficients;
   /** Error on points the fit did not see (k-fold by measured configuration; see docs/PERF_MODEL.md). */
-  readonly heldOut: { readonly prefill: PhaseError; readonly decode: PhaseError };
+  /** Mixed (chunked-prefill) steps only where the measurements had some. */
+  readonly heldOut: { readonly prefill: PhaseError; readonly decode: PhaseError; readonly mixed?: PhaseError };
 }
 
 /** A calibration file: where the measurements came from and one entry per setup. */
@@ -38,12 +39,13 @@ export function setupKey(model: string, gpu: string, tp: number): string {
 }
 
 function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
+  return Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a';
 }
 
 /** "held-out MAPE prefill 4.2% (bias -0.3%), decode 3.1% (bias 0.2%)". */
 export function describeHeldOut(h: SetupCalibration['heldOut']): string {
-  return `held-out MAPE prefill ${pct(h.prefill.mape)} (bias ${pct(h.prefill.bias)}), decode ${pct(h.decode.mape)} (bias ${pct(h.decode.bias)})`;
+  const mixed = h.mixed && h.mixed.points > 0 ? `, mixed ${pct(h.mixed.mape)} (bias ${pct(h.mixed.bias)})` : '';
+  return `held-out MAPE prefill ${pct(h.prefill.mape)} (bias ${pct(h.prefill.bias)}), decode ${pct(h.decode.mape)} (bias ${pct(h.decode.bias)})${mixed}`;
 }
 
 /** What a run reports for a setup's calibration (`origin`: "built-in, ..." or the file). */

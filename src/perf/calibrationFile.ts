@@ -37,7 +37,7 @@ export function calibrationFromFits(fits: readonly SetupFit[], source: string, f
       gpu: f.gpu,
       tp: f.tp,
       coefficients: f.coefficients,
-      heldOut: { prefill: phase(f.heldOut.prefill), decode: phase(f.heldOut.decode) },
+      heldOut: { prefill: phase(f.heldOut.prefill), decode: phase(f.heldOut.decode), ...(f.heldOut.mixed ? { mixed: f.heldOut.mixed } : {}) },
     })),
   };
 }
@@ -73,8 +73,11 @@ class Reader {
 
 function readPhase(r: Reader, v: unknown, key: string): PhaseError {
   const o = r.obj(v, key, ['points', 'mape', 'bias']);
+  const points = r.num(o.points, `${key}.points`, (x) => Number.isInteger(x) && x >= 0, 'an integer >= 0');
+  // No points, no error: written as null (JSON has no NaN).
+  if (points === 0 && o.mape === null && o.bias === null) return { points, mape: Number.NaN, bias: Number.NaN };
   return {
-    points: r.num(o.points, `${key}.points`, (x) => Number.isInteger(x) && x >= 0, 'an integer >= 0'),
+    points,
     mape: r.num(o.mape, `${key}.mape`, (x) => Number.isFinite(x) && x >= 0, 'a fraction >= 0'),
     bias: r.num(o.bias, `${key}.bias`, Number.isFinite, 'a finite fraction'),
   };
@@ -113,13 +116,18 @@ export function parseCalibration(text: string, file: string): Calibration {
     const tp = r.num(o.tp, `${key}.tp`, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1');
     if (seen.has(setupKey(model, gpu, tp))) r.fail(key, `a second entry for ${setupKey(model, gpu, tp)}`);
     seen.add(setupKey(model, gpu, tp));
-    const h = r.obj(o.heldOut, `${key}.heldOut`, ['prefill', 'decode']);
+    const hasMixed = typeof o.heldOut === 'object' && o.heldOut !== null && 'mixed' in o.heldOut;
+    const h = r.obj(o.heldOut, `${key}.heldOut`, hasMixed ? ['prefill', 'decode', 'mixed'] : ['prefill', 'decode']);
     return {
       model,
       gpu,
       tp,
       coefficients: readCoefficients(r, o.coefficients, `${key}.coefficients`),
-      heldOut: { prefill: readPhase(r, h.prefill, `${key}.heldOut.prefill`), decode: readPhase(r, h.decode, `${key}.heldOut.decode`) },
+      heldOut: {
+        prefill: readPhase(r, h.prefill, `${key}.heldOut.prefill`),
+        decode: readPhase(r, h.decode, `${key}.heldOut.decode`),
+        ...(hasMixed ? { mixed: readPhase(r, h.mixed, `${key}.heldOut.mixed`) } : {}),
+      },
     };
   });
   return {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { registerPerfCommand } from '../cli/commands/perf.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, InputError } from '../core/errors.js';
+import { addPrefillChunk, emptyShape } from '../model/perfModel.js';
+import { CalibratedPerfModel } from './calibrated.js';
+import { FIT_START } from './fit/crossValidate.js';
 import { readFileSync } from 'node:fs';
 import { NO_PROFILES, profilesDir, tempTree } from './testData.js';
 import { BUILTIN_CALIBRATION } from './builtinCalibration.js';
@@ -120,4 +123,39 @@ test('gaps perf validate --json on the real profiles', { skip: profiles === unde
   const text = await run(['perf', 'validate', '--profiles', profiles!]);
   assert.match(text, /\| a100-80gb \| 2 \| prefill \| 100 \|/);
   assert.match(text, /\| llama-2-70b \| h100-80gb \| 8 \| decode \| 105 \| 53\.8% \| -53\.8% \| \d+\.\d% \|/);
+});
+
+test('gaps perf fit --points: your own measurements, mixed steps included, calibrate a new deployment', async () => {
+  // Iteration times made by a known calibrated model (so the fit can be checked), as a user's CSV.
+  const d = parseDeployment('llama-2-7b/a100-80gb');
+  const truth = new CalibratedPerfModel(d, { ...FIT_START, computeEfficiency: 0.5, memoryEfficiency: 0.7, iterationOverheadS: 0.003, mixedInterferenceS: 1e-4, decodeFloorS: 0.012, prefillFloorS: 0.02, floorPerSeqS: 2e-4 });
+  const lines = ['model,gpu,tp,prefill_seqs,prefill_tokens,decode_seqs,context_tokens,seconds'];
+  const add = (ps: number, pt: number, ds: number, ctx: number): void => {
+    const s = emptyShape();
+    for (let i = 0; i < ps; i++) addPrefillChunk(s, 0, Math.floor(pt / ps) + (i < pt % ps ? 1 : 0));
+    s.decodeSeqs = ds;
+    s.decodeContextTokens = ds * ctx;
+    lines.push(`llama-2-7b,a100-80gb,1,${ps},${pt},${ds},${ds * ctx},${truth.iterationTime(s)}`);
+  };
+  for (const t of [64, 128, 256, 512, 1024, 2048, 4096, 8192]) add(1, t, 0, 0);
+  for (const b of [2, 4, 8]) add(b, 512 * b, 0, 0);
+  for (const b of [1, 2, 4, 8, 16, 32, 64, 128, 256]) for (const c of [200, 2000]) add(0, 0, b, c);
+  for (const [pt, b] of [[256, 8], [512, 32], [1024, 64], [2048, 128], [512, 200]] as const) add(1, pt, b, 1000);
+  const t = tempTree({ 'points.csv': lines.join('\n'), 'bad.csv': 'model,gpu,tp,prefill_seqs,prefill_tokens,decode_seqs,context_tokens,seconds\nllama-2-7b,a100-80gb,1,2,1,0,0,0.01' });
+  try {
+    const out = t.path('cal.json');
+    const text = await run(['perf', 'fit', '--points', t.path('points.csv'), '--out', out]);
+    assert.match(text, /\| llama-2-7b \| a100-80gb \| 1 \| mixed \| 5 \|/);
+    const cal = parseCalibration(readFileSync(out, 'utf8'), out);
+    const s = cal.setups[0]!;
+    assert.ok(Math.abs(s.coefficients.mixedInterferenceS / 1e-4 - 1) < 1e-3, `interference ${s.coefficients.mixedInterferenceS}`);
+    assert.equal(s.heldOut.mixed?.points, 5);
+    assert.ok(s.heldOut.prefill.mape < 0.05 && s.heldOut.decode.mape < 0.05, JSON.stringify(s.heldOut));
+    const m = createPerfModel(`calibrated:${out}`, d);
+    assert.match(m.accuracy?.note ?? '', /mixed \d+\.\d%/);
+    await assert.rejects(run(['perf', 'fit', '--points', t.path('bad.csv'), '--out', out]), (e: unknown) => e instanceof InputError && /bad\.csv:2: field 'prefill_tokens'/.test(e.message));
+    await assert.rejects(run(['perf', 'fit', '--points', t.path('none.csv'), '--out', out]), (e: unknown) => e instanceof ConfigError && /cannot read/.test(e.message));
+  } finally {
+    t.cleanup();
+  }
 });

@@ -1,4 +1,4 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -12,7 +12,8 @@ import { createPerfModel, DEFAULT_PERF_MODEL, perfModels } from '../../perf/regi
 import { RooflinePerfModel } from '../../perf/roofline.js';
 import { formatValidation, validateAgainstSplitwise, type ModelFactory } from '../../perf/validate.js';
 import { calibrateAll, DEFAULT_FOLDS } from '../../perf/fit/crossValidate.js';
-import { splitwisePoints } from '../../perf/fit/points.js';
+import { splitwisePoints, type MeasuredPoint } from '../../perf/fit/points.js';
+import { MEASURED_COLUMNS, parseMeasuredCsv } from '../../perf/fit/measuredCsv.js';
 import { formatBreakdowns, formatCoefficients, formatSetupTable, pooledHeldOut } from '../../perf/fit/report.js';
 import { calibrationFromFits, calibrationModule, serializeCalibration } from '../../perf/calibrationFile.js';
 import { CalibratedPerfModel, describeHeldOut } from '../../perf/calibrated.js';
@@ -75,6 +76,7 @@ interface CheckFlags {
 
 interface FitFlags {
   profiles?: string;
+  points?: string;
   out?: string;
   ts?: string;
   folds: number;
@@ -202,18 +204,34 @@ export function registerPerfCommand(program: Command): void {
     .command('fit')
     .description('Fit the roofline per measured (model, GPU, TP) to the SplitwiseSim measurements; write a calibration for --perf-model calibrated:FILE.')
     .option('--profiles <dir>', 'profiles folder, a folder with perf_model.csv, or the CSV (default ../shared/data/profiles or $GAPS_DATA_DIR/profiles)')
+    .option('--points <file>', `your own measured iterations instead: CSV with columns ${MEASURED_COLUMNS.join(',')} (docs/PERF_MODEL.md)`)
     .option('--out <file>', 'calibration JSON to write (required)')
     .option('--ts <file>', 'also write the TypeScript module of built-in calibrations (src/perf/builtinCalibration.ts)')
     .option('--folds <k>', `cross-validation folds (default ${DEFAULT_FOLDS})`, int('--folds'), DEFAULT_FOLDS)
     .action((f: FitFlags) => {
       if (f.out === undefined) throw new ConfigError('--out is required: the calibration JSON to write');
       if (f.folds < 2) throw new ConfigError(`--folds: expected an integer >= 2, got ${f.folds}`);
-      const csv = findSplitwiseCsv(f.profiles ?? defaultProfilesDir());
-      const fits = calibrateAll(splitwisePoints(loadSplitwiseRows(csv)), f.folds);
-      if (fits.length === 0) throw new ConfigError(`--profiles: '${csv}' has no usable rows for a preset model and GPU`);
+      if (f.points !== undefined && f.profiles !== undefined) throw new ConfigError('--points and --profiles are exclusive; give one');
+      let csv: string;
+      let points: MeasuredPoint[];
+      if (f.points !== undefined) {
+        csv = f.points;
+        let text: string;
+        try {
+          text = readFileSync(csv, 'utf8');
+        } catch (e) {
+          throw new ConfigError(`--points: cannot read '${csv}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        points = parseMeasuredCsv(text, csv);
+      } else {
+        csv = findSplitwiseCsv(f.profiles ?? defaultProfilesDir());
+        points = splitwisePoints(loadSplitwiseRows(csv));
+      }
+      const fits = calibrateAll(points, f.folds);
+      if (fits.length === 0) throw new ConfigError(`'${csv}' has no usable measurements for a preset model and GPU`);
       const cal = calibrationFromFits(fits, csv, f.folds);
       writeOut('--out', f.out, serializeCalibration(cal));
-      if (f.ts !== undefined) writeOut('--ts', f.ts, calibrationModule(cal, `gaps perf fit --profiles ${f.profiles ?? '../shared/data/profiles'} --out ${f.out} --ts ${f.ts}`));
-      process.stdout.write(`${formatSetupTable(fits)}\n${formatCoefficients(fits)}\nwrote ${f.out}${f.ts ? ` and ${f.ts}` : ''}\n`);
+      if (f.ts !== undefined) writeOut('--ts', f.ts, calibrationModule(cal, `gaps perf fit ${f.points !== undefined ? `--points ${f.points}` : `--profiles ${f.profiles ?? '../shared/data/profiles'}`} --out ${f.out} --ts ${f.ts}`));
+      process.stdout.write(`${formatSetupTable(fits)}\n${formatBreakdowns(fits)}\n${formatCoefficients(fits)}\nwrote ${f.out}${f.ts ? ` and ${f.ts}` : ''}\n`);
     });
 }
