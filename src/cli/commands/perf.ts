@@ -172,7 +172,7 @@ export function registerPerfCommand(program: Command): void {
       const report = validateAgainstSplitwise(rows, factories);
       const fits = calibrateAll(splitwisePoints(rows), DEFAULT_FOLDS);
       if (f.json) {
-        const setups = fits.map(({ model, gpu, tp, before, heldOut, inSample, coefficients }) => ({ model, gpu, tp, before, heldOut, inSample, coefficients }));
+        const setups = fits.map(({ model, gpu, tp, before, heldOut, inSample, byBatch, coefficients }) => ({ model, gpu, tp, before, heldOut, inSample, byBatch, coefficients }));
         process.stdout.write(`${JSON.stringify({ source: csv, heldOut: pooledHeldOut(fits), setups, ...report }, (_k, v: unknown) => (v === Infinity ? null : v), 2)}\n`);
         return;
       }
