@@ -3,7 +3,7 @@ import { CalibratedPerfModel, type PhaseError } from '../calibrated.js';
 import { makeDeployment } from '../presets.js';
 import { DEFAULT_ROOFLINE, RooflinePerfModel } from '../roofline.js';
 import { assignFolds, type MeasuredPhase, type MeasuredPoint } from './points.js';
-import { fitWithKnee, type CalibratedCoefficients } from './rooflineFit.js';
+import { fitWithSelection, type CalibratedCoefficients } from './rooflineFit.js';
 
 /** The coefficients the fit starts from: the roofline's defaults, no interference. */
 export const FIT_START: CalibratedCoefficients = Object.freeze({ ...DEFAULT_ROOFLINE, mixedInterferenceS: 0, prefillSeqOverheadS: 0, prefillFloorS: 0, decodeFloorS: 0, floorPerSeqS: 0, throttledComputeEfficiency: DEFAULT_ROOFLINE.computeEfficiency, throttleTokens: Infinity });
@@ -114,14 +114,14 @@ export function calibrateSetup(points: readonly MeasuredPoint[], k = DEFAULT_FOL
     const train = weighted.filter((_, i) => folds[i] !== f);
     const test = points.filter((_, i) => folds[i] === f);
     if (test.length === 0) continue;
-    const fit = fitWithKnee(d, train, start);
+    const fit = fitWithSelection(d, train, start);
     const model = new CalibratedPerfModel(d, fit.coefficients);
     folds.forEach((g, i) => {
       if (g === f) heldModel[i] = model;
     });
     foldFits.push({ fold: f, fitPoints: train.length, heldOutPoints: test.length, coefficients: fit.coefficients });
   }
-  const all = fitWithKnee(d, weighted, start);
+  const all = fitWithSelection(d, weighted, start);
   const shipped = new CalibratedPerfModel(d, all.coefficients);
   const roofline = new RooflinePerfModel(d);
   const index = new Map(points.map((p, i) => [p, i]));

@@ -5,7 +5,7 @@ import { CalibratedPerfModel } from '../calibrated.js';
 import { makeDeployment } from '../presets.js';
 import { calibrateSetup, FIT_START } from './crossValidate.js';
 import { assignFolds, type MeasuredPoint } from './points.js';
-import { fitRoofline, fitWithKnee, predict, toParams, unitPartsFor, type CalibratedCoefficients } from './rooflineFit.js';
+import { fitRoofline, fitWithSelection, predict, toParams, unitPartsFor, type CalibratedCoefficients } from './rooflineFit.js';
 
 const d = makeDeployment('llama-2-70b', 'a100-80gb', 4);
 
@@ -66,13 +66,13 @@ test('fit: recovers known coefficients from data made by the model itself', () =
     assert.ok(rel(r.coefficients[k], TRUTH[k]) < 1e-6, `${k}: fitted ${r.coefficients[k]}, true ${TRUTH[k]}`);
   }
   // Model selection finds the knee and the per-sequence term too.
-  const sel = fitWithKnee(d, points, FIT_START);
+  const sel = fitWithSelection(d, points, FIT_START);
   assert.equal(sel.coefficients.throttleTokens, 2048);
   assert.ok(rel(sel.coefficients.prefillSeqOverheadS, TRUTH.prefillSeqOverheadS) < 1e-6);
   // Without a knee or a per-sequence cost in the data, the plain model is kept.
   const plainTruth = new CalibratedPerfModel(d, { ...TRUTH, throttleTokens: Infinity, prefillSeqOverheadS: 0 });
   assert.ok(rel(sel.coefficients.prefillFloorS, TRUTH.prefillFloorS) < 1e-6 && rel(sel.coefficients.decodeFloorS, TRUTH.decodeFloorS) < 1e-6);
-  const plain = fitWithKnee(d, shapes().map((shape) => ({ shape, seconds: plainTruth.iterationTime(shape) })), FIT_START);
+  const plain = fitWithSelection(d, shapes().map((shape) => ({ shape, seconds: plainTruth.iterationTime(shape) })), FIT_START);
   assert.equal(plain.coefficients.throttleTokens, Infinity);
   assert.equal(plain.coefficients.prefillSeqOverheadS, 0);
   assert.ok(rel(plain.coefficients.memoryEfficiency, TRUTH.memoryEfficiency) < 1e-6);

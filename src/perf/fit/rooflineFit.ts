@@ -314,7 +314,7 @@ export const THROTTLE_KNEES: readonly number[] = [1024, 2048, 4096];
  * variant with e extra terms must lower the relative RMS to below plain × (1 − minGain)^e to be
  * chosen, so a setup whose points do not need a term keeps the simpler model.
  */
-export function fitWithKnee(d: Deployment, points: readonly TimedShape[], start: CalibratedCoefficients, knees = THROTTLE_KNEES, minGain = 0.05): FitResult {
+export function fitWithSelection(d: Deployment, points: readonly TimedShape[], start: CalibratedCoefficients, knees = THROTTLE_KNEES, minGain = 0.05): FitResult {
   const base = FIT_PARAMS.filter((k) => k !== 'prefillSeqOverheadS' && k !== 'throttledComputeEfficiency');
   const anyMixed = points.some((p) => p.shape.prefillTokens > 0 && p.shape.decodeSeqs > 0);
   const core = base.filter((k) => k !== 'mixedInterferenceS' || anyMixed);
