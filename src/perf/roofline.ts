@@ -80,21 +80,18 @@ export interface RooflineBreakdown {
  */
 export class RooflineTerms {
   /** Linear-layer FLOPs per token (per GPU), LM head excluded. */
-  private readonly linFlopsPerToken: number;
-  private readonly headFlopsPerSeq: number;
+  protected readonly linFlopsPerToken: number;
+  protected readonly headFlopsPerSeq: number;
   /** Weights read once per iteration per GPU: all but the input embedding table. */
-  private readonly linWeightBytes: number;
-  private readonly headWeightBytes: number;
-  private readonly actBytesPerToken: number;
+  protected readonly linWeightBytes: number;
+  protected readonly headWeightBytes: number;
+  protected readonly actBytesPerToken: number;
   private readonly attnFlopsPerPair: number;
   private readonly kvBytesPerTokenGpu: number;
   private readonly qoBytesPerToken: number;
-  private readonly flops: number;
-  private readonly knee: number;
-  /** computeEfficiency / throttledComputeEfficiency: how much slower work beyond the knee runs. */
-  private readonly throttleRatio: number;
+  protected readonly flops: number;
   private readonly attnFlops: number;
-  private readonly bw: number;
+  protected readonly bw: number;
   private readonly arFixed: number;
   private readonly arPerToken: number;
   readonly overheadS: number;
@@ -120,8 +117,6 @@ export class RooflineTerms {
     this.kvBytesPerTokenGpu = kvBytesPerToken(m) / Math.min(tp, m.kvHeads);
     this.qoBytesPerToken = (2 * m.layers * qDim * b) / tp;
     this.flops = d.gpu.flops * o.computeEfficiency;
-    this.knee = o.throttleTokens;
-    this.throttleRatio = o.computeEfficiency / o.throttledComputeEfficiency;
     this.attnFlops = d.gpu.flops * o.attentionEfficiency;
     this.bw = d.gpu.memBandwidth * o.memoryEfficiency;
     // Two ring all-reduces per layer (after attention and after the MLP) of tokens*h*b bytes each;
@@ -134,15 +129,14 @@ export class RooflineTerms {
 
   /** Linear layers and LM head: max(compute, weights + activations) over `tokens` tokens, `seqs` sampled. */
   linearLayers(tokens: number, seqs: number): number {
-    const compute = this.linearCompute(tokens, seqs);
+    const compute = (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
     const memory = (this.linWeightBytes + this.headWeightBytes + this.actBytesPerToken * tokens) / this.bw;
     return compute > memory ? compute : memory;
   }
 
-  /** Linear layers' compute time; the share of tokens beyond the throttle knee runs throttleRatio x slower. */
-  private linearCompute(tokens: number, seqs: number): number {
-    const t = (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
-    return tokens > this.knee ? (t * (this.knee + (tokens - this.knee) * this.throttleRatio)) / tokens : t;
+  /** Linear layers' compute time (for breakdown; ThrottledRooflineTerms overrides it). */
+  protected linearCompute(tokens: number, seqs: number): number {
+    return (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
   }
 
   /** The LM head alone (the profile models' tables do not include it). */
@@ -215,6 +209,34 @@ export class RooflineTerms {
 }
 
 /**
+ * RooflineTerms with a throttle knee: the share (tokens − knee) / tokens of the linear layers'
+ * compute runs at throttledComputeEfficiency. A subclass, so that the default roofline's hot path
+ * keeps no extra branch (it cost about a third of a call when inline).
+ */
+export class ThrottledRooflineTerms extends RooflineTerms {
+  private readonly knee: number;
+  /** computeEfficiency / throttledComputeEfficiency: how much slower work beyond the knee runs. */
+  private readonly throttleRatio: number;
+
+  constructor(d: Deployment, o: RooflineOptions) {
+    super(d, o);
+    this.knee = o.throttleTokens;
+    this.throttleRatio = o.computeEfficiency / o.throttledComputeEfficiency;
+  }
+
+  protected override linearCompute(tokens: number, seqs: number): number {
+    const t = (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
+    return tokens > this.knee ? (t * (this.knee + (tokens - this.knee) * this.throttleRatio)) / tokens : t;
+  }
+
+  override linearLayers(tokens: number, seqs: number): number {
+    const compute = this.linearCompute(tokens, seqs);
+    const memory = (this.linWeightBytes + this.headWeightBytes + this.actBytesPerToken * tokens) / this.bw;
+    return compute > memory ? compute : memory;
+  }
+}
+
+/**
  * Analytic roofline of one iteration: overhead + linear layers + prefill attention + decode
  * attention + all-reduces, each phase max(compute time, memory time). An empty batch takes 0 s.
  */
@@ -226,7 +248,7 @@ export class RooflinePerfModel implements PerfModel {
 
   constructor(d: Deployment, o: RooflineOptions = DEFAULT_ROOFLINE) {
     this.options = o;
-    this.terms = new RooflineTerms(d, o);
+    this.terms = Number.isFinite(o.throttleTokens) ? new ThrottledRooflineTerms(d, o) : new RooflineTerms(d, o);
   }
 
   iterationTime(s: BatchShape): number {
