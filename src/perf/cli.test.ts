@@ -96,6 +96,12 @@ test('gaps perf check-instance: at low load the calibrated model tracks the meas
     const get = (m: string) => rows.find((x) => x.deployment === dep && x.model === m)!;
     assert.ok(Math.abs(get('calibrated').tpotMeanErr) < Math.abs(get('roofline').tpotMeanErr), `${dep}: ${JSON.stringify([get('calibrated'), get('roofline')])}`);
   }
+  // SplitwiseSim's static batches, end to end: the calibrated model beats the roofline on every setup.
+  const st = r.staticBatches as { deployment: string; model: string; configs: number; e2e: { mape: number } }[];
+  for (const dep of new Set(st.map((x) => x.deployment))) {
+    const get = (m: string) => st.find((x) => x.deployment === dep && x.model === m)!;
+    assert.ok(get('calibrated').configs >= 10 && get('calibrated').e2e.mape < get('roofline').e2e.mape, dep);
+  }
 });
 
 test('gaps perf list names every registry', async () => {

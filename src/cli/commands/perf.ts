@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -19,7 +20,7 @@ import { calibrationFromFits, calibrationModule, serializeCalibration } from '..
 import { CalibratedPerfModel, describeHeldOut } from '../../perf/calibrated.js';
 import { perfModelAccuracy } from '../../perf/accuracy.js';
 import { BUILTIN_CALIBRATION } from '../../perf/builtinCalibration.js';
-import { formatInstanceCheck, instanceCheck } from './perfCheck.js';
+import { formatInstanceCheck, formatStaticBatchCheck, instanceCheck, staticBatchCheck } from './perfCheck.js';
 import { int } from '../options.js';
 
 /** `<repo>/../shared/data/profiles`, or $GAPS_DATA_DIR/profiles. */
@@ -196,8 +197,25 @@ export function registerPerfCommand(program: Command): void {
       if (f.numRequests < 1) throw new ConfigError(`--num-requests: expected an integer >= 1, got ${f.numRequests}`);
       const deployments = BUILTIN_CALIBRATION.setups.map((s) => `${s.model}/${s.gpu}/tp${s.tp}`);
       const rows = instanceCheck({ deployments, loads, numRequests: f.numRequests, reference: `splitwise:${csv}`, models: ['calibrated', 'roofline'] });
-      if (f.json) process.stdout.write(`${JSON.stringify({ reference: `splitwise:${csv}`, rows }, null, 2)}\n`);
-      else process.stdout.write(`reference: splitwise:${csv} (measured iteration times, interpolated)\n\n${formatInstanceCheck(rows)}`);
+      const dir = mkdtempSync(join(tmpdir(), 'gaps-static-'));
+      let staticBatches;
+      try {
+        let n = 0;
+        const writeTrace = (lines: string[]): string => {
+          const file = join(dir, `batch${n++}.csv`);
+          writeFileSync(file, `${lines.join('\n')}\n`);
+          return file;
+        };
+        staticBatches = staticBatchCheck(loadSplitwiseRows(csv), ['calibrated', 'roofline', `splitwise:${csv}`], writeTrace);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      if (f.json) process.stdout.write(`${JSON.stringify({ reference: `splitwise:${csv}`, rows, staticBatches }, null, 2)}\n`);
+      else {
+        let text = `reference: splitwise:${csv} (measured iteration times, interpolated)\n\n${formatInstanceCheck(rows)}\n`;
+        text += `SplitwiseSim's static batches replayed (simultaneous arrivals, one instance) against their measured e2e_time, prompt_time and token_time:\n\n`;
+        process.stdout.write(`${text}${formatStaticBatchCheck(staticBatches)}`);
+      }
     });
 
   perf
