@@ -4,9 +4,10 @@ import { RooflineTerms, type RooflineOptions } from '../roofline.js';
 import { nnls } from './nnls.js';
 
 /**
- * The calibrated roofline's coefficients: the roofline's options plus a prefill/decode
- * interference term. `mixedInterferenceS` is added once per decoding sequence of a mixed
- * (chunked-prefill) iteration: the slowdown a decode sees when a prefill chunk shares its step.
+ * The calibrated roofline's coefficients: the roofline's options (the throttle knee included) plus
+ * floors, per-sequence costs and a prefill/decode interference term (see CalibratedPerfModel).
+ * `mixedInterferenceS` is added once per decoding sequence of a mixed (chunked-prefill) iteration:
+ * the slowdown a decode sees when a prefill chunk shares its step.
  */
 export interface CalibratedCoefficients extends RooflineOptions {
   readonly mixedInterferenceS: number;
@@ -32,9 +33,10 @@ export interface TimedShape {
 }
 
 /**
- * The fitted parameters, each >= 0: the fixed overhead (seconds), the inverse efficiencies minus 1
- * (an efficiency of 1 is the bound), and the interference. The all-reduce latency is not fitted:
- * within one (model, GPU, TP) it is a constant per iteration like the overhead, which absorbs it.
+ * The fitted parameters, each >= 0: times in seconds as they are, efficiencies as 1/efficiency − 1
+ * (an efficiency of 1 is the bound). The all-reduce latency and the knee position are not fitted:
+ * within one (model, GPU, TP) the latency is a constant per iteration like the overhead, which
+ * absorbs it, and the knee is chosen from a few candidates (fitWithSelection).
  */
 export const FIT_PARAMS = ['iterationOverheadS', 'computeEfficiency', 'attentionEfficiency', 'memoryEfficiency', 'nvlinkEfficiency', 'mixedInterferenceS', 'throttledComputeEfficiency', 'prefillSeqOverheadS', 'prefillFloorS', 'decodeFloorS', 'floorPerSeqS'] as const;
 export type FitParam = (typeof FIT_PARAMS)[number];
