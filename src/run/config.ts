@@ -42,6 +42,8 @@ export const EngineSchema = z
     swapSpaceGiB: z.number().min(0).default(4),
     /** Reuse cached prompt blocks by their hashes (vLLM automatic prefix caching; needs hashed traces). */
     prefixCaching: z.boolean().default(false),
+    /** vLLM max_model_len: requests whose prompt plus output exceed it are refused (default: no limit). */
+    maxModelLen: z.number().int().positive().optional(),
     /** Override the KV capacity derived from memory (blocks per instance). */
     kvBlocks: z.number().int().positive().optional(),
   })
@@ -66,6 +68,10 @@ export const SimulateSchema = z
         ttftS: positive.optional(),
         tpotS: positive.optional(),
         e2eSlack: positive.optional(),
+        /** 'gaps': each request is judged against its calibrated deadline (GAPS Eq. 2/8; docs/GAPS.md). */
+        deadline: z.enum(['gaps']).optional(),
+        /** Multiple of the unloaded latency of s~ in that deadline (default 5). */
+        deadlineSlack: positive.optional(),
         /** Time-between-tokens target for every request without its own, seconds. */
         tbtS: positive.optional(),
         /** TBT targets by workload type, seconds (before `tbtS`). */

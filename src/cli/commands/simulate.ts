@@ -9,7 +9,7 @@ import { apiCallProfiles } from '../../workload/apiCalls.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, writeRunFiles } from '../output.js';
 
-interface SimulateFlags {
+export interface SimulateFlags {
   config?: string;
   trace?: string;
   workload?: string;
@@ -29,6 +29,7 @@ interface SimulateFlags {
   deployment?: string;
   perfModel?: string;
   maxNumSeqs?: number;
+  maxModelLen?: number;
   maxBatchedTokens?: number;
   chunkedPrefill?: boolean;
   blockSize?: number;
@@ -41,6 +42,7 @@ interface SimulateFlags {
   sloTtft?: number;
   sloTpot?: number;
   sloSlack?: number;
+  sloDeadline?: string;
   sloTbt?: number;
   seed?: number;
   check?: boolean;
@@ -69,6 +71,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['deployment', ['deployment']],
   ['perfModel', ['perfModel']],
   ['maxNumSeqs', ['engine', 'maxNumSeqs']],
+  ['maxModelLen', ['engine', 'maxModelLen']],
   ['maxBatchedTokens', ['engine', 'maxBatchedTokens']],
   ['chunkedPrefill', ['engine', 'chunkedPrefill']],
   ['blockSize', ['engine', 'blockSize']],
@@ -81,6 +84,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['sloTtft', ['slo', 'ttftS']],
   ['sloTpot', ['slo', 'tpotS']],
   ['sloSlack', ['slo', 'e2eSlack']],
+  ['sloDeadline', ['slo', 'deadline']],
   ['sloTbt', ['slo', 'tbtS']],
   ['seed', ['seed']],
   ['check', ['check']],
@@ -100,10 +104,9 @@ export function flagsToInput(f: SimulateFlags, given: (flag: keyof SimulateFlags
   return input;
 }
 
-export function registerSimulateCommand(program: Command): void {
-  program
-    .command('simulate')
-    .description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.')
+/** The flags that build a simulation config (shared by `simulate` and `capacity`). */
+export function withSimulateOptions(cmd: Command): Command {
+  return cmd
     .option('--config <file>', 'JSON config (the same tree as summary config.json); flags override it')
     .option('--trace <path>', 'request trace: Azure LLM CSV (.csv) or Mooncake JSONL (.jsonl)')
     .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed, sharegpt, alpaca')
@@ -123,6 +126,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--deployment <name>', 'model/GPU[/tpN] preset (default llama-2-7b/a100-80gb); see gaps perf list')
     .option('--perf-model <spec>', 'auto (default: built-in calibration where measured, else roofline) | calibrated[:FILE] | roofline | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
     .option('--max-num-seqs <n>', 'max sequences per batch (vLLM max_num_seqs, default 256)', int('--max-num-seqs'))
+    .option('--max-model-len <n>', 'refuse requests whose prompt plus output exceed this (vLLM max_model_len; default: no limit)', int('--max-model-len'))
     .option('--max-batched-tokens <n>', 'max tokens per iteration (default 8192)', int('--max-batched-tokens'))
     .option('--no-chunked-prefill', 'vLLM V0 prefill-first batches instead of mixed chunked-prefill batches')
     .option('--block-size <n>', 'KV block size in tokens (default 16)', int('--block-size'))
@@ -135,9 +139,14 @@ export function registerSimulateCommand(program: Command): void {
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
     .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
+    .option('--slo-deadline <mode>', "'gaps': judge each request against its own calibrated deadline arrival + (1+eps) x slack x unloaded(s~) (docs/GAPS.md)")
     .option('--slo-tbt <s>', 'time-between-tokens target, seconds (tbtSloAttainment; SLAI schedules by it)', num('--slo-tbt'))
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
-    .option('--check', 'check invariants (KV conservation) after every iteration')
+    .option('--check', 'check invariants (KV conservation) after every iteration');
+}
+
+export function registerSimulateCommand(program: Command): void {
+  withSimulateOptions(program.command('simulate').description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.'))
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
     .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json and config.json')
     .action((f: SimulateFlags, cmd: Command) => {
