@@ -20,8 +20,8 @@ export interface FastServeOptions {
  * repeated promotions under overload turn MLFQ into a swap storm. A request of a
  * higher level yields to a waiting one of a lower level when the batch or KV is full; within a
  * level requests are served in arrival order and nobody is displaced. Displaced requests' KV is
- * swapped to host memory at PCIe cost (proactive swapping), so they resume without recompute when
- * the host has room. Batches are formed as in Orca, which FastServe builds on (iteration-level
+ * swapped to host memory (proactive swapping: the copies overlap the iteration's compute, so a step
+ * takes max(compute, PCIe time)), so they resume without recompute when the host has room. Batches are formed as in Orca, which FastServe builds on (iteration-level
  * scheduling, whole prompts beside the decodes, no chunked prefill).
  */
 export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
@@ -82,6 +82,7 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
     // Without the arrival term: within a level nothing is displaced.
     victimRank: (f, now) => level(f, now) * 1e9,
     preemptMode: () => 'swap',
+    overlapsSwaps: true,
     formBatch: (b) => {
       est.observe(b);
       formWholePrompts(b, b.maxBatchedTokens);
