@@ -1,4 +1,4 @@
-import { accessSync, constants, lstatSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
@@ -6,9 +6,9 @@ function code(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 }
 
-function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+function lstatOrUndefined(path: string, follow = false): ReturnType<typeof lstatSync> | undefined {
   try {
-    return lstatSync(path);
+    return follow ? statSync(path) : lstatSync(path);
   } catch (e) {
     if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return undefined;
     throw new ConfigError(`cannot inspect '${path}': ${code(e)}`);
@@ -23,7 +23,7 @@ function makeDirs(dir: string, flag: string): void {
   const missing: string[] = [];
   let d = resolve(dir);
   for (;;) {
-    const st = lstatOrUndefined(d);
+    const st = lstatOrUndefined(d, true);
     if (st) {
       if (!st.isDirectory()) throw new ConfigError(`${flag}: '${d}' exists and is not a directory`);
       break;
@@ -48,9 +48,10 @@ function makeDirs(dir: string, flag: string): void {
  * one of `files`, the run needs `force`; a file to be replaced must be a regular file, never a
  * symbolic link (which would write through it elsewhere).
  */
-export function prepareOutDir(dir: string, files: readonly string[], force: boolean, flag = '--out'): void {
+export function prepareOutDir(dir: string, files: readonly string[], force: boolean, flag = '--out', allowLinkedDir = false): void {
   if (dir.trim() === '') throw new ConfigError(`${flag}: expected a directory, got ''`);
-  const st = lstatOrUndefined(dir);
+  let st = lstatOrUndefined(dir);
+  if (st?.isSymbolicLink() && allowLinkedDir) st = lstatOrUndefined(dir, true);
   if (st?.isSymbolicLink()) throw new ConfigError(`${flag}: '${dir}' is a symbolic link; give the directory itself`);
   if (st && !st.isDirectory()) throw new ConfigError(`${flag}: '${dir}' exists and is not a directory`);
   makeDirs(dir, flag);

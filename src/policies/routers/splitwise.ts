@@ -13,6 +13,7 @@ import type { ClusterView, InstanceRole, InstanceView, Router, RouterFactory } f
  */
 export const splitwiseRouter: RouterFactory = (ctx) => {
   const n = ctx.numInstances;
+  if (n < 2) throw new ConfigError(`router 'splitwise' splits prompt and decode instances and needs at least 2 instances, got ${n}`);
   const p = ctx.arg === undefined ? Math.ceil(n / 2) : Number(ctx.arg);
   if (!Number.isInteger(p) || p < 1 || p >= n) {
     throw new ConfigError(`router 'splitwise:P': P prompt instances must be an integer in [1, ${n - 1}] for ${n} instances, got '${ctx.arg}'`);
