@@ -33,6 +33,15 @@ test('a service too heavy for quadrature and for simulation is refused with the 
   }
 });
 
+test('a quadrature that does not converge is stopped by its evaluation budget within seconds', () => {
+  const t0 = performance.now();
+  assert.throws(
+    () => mg1({ policy: 'sprpt', lambda: 0.5, service: 'weibull:0.02' }),
+    (e: Error) => e.name === 'ConfigError' && /did not converge within \d+ evaluations/.test(e.message),
+  );
+  assert.ok(performance.now() - t0 < 30_000);
+});
+
 test('trusted exact answers keep their source and are at least E[S]', () => {
   for (const policy of ['fifo', 'sjf', 'psjf', 'srpt', 'sprpt']) {
     const r = mg1({ policy, lambda: 0.7, service: 'weibull:0.5', prediction: 'exp' });
