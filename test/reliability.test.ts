@@ -16,6 +16,9 @@ import { prepare, runSimulation } from '../src/run/simulate.js';
 import { buildWorkload } from '../src/workload/build.js';
 import { parseLengthSpec } from '../src/workload/specs.js';
 import { Rng } from '../src/kernel/rng.js';
+import { roundRobinRouter } from '../src/policies/routers/roundRobin.js';
+import { Simulation } from '../src/sim/simulation.js';
+import { clusterConfig } from './helpers.js';
 
 /**
  * The reproducers of issue 17 ("nothing hangs, nothing wraps, nothing lies"). Where the CLI is the
@@ -168,4 +171,29 @@ test('item 16: numbers are exact decimal text', () => {
   rejects(() => num('--rate')('1e400'), /--rate: expected a number/);
   assert.equal(num('--rate')(' 2.5e1 '), 25);
   assert.equal(int('--seed')('007'), 7);
+});
+
+test('item 18: configs are frozen all the way down; request specs are checked where they enter the engine', () => {
+  const config = parseSimulateConfig({});
+  assert.throws(() => {
+    (config.engine as { kvBlocks?: number }).kvBlocks = -5;
+  }, TypeError);
+  assert.throws(() => {
+    (config.slo as { e2eSlack: number }).e2eSlack = 0;
+  }, TypeError);
+  const cfg = clusterConfig(roundRobinRouter({ rng: new Rng('r'), numInstances: 1, arg: undefined }));
+  const spec = { arrival: 0, promptTokens: 10, outputTokens: 5, type: 't' };
+  const cases: [Partial<typeof spec>, RegExp][] = [
+    [{ arrival: Number.NaN }, /request 1: field 'arrival': expected a finite number of seconds >= 0, got NaN/],
+    [{ arrival: Number.POSITIVE_INFINITY }, /field 'arrival'.*got Infinity/],
+    [{ outputTokens: -5 }, /request 1: field 'outputTokens': expected an integer in \[1, 1073741824\], got -5/],
+    [{ promptTokens: 2 ** 31 }, /field 'promptTokens'/],
+    [{ outputTokens: 2.5 }, /field 'outputTokens'/],
+  ];
+  for (const [bad, re] of cases) {
+    const t0 = performance.now();
+    rejects(() => new Simulation(cfg).run([spec, { ...spec, ...bad }][Symbol.iterator]()), re);
+    assert.ok(performance.now() - t0 < 2000);
+  }
+  rejects(() => runSimulation({ ...parseSimulateConfig({}), instances: 0 } as never), /instances/);
 });
