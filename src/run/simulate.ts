@@ -44,6 +44,8 @@ export interface RunExtensions {
   /** Replaces the router built from config.router (e.g. a composed GAPS router). */
   readonly router?: (ctx: { streams: RandomStreams; perf: PerfModel; deployment: Deployment }) => Router;
   readonly controllers?: readonly Controller[];
+  /** Wraps the instances' performance model (instrumentation, e.g. a step bound in property tests). */
+  readonly wrapPerf?: (perf: PerfModel) => PerfModel;
 }
 
 export interface Prepared {
@@ -120,7 +122,7 @@ export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): R
   const sim = new Simulation({
     numInstances: config.instances,
     instance: resolved.instance,
-    perf,
+    perf: ext.wrapPerf ? ext.wrapPerf(perf) : perf,
     scheduler: () => schedulerFactory(sched.arg),
     router,
     reportIntervalS: config.reportIntervalS,
