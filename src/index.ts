@@ -7,7 +7,7 @@ export type { RequestSpec, Workload, SloTargets } from './model/request.js';
 export type { BatchShape, PerfModel } from './model/perfModel.js';
 export type { ModelSpec, GpuSpec, Deployment } from './model/hardware.js';
 export { Instance, type InstanceConfig } from './model/instance.js';
-export type { InstanceScheduler, RankFacts } from './model/instanceScheduler.js';
+export type { ApiCallFacts, ApiKvStrategy, BatchBuilder, BatchPolicy, InstanceState, PreemptMode, RequestFacts } from './model/batchPolicy.js';
 export type { Router, RouterFactory, ClusterView, InstanceView, RoutedRequest } from './policies/routers/router.js';
 export { routers } from './policies/routers/registry.js';
 export { schedulers } from './policies/schedulers/registry.js';

@@ -33,6 +33,8 @@ export const WorkloadSchema = z
     durationS: positive.optional(),
     prompt: z.string().optional(),
     output: z.string().optional(),
+    /** API calls per request: 'infercept' or 'infercept:TYPE,TYPE' (src/workload/apiCalls.ts). */
+    apiCalls: z.string().optional(),
   })
   .strict();
 
@@ -40,6 +42,7 @@ export const EngineSchema = z
   .object({
     maxNumSeqs: count.default(256),
     maxBatchedTokens: count.default(8192),
+    /** false: shorthand for the scheduler's prefill-first batch style (vLLM V0), e.g. `vllm:batch=prefill-first`. */
     chunkedPrefill: z.boolean().default(true),
     blockSize: count.default(16),
     gpuMemoryUtilization: z.number().gt(0).lte(1).default(0.9),
@@ -60,7 +63,7 @@ export const SimulateSchema = z
     workload: WorkloadSchema.default({}),
     instances: z.number().int().min(1).max(100_000).default(8),
     router: z.string().default('least-outstanding'),
-    scheduler: z.string().default('fcfs'),
+    scheduler: z.string().default('vllm'),
     /** Output-length predictor run before routing; policies that use predictions default to 'linear'. */
     predictor: z.string().optional(),
     deployment: z.string().default('llama-2-7b/a100-80gb'),
@@ -70,7 +73,15 @@ export const SimulateSchema = z
     reportIntervalS: z.union([z.literal(0), period]).default(0.05),
     /** Each target keeps its default unless given: setting a TTFT target keeps the e2e slack. */
     slo: z
-      .object({ ttftS: positive.optional(), tpotS: positive.optional(), e2eSlack: positive.default(DEFAULT_E2E_SLACK) })
+      .object({
+        ttftS: positive.optional(),
+        tpotS: positive.optional(),
+        e2eSlack: positive.default(DEFAULT_E2E_SLACK),
+        /** Time-between-tokens target for every request without its own, seconds. */
+        tbtS: positive.optional(),
+        /** TBT targets by workload type, seconds (before `tbtS`). */
+        tbtByType: z.record(z.string(), positive).optional(),
+      })
       .strict()
       .default({ e2eSlack: DEFAULT_E2E_SLACK }),
     migration: z

@@ -10,7 +10,7 @@ import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
 import { routers } from '../policies/routers/registry.js';
 import type { Router } from '../policies/routers/router.js';
-import { schedulers } from '../policies/schedulers/registry.js';
+import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
 import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
@@ -70,7 +70,6 @@ export function prepare(config: SimulateConfig): Prepared {
   const instance: InstanceConfig = {
     maxNumSeqs: e.maxNumSeqs,
     maxBatchedTokens: e.maxBatchedTokens,
-    chunkedPrefill: e.chunkedPrefill,
     blockSize: e.blockSize,
     kvBlocks,
     watermark: e.watermark,
@@ -78,6 +77,7 @@ export function prepare(config: SimulateConfig): Prepared {
     hostKvBlocks: Math.floor((e.swapSpaceGiB * 2 ** 30 * deployment.tp) / blockBytes),
     swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
     prefixCaching: e.prefixCaching,
+    tbtTargetS: config.slo.tbtS ?? Number.POSITIVE_INFINITY,
   };
   const workload = buildWorkload(config.workload, config.seed);
   const st = workload.stats;
@@ -111,7 +111,7 @@ export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): R
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })
     : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack);
-  const sched = splitSpec(config.scheduler);
+  const sched = splitSpec(config.engine.chunkedPrefill ? config.scheduler : withPrefillFirst(config.scheduler));
   const schedulerFactory = schedulers.get(sched.name);
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
   const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true;
@@ -135,6 +135,7 @@ export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): R
     predictor,
     check: config.check,
     ...(config.timeSeriesIntervalS !== undefined ? { timeSeriesIntervalS: config.timeSeriesIntervalS } : {}),
+    ...(config.slo.tbtByType ? { tbtTargetsByType: config.slo.tbtByType } : {}),
   });
   const result = sim.run(p.workload.make(resolved.rate));
   const summary = summarize(result);

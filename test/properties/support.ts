@@ -15,7 +15,7 @@ const scale = Number(process.env['GAPS_PROPERTY_RUNS'] ?? '1');
 
 export function params<T>(numRuns: number): fc.Parameters<T> {
   const seed = seedEnv === 'random' ? Date.now() ^ (Math.random() * 2 ** 31) : seedEnv !== undefined ? Number(seedEnv) : 17;
-  return { seed, numRuns: Math.max(1, Math.round(numRuns * (Number.isFinite(scale) && scale > 0 ? scale : 1))), endOnFailure: true };
+  return { seed, numRuns: Math.max(1, Math.round(numRuns * (Number.isFinite(scale) && scale > 0 ? scale : 1))), endOnFailure: true, includeErrorInReport: true };
 }
 
 function repoRoot(): string {

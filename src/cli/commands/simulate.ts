@@ -5,6 +5,7 @@ import { runSimulation } from '../../run/simulate.js';
 import { routers } from '../../policies/routers/registry.js';
 import { schedulers } from '../../policies/schedulers/registry.js';
 import { predictors } from '../../predictors/registry.js';
+import { apiCallProfiles } from '../../workload/apiCalls.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, RUN_FILES, writeRunFiles } from '../output.js';
 import { prepareOutDir } from '../outDir.js';
@@ -21,6 +22,7 @@ interface SimulateFlags {
   duration?: number;
   promptDist?: string;
   outputDist?: string;
+  apiCalls?: string;
   instances?: number;
   router?: string;
   scheduler?: string;
@@ -40,6 +42,7 @@ interface SimulateFlags {
   sloTtft?: number;
   sloTpot?: number;
   sloSlack?: number;
+  sloTbt?: number;
   seed?: number;
   check?: boolean;
   json?: boolean;
@@ -60,6 +63,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['duration', ['workload', 'durationS']],
   ['promptDist', ['workload', 'prompt']],
   ['outputDist', ['workload', 'output']],
+  ['apiCalls', ['workload', 'apiCalls']],
   ['instances', ['instances']],
   ['router', ['router']],
   ['scheduler', ['scheduler']],
@@ -79,6 +83,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['sloTtft', ['slo', 'ttftS']],
   ['sloTpot', ['slo', 'tpotS']],
   ['sloSlack', ['slo', 'e2eSlack']],
+  ['sloTbt', ['slo', 'tbtS']],
   ['seed', ['seed']],
   ['check', ['check']],
 ];
@@ -103,7 +108,7 @@ export function registerSimulateCommand(program: Command): void {
     .description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.')
     .option('--config <file>', 'JSON config (the same tree as summary config.json); flags override it')
     .option('--trace <path>', 'request trace: Azure LLM CSV (.csv) or Mooncake JSONL (.jsonl)')
-    .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed')
+    .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed, sharegpt, alpaca')
     .option('--trace-type <type>', 'workload type label for trace requests (default: from the file name)')
     .option('--arrival <spec>', "arrival process: poisson | gamma:CV | onoff | trace (replay)")
     .option('--rate <req/s>', 'mean arrival rate; replays a trace time-scaled to it', num('--rate'))
@@ -112,6 +117,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--duration <s>', 'stop at the first arrival after this many seconds', num('--duration'))
     .option('--prompt-dist <spec>', 'prompt lengths: fixed:N | lognormal:MEDIAN,SIGMA | pareto:XM,ALPHA')
     .option('--output-dist <spec>', 'output lengths, same forms as --prompt-dist')
+    .option('--api-calls <spec>', `API calls per request from a profile: ${apiCallProfiles.names().join(', ')} (NAME or NAME:TYPE,TYPE)`)
     .option('--instances <n>', 'number of model replicas (default 8)', int('--instances'))
     .option('--router <name>', `cluster router (default least-outstanding): ${routers.names().join(', ')}`)
     .option('--scheduler <name>', `instance scheduler (default fcfs): ${schedulers.names().join(', ')}`)
@@ -131,6 +137,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
     .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
+    .option('--slo-tbt <s>', 'time-between-tokens target, seconds (tbtSloAttainment; SLAI schedules by it)', num('--slo-tbt'))
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
     .option('--check', 'check invariants (KV conservation) after every iteration')
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
