@@ -200,7 +200,8 @@ export function mg1(i: Mg1Input): Mg1Report {
       distrust = e.reason;
     }
   }
-  if (distrust !== undefined) refuseUnlessSimulable(i, service, distrust);
+  if (distrust !== undefined) refuseUnlessSimulable(i, service, `the exact quadrature cannot be trusted here (${distrust})`);
+  else if (!exactAvailable) refuseUnlessSimulable(i, service, servers > 1 ? 'there is no exact formula for several servers' : `there is no exact formula for '${i.policy}'`);
   if (i.simulate || !exactAvailable || distrust !== undefined) {
     const sim = runSimulation(def, p, i, service, prediction, servers);
     report.simulated = sim;
@@ -253,7 +254,7 @@ function refuseUnlessSimulable(i: Mg1Input, service: ServiceDist, reason: string
   const c2 = scv(service);
   if (!(c2 <= MAX_SIMULATED_SCV)) {
     throw new ConfigError(
-      `${i.policy} with service '${service.spec}': the exact quadrature cannot be trusted here (${reason}), and a simulation cannot resolve a service time with squared coefficient of variation ${c2.toPrecision(3)} (at most ${MAX_SIMULATED_SCV}); no answer is given`,
+      `${i.policy} with service '${service.spec}': ${reason}, and a simulation cannot resolve a service time with squared coefficient of variation ${c2.toPrecision(3)} (at most ${MAX_SIMULATED_SCV}); no answer is given`,
     );
   }
 }

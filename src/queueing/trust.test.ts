@@ -42,6 +42,13 @@ test('a quadrature that does not converge is stopped by its evaluation budget wi
   assert.ok(performance.now() - t0 < 30_000);
 });
 
+test('a simulation-only policy on a service too variable to simulate is refused, not printed', () => {
+  assert.throws(
+    () => mg1({ policy: 'sprpt-bounce', lambda: 0.5, service: 'weibull:0.01' }),
+    (e: Error) => e.name === 'ConfigError' && /no exact formula for 'sprpt-bounce', and a simulation cannot resolve/.test(e.message),
+  );
+});
+
 test('trusted exact answers keep their source and are at least E[S]', () => {
   for (const policy of ['fifo', 'sjf', 'psjf', 'srpt', 'sprpt']) {
     const r = mg1({ policy, lambda: 0.7, service: 'weibull:0.5', prediction: 'exp' });
