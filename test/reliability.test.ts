@@ -38,11 +38,11 @@ function gaps(...args: string[]): { code: number; out: string; err: string; ms: 
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, ms: performance.now() - t0 };
 }
 
-function userError(args: string[], re: RegExp): { ms: number } {
+function userError(args: string[], re: RegExp): { ms: number; err: string } {
   const r = gaps(...args);
   assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}\n${r.err}`);
   assert.match(r.err, re, args.join(' '));
-  assert.match(r.err, /^gaps: error: /, 'one message');
+  assert.match(r.err, /^gaps: error: /m, 'one message');
   assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
   return r;
 }
@@ -196,4 +196,20 @@ test('item 18: configs are frozen all the way down; request specs are checked wh
     assert.ok(performance.now() - t0 < 2000);
   }
   rejects(() => runSimulation({ ...parseSimulateConfig({}), instances: 0 } as never), /instances/);
+});
+
+test('the issue commands themselves, through the CLI: year-long gap, worker errors, no KV room, duplicate hashes', () => {
+  const year = file('year-cli.csv', `${HEAD}\n2023-01-01 00:00:00,100,10\n2024-01-01 00:00:00,100,10\n`);
+  const y = gaps('simulate', '--trace', year, '--json');
+  assert.equal(y.code, 0, y.err);
+  assert.equal(JSON.parse(y.out).completed, 2);
+  assert.ok(y.ms < 10_000, `${y.ms} ms`);
+  const data = join(dir, 'data');
+  mkdirSync(join(data, 'azure-llm-2023'), { recursive: true });
+  const rows = Array.from({ length: 40 }, (_, i) => `2023-11-16 18:00:${String(i).padStart(2, '0')}.0,${i === 4 ? 'abc' : 100},10`);
+  for (const f of ['AzureLLMInferenceTrace_code.csv', 'AzureLLMInferenceTrace_conv.csv']) writeFileSync(join(data, 'azure-llm-2023', f), `${HEAD}\n${rows.join('\n')}\n`);
+  const errs = ['1', '2'].map((w) => userError(['reproduce', 'gaps-fig3', '--quick', '--workers', w, '--data-dir', data, '--out', join(dir, `fig3-${w}`)], /AzureLLMInferenceTrace_\w+\.csv:6: field 'ContextTokens'/));
+  assert.equal(errs[1]?.err.split('\n').find((l) => l.startsWith('gaps: error:')), errs[0]?.err.split('\n').find((l) => l.startsWith('gaps: error:')));
+  userError(['simulate', '--gpu-memory-utilization', '0.01', '--num-requests', '20'], /leaves no room for one KV block after the weights/);
+  userError(['simulate', '--prefix-caching', '--trace', file('dup.jsonl', '{"timestamp":0,"input_length":4096,"output_length":5,"hash_ids":[7,7,7,7,7,7,7,7]}\n')], /dup\.jsonl:1: field 'hash_ids': element 1: 7 repeats/);
 });
