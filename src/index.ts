@@ -21,3 +21,9 @@ export { buildWorkload, type WorkloadOptions, type WorkloadHandle } from './work
 export { createPerfModel } from './perf/registry.js';
 export { parseDeployment } from './perf/presets.js';
 export { experiments } from './experiments/registry.js';
+export { findCapacity, CapacitySearch, type CapacityResult, type CapacityOptions } from './sweep/capacitySearch.js';
+export { findCapacities } from './sweep/capacityRounds.js';
+export { parseSlo, checkSlo, type Slo } from './sweep/sloExpr.js';
+export { planSweep, runSweepPlan, type SweepPlan } from './sweep/plan.js';
+export { LocalRunner } from './sweep/localRunner.js';
+export { MemoryStore, type SweepRunner, type ResultStore } from './sweep/runner.js';

@@ -31,6 +31,8 @@ export interface RequestFacts {
   apiCallsDone: number;
   /** Seconds the request has spent waiting since it last entered the waiting queue. */
   waitedS: number;
+  /** True when the request's KV sits on this GPU while it waits (preserved through an API call, or preempted with 'keep'). */
+  kvResident: boolean;
 }
 
 /** How a running request gives up its place. */
@@ -77,6 +79,11 @@ export interface InstanceState {
   readonly iterations: number;
   /** Tokens (prefill chunk tokens plus decodes) of the last iteration that ran; 0 for a swap-only one. */
   readonly lastIterationTokens: number;
+  /**
+   * Attention work of the last iteration, in query-key pairs: causal pairs of its prefill chunks
+   * plus the context every decode read (what grows an iteration beyond its token count).
+   */
+  readonly lastIterationAttention: number;
   readonly lastDecodeIterationS: number;
   /** End time of the last decode iteration (when every decode member got its last token). */
   readonly lastDecodeEnd: number;
@@ -131,6 +138,8 @@ export interface BatchBuilder extends InstanceState {
   /** Tokens of prefill and decode placed so far in this batch. */
   readonly batchPrefillTokens: number;
   readonly batchDecodes: number;
+  /** Requests preempted while forming this batch (for KV or for rank). */
+  readonly batchPreemptions: number;
 }
 
 /** An instance-level scheduling policy. */

@@ -29,6 +29,8 @@ export interface InstanceConfig {
   readonly prefixCaching?: boolean;
   /** Default time-between-tokens target for requests without their own, seconds (Infinity: none). */
   readonly tbtTargetS?: number;
+  /** Longest context the model accepts (vLLM max_model_len): prompt plus output; longer requests are refused on arrival. */
+  readonly maxModelLen?: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface InstanceConfig {
 export type InstanceRole = 'mixed' | 'prefill' | 'decode';
 
 /** Why a request was rejected by an instance. */
-export type RejectReason = 'kv-capacity';
+export type RejectReason = 'kv-capacity' | 'max-model-len';
 
 export interface InstanceListener {
   onFirstToken(id: number, now: number): void;
@@ -89,7 +91,9 @@ export class Instance implements BatchBuilder {
   tokenBudget = 0;
   lastIterationS = 0;
   lastIterationTokens = 0;
+  lastIterationAttention = 0;
   private iterTokens = 0;
+  private iterAttention = 0;
   lastDecodeIterationS = 0;
   lastDecodeEnd = 0;
   private iterStart = 0;
@@ -126,6 +130,7 @@ export class Instance implements BatchBuilder {
     tbtTargetS: Number.POSITIVE_INFINITY,
     apiCallsDone: 0,
     waitedS: 0,
+    kvResident: false,
   };
 
   constructor(
@@ -203,6 +208,14 @@ export class Instance implements BatchBuilder {
   /** Puts a request in the waiting queue; its KV is wherever the pool says. */
   enqueue(id: number, now: number): void {
     const t = this.t;
+    const limit = this.cfg.maxModelLen;
+    if (limit !== undefined && t.state[id] === ReqState.Waiting && (t.instance[id] as number) < 0 && this.lifetimeTokens(id) + 1 > limit) {
+      // A new request longer than the model's context: refused at once, as vLLM's API server does.
+      t.instance[id] = this.id;
+      t.state[id] = ReqState.Rejected;
+      this.listener.onReject(id, now, 'max-model-len');
+      return;
+    }
     t.state[id] = ReqState.Waiting;
     t.instance[id] = this.id;
     t.enqueuedAt[id] = now;
@@ -274,6 +287,7 @@ export class Instance implements BatchBuilder {
     }
     this.extraTime = this.extraTimeCarry;
     this.extraTimeCarry = 0;
+    this.batchPreemptions = 0;
     if (this.policy.dynamicRank) this.rerankWaiting(now);
     this.tokenBudget = this.cfg.maxBatchedTokens;
     this.policy.formBatch(this);
@@ -289,6 +303,7 @@ export class Instance implements BatchBuilder {
     this.busy = true;
     this.iterStart = now;
     this.iterTokens = s.prefillTokens + s.decodeSeqs;
+    this.iterAttention = s.prefillAttnPairs + s.decodeContextTokens;
     this.iterations++;
     if (++this.itersSinceToken > this.stallLimit) {
       throw new InvariantError(
@@ -352,6 +367,7 @@ export class Instance implements BatchBuilder {
     this.busy = false;
     this.lastIterationS = dt;
     this.lastIterationTokens = this.iterTokens;
+    this.lastIterationAttention = this.iterAttention;
     this.now = now;
     if (this.iterHasDecode) {
       const d = this.decode;
@@ -563,6 +579,7 @@ export class Instance implements BatchBuilder {
   get batchDecodes(): number {
     return this.shape.decodeSeqs;
   }
+  batchPreemptions = 0;
   waitingHead(): number {
     return this.waiting.peekId();
   }
@@ -741,6 +758,7 @@ export class Instance implements BatchBuilder {
     if (m === 'keep') this.kv.keepResident(id);
     if (m === 'recompute') this.kv.discard(id, this.recomputeTarget(id));
     t.preemptions[id] = (t.preemptions[id] as number) + 1;
+    this.batchPreemptions++;
     this.enqueue(id, this.now);
   }
 
@@ -835,6 +853,7 @@ export class Instance implements BatchBuilder {
     f.tbtTargetS = Number.isNaN(tbt) ? (this.cfg.tbtTargetS ?? Number.POSITIVE_INFINITY) : tbt;
     f.apiCallsDone = t.apiNext[id] as number;
     f.waitedS = t.state[id] === ReqState.Waiting ? now - (t.enqueuedAt[id] as number) : 0;
+    f.kvResident = t.kvHome[id] === KvHome.Resident;
     return f;
   }
 

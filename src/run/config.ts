@@ -52,6 +52,8 @@ export const EngineSchema = z
     swapSpaceGiB: z.number().min(0).default(4),
     /** Reuse cached prompt blocks by their hashes (vLLM automatic prefix caching; needs hashed traces). */
     prefixCaching: z.boolean().default(false),
+    /** vLLM max_model_len: requests whose prompt plus output exceed it are refused (default: no limit). */
+    maxModelLen: z.number().int().positive().optional(),
     /** Override the KV capacity derived from memory (blocks per instance). */
     kvBlocks: count.optional(),
   })

@@ -78,6 +78,7 @@ export function prepare(config: SimulateConfig): Prepared {
     swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
     prefixCaching: e.prefixCaching,
     tbtTargetS: config.slo.tbtS ?? Number.POSITIVE_INFINITY,
+    ...(e.maxModelLen !== undefined ? { maxModelLen: e.maxModelLen } : {}),
   };
   const workload = buildWorkload(config.workload, config.seed);
   const st = workload.stats;

@@ -10,7 +10,7 @@ import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, RUN_FILES, writeRunFiles } from '../output.js';
 import { prepareOutDir } from '../outDir.js';
 
-interface SimulateFlags {
+export interface SimulateFlags {
   config?: string;
   trace?: string;
   workload?: string;
@@ -30,6 +30,7 @@ interface SimulateFlags {
   deployment?: string;
   perfModel?: string;
   maxNumSeqs?: number;
+  maxModelLen?: number;
   maxBatchedTokens?: number;
   chunkedPrefill?: boolean;
   blockSize?: number;
@@ -71,6 +72,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['deployment', ['deployment']],
   ['perfModel', ['perfModel']],
   ['maxNumSeqs', ['engine', 'maxNumSeqs']],
+  ['maxModelLen', ['engine', 'maxModelLen']],
   ['maxBatchedTokens', ['engine', 'maxBatchedTokens']],
   ['chunkedPrefill', ['engine', 'chunkedPrefill']],
   ['blockSize', ['engine', 'blockSize']],
@@ -102,10 +104,9 @@ export function flagsToInput(f: SimulateFlags, given: (flag: keyof SimulateFlags
   return input;
 }
 
-export function registerSimulateCommand(program: Command): void {
-  program
-    .command('simulate')
-    .description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.')
+/** The flags that build a simulation config (shared by `simulate` and `capacity`). */
+export function withSimulateOptions(cmd: Command): Command {
+  return cmd
     .option('--config <file>', 'JSON config (the same tree as summary config.json); flags override it')
     .option('--trace <path>', 'request trace: Azure LLM CSV (.csv) or Mooncake JSONL (.jsonl)')
     .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed, sharegpt, alpaca')
@@ -125,6 +126,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--deployment <name>', 'model/GPU[/tpN] preset (default llama-2-7b/a100-80gb); see gaps perf list')
     .option('--perf-model <spec>', 'roofline (default) | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
     .option('--max-num-seqs <n>', 'max sequences per batch (vLLM max_num_seqs, default 256)', int('--max-num-seqs'))
+    .option('--max-model-len <n>', 'refuse requests whose prompt plus output exceed this (vLLM max_model_len; default: no limit)', int('--max-model-len'))
     .option('--max-batched-tokens <n>', 'max tokens per iteration (default 8192)', int('--max-batched-tokens'))
     .option('--no-chunked-prefill', 'vLLM V0 prefill-first batches instead of mixed chunked-prefill batches')
     .option('--block-size <n>', 'KV block size in tokens (default 16)', int('--block-size'))
@@ -139,7 +141,11 @@ export function registerSimulateCommand(program: Command): void {
     .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
     .option('--slo-tbt <s>', 'time-between-tokens target, seconds (tbtSloAttainment; SLAI schedules by it)', num('--slo-tbt'))
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
-    .option('--check', 'check invariants (KV conservation) after every iteration')
+    .option('--check', 'check invariants (KV conservation) after every iteration');
+}
+
+export function registerSimulateCommand(program: Command): void {
+  withSimulateOptions(program.command('simulate').description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.'))
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
     .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json and config.json')
     .option('--force', 'with --out: overwrite result files already there')

@@ -11,7 +11,7 @@ import { IterationEstimator } from './iterationEstimator.js';
  */
 export function apiWaste(s: InstanceState, est: IterationEstimator, f: RequestFacts, durationS: number): Record<ApiKvStrategy, number> {
   const blocks = Math.ceil(f.kvTokens / s.blockSize);
-  const recompute = est.measured ? est.predict(f.kvTokens) : f.kvTokens * 1e-4;
+  const recompute = est.measured ? est.predict(f.kvTokens, (f.kvTokens * (f.kvTokens + 1)) / 2) : f.kvTokens * 1e-4;
   const used = s.usedBlocks;
   return {
     preserve: blocks * durationS,

@@ -1,5 +1,5 @@
 import type { BatchPolicy, RequestFacts } from '../../model/batchPolicy.js';
-import { formMixed } from './forms.js';
+import { formWholePrompts } from './forms.js';
 import { IterationEstimator } from './iterationEstimator.js';
 
 export interface FastServeOptions {
@@ -18,13 +18,14 @@ export interface FastServeOptions {
  * plus one decode iteration per token); one that waited longer than `promoteS` returns to the top.
  * Higher levels displace lower ones when the batch or KV is full; displaced requests' KV is swapped
  * to host memory at PCIe cost (proactive swapping), so they resume without recompute when the host
- * has room. Within a level: arrival order.
+ * has room. Within a level: arrival order. Batches are formed as in Orca, which FastServe builds on
+ * (iteration-level scheduling, whole prompts beside the decodes, no chunked prefill).
  */
 export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
   const est = new IterationEstimator();
   const level = (f: RequestFacts): number => {
     const q0 = Math.max(1e-6, est.measured ? est.predict(1) : 1);
-    const prefill = est.measured ? est.predict(f.promptTokens) : f.promptTokens * 1e-4;
+    const prefill = est.measured ? est.predict(f.promptTokens, (f.promptTokens * (f.promptTokens + 1)) / 2) : f.promptTokens * 1e-4;
     let k = Math.max(0, Math.ceil(Math.log2(Math.max(1, prefill / q0))));
     // Service so far: the first iteration (prefill) and one decode iteration per later token.
     let service = f.generatedTokens > 0 ? prefill + (f.generatedTokens - 1) * q0 : 0;
@@ -44,7 +45,7 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
     preemptMode: () => 'swap',
     formBatch: (b) => {
       est.observe(b);
-      formMixed(b, b.maxBatchedTokens);
+      formWholePrompts(b, b.maxBatchedTokens);
     },
   };
 }

@@ -11,13 +11,16 @@ import type { BatchBuilder } from '../../model/batchPolicy.js';
  * admission order, then new admissions from the head of the queue, all within `budget` tokens;
  * prefills are chunked to fit ("stall-free": decodes never wait for a long prefill). A preemptive
  * policy first displaces running requests ranked worse than the queue's head when the batch is full.
+ * An iteration that had to preempt for KV admits nothing new (vLLM V1 does the same).
  */
 export function formMixed(b: BatchBuilder, budget: number): void {
   b.tokenBudget = budget;
-  b.displaceWorse();
+  const displaced = b.displaceWorse();
   b.decodeAll();
   continuePrefills(b);
-  while (b.tokenBudget > 0 && b.numWaiting > 0) {
+  // As vLLM V1: no new admissions in an iteration that had to preempt for KV (it would thrash).
+  const kvShort = b.batchPreemptions > displaced;
+  while (!kvShort && b.tokenBudget > 0 && b.numWaiting > 0) {
     const used = b.admit(b.tokenBudget, true, false);
     if (used < 0) break;
     b.tokenBudget -= used;
@@ -63,8 +66,9 @@ export function formPrefillFirst(b: BatchBuilder, budget: number): void {
  */
 export function formWholePrompts(b: BatchBuilder, budget: number): void {
   b.tokenBudget = budget;
-  b.displaceWorse();
+  const displaced = b.displaceWorse();
   b.decodeAll();
+  if (b.batchPreemptions > displaced) return;
   for (let i = 0; i < b.numPrefilling; i++) {
     const id = b.prefillingAt(i);
     const f = b.facts(id);

@@ -9,7 +9,9 @@ import { IterationEstimator } from './iterationEstimator.js';
  *  - order: smallest predicted memory-over-time footprint first, the integral of the request's KV
  *    over its remaining life: decoding r more tokens from context C holds about (C + r/2) * r
  *    token-iterations, priced in seconds with the measured decode iteration time;
- *  - starvation prevention: a request that waited longer than `starveS` goes first (oldest first).
+ *  - a request whose KV was preserved on the GPU through its call resumes before anything else
+ *    (waiting, it holds memory idle: the largest memory-time cost);
+ *  - starvation prevention: a request that waited longer than `starveS` goes next (oldest first).
  */
 export function lampsScheduler(starveS: number): BatchPolicy {
   const est = new IterationEstimator();
@@ -26,7 +28,9 @@ export function lampsScheduler(starveS: number): BatchPolicy {
     preemptive: false,
     usesPredictions: true,
     dynamicRank: true,
-    rank: (f) => (f.waitedS >= starveS ? -1e15 + f.arrival : footprint(f)),
+    // A request whose KV stayed on the GPU through its API call holds that memory while it waits:
+    // resuming it first is what minimises memory over time. Then the starved, then the smallest footprint.
+    rank: (f) => (f.kvResident ? -2e15 + f.arrival : f.waitedS >= starveS ? -1e15 + f.arrival : footprint(f)),
     apiStrategy: (f, call) => strategyFor(ref, est, f, call, call.predictedDurationS),
     formBatch: (b) => {
       ref.state = b;

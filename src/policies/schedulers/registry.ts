@@ -53,12 +53,13 @@ export const schedulers = new Registry<SchedulerFactory>('scheduler')
   .register('1bit', ranked('1bit', '1bit', false, true), '1bit:T, predicted short (<= T tokens) before long, non-preemptive')
   .register('1bit-preempt', ranked('1bit-preempt', '1bit', true, true), '1bit-preempt:T, the same, preemptive')
   .register('slai', (arg) => {
-    const a = parseSchedulerArgs('slai', arg, ['tbt'], true);
+    const a = parseSchedulerArgs('slai', arg, ['tbt', 'margin'], true);
     return slaiScheduler({
       budget: numberArg('slai', 'the token budget', a.positional, 512, 1),
       tbtS: numberArg('slai', 'tbt (seconds)', a.options.get('tbt'), Number.POSITIVE_INFINITY, 0),
+      margin: numberArg('slai', 'margin', a.options.get('margin'), 0.1, 0, 0.9),
     });
-  }, 'slai[:BUDGET][,tbt=S], SLAI: decodes near their TBT deadline first, slack decodes skip, shortest prompt first')
+  }, 'slai[:BUDGET][,tbt=S,margin=F], SLAI: decodes near their TBT deadline first, slack decodes skip, shortest prompt first')
   .register('rad', (arg) => {
     const a = parseSchedulerArgs('rad', arg, ['budget'], true);
     const tile = numberArg('rad', 'the tile (tokens)', a.positional, 128, 1);

@@ -5,7 +5,7 @@ import { slaiScheduler } from './slai.js';
 import { runScheduler } from '../../../test/schedulerHarness.js';
 
 test('slai admits waiting prompts shortest first', () => {
-  const policy = slaiScheduler({ budget: 512, tbtS: Number.POSITIVE_INFINITY });
+  const policy = slaiScheduler({ budget: 512, tbtS: Number.POSITIVE_INFINITY, margin: 0.1 });
   const facts = (p: number) => ({ promptTokens: p }) as Parameters<typeof policy.rank>[0];
   assert.ok(policy.rank(facts(100), 0) < policy.rank(facts(900), 0));
   // One sequence at a time: the queue behind the first request drains in prompt order.

@@ -6,6 +6,8 @@ export interface SlaiOptions {
   readonly budget: number;
   /** TBT target for requests that carry none (seconds); Infinity: use the run's default only. */
   readonly tbtS: number;
+  /** Fraction of each deadline kept in reserve against errors of the measured time model. */
+  readonly margin: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export function slaiScheduler(opts: SlaiOptions): BatchPolicy {
   const est = new IterationEstimator();
   let ids = new Int32Array(64);
   let deadlines = new Float64Array(64);
+  let contexts = new Float64Array(64);
   const order: number[] = [];
   return {
     name: 'slai',
@@ -34,6 +37,7 @@ export function slaiScheduler(opts: SlaiOptions): BatchPolicy {
       if (n > ids.length) {
         ids = new Int32Array(2 * n);
         deadlines = new Float64Array(2 * n);
+        contexts = new Float64Array(2 * n);
       }
       order.length = 0;
       for (let i = 0; i < n; i++) {
@@ -41,25 +45,29 @@ export function slaiScheduler(opts: SlaiOptions): BatchPolicy {
         const f = b.facts(id);
         const target = Number.isFinite(f.tbtTargetS) ? f.tbtTargetS : opts.tbtS;
         ids[i] = id;
-        deadlines[i] = f.lastTokenTime + target;
+        deadlines[i] = f.lastTokenTime + target * (1 - opts.margin);
+        contexts[i] = f.kvTokens;
         order.push(i);
       }
       order.sort((x, y) => (deadlines[x] as number) - (deadlines[y] as number) || (ids[x] as number) - (ids[y] as number));
       const pending = pendingPrefill(b, cap);
       // Decodes that can wait one iteration and still meet their deadline sit out when prefills need the room.
-      const tFull = est.measured ? est.predict(cap) : Number.POSITIVE_INFINITY;
+      let context = 0;
+      for (let i = 0; i < n; i++) context += contexts[i] as number;
+      const tFull = est.measured ? est.predict(cap, context + (cap * cap) / 2) : Number.POSITIVE_INFINITY;
       let kept = n;
       for (let k = n - 1; k >= 0 && kept + pending > cap; k--) {
         const i = order[k] as number;
         if ((deadlines[i] as number) - now < 2 * tFull) break;
         b.skipDecode(ids[i] as number);
         kept--;
+        context -= contexts[i] as number;
       }
       // The iteration must end before the most urgent decode that runs needs its token.
       let budget = cap;
       if (kept > 0) {
         const slack = (deadlines[order[0] as number] as number) - now;
-        if (Number.isFinite(slack)) budget = Math.max(kept, Math.min(cap, est.tokensWithin(slack)));
+        if (Number.isFinite(slack)) budget = Math.max(kept, Math.min(cap, kept + est.prefillWithin(slack, kept, context, firstPrefillPast(b))));
       }
       b.tokenBudget = budget;
       b.decodeAll();
@@ -72,6 +80,21 @@ export function slaiScheduler(opts: SlaiOptions): BatchPolicy {
       if (b.numDecoding > 0) b.decodeAll();
     },
   };
+}
+
+/** KV already computed for the prefill that would run first (the shortest partial one), or 0 for a new admission. */
+function firstPrefillPast(b: BatchBuilder): number {
+  let best = Number.POSITIVE_INFINITY;
+  let past = 0;
+  for (let i = 0; i < b.numPrefilling; i++) {
+    const f = b.facts(b.prefillingAt(i));
+    const left = f.prefillTarget - f.kvTokens;
+    if (left < best) {
+      best = left;
+      past = f.kvTokens;
+    }
+  }
+  return past;
 }
 
 /** Prefill tokens waiting to be computed, counted up to `limit` (enough to know whether the budget binds). */
