@@ -73,12 +73,15 @@ export const SimulateSchema = z
     engine: EngineSchema.default(EngineSchema.parse({})),
     /** Seconds between monitor reports; 0 = queue fields live at every routing decision. */
     reportIntervalS: z.union([z.literal(0), period]).default(0.05),
-    /** Each target keeps its default unless given: setting a TTFT target keeps the e2e slack. */
+    /**
+     * Each target keeps its default unless given: setting a TTFT target keeps the e2e slack of 5.
+     * A per-request deadline (`deadline`) is an end-to-end target itself and replaces that default.
+     */
     slo: z
       .object({
         ttftS: positive.optional(),
         tpotS: positive.optional(),
-        e2eSlack: positive.default(DEFAULT_E2E_SLACK),
+        e2eSlack: positive.optional(),
         /** 'gaps': each request is judged against its calibrated deadline (GAPS Eq. 2/8; docs/GAPS.md). */
         deadline: z.enum(['gaps']).optional(),
         /** Multiple of the unloaded latency of s~ in that deadline (default 5). */
@@ -129,7 +132,9 @@ export function parseSimulateConfig(input: unknown, source = 'config'): Simulate
     if (workload.numRequests === undefined && workload.durationS === undefined) workload.numRequests = DEFAULT_REQUESTS;
     if (workload.rate === undefined && workload.load === undefined) workload.load = DEFAULT_LOAD;
   }
-  return deepFreeze({ ...r.data, workload });
+  const slo = { ...r.data.slo };
+  if (slo.e2eSlack === undefined && slo.deadline === undefined) slo.e2eSlack = DEFAULT_E2E_SLACK;
+  return deepFreeze({ ...r.data, workload, slo });
 }
 
 /** Freezes an object and everything reachable from it, so a parsed config cannot be edited past its checks. */
