@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { csvRow } from '../core/csv.js';
 import { ConfigError } from '../core/errors.js';
 import { ReqState } from '../model/requestTable.js';
 import type { Distribution } from '../stats/quantile.js';
@@ -36,15 +37,24 @@ export function formatSummary(out: RunOutput): string {
   return text;
 }
 
-/** Writes summary.json, config.json (resolved), requests.csv and timeseries.csv into `dir`. */
-export function writeRunFiles(dir: string, out: RunOutput): void {
+/** The files `writeRunFiles` writes (checked before a run by prepareOutDir). */
+export const RUN_FILES = ['summary.json', 'config.json', 'requests.csv', 'timeseries.csv'] as const;
+
+function write(dir: string, name: string, text: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, name), text);
   } catch (e) {
-    throw new ConfigError(`--out: cannot create directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new ConfigError(`--out: cannot write '${join(dir, name)}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(out.summary, null, 2)}\n`);
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(out.resolved, null, 2)}\n`);
+}
+
+/**
+ * Writes summary.json, config.json (resolved), requests.csv and timeseries.csv into `dir`, which
+ * prepareOutDir has checked before the run.
+ */
+export function writeRunFiles(dir: string, out: RunOutput): void {
+  write(dir, 'summary.json', `${JSON.stringify(out.summary, null, 2)}\n`);
+  write(dir, 'config.json', `${JSON.stringify(out.resolved, null, 2)}\n`);
   const t = out.result.table;
   const lines = [
     'id,arrival_s,prompt_tokens,output_tokens,type,instance,state,first_scheduled_s,first_token_s,completion_s,ttft_s,tpot_s,e2e_s,preemptions,migrations,slo_violated',
@@ -56,7 +66,7 @@ export function writeRunFiles(dir: string, out: RunOutput): void {
     const o = t.output[id] as number;
     const done = t.state[id] === ReqState.Done;
     lines.push(
-      [
+      csvRow([
         id,
         a,
         t.prompt[id],
@@ -73,14 +83,14 @@ export function writeRunFiles(dir: string, out: RunOutput): void {
         t.preemptions[id],
         t.migrations[id],
         out.result.sloViolated[id],
-      ].join(','),
+      ]),
     );
   }
-  writeFileSync(join(dir, 'requests.csv'), `${lines.join('\n')}\n`);
+  write(dir, 'requests.csv', `${lines.join('\n')}\n`);
   const ts = out.result.timeSeries;
   const tl = ['time_s,instance,waiting,running,kv_usage,utilization'];
   for (let i = 0; i < ts.length; i++) {
     tl.push(`${ts.time[i]},${ts.instance[i]},${ts.waiting[i]},${ts.running[i]},${ts.kvUsage[i]},${ts.utilization[i]}`);
   }
-  writeFileSync(join(dir, 'timeseries.csv'), `${tl.join('\n')}\n`);
+  write(dir, 'timeseries.csv', `${tl.join('\n')}\n`);
 }

@@ -1,3 +1,5 @@
+import { ConfigError } from '../core/errors.js';
+import { checkPeriod } from '../core/limits.js';
 import { splitSpec } from '../core/registry.js';
 import { RandomStreams } from '../kernel/rng.js';
 import { kvBytesPerToken, kvCapacityBlocks, type Deployment } from '../model/hardware.js';
@@ -15,7 +17,7 @@ import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
 import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
 import { nominalCapacity } from './capacity.js';
-import type { SimulateConfig } from './config.js';
+import { parseSimulateConfig, type SimulateConfig } from './config.js';
 
 /** Values derived from the config by `resolve`: written next to results so a run can be repeated. */
 export interface ResolvedRun {
@@ -43,6 +45,8 @@ export interface RunExtensions {
   /** Replaces the router built from config.router (e.g. a composed GAPS router). */
   readonly router?: (ctx: { streams: RandomStreams; perf: PerfModel; deployment: Deployment }) => Router;
   readonly controllers?: readonly Controller[];
+  /** Wraps the instances' performance model (instrumentation, e.g. a step bound in property tests). */
+  readonly wrapPerf?: (perf: PerfModel) => PerfModel;
 }
 
 export interface Prepared {
@@ -59,6 +63,11 @@ export function prepare(config: SimulateConfig): Prepared {
   const e = config.engine;
   const blockBytes = kvBytesPerToken(deployment.model) * e.blockSize;
   const kvBlocks = e.kvBlocks ?? kvCapacityBlocks(deployment, e.blockSize, e.gpuMemoryUtilization);
+  if (kvBlocks < 1) {
+    throw new ConfigError(
+      `engine: ${config.deployment} at gpuMemoryUtilization ${e.gpuMemoryUtilization} with blockSize ${e.blockSize} leaves no room for one KV block after the weights; raise engine.gpuMemoryUtilization, lower engine.blockSize or use more GPUs (tpN)`,
+    );
+  }
   const instance: InstanceConfig = {
     maxNumSeqs: e.maxNumSeqs,
     maxBatchedTokens: e.maxBatchedTokens,
@@ -77,6 +86,11 @@ export function prepare(config: SimulateConfig): Prepared {
   const capacityPerInstance = nominalCapacity(perf, instance, st.meanPromptTokens, st.meanOutputTokens);
   const w = config.workload;
   const rate = w.rate ?? (w.load !== undefined ? w.load * capacityPerInstance * config.instances : undefined);
+  if (rate !== undefined && w.rate === undefined && !(Number.isFinite(rate) && rate > 0)) {
+    throw new ConfigError(
+      `workload.load ${w.load}: gives an arrival rate of ${rate} req/s (nominal capacity ${capacityPerInstance} req/s per instance for mean prompt ${st.meanPromptTokens} and output ${st.meanOutputTokens} tokens); expected a finite rate > 0`,
+    );
+  }
   const resolved: ResolvedRun = {
     config,
     deployment,
@@ -91,7 +105,9 @@ export function prepare(config: SimulateConfig): Prepared {
 }
 
 /** Builds the cluster from a validated config, runs it to completion and summarises it. */
-export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): RunOutput {
+export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): RunOutput {
+  // A config that did not come from parseSimulateConfig (a library caller's literal) is checked here.
+  const config = Object.isFrozen(given) ? given : parseSimulateConfig(given, 'config');
   const p = prepare(config);
   const { resolved, perf, streams } = p;
   const router = ext.router
@@ -108,11 +124,13 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
   const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true || config.slo.deadline !== undefined;
   const predictorSpec = config.predictor ?? (needsPredictions ? DEFAULT_PREDICTOR : undefined);
+  const controllers = [...(ext.controllers ?? []), ...(router.controllers ?? [])];
+  for (const c of controllers) checkPeriod(`router '${router.name}': controller interval`, c.intervalS);
   const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sim = new Simulation({
     numInstances: config.instances,
     instance: resolved.instance,
-    perf,
+    perf: ext.wrapPerf ? ext.wrapPerf(perf) : perf,
     scheduler: () => schedulerFactory(sched.arg),
     router,
     reportIntervalS: config.reportIntervalS,
@@ -124,7 +142,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     controllers: ext.controllers ?? [],
     predictor,
     check: config.check,
-    timeSeriesIntervalS: config.timeSeriesIntervalS,
+    ...(config.timeSeriesIntervalS !== undefined ? { timeSeriesIntervalS: config.timeSeriesIntervalS } : {}),
     ...(config.slo.tbtByType ? { tbtTargetsByType: config.slo.tbtByType } : {}),
   });
   const result = sim.run(p.workload.make(resolved.rate));
