@@ -4,7 +4,7 @@ export { Rng, RandomStreams } from './kernel/rng.js';
 export { ConfigError, InputError, InvariantError, GapsError } from './core/errors.js';
 export { Registry } from './core/registry.js';
 export type { RequestSpec, Workload, SloTargets } from './model/request.js';
-export type { BatchShape, PerfModel } from './model/perfModel.js';
+export type { BatchShape, PerfAccuracy, PerfModel } from './model/perfModel.js';
 export type { ModelSpec, GpuSpec, Deployment } from './model/hardware.js';
 export { Instance, type InstanceConfig } from './model/instance.js';
 export type { ApiCallFacts, ApiKvStrategy, BatchBuilder, BatchPolicy, InstanceState, PreemptMode, RequestFacts } from './model/batchPolicy.js';
@@ -28,6 +28,7 @@ export { runSimulation, prepare, type RunOutput, type RunExtensions, type Resolv
 export { buildWorkload, type WorkloadOptions, type WorkloadHandle, type WorkloadStats } from './workload/build.js';
 export { inMemoryWorkload } from './workload/inMemory.js';
 export { createPerfModel } from './perf/registry.js';
+export { perfModelAccuracy } from './perf/accuracy.js';
 export { parseDeployment } from './perf/presets.js';
 export { experiments } from './experiments/registry.js';
 export { findCapacity, CapacitySearch, type CapacityResult, type CapacityOptions } from './sweep/capacitySearch.js';

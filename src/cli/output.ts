@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { csvRow } from '../core/csv.js';
 import { ConfigError } from '../core/errors.js';
 import { ReqState } from '../model/requestTable.js';
 import type { Distribution } from '../stats/quantile.js';
@@ -40,19 +41,26 @@ export function formatSummary(out: RunOutput): string {
   return text;
 }
 
+/** The files `writeRunFiles` writes (checked before a run by prepareOutDir). */
+export const RUN_FILES = ['summary.json', 'config.json', 'resolved.json', 'requests.csv', 'timeseries.csv'] as const;
+
+function write(dir: string, name: string, text: string): void {
+  try {
+    writeFileSync(join(dir, name), text);
+  } catch (e) {
+    throw new ConfigError(`--out: cannot write '${join(dir, name)}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
 /**
  * Writes summary.json and resolved.json (each with the run's provenance), config.json (the config
- * tree alone, loadable again with --config), requests.csv and timeseries.csv into `dir`.
+ * tree alone, loadable again with --config), requests.csv and timeseries.csv into `dir`, which
+ * prepareOutDir has checked before the run.
  */
 export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenance): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new ConfigError(`--out: cannot create directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ provenance, ...out.summary }, null, 2)}\n`);
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(out.resolved.config, null, 2)}\n`);
-  writeFileSync(join(dir, 'resolved.json'), `${JSON.stringify({ provenance, ...out.resolved }, null, 2)}\n`);
+  write(dir, 'summary.json', `${JSON.stringify({ provenance, ...out.summary }, null, 2)}\n`);
+  write(dir, 'config.json', `${JSON.stringify(out.resolved.config, null, 2)}\n`);
+  write(dir, 'resolved.json', `${JSON.stringify({ provenance, ...out.resolved }, null, 2)}\n`);
   const t = out.result.table;
   const lines = [
     'id,arrival_s,prompt_tokens,output_tokens,type,instance,state,first_scheduled_s,first_token_s,completion_s,ttft_s,tpot_s,e2e_s,queueing_s,prefill_s,decode_s,preemptions,migrations,slo_violated',
@@ -64,7 +72,7 @@ export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenanc
     const o = t.output[id] as number;
     const done = t.state[id] === ReqState.Done;
     lines.push(
-      [
+      csvRow([
         id,
         a,
         t.prompt[id],
@@ -84,15 +92,15 @@ export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenanc
         t.preemptions[id],
         t.migrations[id],
         out.result.sloViolated[id],
-      ].join(','),
+      ]),
     );
   }
-  writeFileSync(join(dir, 'requests.csv'), `${lines.join('\n')}\n`);
+  write(dir, 'requests.csv', `${lines.join('\n')}\n`);
   const ts = out.result.timeSeries;
   // Column names of vLLM's gauges (vllm:num_requests_waiting, ...); kv_cache_usage_perc is a fraction in [0, 1] as in vLLM.
   const tl = ['time_s,instance,num_requests_waiting,num_requests_running,kv_cache_usage_perc,utilization'];
   for (let i = 0; i < ts.length; i++) {
     tl.push(`${ts.time[i]},${ts.instance[i]},${ts.waiting[i]},${ts.running[i]},${ts.kvUsage[i]},${ts.utilization[i]}`);
   }
-  writeFileSync(join(dir, 'timeseries.csv'), `${tl.join('\n')}\n`);
+  write(dir, 'timeseries.csv', `${tl.join('\n')}\n`);
 }

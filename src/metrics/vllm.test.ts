@@ -52,14 +52,14 @@ test('percentile and goodput flags: parsed as vLLM writes them, mistakes named',
   assert.throws(() => parseGoodput(['ttft:-1']), /--goodput/);
 });
 
-test('setting one SLO keeps the default end-to-end slack; 0 turns it off (issue 17 item 8)', () => {
+test('setting one SLO keeps the default end-to-end slack (issue 17 item 8); every active SLO is listed', () => {
   assert.equal(parseSimulateConfig({ slo: { ttftS: 0.1 } }).slo.e2eSlack, 5);
   assert.equal(parseSimulateConfig({ slo: {} }).slo.e2eSlack, 5);
   assert.equal(parseSimulateConfig({}).slo.e2eSlack, 5);
   assert.deepEqual(activeSlos(parseSimulateConfig({ slo: { ttftS: 0.1 } }).slo), { ttftS: 0.1, e2eSlack: 5 });
-  assert.deepEqual(activeSlos(parseSimulateConfig({ slo: { e2eSlack: 0 } }).slo), {});
   // GAPS's calibrated deadline is an end-to-end deadline: it takes the slack's place unless both are given.
-  assert.equal(parseSimulateConfig({ slo: { deadline: 'gaps' } }).slo.e2eSlack, 0);
+  assert.equal(parseSimulateConfig({ slo: { deadline: 'gaps' } }).slo.e2eSlack, undefined);
+  assert.deepEqual(activeSlos(parseSimulateConfig({ slo: { deadline: 'gaps' } }).slo), { deadline: 'gaps', deadlineSlack: 5 });
   assert.equal(parseSimulateConfig({ slo: { deadline: 'gaps', e2eSlack: 4 } }).slo.e2eSlack, 4);
   const requests = Array.from({ length: 200 }, (_, i) => ({ arrival: i * 0.01, promptTokens: 800, outputTokens: 200, type: 't' }));
   const base = runSimulation(parseSimulateConfig({ instances: 1 }), { requests }).summary;

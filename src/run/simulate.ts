@@ -1,11 +1,14 @@
+import { ConfigError } from '../core/errors.js';
+import { checkPeriod } from '../core/limits.js';
 import { splitSpec } from '../core/registry.js';
 import { RandomStreams } from '../kernel/rng.js';
 import { kvBytesPerToken, kvCapacityBlocks, type Deployment } from '../model/hardware.js';
 import type { InstanceConfig } from '../model/instance.js';
-import type { PerfModel } from '../model/perfModel.js';
+import type { PerfAccuracy, PerfModel } from '../model/perfModel.js';
 import { summarize, type RunSummary } from '../metrics/summary.js';
 import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
+import { perfModelAccuracy } from '../perf/accuracy.js';
 import { routers } from '../policies/routers/registry.js';
 import type { Router, RouterHints } from '../policies/routers/router.js';
 import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
@@ -17,7 +20,7 @@ import type { RequestSpec } from '../model/request.js';
 import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
 import { inMemoryWorkload } from '../workload/inMemory.js';
 import { nominalCapacity } from './capacity.js';
-import type { SimulateConfig } from './config.js';
+import { parseSimulateConfig, type SimulateConfig } from './config.js';
 
 /** Values derived from the config by `resolve`: written next to results so a run can be repeated. */
 export interface ResolvedRun {
@@ -42,6 +45,7 @@ export interface RunOutput {
     slo: ReturnType<typeof activeSlos>;
     /** Prompt blocks found in the prefix cache / blocks looked up, over all instances (null: caching off). */
     prefixCache: { hitRate: number | null; hitBlocks: number; queriedBlocks: number } | null;
+    perfModel: PerfAccuracy;
   };
   readonly result: SimResult;
   readonly resolved: ResolvedRun;
@@ -56,6 +60,8 @@ export interface RunExtensions {
   readonly requests?: Iterable<RequestSpec>;
   /** Told of arrivals pulled so far (every 1%, or every 1,000 when the total is unknown). */
   readonly progress?: (arrived: number, total: number | undefined) => void;
+  /** Wraps the instances' performance model (instrumentation, e.g. a step bound in property tests). */
+  readonly wrapPerf?: (perf: PerfModel) => PerfModel;
 }
 
 export interface Prepared {
@@ -72,6 +78,11 @@ export function prepare(config: SimulateConfig, requests?: Iterable<RequestSpec>
   const e = config.engine;
   const blockBytes = kvBytesPerToken(deployment.model) * e.blockSize;
   const kvBlocks = e.kvBlocks ?? kvCapacityBlocks(deployment, e.blockSize, e.gpuMemoryUtilization);
+  if (kvBlocks < 1) {
+    throw new ConfigError(
+      `engine: ${config.deployment} at gpuMemoryUtilization ${e.gpuMemoryUtilization} with blockSize ${e.blockSize} leaves no room for one KV block after the weights; raise engine.gpuMemoryUtilization, lower engine.blockSize or use more GPUs (tpN)`,
+    );
+  }
   const instance: InstanceConfig = {
     maxNumSeqs: e.maxNumSeqs,
     maxBatchedTokens: e.maxBatchedTokens,
@@ -89,7 +100,12 @@ export function prepare(config: SimulateConfig, requests?: Iterable<RequestSpec>
   const st = workload.stats;
   const capacityPerInstance = nominalCapacity(perf, instance, st.meanPromptTokens, st.meanOutputTokens);
   const w = config.workload;
-  const rate = requests ? undefined : (w.rate ?? (w.load !== undefined ? w.load * capacityPerInstance * config.instances : undefined));
+  const rate = requests ? undefined : w.rate ?? (w.load !== undefined ? w.load * capacityPerInstance * config.instances : undefined);
+  if (rate !== undefined && w.rate === undefined && !(Number.isFinite(rate) && rate > 0)) {
+    throw new ConfigError(
+      `workload.load ${w.load}: gives an arrival rate of ${rate} req/s (nominal capacity ${capacityPerInstance} req/s per instance for mean prompt ${st.meanPromptTokens} and output ${st.meanOutputTokens} tokens); expected a finite rate > 0`,
+    );
+  }
   const resolved: ResolvedRun = {
     config,
     deployment,
@@ -104,12 +120,14 @@ export function prepare(config: SimulateConfig, requests?: Iterable<RequestSpec>
 }
 
 /** Builds the cluster from a validated config, runs it to completion and summarises it. */
-export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): RunOutput {
+export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): RunOutput {
+  // A config that did not come from parseSimulateConfig (a library caller's literal) is checked here.
+  const config = Object.isFrozen(given) ? given : parseSimulateConfig(given, 'config');
   const p = prepare(config, ext.requests);
   const { resolved, perf, streams } = p;
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })
-    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack > 0 ? config.slo.e2eSlack : undefined, {
+    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack, {
         meanPromptTokens: resolved.meanPromptTokens,
         meanOutputTokens: resolved.meanOutputTokens,
         maxNumSeqs: resolved.instance.maxNumSeqs,
@@ -121,11 +139,13 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
   const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true || config.slo.deadline !== undefined;
   const predictorSpec = config.predictor ?? (needsPredictions ? DEFAULT_PREDICTOR : undefined);
+  const controllers = [...(ext.controllers ?? []), ...(router.controllers ?? [])];
+  for (const c of controllers) checkPeriod(`router '${router.name}': controller interval`, c.intervalS);
   const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sim = new Simulation({
     numInstances: config.instances,
     instance: resolved.instance,
-    perf,
+    perf: ext.wrapPerf ? ext.wrapPerf(perf) : perf,
     scheduler: () => schedulerFactory(sched.arg),
     router,
     reportIntervalS: config.reportIntervalS,
@@ -137,7 +157,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     controllers: ext.controllers ?? [],
     predictor,
     check: config.check,
-    timeSeriesIntervalS: config.timeSeriesIntervalS,
+    ...(config.timeSeriesIntervalS !== undefined ? { timeSeriesIntervalS: config.timeSeriesIntervalS } : {}),
     ...(config.slo.tbtByType ? { tbtTargetsByType: config.slo.tbtByType } : {}),
   });
   const workload = p.workload.make(resolved.rate);
@@ -146,7 +166,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   if (ext.progress) ext.progress(result.table.count, result.table.count);
   const summary = summarize(result);
   const slo = activeSlos(config.slo);
-  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {}, slo, prefixCache: prefixCacheStats(result) }, result, resolved };
+  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {}, slo, prefixCache: prefixCacheStats(result), perfModel: perfModelAccuracy(perf) }, result, resolved };
 }
 
 function prefixCacheStats(r: SimResult): { hitRate: number | null; hitBlocks: number; queriedBlocks: number } | null {

@@ -1,9 +1,6 @@
 import { emptyShape, type PerfModel } from '../model/perfModel.js';
 import type { RequestTable } from '../model/requestTable.js';
 
-/** The end-to-end slack judged when none is given: deadline = 5 x the request's unloaded latency. */
-export const DEFAULT_E2E_SLACK = 5;
-
 /** Run-wide SLO defaults; a request's own targets (RequestSpec.slo) override them. */
 export interface SloDefaults {
   /** TTFT target, seconds; undefined: not judged. */

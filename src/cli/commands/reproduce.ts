@@ -10,6 +10,7 @@ import { int } from '../options.js';
 import { provenance, relativePath } from '../provenance.js';
 import { ensureReport } from '../../report/fallback.js';
 import { describeProvenance } from '../../run/provenance.js';
+import { prepareOutDir } from '../outDir.js';
 
 /** ../shared/data beside the repository, or $GAPS_DATA_DIR. */
 export function defaultDataDir(): string {
@@ -44,6 +45,7 @@ export function registerReproduceCommand(program: Command): void {
       const { progressBar } = await import('../../experiments/sweep.js');
       const exp = experiments.get(name);
       if (f.workers !== undefined && f.workers < 1) throw new ConfigError(`--workers: must be at least 1, got ${f.workers}`);
+      if (f.seed !== undefined && f.seed < 0) throw new ConfigError(`--seed: must be at least 0, got ${f.seed}`);
       const quick = f.quick ?? false;
       const outDir = f.out ?? join('out', quick ? `${name}-quick` : name);
       const seed = f.seed ?? 1;
@@ -53,6 +55,8 @@ export function registerReproduceCommand(program: Command): void {
       const dataDir = relativePath(f.dataDir ?? defaultDataDir());
       const prov = provenance({ experiment: name, seed, quick }, seed);
       const printed: string[] = [];
+      // A reproduction folder is rewritten on every run (no --force), but must be usable before hours of work.
+      prepareOutDir(outDir, [], true, '--out', true);
       await exp.run({
         outDir,
         dataDir,

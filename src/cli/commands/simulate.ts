@@ -52,6 +52,7 @@ export interface SimulateFlags {
   metrics?: string;
   percentiles?: string;
   goodput?: string[];
+  force?: boolean;
 }
 
 
@@ -134,7 +135,7 @@ export function withSimulateOptions(cmd: Command): Command {
     .option('--scheduler <name>', `instance scheduler (default fcfs): ${schedulers.names().join(', ')}`)
     .option('--predictor <spec>', `output-length predictor before routing: ${predictors.names().map((n) => (n === 'noisy' ? 'noisy:E' : n)).join(', ')} (default for prediction-using routers: linear)`)
     .option('--deployment <name>', 'model/GPU[/tpN] preset (default llama-2-7b/a100-80gb); see gaps perf list')
-    .option('--perf-model <spec>', 'roofline (default) | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
+    .option('--perf-model <spec>', 'auto (default: built-in calibration where measured, else roofline) | calibrated[:FILE] | roofline | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
     .option('--max-num-seqs <n>', 'max sequences per batch (vLLM max_num_seqs, default 256)', int('--max-num-seqs'))
     .option('--max-model-len <n>', 'refuse requests whose prompt plus output exceed this (vLLM max_model_len; default: no limit)', int('--max-model-len'))
     .option('--max-batched-tokens <n>', 'max tokens per iteration (default 8192)', int('--max-batched-tokens'))
@@ -145,10 +146,10 @@ export function withSimulateOptions(cmd: Command): Command {
     .option('--swap-space <GiB>', 'host memory per GPU for swapped KV (default 4)', num('--swap-space'))
     .option('--kv-blocks <n>', 'override the KV capacity derived from memory, blocks per instance', int('--kv-blocks'))
     .option('--prefix-caching', 'reuse cached prompt blocks by their hashes (vLLM automatic prefix caching; Mooncake traces carry hashes)')
-    .option('--report-interval <s>', 'monitor report period seen by the router (default 0.05; 0 = live)', num('--report-interval'))
+    .option('--report-interval <s>', 'monitor report period seen by the router (default 0.05; 0 = live; else at least 0.001)', num('--report-interval'))
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
-    .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5, kept when other SLOs are set; 0 = off)', num('--slo-slack'))
+    .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5, kept when a TTFT/TPOT target is set)', num('--slo-slack'))
     .option('--slo-deadline <mode>', "'gaps': judge each request against its own calibrated deadline arrival + (1+eps) x slack x unloaded(s~) (docs/GAPS.md)")
     .option('--slo-tbt <s>', 'time-between-tokens target, seconds (tbtSloAttainment; SLAI schedules by it)', num('--slo-tbt'))
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
@@ -162,6 +163,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--percentiles <list>', 'percentiles for the vLLM metrics, e.g. 50,90,99,99.9 (default 99; implies --metrics both)')
     .option('--goodput <targets...>', 'vLLM-style goodput targets in ms: ttft:MS tpot:MS e2el:MS (implies --metrics both)')
     .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json, resolved.json and config.json (loadable with --config)')
+    .option('--force', 'with --out: overwrite result files already there')
     .action(async (f: SimulateFlags, cmd: Command) => {
       const given = (flag: keyof SimulateFlags): boolean => cmd.getOptionValueSource(flag) === 'cli';
       // The simulator is loaded only when a run starts, so that --help stays fast.

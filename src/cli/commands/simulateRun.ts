@@ -4,14 +4,20 @@ import { progressBar } from '../../experiments/sweep.js';
 import { formatVllm, parseGoodput, parsePercentiles, vllmMetrics, DEFAULT_PERCENTILES, type VllmMetricsOptions } from '../../metrics/vllm.js';
 import { parseSimulateConfig } from '../../run/config.js';
 import { runSimulation, type RunOutput } from '../../run/simulate.js';
-import { formatSummary, writeRunFiles } from '../output.js';
+import { formatSummary, RUN_FILES, writeRunFiles } from '../output.js';
+import { prepareOutDir } from '../outDir.js';
 import { provenance } from '../provenance.js';
 import type { SimulateFlags } from './simulate.js';
 
 /** `gaps simulate`'s run (loaded on demand by simulate.ts): results on stdout, the rest on stderr. */
 export function runSimulateCommand(f: SimulateFlags, input: Record<string, unknown>): void {
+  // Time series are kept only when they are written (a sample a second by default).
+  if (f.out && typeof input === 'object' && input !== null && !Array.isArray(input) && input['timeSeriesIntervalS'] === undefined) {
+    input['timeSeriesIntervalS'] = 1;
+  }
   const config = parseSimulateConfig(input, f.config ? `config '${f.config}'` : 'options');
   metricChoice(f); // flag mistakes are reported before the run
+  if (f.out) prepareOutDir(f.out, RUN_FILES, f.force === true);
   const t0 = performance.now();
   const out = runSimulation(config, process.stderr.isTTY ? { progress: simulateProgress() } : {});
   const wall = (performance.now() - t0) / 1000;
@@ -21,6 +27,7 @@ export function runSimulateCommand(f: SimulateFlags, input: Record<string, unkno
     writeRunFiles(f.out, out, provenance(config, config.seed));
     process.stderr.write(`wrote ${f.out}/{summary.json,config.json,resolved.json,requests.csv,timeseries.csv}\n`);
   }
+  process.stderr.write(`perf model: ${s.perfModel.note}\n`);
   process.stderr.write(
     `wall ${wall.toFixed(2)} s, ${(s.events / wall / 1e6).toFixed(2)} M events/s, ${(s.simTimeS / wall).toFixed(0)}x real time\n`,
   );
