@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, InputError } from '../../core/errors.js';
 import { Registry } from '../../core/registry.js';
 import { AzureTraceReader } from '../azureTrace.js';
 import { MooncakeTraceReader } from '../mooncakeTrace.js';
@@ -131,6 +131,8 @@ export function detectTraceFormat(path: string, o: FormatOptions = {}, key = 'wo
     return o.format;
   }
   const head = readHead(path, key);
+  // An empty file is not an unknown format: it is a trace without requests.
+  if (head.text.trim() === '') throw new InputError(path, 1, '(file)', 'the trace has no requests (the file is empty)');
   if (o.columns !== undefined) return head.firstObject ? 'jsonl' : 'csv';
   for (const name of traceFormats.names()) if (traceFormats.get(name).sniff?.(head)) return name;
   const shown = head.firstLine.length > 80 ? `${head.firstLine.slice(0, 77)}...` : head.firstLine;
