@@ -48,8 +48,11 @@ export class LiveClusterView {
     this.view = { now: 0, instances: this.views };
   }
 
-  /** Rewrites the view for time `now` and returns it (the same object every time). */
-  refresh(now: number): ClusterView {
+  /**
+   * Rewrites the view for time `now` and returns it (the same object every time). Backends in
+   * `exclude` (those a request already failed on) are shown as unavailable.
+   */
+  refresh(now: number, exclude?: ReadonlySet<number>): ClusterView {
     let kvSum = 0;
     let kvKnown = 0;
     for (const b of this.backends) {
@@ -65,7 +68,7 @@ export class LiveClusterView {
       const s = b.snapshot;
       const fresh = b.fresh(now, this.staleAfterS);
       const queuesKnown = fresh && Number.isFinite(s.waiting) && Number.isFinite(s.running);
-      v.available = b.available(now);
+      v.available = b.available(now) && !(exclude !== undefined && exclude.has(b.id));
       v.reportTime = fresh ? b.reportTime : now;
       v.waiting = queuesKnown ? s.waiting : 0;
       v.running = queuesKnown ? s.running : b.outstanding;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerLiveCommands } from './live.js';
 import { registerMg1Command } from './mg1.js';
 import { registerPerfCommand } from './perf.js';
 import { registerReproduceCommand } from './reproduce.js';
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerReproduceCommand(program);
   registerMg1Command(program);
   registerPerfCommand(program);
+  registerLiveCommands(program);
 }
