@@ -29,7 +29,8 @@ export type MetricLabels = ReadonlyMap<string, Readonly<Record<string, string>>>
 export function parseMetrics(text: string): { values: MetricValues; labels: MetricLabels } {
   const values = new Map<string, number>();
   const labels = new Map<string, Readonly<Record<string, string>>>();
-  for (const fam of parsePrometheusTextFormat(text)) {
+  // The parser drops a last line that has no newline after it.
+  for (const fam of parsePrometheusTextFormat(text.endsWith('\n') ? text : `${text}\n`)) {
     let sum = 0;
     let any = false;
     for (const m of fam.metrics) {

@@ -20,6 +20,11 @@ export interface LoadgenOptions {
   readonly apiKey?: string;
   readonly slos?: GoodputSlos;
   readonly percentiles?: readonly number[];
+  /**
+   * Unmeasured requests sent one after another before the run (default 1, the first request of the
+   * workload, as `vllm bench serve`'s initial test run): connections and code paths are warm.
+   */
+  readonly warmup?: number;
 }
 
 export interface LoadgenResult {
@@ -104,7 +109,15 @@ export async function runLoad(o: LoadgenOptions): Promise<LoadgenResult> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) };
   const model = o.model ?? (await firstModel(o.url, headers));
   const path = o.endpoint === 'chat' ? '/v1/chat/completions' : '/v1/completions';
-  const w = buildWorkload(o.workload, o.seed).make(o.workload.rate);
+  const handle = buildWorkload(o.workload, o.seed);
+  const warm = handle.make(o.workload.rate);
+  for (let i = 0; i < (o.warmup ?? 1); i++) {
+    const r = warm.next();
+    if (r.done) break;
+    const res = await one(o.url, path, body(r.value, o.endpoint, model), r.value, headers, o.timeoutS);
+    if (!res.success) throw new Error(`the warm-up request failed: ${res.error ?? 'unknown'}`);
+  }
+  const w = handle.make(o.workload.rate);
   const specs: RequestSpec[] = [];
   const pending: Promise<RequestResult>[] = [];
   let active = 0;
