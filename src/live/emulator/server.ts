@@ -156,15 +156,17 @@ export class Emulator {
           if (sent === 0) m.ttft.observe((this.clock.now() - start) / this.clock.scale);
           for (let k = 0; k < n; k++) {
             const last = sent + 1 === output;
-            sseData(raw, chunk(endpoint, id, created, this.modelName, textOf(sent, 1), last ? this.finishReason(r, output) : null, sent === 0));
+            const data = chunk(endpoint, id, created, this.modelName, textOf(sent, 1), last ? this.finishReason(r, output) : null, sent === 0);
             sent++;
             const drop = this.faults.dropAfterTokens;
             if (drop !== null && sent >= drop && !last) {
+              // The connection dies right after this token has left (a crashed engine, a cut network).
               this.engine.cancel(handle);
-              raw.destroy();
               end();
+              raw.write(`data: ${JSON.stringify(data)}\n\n`, () => raw.destroy());
               return;
             }
+            sseData(raw, data);
           }
         },
         done: (preemptions) => {

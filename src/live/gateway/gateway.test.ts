@@ -95,7 +95,7 @@ describe('bounded admission', () => {
 });
 
 describe('policies compared live under the load generator', () => {
-  test('with one backend slowed 10x, least-outstanding and gaps send it less than round-robin's quarter', async () => {
+  test('with one backend slowed 10x, least-outstanding and gaps send it less than round-robin (a quarter)', async () => {
     const slowShare: Record<string, number> = {};
     const meanE2e: Record<string, number> = {};
     for (const policy of ['round-robin', 'least-outstanding', 'gaps']) {
