@@ -54,7 +54,7 @@ test('fault: /metrics stops answering; the gauges go stale (unknown), requests a
   const c = await startCluster(2, EMU, GW);
   try {
     await postJson(`${c.servers[0]!.url}/admin/faults`, { metricsDown: true });
-    await sleep(500);
+    await sleep(400);
     const now = c.gateway.clock.now();
     assert.equal(c.gateway.backends[0]!.fresh(now, 0.3), false);
     assert.equal(c.gateway.backends[1]!.fresh(now, 0.3), true);

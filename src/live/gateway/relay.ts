@@ -3,12 +3,21 @@ import { request, type Dispatcher } from 'undici';
 import type { BackendState } from '../backend.js';
 import { SSE_HEADERS } from '../http.js';
 import { errorBody, type Endpoint, type ParsedRequest } from '../openai.js';
-import type { Gateway } from './gateway.js';
+import type { Clock } from '../clock.js';
 import { eventData, SseSplitter } from './sse.js';
+
+/** What a relay needs from the gateway that runs it. */
+export interface RelayHost {
+  readonly o: { readonly upstreamTimeoutS: number; readonly backendHeader: string };
+  readonly clock: Clock;
+  take(b: BackendState, promptTokens: number): void;
+  markDown(b: BackendState, kind: string): void;
+  completed(a: Attempt, outputTokens: number, firstTokenTime: number, failed: boolean): void;
+}
 
 /** One try of a request on one backend. */
 export interface Attempt {
-  readonly gw: Gateway;
+  readonly gw: RelayHost;
   readonly backend: BackendState;
   readonly req: FastifyRequest;
   readonly reply: FastifyReply;
