@@ -166,6 +166,8 @@ async function streamed(a: Attempt, res: Dispatcher.ResponseData, releasePrompt:
     reply.hijack();
     raw.writeHead(200, { ...SSE_HEADERS, [gw.o.backendHeader]: b.url });
   };
+  // Events that arrived together leave together: one write (one syscall) per upstream read.
+  let out = '';
   const onEvent = (ev: string): void => {
     const data = eventData(ev);
     if (data === undefined) return;
@@ -185,12 +187,20 @@ async function streamed(a: Attempt, res: Dispatcher.ResponseData, releasePrompt:
       s.firstToken = gw.clock.now();
       releasePrompt();
     }
-    raw.write(`${ev}\n\n`);
+    out += `${ev}\n\n`;
+  };
+  const flush = (): void => {
+    if (out !== '') raw.write(out);
+    out = '';
   };
   try {
-    for await (const bytes of res.body) for (const ev of splitter.push(bytes as Uint8Array)) onEvent(ev);
+    for await (const bytes of res.body) {
+      for (const ev of splitter.push(bytes as Uint8Array)) onEvent(ev);
+      flush();
+    }
     const rest = splitter.rest();
     if (rest.trim() !== '') onEvent(rest);
+    flush();
     if (!s.sawDone) throw Object.assign(new Error('the backend ended the stream without [DONE]'), { code: 'TRUNCATED' });
   } catch (e) {
     release();
@@ -205,6 +215,7 @@ async function streamed(a: Attempt, res: Dispatcher.ResponseData, releasePrompt:
     }
     gw.markDown(b, 'midstream');
     gw.completed(a, s.tokens, s.firstToken, true);
+    flush();
     const msg = `backend ${b.url} failed mid-stream after ${s.tokens} chunk(s): ${(e as Error).message}`;
     raw.write(`data: ${JSON.stringify(errorBody(502, msg, 'server_error'))}\n\n`);
     raw.end();
