@@ -5,6 +5,7 @@
  * end-to-end, P50 and P99. Prints one JSON line.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
@@ -81,8 +82,15 @@ const gw = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', '--port', S
 await new Promise<void>((resolve) => gw.stderr.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
 const gwUrl = `http://127.0.0.1:${port}`;
 await drive(backends[0]!.url); // warm both paths
+/** CPU seconds (user + system) the process has used, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
 const direct = await drive(backends[0]!.url);
+const cpu0 = cpuSeconds(gw.pid!);
 const routed = await drive(gwUrl);
+const gatewayCpuMsPerRequest = Number((((cpuSeconds(gw.pid!) - cpu0) * 1000) / routed.e2e.length).toFixed(3));
 gw.kill('SIGTERM');
 for (const b of backends) b.server.close();
 const q = (xs: number[], p: number) => Number(quantileSorted(xs, p).toFixed(2));
@@ -95,6 +103,7 @@ process.stdout.write(
     requests: routed.e2e.length,
     failures,
     lastError,
+    gatewayCpuMsPerRequest,
     directMs: { ttftP50: q(direct.ttft, 0.5), ttftP99: q(direct.ttft, 0.99), e2eP50: q(direct.e2e, 0.5), e2eP99: q(direct.e2e, 0.99) },
     routedMs: { ttftP50: q(routed.ttft, 0.5), ttftP99: q(routed.ttft, 0.99), e2eP50: q(routed.e2e, 0.5), e2eP99: q(routed.e2e, 0.99) },
     addedMs: {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import { Emulator } from '../../live/emulator/server.js';
+import { EndpointPicker } from '../../live/extproc/endpointPicker.js';
 import { Gateway } from '../../live/gateway/gateway.js';
 import { runLoad } from '../../live/loadgen/loadgen.js';
 import { formatBenchReport, type GoodputSlos } from '../../live/loadgen/report.js';
@@ -114,6 +115,7 @@ interface ServeFlags {
   bodyLimit: number;
   apiKey: string[];
   adminKey: string[];
+  extProc?: number;
 }
 
 function registerServe(program: Command): void {
@@ -138,6 +140,7 @@ function registerServe(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body; larger gets 413', int('--body-limit'), 4 * 1024 * 1024)
     .option('--api-key <key>', 'client keys accepted (repeatable; none = open)', list, [])
     .option('--admin-key <key>', 'keys for /admin/* (repeatable; without one the admin endpoints are off)', list, [])
+    .option('--ext-proc <port>', 'also serve Envoy ext_proc (gRPC) on this port: the Gateway API Inference Extension endpoint picker', port('--ext-proc'))
     .action(async (f: ServeFlags) => {
       const g = new Gateway({
         backends: f.backends,
@@ -160,7 +163,15 @@ function registerServe(program: Command): void {
       if (g.idleControllers > 0) {
         process.stderr.write(`gaps serve: policy '${g.router.name}' has ${g.idleControllers} rebalancing controller(s); live rebalancing is not built, they do not run\n`);
       }
-      await serveUntilSignal(await g.listen(f.port, f.host), `serve (${g.router.name}, ${g.backends.length} backends)`);
+      const http = await g.listen(f.port, f.host);
+      let server = http;
+      if (f.extProc !== undefined) {
+        const picker = new EndpointPicker(g);
+        const grpcPort = await picker.listen(f.extProc, f.host);
+        process.stderr.write(`gaps serve: ext_proc endpoint picker (gRPC, with grpc.health.v1) on ${f.host}:${grpcPort}\n`);
+        server = { ...http, close: async () => (await picker.close(), await http.close()) };
+      }
+      await serveUntilSignal(server, `serve (${g.router.name}, ${g.backends.length} backends)`);
     });
 }
 

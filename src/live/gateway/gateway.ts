@@ -17,7 +17,7 @@ import type { RunningServer } from '../emulator/server.js';
 import { GatewayMetrics } from './metrics.js';
 import { MetricsPoller } from './poller.js';
 import { LivePredictor } from './prediction.js';
-import { relay, type Attempt } from './relay.js';
+import { relay, type Attempt, type RoutedOn } from './relay.js';
 
 export interface GatewayOptions {
   readonly backends: readonly string[];
@@ -239,19 +239,9 @@ export class Gateway {
 
   private async handle(req: FastifyRequest, reply: FastifyReply, endpoint: Endpoint): Promise<void> {
     checkBearer(req, this.o.apiKeys, 'client');
-    if (this.closing) {
-      this.metrics.rejections.inc({ reason: 'draining' });
-      throw new HttpError(503, 'the router is shutting down', 'server_error');
-    }
-    if (this.inFlight >= this.o.maxInFlight) {
-      this.metrics.rejections.inc({ reason: 'busy' });
-      throw new HttpError(429, `the router has ${this.inFlight} requests in flight (--max-in-flight ${this.o.maxInFlight}); retry later`);
-    }
+    this.checkAdmission();
     const r = parseOpenAiRequest(req.body, endpoint);
-    const arrival = this.clock.now();
-    const id = this.nextId++;
-    const model = r.model ?? 'default';
-    const predicted = this.predictor.predict(r.promptTokens, model, r.user);
+    const { id, arrival, predicted } = this.admit(r);
     const inject = r.stream && !r.includeUsage;
     const body = inject ? { ...r.body, stream_options: { ...(r.body.stream_options as object | undefined), include_usage: true } } : r.body;
     const payload = JSON.stringify(body);
@@ -275,6 +265,31 @@ export class Gateway {
     }
   }
 
+  /** Refuses a request when shutting down (503) or when --max-in-flight is reached (429). */
+  checkAdmission(): void {
+    if (this.closing) {
+      this.metrics.rejections.inc({ reason: 'draining' });
+      throw new HttpError(503, 'the router is shutting down', 'server_error');
+    }
+    if (this.inFlight >= this.o.maxInFlight) {
+      this.metrics.rejections.inc({ reason: 'busy' });
+      throw new HttpError(429, `the router has ${this.inFlight} requests in flight (--max-in-flight ${this.o.maxInFlight}); retry later`);
+    }
+  }
+
+  /** Numbers a parsed request, stamps its arrival and predicts its output length. */
+  admit(r: ParsedRequest): { id: number; arrival: number; predicted: number } {
+    return { id: this.nextId++, arrival: this.clock.now(), predicted: this.predictor.predict(r.promptTokens, r.model ?? 'default', r.user) };
+  }
+
+  /** In-flight accounting for front ends that do not relay the request themselves (ext_proc). */
+  enter(): void {
+    this.inFlight++;
+  }
+  leave(): void {
+    this.inFlight--;
+  }
+
   /** Takes the router's counts when a request is sent to `b`. */
   take(b: BackendState, promptTokens: number): void {
     b.outstanding++;
@@ -290,7 +305,7 @@ export class Gateway {
   }
 
   /** Tells the policy and the predictor how a request it routed ended. */
-  completed(a: Attempt, outputTokens: number, firstTokenTime: number, failed: boolean): void {
+  completed(a: RoutedOn, outputTokens: number, firstTokenTime: number, failed: boolean): void {
     const now = this.clock.now();
     const info: CompletionInfo = {
       id: a.id,

@@ -12,23 +12,27 @@ export interface RelayHost {
   readonly clock: Clock;
   take(b: BackendState, promptTokens: number): void;
   markDown(b: BackendState, kind: string): void;
-  completed(a: Attempt, outputTokens: number, firstTokenTime: number, failed: boolean): void;
+  completed(a: RoutedOn, outputTokens: number, firstTokenTime: number, failed: boolean): void;
 }
 
-/** One try of a request on one backend. */
-export interface Attempt {
-  readonly gw: RelayHost;
+/** A request and the backend the policy chose for it. */
+export interface RoutedOn {
   readonly backend: BackendState;
-  readonly req: FastifyRequest;
-  readonly reply: FastifyReply;
-  readonly endpoint: Endpoint;
   readonly parsed: ParsedRequest;
-  readonly payload: string;
-  /** The gateway added `stream_options.include_usage`: strip the usage chunk from what the client sees. */
-  readonly injectedUsage: boolean;
   readonly id: number;
   readonly arrival: number;
   readonly predicted: number;
+}
+
+/** One try of a request on one backend. */
+export interface Attempt extends RoutedOn {
+  readonly gw: RelayHost;
+  readonly req: FastifyRequest;
+  readonly reply: FastifyReply;
+  readonly endpoint: Endpoint;
+  readonly payload: string;
+  /** The gateway added `stream_options.include_usage`: strip the usage chunk from what the client sees. */
+  readonly injectedUsage: boolean;
 }
 
 /** 'retry': failed before anything reached the client, try another backend. 'done': the client has its answer. */
