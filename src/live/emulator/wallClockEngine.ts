@@ -83,6 +83,9 @@ export class WallClockEngine {
   private begin(now: number): void {
     if (this.closed) return;
     const dt = this.model.start(now);
+    // Forming a batch may reject a request that can never fit: tell its client now, not after the
+    // next iteration (there may be none).
+    if (this.rejectedIds.length > 0) this.deliver();
     if (dt <= 0) return;
     this.iterEnd = now + dt * this.slowdown;
     this.timer = setTimeout(() => this.onIterationEnd(), Math.max(0, this.clock.wallMs(this.iterEnd - this.clock.now())));
