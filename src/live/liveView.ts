@@ -6,6 +6,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** KV capacity assumed for a backend that does not export it (only ratios are used then). */
 const DEFAULT_KV_BLOCKS = 1000;
 const DEFAULT_BLOCK_SIZE = 16;
+/** vLLM's default max_num_seqs: engines do not export it, so the gateway assumes it unless told. */
+export const DEFAULT_MAX_NUM_SEQS = 256;
 
 /**
  * The one adapter from live backend state to the `ClusterView` the policies read, so every
@@ -27,6 +29,7 @@ export class LiveClusterView {
   constructor(
     private readonly backends: readonly BackendState[],
     private readonly staleAfterS: number,
+    maxNumSeqs = DEFAULT_MAX_NUM_SEQS,
   ) {
     this.views = backends.map((b) => ({
       id: b.id,
@@ -38,6 +41,7 @@ export class LiveClusterView {
       kvUsedBlocks: 0,
       kvTotalBlocks: DEFAULT_KV_BLOCKS,
       kvBlockSize: DEFAULT_BLOCK_SIZE,
+      maxNumSeqs,
       kvUsage: 0,
       waitingPromptTokens: 0,
       utilization: 0,

@@ -7,8 +7,8 @@ import { summarize, type RunSummary } from '../metrics/summary.js';
 import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
 import { routers } from '../policies/routers/registry.js';
-import type { Router } from '../policies/routers/router.js';
-import { schedulers } from '../policies/schedulers/registry.js';
+import type { Router, RouterHints } from '../policies/routers/router.js';
+import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
 import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
@@ -61,7 +61,6 @@ export function prepare(config: SimulateConfig): Prepared {
   const instance: InstanceConfig = {
     maxNumSeqs: e.maxNumSeqs,
     maxBatchedTokens: e.maxBatchedTokens,
-    chunkedPrefill: e.chunkedPrefill,
     blockSize: e.blockSize,
     kvBlocks,
     watermark: e.watermark,
@@ -69,6 +68,8 @@ export function prepare(config: SimulateConfig): Prepared {
     hostKvBlocks: Math.floor((e.swapSpaceGiB * 2 ** 30 * deployment.tp) / blockBytes),
     swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
     prefixCaching: e.prefixCaching,
+    tbtTargetS: config.slo.tbtS ?? Number.POSITIVE_INFINITY,
+    ...(e.maxModelLen !== undefined ? { maxModelLen: e.maxModelLen } : {}),
   };
   const workload = buildWorkload(config.workload, config.seed);
   const st = workload.stats;
@@ -94,11 +95,17 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const { resolved, perf, streams } = p;
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })
-    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack);
-  const sched = splitSpec(config.scheduler);
+    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack, {
+        meanPromptTokens: resolved.meanPromptTokens,
+        meanOutputTokens: resolved.meanOutputTokens,
+        maxNumSeqs: resolved.instance.maxNumSeqs,
+        maxBatchedTokens: resolved.instance.maxBatchedTokens,
+        kvTokens: resolved.instance.kvBlocks * resolved.instance.blockSize,
+      });
+  const sched = splitSpec(config.engine.chunkedPrefill ? config.scheduler : withPrefillFirst(config.scheduler));
   const schedulerFactory = schedulers.get(sched.name);
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
-  const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true;
+  const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true || config.slo.deadline !== undefined;
   const predictorSpec = config.predictor ?? (needsPredictions ? DEFAULT_PREDICTOR : undefined);
   const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sim = new Simulation({
@@ -117,6 +124,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     predictor,
     check: config.check,
     timeSeriesIntervalS: config.timeSeriesIntervalS,
+    ...(config.slo.tbtByType ? { tbtTargetsByType: config.slo.tbtByType } : {}),
   });
   const result = sim.run(p.workload.make(resolved.rate));
   const summary = summarize(result);
@@ -126,8 +134,15 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
 /** The predictor a prediction-using policy gets when none is named. */
 export const DEFAULT_PREDICTOR = 'linear';
 
-export function buildRouter(spec: string, streams: RandomStreams, numInstances: number, perf?: PerfModel, e2eSlack?: number): Router {
+export function buildRouter(spec: string, streams: RandomStreams, numInstances: number, perf?: PerfModel, e2eSlack?: number, hints?: RouterHints): Router {
   const { name, arg } = splitSpec(spec);
   const factory = routers.get(name);
-  return factory({ rng: streams.stream(`router:${name}`), arg, numInstances, ...(perf ? { perf } : {}), ...(e2eSlack !== undefined ? { e2eSlack } : {}) });
+  return factory({
+    rng: streams.stream(`router:${name}`),
+    arg,
+    numInstances,
+    ...(perf ? { perf } : {}),
+    ...(e2eSlack !== undefined ? { e2eSlack } : {}),
+    ...(hints ? { hints } : {}),
+  });
 }

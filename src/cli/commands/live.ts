@@ -116,6 +116,7 @@ interface ServeFlags {
   apiKey: string[];
   adminKey: string[];
   extProc?: number;
+  maxNumSeqs: number;
 }
 
 function registerServe(program: Command): void {
@@ -140,6 +141,7 @@ function registerServe(program: Command): void {
     .option('--body-limit <bytes>', 'largest request body; larger gets 413', int('--body-limit'), 4 * 1024 * 1024)
     .option('--api-key <key>', 'client keys accepted (repeatable; none = open)', list, [])
     .option('--admin-key <key>', 'keys for /admin/* (repeatable; without one the admin endpoints are off)', list, [])
+    .option('--max-num-seqs <n>', 'batch cap the policy assumes for each backend (engines do not export it)', int('--max-num-seqs'), 256)
     .option('--ext-proc <port>', 'also serve Envoy ext_proc (gRPC) on this port: the Gateway API Inference Extension endpoint picker', port('--ext-proc'))
     .action(async (f: ServeFlags) => {
       const g = new Gateway({
@@ -156,6 +158,7 @@ function registerServe(program: Command): void {
         bodyLimit: f.bodyLimit,
         apiKeys: f.apiKey,
         adminKeys: f.adminKey,
+        maxNumSeqs: f.maxNumSeqs,
         ...(f.predictor ? { predictor: f.predictor } : {}),
         ...(f.deployment ? { deployment: f.deployment } : {}),
         ...(f.perfModel ? { perfModel: f.perfModel } : {}),

@@ -1,6 +1,6 @@
 import { HeapPositions } from '../../model/indexedHeap.js';
 import { Instance, type InstanceConfig, type InstanceListener } from '../../model/instance.js';
-import type { InstanceScheduler } from '../../model/instanceScheduler.js';
+import type { BatchPolicy } from '../../model/batchPolicy.js';
 import type { PerfModel } from '../../model/perfModel.js';
 import { RequestTable } from '../../model/requestTable.js';
 
@@ -21,7 +21,7 @@ export class EngineModel implements InstanceListener {
   constructor(
     readonly cfg: InstanceConfig,
     perf: PerfModel,
-    scheduler: InstanceScheduler,
+    scheduler: BatchPolicy,
     private readonly events: ModelEvents,
   ) {
     this.inst = new Instance(0, cfg, perf, scheduler, this.table, new HeapPositions(1024), new HeapPositions(1024), this);
@@ -92,5 +92,8 @@ export class EngineModel implements InstanceListener {
   }
   onHandoff(id: number): void {
     throw new Error(`emulated instance handed off request ${id}: the emulator runs mixed instances only`);
+  }
+  onApiCall(id: number): void {
+    throw new Error(`emulated request ${id} started an API call: requests submitted over HTTP make none`);
   }
 }

@@ -3,7 +3,7 @@ import { splitSpec } from '../../core/registry.js';
 import { RandomStreams, type Rng } from '../../kernel/rng.js';
 import { parseSimulateConfig, type SimulateInput } from '../../run/config.js';
 import { prepare } from '../../run/simulate.js';
-import { schedulers } from '../../policies/schedulers/registry.js';
+import { schedulers, withPrefillFirst } from '../../policies/schedulers/registry.js';
 import { parseLengthSpec } from '../../workload/specs.js';
 import type { LengthDist } from '../../workload/lengths.js';
 import { WallClock } from '../clock.js';
@@ -63,7 +63,8 @@ export class Emulator {
       'emulator settings',
     );
     const p = prepare(config);
-    const sched = splitSpec(config.scheduler);
+    // As the simulator does: prefill-first batching is a scheduler choice when chunked prefill is off.
+    const sched = splitSpec(config.engine.chunkedPrefill ? config.scheduler : withPrefillFirst(config.scheduler));
     this.modelName = opts.modelName ?? config.deployment;
     this.clock = new WallClock(opts.timeScale ?? 1);
     this.rng = new RandomStreams(opts.seed ?? 1).stream('emulator:output');

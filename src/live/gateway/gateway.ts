@@ -45,6 +45,8 @@ export interface GatewayOptions {
   readonly apiKeys?: readonly string[];
   readonly adminKeys?: readonly string[];
   readonly seed?: number;
+  /** Batch cap the policies assume for every backend (vLLM max_num_seqs; engines do not export it). */
+  readonly maxNumSeqs?: number;
   /** Header naming the backend that served a request. */
   readonly backendHeader?: string;
 }
@@ -101,6 +103,7 @@ export class Gateway {
       adminKeys: [],
       seed: 1,
       backendHeader: BACKEND_HEADER,
+      maxNumSeqs: 256,
       ...opts,
       predictor: opts.predictor,
     };
@@ -114,7 +117,7 @@ export class Gateway {
     }
     const predictorSpec = o.predictor ?? (this.router.usesPredictions ? DEFAULT_PREDICTOR : undefined);
     this.predictor = new LivePredictor(predictorSpec, streams.stream(`predictor:${predictorSpec ?? 'none'}`));
-    this.view = new LiveClusterView(this.backends, o.staleAfterS);
+    this.view = new LiveClusterView(this.backends, o.staleAfterS, o.maxNumSeqs);
     this.metrics = new GatewayMetrics(this.backends, this.router, () => this.clock.now(), o.staleAfterS);
     this.poller = new MetricsPoller(
       this.backends,
