@@ -18,6 +18,8 @@ export class BackendState {
   pendingPromptTokens = 0;
   /** Not routed to before this clock time (set after a failure; a circuit breaker's open state). */
   downUntil = Number.NEGATIVE_INFINITY;
+  /** Set when a refused scrape opened the breaker: the next good scrape closes it again. */
+  downByScrape = false;
   /** Set while the gateway drains or an operator takes the backend out. */
   draining = false;
   /** Model names the backend serves (from its /v1/models), when known. */

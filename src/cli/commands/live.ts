@@ -1,14 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
-import { Emulator } from '../../live/emulator/server.js';
-import { EndpointPicker } from '../../live/extproc/endpointPicker.js';
-import { Gateway } from '../../live/gateway/gateway.js';
-import { runLoad } from '../../live/loadgen/loadgen.js';
-import { formatBenchReport, type GoodputSlos } from '../../live/loadgen/report.js';
+import type { GoodputSlos } from '../../live/loadgen/report.js';
 import { signalAdapters } from '../../live/signals.js';
 import { routers } from '../../policies/routers/registry.js';
 import type { RunningServer } from '../../live/emulator/server.js';
+
+// The live side (fastify, undici, prom-client, gRPC) is loaded only when a live command runs, so
+// `gaps simulate` and the other commands do not pay for it at start-up.
 import { int, num } from '../options.js';
 
 const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')];
@@ -76,6 +75,7 @@ function registerEmulate(program: Command): void {
     .option('--admin-key <key>', 'key required by /admin/faults (repeatable; none = open)', list, [])
     .option('--seed <n>', 'seed of the emulator\'s random draws', int('--seed'), 1)
     .action(async (f: EmulateFlags) => {
+      const { Emulator } = await import('../../live/emulator/server.js');
       const engine = {
         ...(f.maxNumSeqs !== undefined ? { maxNumSeqs: f.maxNumSeqs } : {}),
         ...(f.maxBatchedTokens !== undefined ? { maxBatchedTokens: f.maxBatchedTokens } : {}),
@@ -144,6 +144,7 @@ function registerServe(program: Command): void {
     .option('--max-num-seqs <n>', 'batch cap the policy assumes for each backend (engines do not export it)', int('--max-num-seqs'), 256)
     .option('--ext-proc <port>', 'also serve Envoy ext_proc (gRPC) on this port: the Gateway API Inference Extension endpoint picker', port('--ext-proc'))
     .action(async (f: ServeFlags) => {
+      const { Gateway } = await import('../../live/gateway/gateway.js');
       const g = new Gateway({
         backends: f.backends,
         policy: f.policy,
@@ -169,6 +170,7 @@ function registerServe(program: Command): void {
       const http = await g.listen(f.port, f.host);
       let server = http;
       if (f.extProc !== undefined) {
+        const { EndpointPicker } = await import('../../live/extproc/endpointPicker.js');
         const picker = new EndpointPicker(g);
         const grpcPort = await picker.listen(f.extProc, f.host);
         process.stderr.write(`gaps serve: ext_proc endpoint picker (gRPC, with grpc.health.v1) on ${f.host}:${grpcPort}\n`);
@@ -245,6 +247,8 @@ function registerLoadgen(program: Command): void {
         if (!(x > 0 && x < 100)) throw new ConfigError(`--percentiles: expected numbers in (0, 100), got '${p}'`);
         return x;
       });
+      const { runLoad } = await import('../../live/loadgen/loadgen.js');
+      const { formatBenchReport } = await import('../../live/loadgen/report.js');
       const { report } = await runLoad({
         url: f.url.replace(/\/+$/, ''),
         workload: {

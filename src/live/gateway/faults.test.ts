@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { Emulator } from '../emulator/server.js';
 import { postJson, startCluster } from '../testCluster.js';
+import { Gateway } from './gateway.js';
 
 const EMU = { timeScale: 4 } as const;
 const GW = { policy: 'round-robin', pollIntervalS: 0.05, staleAfterS: 0.3, upstreamTimeoutS: 0.4, cooldownS: 0.5, scrapeTimeoutS: 0.2 } as const;
@@ -116,4 +118,27 @@ test('graceful shutdown drains a stream in flight and then refuses new requests'
   assert.ok(r.text.trimEnd().endsWith('data: [DONE]'), 'the stream finished whole');
   assert.equal(r.text.split('"text"').length - 1, 15);
   await Promise.all(c.servers.map((s) => s.close()));
+});
+
+test('a backend that refused the first scrapes is routable as soon as it answers one (router started first)', async () => {
+  const probe = new Emulator({ deployment: 'llama-2-7b/a100-80gb' });
+  const p = await probe.listen(0);
+  const port = p.port;
+  await p.close();
+  const gw = new Gateway({ backends: [`http://127.0.0.1:${port}`], policy: 'round-robin', pollIntervalS: 0.05, cooldownS: 30 });
+  const g = await gw.listen(0);
+  try {
+    assert.equal(gw.backends[0]!.available(gw.clock.now()), false, 'refused: in cooldown');
+    const e = new Emulator({ deployment: 'llama-2-7b/a100-80gb', timeScale: 4 });
+    const s = await e.listen(port);
+    try {
+      await sleep(250);
+      assert.equal(gw.backends[0]!.available(gw.clock.now()), true, 'a good scrape closes a breaker a refused scrape opened');
+      assert.equal((await postJson(`${g.url}/v1/completions`, { prompt: 'a', max_tokens: 2 })).status, 200);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    await g.close();
+  }
 });

@@ -304,6 +304,7 @@ export class Gateway {
   /** A failure before the first token: open the backend's circuit for the cooldown. */
   markDown(b: BackendState, kind: string): void {
     b.downUntil = this.clock.now() + this.o.cooldownS;
+    b.downByScrape = false;
     this.metrics.upstreamErrors.inc({ backend: b.url, kind });
   }
 

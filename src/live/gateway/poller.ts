@@ -60,10 +60,20 @@ export class MetricsPoller {
       b.reportTime = this.clock.now();
       b.sinceReport = 0;
       b.lastScrapeError = undefined;
+      if (b.downByScrape) {
+        b.downUntil = Number.NEGATIVE_INFINITY;
+        b.downByScrape = false;
+      }
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       b.lastScrapeError = err.code ?? err.message;
-      if (err.code === 'ECONNREFUSED') b.downUntil = this.clock.now() + this.opts.cooldownS;
+      if (err.code === 'ECONNREFUSED') {
+        const until = this.clock.now() + this.opts.cooldownS;
+        if (until > b.downUntil) {
+          b.downUntil = until;
+          b.downByScrape = true;
+        }
+      }
       this.onError(b);
     }
   }
