@@ -298,7 +298,9 @@ export class Instance implements BatchBuilder {
       this.busy = false;
       return 0;
     }
-    const dt = (s.prefillSeqs + s.decodeSeqs > 0 ? this.perf.iterationTime(s) : 0) + this.extraTime;
+    const compute = s.prefillSeqs + s.decodeSeqs > 0 ? this.perf.iterationTime(s) : 0;
+    // PCIe copies stall the iteration, unless the policy overlaps them with compute (FastServe).
+    const dt = this.policy.overlapsSwaps ? Math.max(compute, this.extraTime) : compute + this.extraTime;
     if (!(dt > 0) || !Number.isFinite(dt)) throw new InvariantError(`instance ${this.id} formed a batch of duration ${dt}`);
     this.busy = true;
     this.iterStart = now;

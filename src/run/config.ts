@@ -59,7 +59,7 @@ export const SimulateSchema = z
     /** Output-length predictor run before routing; policies that use predictions default to 'linear'. */
     predictor: z.string().optional(),
     deployment: z.string().default('llama-2-7b/a100-80gb'),
-    perfModel: z.string().default('roofline'),
+    perfModel: z.string().default('auto'),
     engine: EngineSchema.default(EngineSchema.parse({})),
     /** Seconds between monitor reports; 0 = queue fields live at every routing decision. */
     reportIntervalS: z.number().min(0).default(0.05),

@@ -2,10 +2,11 @@ import { splitSpec } from '../core/registry.js';
 import { RandomStreams } from '../kernel/rng.js';
 import { kvBytesPerToken, kvCapacityBlocks, type Deployment } from '../model/hardware.js';
 import type { InstanceConfig } from '../model/instance.js';
-import type { PerfModel } from '../model/perfModel.js';
+import type { PerfAccuracy, PerfModel } from '../model/perfModel.js';
 import { summarize, type RunSummary } from '../metrics/summary.js';
 import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
+import { perfModelAccuracy } from '../perf/accuracy.js';
 import { routers } from '../policies/routers/registry.js';
 import type { Router, RouterHints } from '../policies/routers/router.js';
 import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
@@ -32,7 +33,7 @@ export interface ResolvedRun {
 
 export interface RunOutput {
   /** The metrics, the predictor used (if any) and the policy's own counters. */
-  readonly summary: RunSummary & { predictor: string | null; policy: Record<string, number> };
+  readonly summary: RunSummary & { predictor: string | null; policy: Record<string, number>; perfModel: PerfAccuracy };
   readonly result: SimResult;
   readonly resolved: ResolvedRun;
 }
@@ -128,7 +129,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   });
   const result = sim.run(p.workload.make(resolved.rate));
   const summary = summarize(result);
-  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {} }, result, resolved };
+  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {}, perfModel: perfModelAccuracy(perf) }, result, resolved };
 }
 
 /** The predictor a prediction-using policy gets when none is named. */

@@ -124,7 +124,7 @@ export function withSimulateOptions(cmd: Command): Command {
     .option('--scheduler <name>', `instance scheduler (default fcfs): ${schedulers.names().join(', ')}`)
     .option('--predictor <spec>', `output-length predictor before routing: ${predictors.names().map((n) => (n === 'noisy' ? 'noisy:E' : n)).join(', ')} (default for prediction-using routers: linear)`)
     .option('--deployment <name>', 'model/GPU[/tpN] preset (default llama-2-7b/a100-80gb); see gaps perf list')
-    .option('--perf-model <spec>', 'roofline (default) | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
+    .option('--perf-model <spec>', 'auto (default: built-in calibration where measured, else roofline) | calibrated[:FILE] | roofline | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
     .option('--max-num-seqs <n>', 'max sequences per batch (vLLM max_num_seqs, default 256)', int('--max-num-seqs'))
     .option('--max-model-len <n>', 'refuse requests whose prompt plus output exceed this (vLLM max_model_len; default: no limit)', int('--max-model-len'))
     .option('--max-batched-tokens <n>', 'max tokens per iteration (default 8192)', int('--max-batched-tokens'))
@@ -162,6 +162,7 @@ export function registerSimulateCommand(program: Command): void {
         writeRunFiles(f.out, out);
         process.stderr.write(`wrote ${f.out}/{summary.json,config.json,requests.csv,timeseries.csv}\n`);
       }
+      process.stderr.write(`perf model: ${s.perfModel.note}\n`);
       process.stderr.write(
         `wall ${wall.toFixed(2)} s, ${(s.events / wall / 1e6).toFixed(2)} M events/s, ${(s.simTimeS / wall).toFixed(0)}x real time\n`,
       );
