@@ -291,7 +291,8 @@ export class Instance implements BatchBuilder {
     if (this.policy.dynamicRank) this.rerankWaiting(now);
     this.tokenBudget = this.cfg.maxBatchedTokens;
     this.policy.formBatch(this);
-    if (s.prefillSeqs === 0 && s.decodeSeqs === 0 && this.extraTime === 0) this.ensureProgress(now);
+    // No token work formed while work exists (at most PCIe copies): the mechanism makes progress itself.
+    if (s.prefillSeqs === 0 && s.decodeSeqs === 0) this.ensureProgress(now);
     if (s.prefillSeqs === 0 && s.decodeSeqs === 0 && this.extraTime === 0) {
       if (this.numRunning > 0) throw new InvariantError(`instance ${this.id} has running requests but formed an empty batch`);
       if (this.waiting.size > 0) throw new InvariantError(`instance ${this.id}: policy '${this.policy.name}' admitted nothing from an idle instance`);
@@ -342,8 +343,10 @@ export class Instance implements BatchBuilder {
       if (victim < 0) break;
       this.preempt(victim, 'default');
     }
-    if (this.waiting.size > 0 && this.chunkIds.size === 0 && this.extraTime === 0) {
+    if (this.waiting.size > 0 && this.chunkIds.size === 0) {
       this.admit(this.cfg.maxBatchedTokens, true, true);
+      // Admitted with its KV (swap-in, migration), it decodes now.
+      if (this.decode.count > 0) this.decodeAll();
     }
   }
 
