@@ -1,6 +1,7 @@
 import { ReqState } from '../model/requestTable.js';
 import type { SimResult } from '../sim/simulation.js';
-import { distribution, weightedDistribution, type Distribution } from '../stats/quantile.js';
+import { distributionInPlace, weightedDistributionOf, type Distribution } from '../stats/quantile.js';
+import type { WeightedSegment } from '../stats/weightedSelect.js';
 
 /**
  * The metrics of one run, as `gaps simulate --json` prints them. Definitions (docs/METRICS.md):
@@ -35,10 +36,6 @@ export interface RunSummary {
 export function summarize(r: SimResult): RunSummary {
   const t = r.table;
   const n = t.count;
-  const ttft: number[] = [];
-  const tpot: number[] = [];
-  const e2e: number[] = [];
-  const qd: number[] = [];
   let completed = 0;
   let violated = 0;
   let outTokens = 0;
@@ -54,31 +51,33 @@ export function summarize(r: SimResult): RunSummary {
     completed++;
     const c = t.completion[id] as number;
     if (c > lastCompletion) lastCompletion = c;
-    const f = (t.firstToken[id] as number) - a;
-    const e = c - a;
     const out = t.output[id] as number;
-    ttft.push(f);
-    e2e.push(e);
-    qd.push((t.firstScheduled[id] as number) - a);
-    if (out > 1) tpot.push((e - f) / (out - 1));
     outTokens += out;
     allTokens += out + (t.prompt[id] as number);
     violated += r.sloViolated[id] as number;
   }
+  // One scratch buffer serves every latency family in turn; selection reorders it in place.
+  const scratch = new Float64Array(completed);
+  const family = (value: (id: number) => number, keep: (id: number) => boolean = () => true): Distribution => {
+    let k = 0;
+    for (let id = 0; id < n; id++) if (t.state[id] === ReqState.Done && keep(id)) scratch[k++] = value(id);
+    return distributionInPlace(scratch, k);
+  };
+  const ttft = family((id) => (t.firstToken[id] as number) - (t.arrival[id] as number));
+  const e2e = family((id) => (t.completion[id] as number) - (t.arrival[id] as number));
+  const queueingDelay = family((id) => (t.firstScheduled[id] as number) - (t.arrival[id] as number));
+  const tpot = family(
+    (id) => {
+      const a = t.arrival[id] as number;
+      return ((t.completion[id] as number) - a - ((t.firstToken[id] as number) - a)) / ((t.output[id] as number) - 1);
+    },
+    (id) => (t.output[id] as number) > 1,
+  );
   let iterations = 0;
-  let samples = 0;
+  const segments: WeightedSegment[] = [];
   for (const inst of r.instances) {
     iterations += inst.iterations;
-    samples += inst.tbt.size;
-  }
-  const gaps = new Float64Array(samples);
-  const counts = new Float64Array(samples);
-  let k = 0;
-  for (const inst of r.instances) {
-    const log = inst.tbt;
-    gaps.set(log.gaps.subarray(0, log.size), k);
-    counts.set(log.counts.subarray(0, log.size), k);
-    k += log.size;
+    segments.push(...inst.tbt.segments());
   }
   const duration = n > 0 ? Math.max(lastCompletion - firstArrival, 0) : 0;
   const per = (x: number): number => (duration > 0 ? x / duration : 0);
@@ -87,11 +86,11 @@ export function summarize(r: SimResult): RunSummary {
     arrived: n,
     completed,
     rejected: r.rejected,
-    ttft: distribution(ttft),
-    tpot: distribution(tpot),
-    tbt: weightedDistribution(gaps, counts),
-    e2e: distribution(e2e),
-    queueingDelay: distribution(qd),
+    ttft,
+    tpot,
+    tbt: weightedDistributionOf(segments),
+    e2e,
+    queueingDelay,
     sloViolationRate: completed > 0 ? violated / completed : 0,
     sloAttainment: completed > 0 ? 1 - violated / completed : 0,
     goodputRps: per(completed - violated),
