@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { ReqState } from '../model/requestTable.js';
 import type { Distribution } from '../stats/quantile.js';
 import type { RunOutput } from '../run/simulate.js';
+import { RequestsCsvWriter } from './requestsCsv.js';
 
 function row(label: string, d: Distribution, scale: number, digits: number): string {
   const f = (x: number): string => (Number.isFinite(x) ? (x * scale).toFixed(digits) : '-').padStart(10);
@@ -36,47 +36,33 @@ export function formatSummary(out: RunOutput): string {
   return text;
 }
 
-/** Writes summary.json, config.json (resolved), requests.csv and timeseries.csv into `dir`. */
-export function writeRunFiles(dir: string, out: RunOutput): void {
+/** Creates the output directory (before the run, so requests.csv can be streamed into it). */
+export function makeOutDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw new ConfigError(`--out: cannot create directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
+}
+
+/** The requests.csv writer to pass to `runSimulation` so the rows stream to disk during the run. */
+export function openRequestsCsv(dir: string): RequestsCsvWriter {
+  makeOutDir(dir);
+  return new RequestsCsvWriter(join(dir, 'requests.csv'));
+}
+
+/**
+ * Writes summary.json, config.json (resolved), timeseries.csv and, unless it was `streamed` during the
+ * run (see `openRequestsCsv`), requests.csv into `dir`.
+ */
+export function writeRunFiles(dir: string, out: RunOutput, streamed = false): void {
+  makeOutDir(dir);
   writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(out.summary, null, 2)}\n`);
   writeFileSync(join(dir, 'config.json'), `${JSON.stringify(out.resolved, null, 2)}\n`);
-  const t = out.result.table;
-  const lines = [
-    'id,arrival_s,prompt_tokens,output_tokens,type,instance,state,first_scheduled_s,first_token_s,completion_s,ttft_s,tpot_s,e2e_s,preemptions,migrations,slo_violated',
-  ];
-  for (let id = 0; id < t.count; id++) {
-    const a = t.arrival[id] as number;
-    const ft = t.firstToken[id] as number;
-    const c = t.completion[id] as number;
-    const o = t.output[id] as number;
-    const done = t.state[id] === ReqState.Done;
-    lines.push(
-      [
-        id,
-        a,
-        t.prompt[id],
-        o,
-        t.typeNames[t.type[id] as number],
-        t.instance[id],
-        done ? 'done' : 'rejected',
-        t.firstScheduled[id],
-        ft,
-        c,
-        done ? ft - a : '',
-        done && o > 1 ? (c - ft) / (o - 1) : '',
-        done ? c - a : '',
-        t.preemptions[id],
-        t.migrations[id],
-        out.result.sloViolated[id],
-      ].join(','),
-    );
+  if (!streamed) {
+    const csv = new RequestsCsvWriter(join(dir, 'requests.csv'));
+    csv.end(out.result.table, out.result.sloViolated);
   }
-  writeFileSync(join(dir, 'requests.csv'), `${lines.join('\n')}\n`);
   const ts = out.result.timeSeries;
   const tl = ['time_s,instance,waiting,running,kv_usage,utilization'];
   for (let i = 0; i < ts.length; i++) {

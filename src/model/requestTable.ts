@@ -48,7 +48,7 @@ export class RequestTable {
   blocks: Int32Array;
   /** Leading KV blocks shared through the prefix cache (counted there, not in `blocks`). */
   shared: Int32Array;
-  /** Prompt block hashes (prefix caching), when the workload gives them. */
+  /** Prompt block hashes (prefix caching), when the workload gives them (only those ids are set). */
   readonly hashes: (readonly number[] | undefined)[] = [];
   /** Decode-iteration counter of the instance when the request joined its decode set. */
   joinIter: Float64Array;
@@ -125,7 +125,8 @@ export class RequestTable {
     this.prefillTarget[id] = r.promptTokens;
     this.blocks[id] = 0;
     this.shared[id] = 0;
-    this.hashes[id] = r.prefixHashes;
+    // Most workloads carry no hashes: leave the array empty then (reads past its end give undefined).
+    if (r.prefixHashes !== undefined || id < this.hashes.length) this.hashes[id] = r.prefixHashes;
     this.joinIter[id] = 0;
     this.admitSeq[id] = 0;
     this.preemptions[id] = 0;
@@ -138,8 +139,20 @@ export class RequestTable {
     return id;
   }
 
+  /**
+   * Makes room for `n` requests in one allocation (when the workload's size is known), so the arrays
+   * never grow by copying. Pages of unused capacity are never touched, so over-reserving costs
+   * address space, not resident memory.
+   */
+  reserve(n: number): void {
+    if (n > this.cap) this.resize(n);
+  }
+
   private grow(): void {
-    const c = this.cap * 2;
+    this.resize(this.cap * 2);
+  }
+
+  private resize(c: number): void {
     const f = (a: Float64Array): Float64Array => {
       const b = new Float64Array(c);
       b.set(a);

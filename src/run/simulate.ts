@@ -14,6 +14,7 @@ import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
 import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
 import { nominalCapacity } from './capacity.js';
+import { MAX_RESERVED_REQUESTS, type RequestSink } from './requestSink.js';
 import type { SimulateConfig } from './config.js';
 
 /** Values derived from the config by `resolve`: written next to results so a run can be repeated. */
@@ -42,6 +43,8 @@ export interface RunExtensions {
   /** Replaces the router built from config.router (e.g. a composed GAPS router). */
   readonly router?: (ctx: { streams: RandomStreams; perf: PerfModel; deployment: Deployment }) => Router;
   readonly controllers?: readonly Controller[];
+  /** Receives each request's final record during the run (streamed per-request output). */
+  readonly requestSink?: RequestSink;
 }
 
 export interface Prepared {
@@ -117,8 +120,12 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     predictor,
     check: config.check,
     timeSeriesIntervalS: config.timeSeriesIntervalS,
+    ...(ext.requestSink ? { onFinal: (id: number, violated: boolean) => ext.requestSink?.final(sim.table, id, violated) } : {}),
   });
+  const expected = config.workload.numRequests; // an upper bound also when a duration or a shorter trace stops earlier
+  if (expected !== undefined) sim.table.reserve(Math.min(expected, MAX_RESERVED_REQUESTS));
   const result = sim.run(p.workload.make(resolved.rate));
+  ext.requestSink?.end(result.table, result.sloViolated);
   const summary = summarize(result);
   return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {} }, result, resolved };
 }

@@ -37,6 +37,8 @@ export interface ClusterConfig {
   readonly check?: boolean;
   /** Record per-instance time series at every report (and at least every `timeSeriesIntervalS`). */
   readonly timeSeriesIntervalS?: number;
+  /** Called once per request when its record is final (completed or rejected), e.g. to stream it to disk. */
+  readonly onFinal?: (id: number, sloViolated: boolean) => void;
 }
 
 export interface SimResult {
@@ -321,6 +323,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.monitor.recordCompletion(inst, violated);
     if (this.cfg.predictor) this.cfg.predictor.observe(this.featuresOf(id), this.table.output[id] as number);
     this.cfg.router.onComplete?.(this.completionInfo(id, now, false));
+    this.cfg.onFinal?.(id, violated);
   }
 
   onHandoff(id: number, now: number, kv: number): void {
@@ -353,6 +356,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.rejected++;
     this.table.completion[id] = now;
     this.cfg.router.onComplete?.(this.completionInfo(id, now, true));
+    this.cfg.onFinal?.(id, false);
   }
 
   // ---- ClusterControl ----

@@ -6,7 +6,7 @@ import { routers } from '../../policies/routers/registry.js';
 import { schedulers } from '../../policies/schedulers/registry.js';
 import { predictors } from '../../predictors/registry.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
-import { formatSummary, writeRunFiles } from '../output.js';
+import { formatSummary, openRequestsCsv, writeRunFiles } from '../output.js';
 
 interface SimulateFlags {
   config?: string;
@@ -137,13 +137,14 @@ export function registerSimulateCommand(program: Command): void {
       const given = (flag: keyof SimulateFlags): boolean => cmd.getOptionValueSource(flag) === 'cli';
       const config = parseSimulateConfig(flagsToInput(f, given), f.config ? `config '${f.config}'` : 'options');
       const t0 = performance.now();
-      const out = runSimulation(config);
+      const requestsCsv = f.out ? openRequestsCsv(f.out) : undefined;
+      const out = runSimulation(config, requestsCsv ? { requestSink: requestsCsv } : {});
       const wall = (performance.now() - t0) / 1000;
       const s = out.summary;
       if (f.json) process.stdout.write(`${JSON.stringify(s)}\n`);
       else process.stdout.write(formatSummary(out));
       if (f.out) {
-        writeRunFiles(f.out, out);
+        writeRunFiles(f.out, out, true);
         process.stderr.write(`wrote ${f.out}/{summary.json,config.json,requests.csv,timeseries.csv}\n`);
       }
       process.stderr.write(
