@@ -23,6 +23,8 @@ export class RequestTable {
   private cap: number;
   readonly typeNames: string[] = [];
   private readonly typeIndex = new Map<string, number>();
+  private lastTypeName: string | undefined = undefined;
+  private lastType = 0;
 
   arrival: Float64Array;
   prompt: Int32Array;
@@ -95,6 +97,8 @@ export class RequestTable {
   }
 
   typeId(name: string): number {
+    // Consecutive requests mostly share a type: skip the map lookup then.
+    if (name === this.lastTypeName) return this.lastType;
     let t = this.typeIndex.get(name);
     if (t === undefined) {
       t = this.typeNames.length;
@@ -102,6 +106,8 @@ export class RequestTable {
       this.typeNames.push(name);
       this.typeIndex.set(name, t);
     }
+    this.lastTypeName = name;
+    this.lastType = t;
     return t;
   }
 
@@ -115,9 +121,10 @@ export class RequestTable {
     this.type[id] = this.typeId(r.type);
     this.session[id] = r.sessionId ?? NONE;
     this.predictedOutput[id] = Number.NaN;
-    this.sloTtft[id] = r.slo?.ttftS ?? Number.NaN;
-    this.sloTpot[id] = r.slo?.tpotS ?? Number.NaN;
-    this.sloSlack[id] = r.slo?.e2eSlack ?? Number.NaN;
+    const slo = r.slo;
+    this.sloTtft[id] = slo?.ttftS ?? Number.NaN;
+    this.sloTpot[id] = slo?.tpotS ?? Number.NaN;
+    this.sloSlack[id] = slo?.e2eSlack ?? Number.NaN;
     this.state[id] = ReqState.Waiting;
     this.instance[id] = NONE;
     this.generated[id] = 0;

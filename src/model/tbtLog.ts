@@ -30,7 +30,6 @@ export class TbtLog {
     this.lastCounts[f] = count;
     this.fill = f + 1;
     this.size++;
-    this.flat = undefined;
   }
 
   /** All gaps in recording order, as one array (a copy, cached until the next `add`; for tests and inspection). */
@@ -44,7 +43,7 @@ export class TbtLog {
   }
 
   private flatten(): { gaps: Float64Array; counts: Int32Array } {
-    if (this.flat) return this.flat;
+    if (this.flat && this.flat.gaps.length === this.size) return this.flat;
     const gaps = new Float64Array(this.size);
     const counts = new Int32Array(this.size);
     let k = 0;
