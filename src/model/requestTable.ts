@@ -33,10 +33,21 @@ export class RequestTable {
   session: Int32Array;
   /** Predicted output tokens, written by whoever predicts (router, predictor); NaN when unknown. */
   predictedOutput: Float64Array;
-  /** Optional per-request SLO overrides; NaN means the run's default. */
-  sloTtft: Float64Array;
-  sloTpot: Float64Array;
-  sloSlack: Float64Array;
+  /**
+   * Optional per-request SLO overrides; NaN means the run's default. Until a request carries one,
+   * the three share one all-NaN column (16 bytes per request saved on workloads without overrides).
+   */
+  get sloTtft(): Float64Array {
+    return this.slo ? this.slo.ttft : this.noSlo;
+  }
+  get sloTpot(): Float64Array {
+    return this.slo ? this.slo.tpot : this.noSlo;
+  }
+  get sloSlack(): Float64Array {
+    return this.slo ? this.slo.slack : this.noSlo;
+  }
+  private noSlo: Float64Array;
+  private slo: { ttft: Float64Array; tpot: Float64Array; slack: Float64Array } | undefined = undefined;
 
   state: Uint8Array;
   instance: Int32Array;
@@ -52,10 +63,10 @@ export class RequestTable {
   shared: Int32Array;
   /** Prompt block hashes (prefix caching), when the workload gives them (only those ids are set). */
   readonly hashes: (readonly number[] | undefined)[] = [];
-  /** Decode-iteration counter of the instance when the request joined its decode set. */
-  joinIter: Float64Array;
-  /** Admission order on the current instance (preemption victim choice). */
-  admitSeq: Float64Array;
+  /** Decode-iteration counter of the instance when the request joined its decode set (an integer). */
+  joinIter: Int32Array;
+  /** Admission order on the current instance (preemption victim choice; an integer). */
+  admitSeq: Int32Array;
   preemptions: Int32Array;
   migrations: Int32Array;
   /** Where a waiting request's KV lives: 0 none (prefill needed), 1 host memory (swapped), 2 copied in by migration. */
@@ -75,9 +86,7 @@ export class RequestTable {
     this.type = new Uint8Array(c);
     this.session = new Int32Array(c);
     this.predictedOutput = new Float64Array(c);
-    this.sloTtft = new Float64Array(c);
-    this.sloTpot = new Float64Array(c);
-    this.sloSlack = new Float64Array(c);
+    this.noSlo = new Float64Array(c);
     this.state = new Uint8Array(c);
     this.instance = new Int32Array(c);
     this.generated = new Int32Array(c);
@@ -85,8 +94,8 @@ export class RequestTable {
     this.prefillTarget = new Int32Array(c);
     this.blocks = new Int32Array(c);
     this.shared = new Int32Array(c);
-    this.joinIter = new Float64Array(c);
-    this.admitSeq = new Float64Array(c);
+    this.joinIter = new Int32Array(c);
+    this.admitSeq = new Int32Array(c);
     this.preemptions = new Int32Array(c);
     this.migrations = new Int32Array(c);
     this.kvHome = new Uint8Array(c);
@@ -122,9 +131,14 @@ export class RequestTable {
     this.session[id] = r.sessionId ?? NONE;
     this.predictedOutput[id] = Number.NaN;
     const slo = r.slo;
-    this.sloTtft[id] = slo?.ttftS ?? Number.NaN;
-    this.sloTpot[id] = slo?.tpotS ?? Number.NaN;
-    this.sloSlack[id] = slo?.e2eSlack ?? Number.NaN;
+    if (slo && !this.slo) {
+      this.slo = { ttft: this.noSlo.slice(), tpot: this.noSlo.slice(), slack: this.noSlo.slice() };
+    }
+    if (this.slo) {
+      this.slo.ttft[id] = slo?.ttftS ?? Number.NaN;
+      this.slo.tpot[id] = slo?.tpotS ?? Number.NaN;
+      this.slo.slack[id] = slo?.e2eSlack ?? Number.NaN;
+    } else this.noSlo[id] = Number.NaN;
     this.state[id] = ReqState.Waiting;
     this.instance[id] = NONE;
     this.generated[id] = 0;
@@ -181,9 +195,8 @@ export class RequestTable {
     this.type = u(this.type);
     this.session = i(this.session);
     this.predictedOutput = f(this.predictedOutput);
-    this.sloTtft = f(this.sloTtft);
-    this.sloTpot = f(this.sloTpot);
-    this.sloSlack = f(this.sloSlack);
+    this.noSlo = f(this.noSlo);
+    if (this.slo) this.slo = { ttft: f(this.slo.ttft), tpot: f(this.slo.tpot), slack: f(this.slo.slack) };
     this.state = u(this.state);
     this.instance = i(this.instance);
     this.generated = i(this.generated);
@@ -191,8 +204,8 @@ export class RequestTable {
     this.prefillTarget = i(this.prefillTarget);
     this.blocks = i(this.blocks);
     this.shared = i(this.shared);
-    this.joinIter = f(this.joinIter);
-    this.admitSeq = f(this.admitSeq);
+    this.joinIter = i(this.joinIter);
+    this.admitSeq = i(this.admitSeq);
     this.preemptions = i(this.preemptions);
     this.migrations = i(this.migrations);
     this.kvHome = u(this.kvHome);

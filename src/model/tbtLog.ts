@@ -1,28 +1,36 @@
+import { MAX_ENTRY_WEIGHT } from '../stats/weightedSelect.js';
+
 /**
  * Time-between-tokens samples, exactly, without one entry per token: in continuous batching every
  * member of the decode set gets its token at the same instant, so one decode iteration contributes
  * one gap with a multiplicity. Gaps that differ (a request's first decode token after its prefill, a
  * resume after preemption) are recorded with multiplicity 1.
  *
- * Stored in fixed-size chunks, so growing never copies and at most one chunk is partly empty.
+ * Stored in fixed-size chunks, so growing never copies and at most one chunk is partly empty; 10
+ * bytes per entry (a double and a 16-bit multiplicity).
  */
 export class TbtLog {
   private static readonly CHUNK = 1 << 16;
-  private readonly chunks: { values: Float64Array; weights: Int32Array; length: number }[] = [];
+  private readonly chunks: { values: Float64Array; weights: Uint16Array; length: number }[] = [];
   private lastGaps: Float64Array = new Float64Array(0);
-  private lastCounts: Int32Array = new Int32Array(0);
-  private flat: { gaps: Float64Array; counts: Int32Array } | undefined;
+  private lastCounts: Uint16Array = new Uint16Array(0);
+  private flat: { gaps: Float64Array; counts: Uint16Array } | undefined;
   private fill = TbtLog.CHUNK;
   size = 0;
 
   add(gap: number, count: number): void {
     if (count <= 0) return;
+    // Multiplicities are 16-bit: a (never seen) larger batch is recorded as several entries.
+    while (count > MAX_ENTRY_WEIGHT) {
+      this.add(gap, MAX_ENTRY_WEIGHT);
+      count -= MAX_ENTRY_WEIGHT;
+    }
     let f = this.fill;
     if (f === TbtLog.CHUNK) {
       const full = this.chunks[this.chunks.length - 1];
       if (full) full.length = TbtLog.CHUNK;
       this.lastGaps = new Float64Array(TbtLog.CHUNK);
-      this.lastCounts = new Int32Array(TbtLog.CHUNK);
+      this.lastCounts = new Uint16Array(TbtLog.CHUNK);
       this.chunks.push({ values: this.lastGaps, weights: this.lastCounts, length: 0 });
       f = 0;
     }
@@ -38,14 +46,14 @@ export class TbtLog {
   }
 
   /** The multiplicities matching `gaps`. */
-  get counts(): Int32Array {
+  get counts(): Uint16Array {
     return this.flatten().counts;
   }
 
-  private flatten(): { gaps: Float64Array; counts: Int32Array } {
+  private flatten(): { gaps: Float64Array; counts: Uint16Array } {
     if (this.flat && this.flat.gaps.length === this.size) return this.flat;
     const gaps = new Float64Array(this.size);
-    const counts = new Int32Array(this.size);
+    const counts = new Uint16Array(this.size);
     let k = 0;
     for (const c of this.segments()) {
       gaps.set(c.values.subarray(0, c.length), k);
@@ -57,7 +65,7 @@ export class TbtLog {
   }
 
   /** The samples as (gap, multiplicity) segments, for `weightedDistributionOf`. */
-  segments(): { values: Float64Array; weights: Int32Array; length: number }[] {
+  segments(): { values: Float64Array; weights: Uint16Array; length: number }[] {
     const last = this.chunks[this.chunks.length - 1];
     if (last) last.length = this.fill;
     return this.chunks;

@@ -1,7 +1,7 @@
 /** Exact order statistics: pure functions over samples (d3-array style). */
 import { exactSum } from './exactSum.js';
 import { moveNaNsToEnd, multiSelect } from './select.js';
-import { weightedSelect, type WeightedSegment } from './weightedSelect.js';
+import { MAX_ENTRY_WEIGHT, weightedSelect, type WeightedSegment } from './weightedSelect.js';
 
 export interface Distribution {
   mean: number;
@@ -54,17 +54,30 @@ export function distributionInPlace(xs: Float64Array, n = xs.length): Distributi
 
 /**
  * The same for samples with integer multiplicities (each value counted `weights[i]` times): the
- * result equals `distribution` of the expanded sample, without expanding it.
+ * result equals `distribution` of the expanded sample, without expanding it. (A weight above 65,535
+ * is held as several entries; the mean then sums their products separately.)
  */
 export function weightedDistribution(values: ArrayLike<number>, weights: ArrayLike<number>): Distribution {
   const n = values.length;
-  const w = new Int32Array(n);
+  let entries = 0;
   for (let i = 0; i < n; i++) {
     const x = weights[i] as number;
-    if (!Number.isInteger(x) || x < 0 || x > 0x7fffffff) throw new RangeError(`weight ${i} is ${x}: weights are integer multiplicities`);
-    w[i] = x;
+    if (!Number.isInteger(x) || x < 0 || x > Number.MAX_SAFE_INTEGER) throw new RangeError(`weight ${i} is ${x}: weights are integer multiplicities`);
+    entries += Math.max(1, Math.ceil(x / MAX_ENTRY_WEIGHT));
   }
-  return weightedDistributionOf([{ values: Float64Array.from(values), weights: w, length: n }]);
+  const v = new Float64Array(entries);
+  const w = new Uint16Array(entries);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    let x = weights[i] as number;
+    do {
+      const part = Math.min(x, MAX_ENTRY_WEIGHT);
+      v[k] = values[i] as number;
+      w[k++] = part;
+      x -= part;
+    } while (x > 0);
+  }
+  return weightedDistributionOf([{ values: v, weights: w, length: entries }]);
 }
 
 /**

@@ -1,11 +1,17 @@
 import { ExactSum } from './exactSum.js';
 
-/** A run of values with integer multiplicities (e.g. one chunk of an instance's TBT log). */
+/**
+ * A run of values with integer multiplicities (e.g. one chunk of an instance's TBT log). Weights are
+ * 16-bit (a larger multiplicity is stored as several entries of the same value: see `splitWeights`).
+ */
 export interface WeightedSegment {
   readonly values: Float64Array;
-  readonly weights: Int32Array;
+  readonly weights: Uint16Array;
   readonly length: number;
 }
+
+/** Largest weight one entry holds. */
+export const MAX_ENTRY_WEIGHT = 0xffff;
 
 export interface WeightedSelection {
   /** Total weight (the size of the expanded sample). */
