@@ -98,7 +98,7 @@ test('weighted quantiles equal the quantiles of the expanded sample, across segm
     }
     if (expanded.length === 0) continue;
     const cut = rng.int(n + 1);
-    const seg = (from: number, to: number) => ({ values: Float64Array.from(vals.slice(from, to)), weights: Uint16Array.from(ws.slice(from, to)), length: to - from });
+    const seg = (from: number, to: number) => ({ values: Float64Array.from(vals.slice(from, to)), weights: Uint8Array.from(ws.slice(from, to)), length: to - from });
     const a = weightedDistributionOf([seg(0, cut), seg(cut, n)]);
     const b = distribution(expanded);
     for (const key of KEYS) sameBits(a[key], b[key], key);

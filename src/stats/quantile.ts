@@ -54,8 +54,8 @@ export function distributionInPlace(xs: Float64Array, n = xs.length): Distributi
 
 /**
  * The same for samples with integer multiplicities (each value counted `weights[i]` times): the
- * result equals `distribution` of the expanded sample, without expanding it. (A weight above 65,535
- * is held as several entries; the mean then sums their products separately.)
+ * result equals `distribution` of the expanded sample, without expanding it. (A weight above 255 is
+ * held as several entries; the mean then sums their products separately.)
  */
 export function weightedDistribution(values: ArrayLike<number>, weights: ArrayLike<number>): Distribution {
   const n = values.length;
@@ -66,7 +66,7 @@ export function weightedDistribution(values: ArrayLike<number>, weights: ArrayLi
     entries += Math.max(1, Math.ceil(x / MAX_ENTRY_WEIGHT));
   }
   const v = new Float64Array(entries);
-  const w = new Uint16Array(entries);
+  const w = new Uint8Array(entries);
   let k = 0;
   for (let i = 0; i < n; i++) {
     let x = weights[i] as number;

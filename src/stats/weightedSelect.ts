@@ -2,16 +2,17 @@ import { ExactSum } from './exactSum.js';
 
 /**
  * A run of values with integer multiplicities (e.g. one chunk of an instance's TBT log). Weights are
- * 16-bit (a larger multiplicity is stored as several entries of the same value: see `splitWeights`).
+ * 8-bit (a larger multiplicity is stored as several entries of the same value), which keeps a TBT
+ * log entry at 9 bytes.
  */
 export interface WeightedSegment {
   readonly values: Float64Array;
-  readonly weights: Uint16Array;
+  readonly weights: Uint8Array;
   readonly length: number;
 }
 
 /** Largest weight one entry holds. */
-export const MAX_ENTRY_WEIGHT = 0xffff;
+export const MAX_ENTRY_WEIGHT = 0xff;
 
 export interface WeightedSelection {
   /** Total weight (the size of the expanded sample). */
