@@ -1,6 +1,6 @@
 import { ReqState } from '../model/requestTable.js';
 import type { SimResult } from '../sim/simulation.js';
-import { distributionInPlace, weightedDistributionOf, type Distribution } from '../stats/quantile.js';
+import { streamDistribution, weightedDistributionOf, type Distribution } from '../stats/quantile.js';
 import type { WeightedSegment } from '../stats/weightedSelect.js';
 
 /**
@@ -33,6 +33,11 @@ export interface RunSummary {
   simTimeS: number;
 }
 
+const TTFT = 0;
+const E2E = 1;
+const QUEUEING = 2;
+const TPOT = 3;
+
 export function summarize(r: SimResult): RunSummary {
   const t = r.table;
   const n = t.count;
@@ -56,23 +61,27 @@ export function summarize(r: SimResult): RunSummary {
     allTokens += out + (t.prompt[id] as number);
     violated += r.sloViolated[id] as number;
   }
-  // One scratch buffer serves every latency family in turn; selection reorders it in place.
-  const scratch = new Float64Array(completed);
-  const family = (value: (id: number) => number, keep: (id: number) => boolean = () => true): Distribution => {
-    let k = 0;
-    for (let id = 0; id < n; id++) if (t.state[id] === ReqState.Done && keep(id)) scratch[k++] = value(id);
-    return distributionInPlace(scratch, k);
-  };
-  const ttft = family((id) => (t.firstToken[id] as number) - (t.arrival[id] as number));
-  const e2e = family((id) => (t.completion[id] as number) - (t.arrival[id] as number));
-  const queueingDelay = family((id) => (t.firstScheduled[id] as number) - (t.arrival[id] as number));
-  const tpot = family(
-    (id) => {
-      const a = t.arrival[id] as number;
-      return ((t.completion[id] as number) - a - ((t.firstToken[id] as number) - a)) / ((t.output[id] as number) - 1);
-    },
-    (id) => (t.output[id] as number) > 1,
-  );
+  // Each latency family is produced from the table on demand (two passes) instead of being copied:
+  // exact percentiles without a per-request buffer (src/stats/streamSelect.ts).
+  const { state, arrival, firstToken, firstScheduled, completion, output } = t;
+  const family = (kind: number): Distribution =>
+    streamDistribution(completed, (sink) => {
+      for (let id = 0; id < n; id++) {
+        if (state[id] !== ReqState.Done) continue;
+        const a = arrival[id] as number;
+        if (kind === TTFT) sink.push((firstToken[id] as number) - a);
+        else if (kind === E2E) sink.push((completion[id] as number) - a);
+        else if (kind === QUEUEING) sink.push((firstScheduled[id] as number) - a);
+        else {
+          const out = output[id] as number;
+          if (out > 1) sink.push(((completion[id] as number) - a - ((firstToken[id] as number) - a)) / (out - 1));
+        }
+      }
+    });
+  const ttft = family(TTFT);
+  const e2e = family(E2E);
+  const queueingDelay = family(QUEUEING);
+  const tpot = family(TPOT);
   let iterations = 0;
   const segments: WeightedSegment[] = [];
   for (const inst of r.instances) {

@@ -1,6 +1,7 @@
 /** Exact order statistics: pure functions over samples (d3-array style). */
 import { exactSum } from './exactSum.js';
 import { moveNaNsToEnd, multiSelect } from './select.js';
+import { streamOrderStatistics, type ValueSink } from './streamSelect.js';
 import { MAX_ENTRY_WEIGHT, weightedSelect, type WeightedSegment } from './weightedSelect.js';
 
 export interface Distribution {
@@ -50,6 +51,32 @@ export function distributionInPlace(xs: Float64Array, n = xs.length): Distributi
   }
   multiSelect(a, ranks, 0, finite - 1);
   return { mean, p50: quantileSorted(a, 0.5), p90: quantileSorted(a, 0.9), p95: quantileSorted(a, 0.95), p99: quantileSorted(a, 0.99) };
+}
+
+/**
+ * The same for a sample that `visit` produces on demand (it must push the same values in the same
+ * order on every call; it is called two or three times), without holding it: see
+ * `streamOrderStatistics`. `upperBound` bounds the number of values (it sets the sampling stride).
+ */
+export function streamDistribution(upperBound: number, visit: (sink: ValueSink) => void): Distribution {
+  const st = streamOrderStatistics(upperBound, visit, (n) => {
+    const ranks: number[] = [];
+    for (const p of PS) {
+      const lo = Math.floor((n - 1) * p);
+      ranks.push(lo, lo + 1);
+    }
+    return ranks;
+  });
+  const n = st.count;
+  const q = (k: number): number => {
+    if (n === 0) return Number.NaN;
+    const h = (n - 1) * (PS[k] as number);
+    const lo = Math.floor(h);
+    const a = st.values[2 * k] as number;
+    if (lo + 1 >= n) return a;
+    return a + (h - lo) * ((st.values[2 * k + 1] as number) - a);
+  };
+  return { mean: st.mean, p50: q(0), p90: q(1), p95: q(2), p99: q(3) };
 }
 
 /**

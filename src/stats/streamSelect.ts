@@ -1,0 +1,162 @@
+import { ExactSum } from './exactSum.js';
+import { floydRivest, multiSelect } from './select.js';
+
+/** Receives the values of a sample, one at a time; `visit` feeds it the same values on every call. */
+export interface ValueSink {
+  push(x: number): void;
+}
+
+/** Sample size that steers the windows (about 16k values, so planning is cheap). */
+const SAMPLE = 1 << 14;
+
+/**
+ * Exact order statistics of a sample that is cheaper to produce twice than to hold: values computed
+ * from a table (a latency = one column minus another), visited in a fixed order. Pass 1 counts them,
+ * sums them exactly and keeps a strided sample; the sample gives, for each wanted rank, a window of
+ * values [lo, hi] that holds that rank with overwhelming probability (the Floyd–Rivest idea). Pass 2
+ * counts the values below each window and copies the ones inside it. If a window misses its rank
+ * (possible only for adversarial orders), a third pass copies the whole sample and selects there, so
+ * the result is exact in every case. Memory: the windows, a few percent of the sample at most.
+ *
+ * Returns the mean (exactly rounded sum / count; NaN when empty or any value is NaN) and, for each
+ * rank, its value in ascending order (NaNs last, as `Float64Array.prototype.sort` orders them).
+ */
+export function streamOrderStatistics(
+  upperBound: number,
+  visit: (sink: ValueSink) => void,
+  ranksFor: (count: number) => readonly number[],
+): { count: number; mean: number; values: Float64Array } {
+  const s = new StreamSink(upperBound);
+  visit(s);
+  const count = s.count;
+  const ranks = ranksFor(count);
+  const values = new Float64Array(ranks.length).fill(Number.NaN);
+  const finite = count - s.nans;
+  const mean = count > 0 ? (s.nans > 0 ? Number.NaN : s.sum.value() / count) : Number.NaN;
+  const wanted = [...new Set(ranks.filter((r) => r >= 0 && r < finite))].sort((a, b) => a - b);
+  if (wanted.length === 0) return { count, mean, values };
+  s.plan(wanted, finite);
+  visit(s);
+  const found = s.solve(wanted);
+  if (!found) {
+    // The fallback: the whole sample in memory, as a plain multi-select.
+    s.startCopy(finite);
+    visit(s);
+    const all = s.copy as Float64Array;
+    multiSelect(all, wanted);
+    for (const r of wanted) s.answers.set(r, all[r] as number);
+  }
+  ranks.forEach((r, i) => {
+    const v = s.answers.get(r);
+    if (v !== undefined) values[i] = v;
+  });
+  return { count, mean, values };
+}
+
+const OBSERVE = 0;
+const GATHER = 1;
+const COPY = 2;
+
+class StreamSink implements ValueSink {
+  mode = OBSERVE;
+  count = 0;
+  nans = 0;
+  readonly sum = new ExactSum();
+  private readonly stride: number;
+  private sample: number[] = [];
+  /** Windows, ascending and disjoint: [lo[j], hi[j]] with the values below and inside each. */
+  private lo = new Float64Array(0);
+  private hi = new Float64Array(0);
+  private below = new Float64Array(0);
+  private inside: number[][] = [];
+  copy: Float64Array | undefined;
+  private copied = 0;
+  readonly answers = new Map<number, number>();
+
+  constructor(upperBound: number) {
+    this.stride = Math.max(1, Math.floor(upperBound / SAMPLE));
+  }
+
+  push(x: number): void {
+    if (this.mode === OBSERVE) {
+      if (x !== x) {
+        this.nans++;
+        this.count++;
+        return;
+      }
+      if (this.count % this.stride === 0) this.sample.push(x);
+      this.count++;
+      this.sum.add(x);
+    } else if (this.mode === GATHER) {
+      if (x !== x) return;
+      const lo = this.lo;
+      for (let j = 0; j < lo.length; j++) {
+        if (x < (lo[j] as number)) {
+          for (let k = j; k < lo.length; k++) this.below[k] = (this.below[k] as number) + 1;
+          return;
+        }
+        if (x <= (this.hi[j] as number)) {
+          (this.inside[j] as number[]).push(x);
+          for (let k = j + 1; k < lo.length; k++) this.below[k] = (this.below[k] as number) + 1;
+          return;
+        }
+      }
+    } else if (x === x) (this.copy as Float64Array)[this.copied++] = x;
+  }
+
+  /** Windows around each wanted rank from the sorted sample, merged where they overlap. */
+  plan(wanted: readonly number[], finite: number): void {
+    const smp = Float64Array.from(this.sample).sort();
+    this.sample = [];
+    const m = smp.length;
+    const los: number[] = [];
+    const his: number[] = [];
+    for (const r of wanted) {
+      const at = ((r + 0.5) / finite) * m;
+      const margin = 4 * Math.sqrt(m) + 8;
+      const a = Math.floor(at - margin);
+      const b = Math.ceil(at + margin);
+      const lo = a < 0 ? Number.NEGATIVE_INFINITY : (smp[a] as number);
+      const hi = b >= m ? Number.POSITIVE_INFINITY : (smp[b] as number);
+      const last = los.length - 1;
+      if (last >= 0 && lo <= (his[last] as number)) his[last] = Math.max(his[last] as number, hi);
+      else {
+        los.push(lo);
+        his.push(hi);
+      }
+    }
+    this.lo = Float64Array.from(los);
+    this.hi = Float64Array.from(his);
+    this.below = new Float64Array(los.length);
+    this.inside = los.map(() => []);
+    this.mode = GATHER;
+  }
+
+  /** Places each wanted rank in its window; false when one fell outside every window. */
+  solve(wanted: readonly number[]): boolean {
+    const wins = this.inside.map((xs) => Float64Array.from(xs));
+    this.inside = [];
+    for (const r of wanted) {
+      let ok = false;
+      for (let j = 0; j < wins.length; j++) {
+        const w = wins[j] as Float64Array;
+        const k = r - (this.below[j] as number);
+        if (k >= 0 && k < w.length) {
+          floydRivest(w, k, 0, w.length - 1);
+          this.answers.set(r, w[k] as number);
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  startCopy(finite: number): void {
+    this.copy = new Float64Array(finite);
+    this.copied = 0;
+    this.answers.clear();
+    this.mode = COPY;
+  }
+}
