@@ -8,6 +8,8 @@
  * targets: docs/PERFORMANCE.md. Not a test: nothing here asserts a time.
  *
  * GAPS_BENCH_ROUTERS=least-outstanding,gaps+linear,llumnix picks the configurations (ROUTER+PREDICTOR).
+ * Above two million requests (e.g. GAPS_BENCH_REQUESTS=10000000) the default is one round of
+ * least-outstanding only.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -18,8 +20,9 @@ import { prepare } from '../src/run/simulate.js';
 import { BENCH_INSTANCES, benchConfig } from './benchConfig.js';
 
 const n = Number(process.env.GAPS_BENCH_REQUESTS ?? 1_000_000);
-const rounds = Number(process.env.GAPS_BENCH_RUNS ?? 3);
-const specs = (process.env.GAPS_BENCH_ROUTERS ?? 'least-outstanding,gaps+linear,llumnix').split(',');
+const large = n > 2_000_000; // the ten-million mode: one round of least-outstanding unless asked for more
+const rounds = Number(process.env.GAPS_BENCH_RUNS ?? (large ? 1 : 3));
+const specs = (process.env.GAPS_BENCH_ROUTERS ?? (large ? 'least-outstanding' : 'least-outstanding,gaps+linear,llumnix')).split(',');
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const root = join(here, '..', '..');
 const buildDir = join(root, 'bench', '.build');
