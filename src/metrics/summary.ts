@@ -1,6 +1,6 @@
 import { ReqState } from '../model/requestTable.js';
 import type { SimResult } from '../sim/simulation.js';
-import { streamDistribution, weightedDistributionOf, type Distribution } from '../stats/quantile.js';
+import { streamingDistribution, weightedDistributionOf, type Distribution } from '../stats/quantile.js';
 import type { WeightedSegment } from '../stats/weightedSelect.js';
 
 /**
@@ -33,11 +33,6 @@ export interface RunSummary {
   simTimeS: number;
 }
 
-const TTFT = 0;
-const E2E = 1;
-const QUEUEING = 2;
-const TPOT = 3;
-
 export function summarize(r: SimResult): RunSummary {
   const t = r.table;
   const n = t.count;
@@ -61,27 +56,33 @@ export function summarize(r: SimResult): RunSummary {
     allTokens += out + (t.prompt[id] as number);
     violated += r.sloViolated[id] as number;
   }
-  // Each latency family is produced from the table on demand (two passes) instead of being copied:
-  // exact percentiles without a per-request buffer (src/stats/streamSelect.ts).
+  // The latency families are produced from the table on demand, all four in the same passes (two,
+  // rarely three), instead of being copied: exact percentiles without per-request buffers
+  // (src/stats/streamSelect.ts).
   const { state, arrival, firstToken, firstScheduled, completion, output } = t;
-  const family = (kind: number): Distribution =>
-    streamDistribution(completed, (sink) => {
-      for (let id = 0; id < n; id++) {
-        if (state[id] !== ReqState.Done) continue;
-        const a = arrival[id] as number;
-        if (kind === TTFT) sink.push((firstToken[id] as number) - a);
-        else if (kind === E2E) sink.push((completion[id] as number) - a);
-        else if (kind === QUEUEING) sink.push((firstScheduled[id] as number) - a);
-        else {
-          const out = output[id] as number;
-          if (out > 1) sink.push(((completion[id] as number) - a - ((firstToken[id] as number) - a)) / (out - 1));
-        }
-      }
-    });
-  const ttft = family(TTFT);
-  const e2e = family(E2E);
-  const queueingDelay = family(QUEUEING);
-  const tpot = family(TPOT);
+  const ttftS = streamingDistribution(completed);
+  const e2eS = streamingDistribution(completed);
+  const queueS = streamingDistribution(completed);
+  const tpotS = streamingDistribution(completed);
+  let more = true;
+  while (more) {
+    for (let id = 0; id < n; id++) {
+      if (state[id] !== ReqState.Done) continue;
+      const a = arrival[id] as number;
+      const f = (firstToken[id] as number) - a;
+      const e = (completion[id] as number) - a;
+      ttftS.push(f);
+      e2eS.push(e);
+      queueS.push((firstScheduled[id] as number) - a);
+      const out = output[id] as number;
+      if (out > 1) tpotS.push((e - f) / (out - 1));
+    }
+    more = [ttftS.endPass(), e2eS.endPass(), queueS.endPass(), tpotS.endPass()].some((x) => x);
+  }
+  const ttft = ttftS.distribution();
+  const e2e = e2eS.distribution();
+  const queueingDelay = queueS.distribution();
+  const tpot = tpotS.distribution();
   let iterations = 0;
   const segments: WeightedSegment[] = [];
   for (const inst of r.instances) {

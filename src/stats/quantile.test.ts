@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../kernel/rng.js';
 import { exactSum } from './exactSum.js';
-import { distribution, distributionInPlace, quantileSorted, streamDistribution, weightedDistribution, weightedDistributionOf } from './quantile.js';
+import { distribution, distributionInPlace, quantileSorted, streamDistribution, streamingDistribution, weightedDistribution, weightedDistributionOf } from './quantile.js';
 import { referenceDistribution, referenceWeightedDistribution, sortWithWeights } from './quantileReference.js';
 
 const KEYS = ['p50', 'p90', 'p95', 'p99'] as const;
@@ -78,6 +78,31 @@ test('streamed selection (two passes, no copy) gives the reference percentiles b
   check(Array.from({ length: 100_000 }, (_, i) => -i), 'descending');
   // Every sampled value (stride 6 here) is huge: the windows miss, and the fallback pass must answer.
   check(Array.from({ length: 100_000 }, (_, i) => (i % 6 === 0 ? 1e9 + i : i)), 'adversarial');
+});
+
+test('samples sharing one loop finish independently, one of them through the fallback pass', () => {
+  const n = 100_000;
+  const plain = (i: number): number => (i * 7919) % 1000;
+  const adversarial = (i: number): number => (i % 6 === 0 ? 1e9 + i : i);
+  const a = streamingDistribution(n);
+  const b = streamingDistribution(n);
+  let passes = 0;
+  let more = true;
+  while (more) {
+    passes++;
+    for (let i = 0; i < n; i++) {
+      a.push(plain(i));
+      b.push(adversarial(i));
+    }
+    more = [a.endPass(), b.endPass()].some((x) => x);
+  }
+  assert.equal(passes, 3);
+  const ra = referenceDistribution(Array.from({ length: n }, (_, i) => plain(i)));
+  const rb = referenceDistribution(Array.from({ length: n }, (_, i) => adversarial(i)));
+  for (const k of KEYS) {
+    sameBits(a.distribution()[k], ra[k], `plain ${k}`);
+    sameBits(b.distribution()[k], rb[k], `adversarial ${k}`);
+  }
 });
 
 test('in-place selection over a prefix ignores the rest of the buffer', () => {

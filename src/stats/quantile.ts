@@ -1,7 +1,7 @@
 /** Exact order statistics: pure functions over samples (d3-array style). */
 import { exactSum } from './exactSum.js';
 import { moveNaNsToEnd, multiSelect } from './select.js';
-import { streamOrderStatistics, type ValueSink } from './streamSelect.js';
+import { StreamOrderStatistics, type ValueSink } from './streamSelect.js';
 import { MAX_ENTRY_WEIGHT, weightedSelect, type WeightedSegment } from './weightedSelect.js';
 
 export interface Distribution {
@@ -59,7 +59,15 @@ export function distributionInPlace(xs: Float64Array, n = xs.length): Distributi
  * `streamOrderStatistics`. `upperBound` bounds the number of values (it sets the sampling stride).
  */
 export function streamDistribution(upperBound: number, visit: (sink: ValueSink) => void): Distribution {
-  const st = streamOrderStatistics(upperBound, visit, (n) => {
+  const s = streamingDistribution(upperBound);
+  do visit(s);
+  while (s.endPass());
+  return s.distribution();
+}
+
+/** A caller-driven `streamDistribution`: push, `endPass()` while it asks for another pass, then read. */
+export function streamingDistribution(upperBound: number): StreamOrderStatistics & { distribution(): Distribution } {
+  const s = new StreamOrderStatistics(upperBound, (n) => {
     const ranks: number[] = [];
     for (const p of PS) {
       const lo = Math.floor((n - 1) * p);
@@ -67,16 +75,21 @@ export function streamDistribution(upperBound: number, visit: (sink: ValueSink) 
     }
     return ranks;
   });
-  const n = st.count;
-  const q = (k: number): number => {
-    if (n === 0) return Number.NaN;
-    const h = (n - 1) * (PS[k] as number);
-    const lo = Math.floor(h);
-    const a = st.values[2 * k] as number;
-    if (lo + 1 >= n) return a;
-    return a + (h - lo) * ((st.values[2 * k + 1] as number) - a);
-  };
-  return { mean: st.mean, p50: q(0), p90: q(1), p95: q(2), p99: q(3) };
+  return Object.assign(s, {
+    distribution(): Distribution {
+      const st = s.result();
+      const n = st.count;
+      const q = (k: number): number => {
+        if (n === 0) return Number.NaN;
+        const h = (n - 1) * (PS[k] as number);
+        const lo = Math.floor(h);
+        const a = st.values[2 * k] as number;
+        if (lo + 1 >= n) return a;
+        return a + (h - lo) * ((st.values[2 * k + 1] as number) - a);
+      };
+      return { mean: st.mean, p50: q(0), p90: q(1), p95: q(2), p99: q(3) };
+    },
+  });
 }
 
 /**

@@ -32,36 +32,83 @@ export function streamOrderStatistics(
   visit: (sink: ValueSink) => void,
   ranksFor: (count: number) => readonly number[],
 ): { count: number; mean: number; values: Float64Array } {
-  const s = new StreamSink(upperBound);
-  visit(s);
-  const count = s.count;
-  const ranks = ranksFor(count);
-  const values = new Float64Array(ranks.length).fill(Number.NaN);
-  const finite = count - s.nans;
-  const mean = count > 0 ? (s.nans > 0 ? Number.NaN : s.sum.value() / count) : Number.NaN;
-  const wanted = [...new Set(ranks.filter((r) => r >= 0 && r < finite))].sort((a, b) => a - b);
-  if (wanted.length === 0) return { count, mean, values };
-  s.plan(wanted, finite);
-  visit(s);
-  const found = s.solve(wanted);
-  if (!found) {
-    // The fallback: the whole sample in memory, as a plain multi-select.
-    s.startCopy(finite);
-    visit(s);
-    const all = s.copy as Float64Array;
-    multiSelect(all, wanted);
-    for (const r of wanted) s.answers.set(r, all[r] as number);
+  const s = new StreamOrderStatistics(upperBound, ranksFor);
+  do visit(s);
+  while (s.endPass());
+  return s.result();
+}
+
+/**
+ * The same as a sink the caller drives, so that several samples produced by one loop share its
+ * passes: push every value, call `endPass()`, and repeat the loop while it returns true (at most
+ * three passes); then read `result()`.
+ */
+export class StreamOrderStatistics implements ValueSink {
+  private readonly sink: StreamSink;
+  private pass = 0;
+  private ranks: readonly number[] = [];
+  private wanted: number[] = [];
+  private out: { count: number; mean: number; values: Float64Array } | undefined;
+
+  constructor(
+    upperBound: number,
+    private readonly ranksFor: (count: number) => readonly number[],
+  ) {
+    this.sink = new StreamSink(upperBound);
   }
-  ranks.forEach((r, i) => {
-    const v = s.answers.get(r);
-    if (v !== undefined) values[i] = v;
-  });
-  return { count, mean, values };
+
+  push(x: number): void {
+    this.sink.push(x);
+  }
+
+  /** Ends a pass over the values; true when another identical pass is needed. */
+  endPass(): boolean {
+    const s = this.sink;
+    if (s.mode === DONE) return false;
+    this.pass++;
+    if (this.pass === 1) {
+      const count = s.count;
+      this.ranks = this.ranksFor(count);
+      const finite = count - s.nans;
+      const mean = count > 0 ? (s.nans > 0 ? Number.NaN : s.sum.value() / count) : Number.NaN;
+      this.out = { count, mean, values: new Float64Array(this.ranks.length).fill(Number.NaN) };
+      this.wanted = [...new Set(this.ranks.filter((r) => r >= 0 && r < finite))].sort((a, b) => a - b);
+      if (this.wanted.length === 0) return this.finish();
+      s.plan(this.wanted, finite);
+      return true;
+    }
+    if (this.pass === 2) {
+      if (s.solve(this.wanted)) return this.finish();
+      s.startCopy((this.out as { count: number }).count - s.nans);
+      return true;
+    }
+    // The fallback: the whole sample in memory, as a plain multi-select.
+    const all = s.copy as Float64Array;
+    multiSelect(all, this.wanted);
+    for (const r of this.wanted) s.answers.set(r, all[r] as number);
+    return this.finish();
+  }
+
+  private finish(): false {
+    this.sink.mode = DONE;
+    const out = this.out as { values: Float64Array };
+    this.ranks.forEach((r, i) => {
+      const v = this.sink.answers.get(r);
+      if (v !== undefined) out.values[i] = v;
+    });
+    return false;
+  }
+
+  result(): { count: number; mean: number; values: Float64Array } {
+    if (this.sink.mode !== DONE) throw new Error('StreamOrderStatistics: result() before the last pass ended');
+    return this.out as { count: number; mean: number; values: Float64Array };
+  }
 }
 
 const OBSERVE = 0;
 const GATHER = 1;
 const COPY = 2;
+const DONE = 3;
 
 class StreamSink implements ValueSink {
   mode = OBSERVE;
@@ -107,7 +154,7 @@ class StreamSink implements ValueSink {
           return;
         }
       }
-    } else if (x === x) (this.copy as Float64Array)[this.copied++] = x;
+    } else if (this.mode === COPY && x === x) (this.copy as Float64Array)[this.copied++] = x;
   }
 
   /** Windows around each wanted rank from the sorted sample, merged where they overlap. */
