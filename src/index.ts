@@ -7,7 +7,7 @@ export type { RequestSpec, Workload, SloTargets } from './model/request.js';
 export type { BatchShape, PerfModel } from './model/perfModel.js';
 export type { ModelSpec, GpuSpec, Deployment } from './model/hardware.js';
 export { Instance, type InstanceConfig } from './model/instance.js';
-export type { InstanceScheduler, RankFacts } from './model/instanceScheduler.js';
+export type { ApiCallFacts, ApiKvStrategy, BatchBuilder, BatchPolicy, InstanceState, PreemptMode, RequestFacts } from './model/batchPolicy.js';
 export type { Router, RouterFactory, ClusterView, InstanceView, RoutedRequest } from './policies/routers/router.js';
 export { routers } from './policies/routers/registry.js';
 export { schedulers } from './policies/schedulers/registry.js';
@@ -21,3 +21,9 @@ export { buildWorkload, type WorkloadOptions, type WorkloadHandle } from './work
 export { createPerfModel } from './perf/registry.js';
 export { parseDeployment } from './perf/presets.js';
 export { experiments } from './experiments/registry.js';
+export { findCapacity, CapacitySearch, type CapacityResult, type CapacityOptions } from './sweep/capacitySearch.js';
+export { findCapacities } from './sweep/capacityRounds.js';
+export { parseSlo, checkSlo, type Slo } from './sweep/sloExpr.js';
+export { planSweep, runSweepPlan, type SweepPlan } from './sweep/plan.js';
+export { LocalRunner } from './sweep/localRunner.js';
+export { MemoryStore, type SweepRunner, type ResultStore } from './sweep/runner.js';

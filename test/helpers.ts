@@ -2,7 +2,7 @@ import type { InstanceConfig } from '../src/model/instance.js';
 import type { BatchShape, PerfModel } from '../src/model/perfModel.js';
 import type { RequestSpec, Workload } from '../src/model/request.js';
 import { Rng } from '../src/kernel/rng.js';
-import { fcfsScheduler } from '../src/policies/schedulers/fcfs.js';
+import { vllmScheduler } from '../src/policies/schedulers/vllm.js';
 import type { Router } from '../src/policies/routers/router.js';
 import { Simulation, type ClusterConfig } from '../src/sim/simulation.js';
 
@@ -18,7 +18,6 @@ export function instanceConfig(over: Partial<InstanceConfig> = {}): InstanceConf
   return {
     maxNumSeqs: 64,
     maxBatchedTokens: 4096,
-    chunkedPrefill: true,
     blockSize: 16,
     kvBlocks: 2000,
     watermark: 0.01,
@@ -29,12 +28,17 @@ export function instanceConfig(over: Partial<InstanceConfig> = {}): InstanceConf
   };
 }
 
+/** The vLLM scheduler in V1 (mixed, chunked) or V0 (prefill-first) style, as a per-instance factory. */
+export function vllmStyle(chunked: boolean): ClusterConfig['scheduler'] {
+  return () => vllmScheduler(chunked ? 'mixed' : 'prefill-first');
+}
+
 export function clusterConfig(router: Router, over: Partial<ClusterConfig> = {}): ClusterConfig {
   return {
     numInstances: 1,
     instance: instanceConfig(),
     perf: linearPerf(0.01, 1e-5, 1e-7),
-    scheduler: fcfsScheduler,
+    scheduler: () => vllmScheduler('mixed'),
     router,
     reportIntervalS: 0.05,
     slo: { e2eSlack: 5 },

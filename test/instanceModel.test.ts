@@ -5,7 +5,7 @@ import { ReqState } from '../src/model/requestTable.js';
 import { summarize } from '../src/metrics/summary.js';
 import { routers } from '../src/policies/routers/registry.js';
 import type { Controller } from '../src/policies/controllers/controller.js';
-import { clusterConfig, instanceConfig, linearPerf, poissonWorkload, run, tbtBalance } from './helpers.js';
+import { clusterConfig, instanceConfig, linearPerf, poissonWorkload, run, tbtBalance, vllmStyle } from './helpers.js';
 
 const rr = () => routers.get('round-robin')({ rng: new Rng('r'), arg: undefined, numInstances: 2 });
 
@@ -15,9 +15,9 @@ for (const chunkedPrefill of [true, false]) {
       const cfg = clusterConfig(rr(), {
         numInstances: 2,
         check: true, // KV conservation checked after every iteration
+        scheduler: vllmStyle(chunkedPrefill),
         instance: instanceConfig({
           kvBlocks: 300,
-          chunkedPrefill,
           preemption,
           hostKvBlocks: 1000,
           swapSecondsPerBlock: 1e-4,
@@ -56,7 +56,7 @@ test('chunked prefill splits a long prompt across iterations and decodes keep ru
   const cfg = clusterConfig(rr(), {
     numInstances: 1,
     perf: linearPerf(0.01, 1e-4),
-    instance: instanceConfig({ maxBatchedTokens: 512, chunkedPrefill: true }),
+    instance: instanceConfig({ maxBatchedTokens: 512 }),
   });
   const w = [
     { arrival: 0, promptTokens: 10, outputTokens: 50, type: 't' },
@@ -77,7 +77,8 @@ test('prefill-first batching (chunking off) stalls decodes while a prompt is pre
   const cfg = clusterConfig(rr(), {
     numInstances: 1,
     perf: linearPerf(0.01, 1e-4),
-    instance: instanceConfig({ maxBatchedTokens: 4096, chunkedPrefill: false }),
+    instance: instanceConfig({ maxBatchedTokens: 4096 }),
+    scheduler: vllmStyle(false),
   });
   const w = [
     { arrival: 0, promptTokens: 10, outputTokens: 50, type: 't' },
@@ -128,7 +129,8 @@ test('the TBT log is exact: its gaps add up to every request decode span, under 
     for (const chunkedPrefill of [true, false]) {
       const cfg = clusterConfig(rr(), {
         numInstances: 2,
-        instance: instanceConfig({ kvBlocks: 300, preemption, chunkedPrefill, hostKvBlocks: 1000, swapSecondsPerBlock: 1e-4, maxBatchedTokens: 2048 }),
+        instance: instanceConfig({ kvBlocks: 300, preemption, hostKvBlocks: 1000, swapSecondsPerBlock: 1e-4, maxBatchedTokens: 2048 }),
+        scheduler: vllmStyle(chunkedPrefill),
       });
       const res = run(cfg, poissonWorkload('tbt', 30, 800, (r) => 100 + r.int(1500), (r) => 1 + r.int(400)));
       const { gapSum, gapCount, spans, tokens } = tbtBalance(res);

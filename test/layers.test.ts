@@ -22,6 +22,7 @@ const LAYERS: Record<string, number> = {
   metrics: 6,
   run: 7,
   report: 8,
+  sweep: 8.5,
   experiments: 9,
   live: 9,
   cli: 10,

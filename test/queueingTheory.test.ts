@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/kernel/rng.js';
 import { routers } from '../src/policies/routers/registry.js';
-import { clusterConfig, instanceConfig, linearPerf, poissonWorkload, run } from './helpers.js';
+import { clusterConfig, instanceConfig, linearPerf, poissonWorkload, run, vllmStyle } from './helpers.js';
 
 /**
  * One instance that runs one request at a time, where every iteration takes tau seconds, is an
@@ -26,7 +26,8 @@ test('single-sequence instance with constant iterations matches the M/G/1 closed
     const router = routers.get('round-robin')({ rng: new Rng('x'), arg: undefined, numInstances: 1 });
     const cfg = clusterConfig(router, {
       perf: linearPerf(tau),
-      instance: instanceConfig({ maxNumSeqs: 1, chunkedPrefill: false, kvBlocks: 100_000 }),
+      instance: instanceConfig({ maxNumSeqs: 1, kvBlocks: 100_000 }),
+      scheduler: vllmStyle(false),
       check: false,
     });
     const geometric = (r: Rng): number => 1 + Math.floor(Math.log(r.nextOpen()) / Math.log(1 - p));

@@ -14,10 +14,10 @@ import { clusterConfig, instanceConfig, linearPerf, poissonWorkload, run } from 
 function meanResponse(scheduler: string): number {
   const router = routers.get('round-robin')({ rng: new Rng('r'), arg: undefined, numInstances: 1 });
   const factory = schedulers.get(scheduler.split(':')[0] as string);
-  const arg = scheduler.includes(':') ? scheduler.split(':')[1] : undefined;
+  const arg = scheduler.includes(':') ? `${scheduler.split(':')[1]},batch=prefill-first` : 'batch=prefill-first';
   const cfg = clusterConfig(router, {
     perf: linearPerf(0.01),
-    instance: instanceConfig({ maxNumSeqs: 1, chunkedPrefill: false, kvBlocks: 100_000 }),
+    instance: instanceConfig({ maxNumSeqs: 1, kvBlocks: 100_000 }),
     scheduler: () => factory(arg),
     predictor: createPredictor('oracle', new Rng('p')),
     check: false,
@@ -44,9 +44,11 @@ test('rank schedulers order an LLM instance as queueing theory predicts (rho = 0
 });
 
 test('rank schedulers validate their arguments', () => {
-  assert.throws(() => schedulers.get('1bit')(undefined), /1bit:T/);
-  assert.throws(() => schedulers.get('1bit')('x'), /expected a number/);
-  assert.throws(() => schedulers.get('spjf')('3'), /takes no argument/);
+  assert.throws(() => schedulers.get('1bit')(undefined), /threshold T .* is required/);
+  assert.throws(() => schedulers.get('1bit')('x'), /must be a number/);
+  assert.throws(() => schedulers.get('spjf')('3'), /unexpected value '3'/);
+  assert.throws(() => schedulers.get('spjf')('batch=v0'), /batch must be 'mixed' or 'prefill-first'/);
+  assert.throws(() => schedulers.get('sarathi')('512,x=1'), /unknown option 'x'/);
   assert.equal(schedulers.get('sprpt')(undefined).preemptive, true);
   assert.equal(schedulers.get('spjf')(undefined).usesPredictions, true);
 });

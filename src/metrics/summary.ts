@@ -2,6 +2,7 @@ import { ReqState } from '../model/requestTable.js';
 import type { SimResult } from '../sim/simulation.js';
 import { streamingDistribution, weightedDistributionOf, type Distribution } from '../stats/quantile.js';
 import type { WeightedSegment } from '../stats/weightedSelect.js';
+import { schedulingMetrics, type SchedulingMetrics } from './scheduling.js';
 
 /**
  * The metrics of one run, as `gaps simulate --json` prints them. Definitions (docs/METRICS.md):
@@ -9,7 +10,7 @@ import type { WeightedSegment } from '../stats/weightedSelect.js';
  * (vLLM's definition, first token excluded); TBT = every gap between consecutive tokens of a
  * request; e2e = completion - arrival; queueing delay = first scheduled - arrival. Times in seconds.
  */
-export interface RunSummary {
+export interface RunSummary extends SchedulingMetrics {
   arrived: number;
   completed: number;
   rejected: number;
@@ -116,5 +117,6 @@ export function summarize(r: SimResult): RunSummary {
     iterations,
     events: r.events,
     simTimeS: r.simTimeS,
+    ...schedulingMetrics(r, (id) => (r.instances[t.instance[id] as number] ?? r.instances[0])?.tbtTargetOf(id) ?? Number.POSITIVE_INFINITY),
   };
 }

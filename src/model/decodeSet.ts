@@ -43,7 +43,7 @@ export class DecodeSet {
     this.sumKv += t.kvTokens[id] as number;
     const r = this.residue(id);
     this.byResidue[r] = (this.byResidue[r] as number) + 1;
-    const finishAt = this.iter + (t.output[id] as number) - (t.generated[id] as number);
+    const finishAt = this.iter + (t.stopAt[id] as number) - (t.generated[id] as number);
     this.finish.push(id, finishAt, id);
   }
 
@@ -74,7 +74,7 @@ export class DecodeSet {
     this.iter++;
   }
 
-  /** The member that finishes at or before the current iteration, or -1. */
+  /** The member that reaches its stop (completion or API call) at or before the current iteration, or -1. */
   nextFinished(): number {
     return this.finish.size > 0 && this.finish.peekKey() <= this.iter ? this.finish.peekId() : -1;
   }

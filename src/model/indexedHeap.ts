@@ -87,6 +87,18 @@ export class IndexedHeap {
     return true;
   }
 
+  /** Changes a member's key (its tie stays), restoring heap order in O(log n). Returns false if absent. */
+  update(id: number, key: number): boolean {
+    if (!this.has(id)) return false;
+    const i = this.positions.pos[id] as number;
+    const old = this.keys[i] as number;
+    if (old === key) return true;
+    this.keys[i] = key;
+    if (key < old) this.up(i);
+    else this.down(i);
+    return true;
+  }
+
   private removeAt(i: number): void {
     const id = this.ids[i] as number;
     this.positions.pos[id] = -1;

@@ -1,24 +1,25 @@
 import { InvariantError } from '../core/errors.js';
+import type { ApiCallFacts, BatchBuilder, BatchPolicy, PreemptMode, RequestFacts } from './batchPolicy.js';
 import { DecodeSet } from './decodeSet.js';
 import { HeapPositions, IndexedHeap } from './indexedHeap.js';
 import { IntList } from './intList.js';
-import type { InstanceScheduler, RankFacts } from './instanceScheduler.js';
+import { KvHome, KvPool } from './kvPool.js';
 import { addPrefillChunk, emptyShape, type BatchShape, type PerfModel } from './perfModel.js';
-import { PrefixCache } from './prefixCache.js';
+import type { PrefixCache } from './prefixCache.js';
+import type { ApiCall } from './request.js';
 import { ReqState, type RequestTable } from './requestTable.js';
 import { TbtLog } from './tbtLog.js';
 
 export interface InstanceConfig {
   /** Most sequences in one batch (vLLM max_num_seqs). */
   readonly maxNumSeqs: number;
-  /** Most tokens in one iteration (vLLM max_num_batched_tokens). */
+  /** Most tokens in one iteration (vLLM max_num_batched_tokens); a policy may use fewer. */
   readonly maxBatchedTokens: number;
-  /** Sarathi/vLLM-V1 style mixed batches with chunked prefill; otherwise vLLM-V0 prefill-first batches. */
-  readonly chunkedPrefill: boolean;
   readonly blockSize: number;
   readonly kvBlocks: number;
   /** Fraction of blocks kept free when admitting new requests (vLLM's watermark, 0.01). */
   readonly watermark: number;
+  /** What 'default' preemption does: recompute, or swap to host memory. */
   readonly preemption: 'recompute' | 'swap';
   /** Host blocks available for swapped KV. */
   readonly hostKvBlocks: number;
@@ -26,6 +27,10 @@ export interface InstanceConfig {
   readonly swapSecondsPerBlock: number;
   /** Reuse cached prompt blocks across requests by their block hashes (vLLM automatic prefix caching). */
   readonly prefixCaching?: boolean;
+  /** Default time-between-tokens target for requests without their own, seconds (Infinity: none). */
+  readonly tbtTargetS?: number;
+  /** Longest context the model accepts (vLLM max_model_len): prompt plus output; longer requests are refused on arrival. */
+  readonly maxModelLen?: number;
 }
 
 /**
@@ -34,45 +39,63 @@ export interface InstanceConfig {
  */
 export type InstanceRole = 'mixed' | 'prefill' | 'decode';
 
+/** Why a request was rejected by an instance. */
+export type RejectReason = 'kv-capacity' | 'max-model-len';
+
 export interface InstanceListener {
   onFirstToken(id: number, now: number): void;
   onComplete(id: number, now: number): void;
-  /** The request can never fit on this instance (its prompt needs more KV than exists); vLLM rejects it too. */
-  onReject(id: number, now: number): void;
+  /** The request can never fit on this instance (prompt plus output exceed its KV); vLLM refuses it too. */
+  onReject(id: number, now: number, reason: RejectReason): void;
   /** A 'prefill' instance finished a request's prefill; its `kv` tokens of KV must move on. */
   onHandoff(id: number, now: number, kv: number): void;
+  /** The request starts an API call lasting `durationS`; call `apiReturn` when it ends. */
+  onApiCall(id: number, now: number, durationS: number): void;
 }
 
-const enum KvHome {
-  None = 0,
-  Host = 1,
-  Migrated = 2,
-}
+/** Optional per-request prediction refinement while decoding (Trail): predicted total output given tokens so far. */
+export type PredictionRefiner = (id: number, generatedTokens: number) => number;
+
+/** Iterations an instance may run without emitting a token before the run is declared stuck. */
+const STALL_LIMIT_MIN = 100_000;
 
 /**
  * One model replica with vLLM-style continuous batching: a ranked waiting queue, a running batch
- * (requests in prefill plus the decode set), a paged KV cache counted in blocks, and preemption by
- * recompute or swap when blocks run out. An iteration is formed at its start, timed by the
- * performance model, and applied at its end; requests join and leave only at iteration boundaries.
+ * (requests in prefill plus the decode set), a paged KV pool, and preemption. This class is the
+ * mechanism; the `BatchPolicy` chooses what each iteration contains through the `BatchBuilder`
+ * methods below. An iteration is formed at its start, timed by the performance model, and applied
+ * at its end; requests join and leave only at iteration boundaries.
  */
-export class Instance {
+export class Instance implements BatchBuilder {
   readonly waiting: IndexedHeap;
   readonly decode: DecodeSet;
+  readonly kv: KvPool;
   /** Requests with prefill left to do, in admission order. */
   private readonly prefilling = new IntList();
-  /** Blocks held by nobody and not cached. */
-  freeBlocks: number;
-  hostFreeBlocks: number;
-  /** Shared prompt blocks (only when prefix caching is on). */
-  readonly prefixCache: PrefixCache | undefined;
-  private readonly watermarkBlocks: number;
+  /** Decode members sitting out the iteration being formed or run; they rejoin at its end. */
+  private readonly skipped = new IntList();
+  /** Requests away on an API call with their KV resident. */
+  private readonly awayResident = new IntList();
   private enqueueSeq = 0;
   private admitCounter = 0;
   /** Sum of prompt tokens of waiting requests (router-visible load). */
   waitingPromptTokens = 0;
+  /** Requests away on API calls (any KV strategy). */
+  awayCount = 0;
+  /** API calls started, and how their KV was kept. */
+  readonly apiStrategies = { preserve: 0, discard: 0, swap: 0 };
 
   busy = false;
   role: InstanceRole = 'mixed';
+  now = 0;
+  tokenBudget = 0;
+  lastIterationS = 0;
+  lastIterationTokens = 0;
+  lastIterationAttention = 0;
+  private iterTokens = 0;
+  private iterAttention = 0;
+  lastDecodeIterationS = 0;
+  lastDecodeEnd = 0;
   private iterStart = 0;
   private busyAcc = 0;
   private iterHasDecode = false;
@@ -80,71 +103,76 @@ export class Instance {
   private readonly chunkIds = new IntList();
   private readonly chunkLens = new IntList();
   private readonly joiners = new IntList();
-  private lastDecodeEnd = 0;
   readonly tbt = new TbtLog();
   iterations = 0;
+  private itersSinceToken = 0;
+  private readonly stallLimit: number;
+  private readonly refiner: PredictionRefiner | undefined;
+  /** Per API-call kind: returned calls and their summed durations (the duration a policy may predict). */
+  private readonly apiKinds = new Map<string, { n: number; sum: number }>();
+  /** Requests away on an API call: the call's kind and start time. */
+  private readonly apiAway = new Map<number, { kind: string; start: number }>();
   private readonly shape: BatchShape = emptyShape();
-  private readonly facts: RankFacts = {
+  /** Distinct TBT targets of requests seen here, and per target the decode iterations whose common gap exceeded it. */
+  private readonly tbtTargets: number[] = [];
+  private readonly lateIters: number[] = [];
+  private readonly reqFacts: RequestFacts = {
     id: 0,
     arrival: 0,
     promptTokens: 0,
     predictedOutputTokens: Number.NaN,
     generatedTokens: 0,
+    kvTokens: 0,
+    prefillTarget: 0,
     preemptions: 0,
     type: 0,
+    lastTokenTime: Number.NaN,
+    tbtTargetS: Number.POSITIVE_INFINITY,
+    apiCallsDone: 0,
+    waitedS: 0,
+    kvResident: false,
   };
 
   constructor(
     readonly id: number,
     readonly cfg: InstanceConfig,
     private readonly perf: PerfModel,
-    private readonly sched: InstanceScheduler,
+    readonly policy: BatchPolicy,
     private readonly t: RequestTable,
     waitingPositions: HeapPositions,
     decodePositions: HeapPositions,
     private readonly listener: InstanceListener,
+    private readonly refine?: PredictionRefiner,
   ) {
     this.waiting = new IndexedHeap(waitingPositions);
     this.decode = new DecodeSet(t, cfg.blockSize, decodePositions);
-    this.freeBlocks = cfg.kvBlocks;
-    this.prefixCache = cfg.prefixCaching ? new PrefixCache() : undefined;
-    this.hostFreeBlocks = cfg.hostKvBlocks;
-    this.watermarkBlocks = Math.floor(cfg.watermark * cfg.kvBlocks);
+    this.kv = new KvPool(t, cfg.kvBlocks, cfg.blockSize, cfg.hostKvBlocks, cfg.watermark, cfg.prefixCaching === true);
+    this.refiner = policy.refinesPredictions ? refine : undefined;
+    this.stallLimit = Math.max(STALL_LIMIT_MIN, 4 * Math.ceil((cfg.kvBlocks * cfg.blockSize) / Math.max(1, cfg.maxBatchedTokens)));
   }
+
+  // ---- what routers, the monitor and controllers read ----
 
   get numWaiting(): number {
     return this.waiting.size;
   }
   get numRunning(): number {
-    return this.decode.count + this.prefilling.size;
+    return this.decode.count + this.prefilling.size + this.skipped.size;
   }
-  /** Blocks in use by running requests (cached blocks nobody uses count as free). */
+  /** Blocks in use (cached blocks nobody uses count as free). */
   get usedBlocks(): number {
-    return this.cfg.kvBlocks - this.availableBlocks;
+    return this.cfg.kvBlocks - this.kv.available;
   }
-
-  /** Free blocks plus cached blocks that may be evicted. */
   get availableBlocks(): number {
-    return this.freeBlocks + (this.prefixCache ? this.prefixCache.idleCount : 0);
+    return this.kv.available;
+  }
+  get freeBlocks(): number {
+    return this.kv.freeBlocks;
+  }
+  get prefixCache(): PrefixCache | undefined {
+    return this.kv.prefixCache;
   }
 
-  /** Takes n blocks, evicting idle cached blocks first if the free pool is short. */
-  private take(n: number): void {
-    if (n > this.freeBlocks && this.prefixCache) this.freeBlocks += this.prefixCache.evict(n - this.freeBlocks);
-    this.freeBlocks -= n;
-  }
-
-  /** Gives back a request's exclusive blocks and its references to shared ones. */
-  private releaseBlocks(id: number): void {
-    const t = this.t;
-    this.freeBlocks += t.blocks[id] as number;
-    t.blocks[id] = 0;
-    const shared = t.shared[id] as number;
-    if (shared > 0) {
-      (this.prefixCache as PrefixCache).release(t.hashes[id] as readonly number[], shared);
-      t.shared[id] = 0;
-    }
-  }
   /** Busy seconds from the start of the run up to `now`. */
   busyTimeUntil(now: number): number {
     return this.busyAcc + (this.busy ? Math.max(0, now - this.iterStart) : 0);
@@ -155,43 +183,93 @@ export class Instance {
     return this.busy && (this.chunkIds.includes(id) || (this.iterHasDecode && this.decode.has(id)));
   }
 
-  /** Requests with prefill left, in admission order (a copy). */
+  /** Requests with prefill left, in admission order, then decode members sitting out (a copy). */
   prefillingIds(): number[] {
     return this.prefilling.toArray();
   }
+  /** Decode members sitting out the current iteration (a copy). */
+  skippedIds(): number[] {
+    return this.skipped.toArray();
+  }
 
-  /** Puts a request in the waiting queue. Its KV state is whatever the table says (kvHome). */
+  /** Current generated tokens and KV length of a running or waiting request on this instance. */
+  generatedOf(id: number): number {
+    return this.decode.has(id) ? this.decode.generatedOf(id) : (this.t.generated[id] as number);
+  }
+  kvOf(id: number): number {
+    if (this.decode.has(id)) return this.decode.kvOf(id);
+    const t = this.t;
+    if (t.state[id] === ReqState.Waiting && t.kvHome[id] === KvHome.None) return 0;
+    return t.kvTokens[id] as number;
+  }
+
+  // ---- arrivals and departures ----
+
+  /** Puts a request in the waiting queue; its KV is wherever the pool says. */
   enqueue(id: number, now: number): void {
     const t = this.t;
+    const limit = this.cfg.maxModelLen;
+    if (limit !== undefined && t.state[id] === ReqState.Waiting && (t.instance[id] as number) < 0 && this.lifetimeTokens(id) + 1 > limit) {
+      // A new request longer than the model's context: refused at once, as vLLM's API server does.
+      t.instance[id] = this.id;
+      t.state[id] = ReqState.Rejected;
+      this.listener.onReject(id, now, 'max-model-len');
+      return;
+    }
     t.state[id] = ReqState.Waiting;
     t.instance[id] = this.id;
-    this.waiting.push(id, this.sched.rank(this.factsOf(id, t.generated[id] as number), now), this.enqueueSeq++);
+    t.enqueuedAt[id] = now;
+    this.waiting.push(id, this.policy.rank(this.factsOf(id, t.generated[id] as number, now), now), this.enqueueSeq++);
     this.waitingPromptTokens += t.prompt[id] as number;
   }
 
-  /** Takes a request out of this instance wherever it is; frees its GPU blocks. Returns its KV tokens. */
+  /** A request arrives from another instance: with its KV (copied in on admission) or to recompute. */
+  receive(id: number, withKv: boolean, now: number): void {
+    this.kv.receive(id, withKv, this.recomputeTarget(id));
+    this.enqueue(id, now);
+  }
+
+  /** Takes a request out of this instance wherever it is; frees its GPU blocks. Returns its KV tokens kept. */
   detach(id: number): number {
     const t = this.t;
     if (this.waiting.remove(id)) {
       this.waitingPromptTokens -= t.prompt[id] as number;
-      if (t.kvHome[id] === KvHome.Host) this.hostFreeBlocks += t.blocks[id] as number;
-      const kv = t.kvHome[id] === KvHome.None ? 0 : (t.kvTokens[id] as number);
-      t.kvHome[id] = KvHome.None;
-      return kv;
+      return this.kv.leaveWaiting(id);
     }
     if (this.inFlight(id)) {
       throw new InvariantError(`request ${id} cannot leave instance ${this.id} during an iteration that includes it`);
     }
-    if (this.decode.has(id)) {
-      this.leaveDecode(id);
-    } else {
-      const i = this.prefilling.indexOf(id);
-      if (i < 0) throw new InvariantError(`request ${id} is not on instance ${this.id}`);
-      this.prefilling.removeAt(i);
+    if (this.decode.has(id)) this.leaveDecode(id);
+    else if (!this.skipped.remove(id) && !this.prefilling.remove(id)) {
+      throw new InvariantError(`request ${id} is not on instance ${this.id}`);
     }
-    this.releaseBlocks(id);
+    this.kv.release(id);
     return t.kvTokens[id] as number;
   }
+
+  /** An API call ended: the request queues again to prefill the call's result. */
+  apiReturn(id: number, now: number): void {
+    const t = this.t;
+    this.awayCount--;
+    const away = this.apiAway.get(id);
+    if (away) {
+      this.apiAway.delete(id);
+      const k = this.apiKinds.get(away.kind) ?? { n: 0, sum: 0 };
+      k.n++;
+      k.sum += now - away.start;
+      this.apiKinds.set(away.kind, k);
+    }
+    if (t.kvHome[id] === KvHome.Resident) this.awayResident.remove(id);
+    t.lastToken[id] = now;
+    this.enqueue(id, now);
+  }
+
+  private recomputeTarget(id: number): number {
+    const t = this.t;
+    return (t.prompt[id] as number) + (t.contextExtra[id] as number) + (t.generated[id] as number);
+  }
+
+  // ---- iterations ----
 
   /** Forms the next batch; returns its duration, or 0 when there is nothing to run. */
   startIteration(now: number): number {
@@ -202,29 +280,95 @@ export class Instance {
     this.chunkLens.clear();
     this.extraTime = 0;
     this.iterHasDecode = false;
-    if (this.cfg.chunkedPrefill) this.formMixedBatch(now);
-    else this.formPrefillFirstBatch(now);
-    if (s.prefillSeqs === 0 && s.decodeSeqs === 0) {
-      if (this.numRunning > 0 && this.waiting.size === 0 && this.extraTime === 0) {
-        throw new InvariantError(`instance ${this.id} has running requests but formed an empty batch`);
-      }
-      if (this.extraTime === 0) {
-        this.busy = false;
-        return 0;
-      }
+    this.now = now;
+    if (this.numRunning === 0 && this.waiting.size === 0) {
+      this.busy = false;
+      return 0;
+    }
+    this.extraTime = this.extraTimeCarry;
+    this.extraTimeCarry = 0;
+    this.batchPreemptions = 0;
+    if (this.policy.dynamicRank) this.rerankWaiting(now);
+    this.tokenBudget = this.cfg.maxBatchedTokens;
+    this.policy.formBatch(this);
+    if (s.prefillSeqs === 0 && s.decodeSeqs === 0 && this.extraTime === 0) this.ensureProgress(now);
+    if (s.prefillSeqs === 0 && s.decodeSeqs === 0 && this.extraTime === 0) {
+      if (this.numRunning > 0) throw new InvariantError(`instance ${this.id} has running requests but formed an empty batch`);
+      if (this.waiting.size > 0) throw new InvariantError(`instance ${this.id}: policy '${this.policy.name}' admitted nothing from an idle instance`);
+      this.busy = false;
+      return 0;
     }
     const dt = (s.prefillSeqs + s.decodeSeqs > 0 ? this.perf.iterationTime(s) : 0) + this.extraTime;
+    if (!(dt > 0) || !Number.isFinite(dt)) throw new InvariantError(`instance ${this.id} formed a batch of duration ${dt}`);
     this.busy = true;
     this.iterStart = now;
+    this.iterTokens = s.prefillTokens + s.decodeSeqs;
+    this.iterAttention = s.prefillAttnPairs + s.decodeContextTokens;
     this.iterations++;
+    if (++this.itersSinceToken > this.stallLimit) {
+      throw new InvariantError(
+        `instance ${this.id} ran ${this.itersSinceToken} iterations without producing a token (livelock): ` +
+          `${this.waiting.size} waiting, ${this.numRunning} running, ${this.kv.available} of ${this.cfg.kvBlocks} KV blocks available`,
+      );
+    }
     return dt;
   }
 
-  /** Applies the finished iteration: tokens, first tokens, completions, joins to the decode set. */
+  /**
+   * The policy formed an empty batch although work exists. Progress is the mechanism's guarantee:
+   * skipped decodes run after all; prefills stuck on KV give one victim's blocks back; an idle
+   * instance admits its head alone.
+   */
+  private ensureProgress(now: number): void {
+    if (this.skipped.size > 0) {
+      this.rejoinSkipped();
+      this.decodeAll();
+      return;
+    }
+    if (this.decode.count > 0) {
+      this.decodeAll();
+      return;
+    }
+    for (let guard = this.prefilling.size + 1; guard > 0 && this.prefilling.size > 0; guard--) {
+      for (let i = 0; i < this.prefilling.size && this.tokenBudget > 0; i++) {
+        const id = this.prefilling.get(i);
+        this.tokenBudget -= this.prefill(id, this.tokenBudget);
+      }
+      if (this.chunkIds.size > 0) return;
+      // Every partial prefill is stuck on KV: give the lowest-priority one's blocks back.
+      const victim = this.pickVictim(now);
+      if (victim < 0) break;
+      this.preempt(victim, 'default');
+    }
+    if (this.waiting.size > 0 && this.chunkIds.size === 0 && this.extraTime === 0) {
+      this.admit(this.cfg.maxBatchedTokens, true, true);
+    }
+  }
+
+  private rerankWaiting(now: number): void {
+    const w = this.waiting;
+    const t = this.t;
+    // Collect first: updating keys reorders heap slots.
+    const ids = this.rerankIds;
+    ids.clear();
+    for (let i = 0; i < w.size; i++) ids.push(w.idAt(i));
+    for (let i = 0; i < ids.size; i++) {
+      const id = ids.get(i);
+      w.update(id, this.policy.rank(this.factsOf(id, t.generated[id] as number, now), now));
+    }
+  }
+  private readonly rerankIds = new IntList();
+
+  /** Applies the finished iteration: tokens, first tokens, completions, API calls, joins. */
   finishIteration(now: number): void {
     const t = this.t;
-    this.busyAcc += now - this.iterStart;
+    const dt = now - this.iterStart;
+    this.busyAcc += dt;
     this.busy = false;
+    this.lastIterationS = dt;
+    this.lastIterationTokens = this.iterTokens;
+    this.lastIterationAttention = this.iterAttention;
+    this.now = now;
     if (this.iterHasDecode) {
       const d = this.decode;
       const fresh = this.joiners.size;
@@ -233,39 +377,61 @@ export class Instance {
         const j = this.joiners.get(i);
         this.tbt.add(now - (t.lastToken[j] as number), 1);
       }
+      const gap = now - this.lastDecodeEnd;
+      for (let k = 0; k < this.tbtTargets.length; k++) if (gap > (this.tbtTargets[k] as number)) this.lateIters[k] = (this.lateIters[k] as number) + 1;
+      if (this.tbtTargets.length > 0) {
+        for (let i = 0; i < fresh; i++) {
+          const j = this.joiners.get(i);
+          this.judgeGap(j, now - (t.lastToken[j] as number));
+          this.markTbt(j);
+        }
+      }
       this.joiners.clear();
       this.lastDecodeEnd = now;
+      this.lastDecodeIterationS = dt;
+      if (d.count > 0) this.itersSinceToken = 0;
       d.advance();
       for (let id = d.nextFinished(); id >= 0; id = d.nextFinished()) {
         d.leave(id);
+        this.settleTbt(id);
         t.lastToken[id] = now;
-        this.complete(id, now);
+        if ((t.generated[id] as number) >= (t.output[id] as number)) this.complete(id, now);
+        else this.startApiCall(id, now);
       }
     }
+    this.rejoinSkipped();
     for (let i = 0; i < this.chunkIds.size; i++) {
       const id = this.chunkIds.get(i);
       const kv = (t.kvTokens[id] as number) + this.chunkLens.get(i);
       t.kvTokens[id] = kv;
       if (kv < (t.prefillTarget[id] as number)) continue;
       this.prefilling.remove(id);
-      this.publishPrefix(id);
+      this.kv.publishPrefix(id);
       this.emitPrefillToken(id, now);
     }
   }
 
-  /** A finished prefill yields one token: the first token, or the next one after a recompute. */
+  private rejoinSkipped(): void {
+    for (let i = 0; i < this.skipped.size; i++) this.joinDecode(this.skipped.get(i));
+    this.skipped.clear();
+  }
+
+  /** A finished prefill yields one token: the first token, or the next one after a recompute or an API call. */
   private emitPrefillToken(id: number, now: number): void {
     const t = this.t;
     const g = (t.generated[id] as number) + 1;
     t.generated[id] = g;
+    this.itersSinceToken = 0;
     if (g === 1) {
       t.firstToken[id] = now;
       this.listener.onFirstToken(id, now);
     } else {
       this.tbt.add(now - (t.lastToken[id] as number), 1);
+      this.judgeGap(id, now - (t.lastToken[id] as number));
     }
     t.lastToken[id] = now;
     if (g >= (t.output[id] as number)) this.complete(id, now);
+    else if (g >= (t.stopAt[id] as number)) this.startApiCall(id, now);
     else if (this.role === 'prefill') this.handoff(id, now);
     else this.joinDecode(id);
   }
@@ -273,13 +439,52 @@ export class Instance {
   /** Phase split: the request leaves with its KV for a decode instance; its blocks here are freed. */
   private handoff(id: number, now: number): void {
     const t = this.t;
-    this.releaseBlocks(id);
+    this.kv.release(id);
     t.state[id] = ReqState.Migrating;
     this.listener.onHandoff(id, now, t.kvTokens[id] as number);
   }
 
+  /** The request reached its next API call: it leaves the batch; the policy chooses what its KV does. */
+  private startApiCall(id: number, now: number): void {
+    const t = this.t;
+    const calls = t.apiCalls[id] as readonly ApiCall[];
+    const k = t.apiNext[id] as number;
+    const call = calls[k] as ApiCall;
+    t.apiNext[id] = k + 1;
+    t.stopAt[id] = k + 1 < calls.length ? (calls[k + 1] as ApiCall).afterTokens : (t.output[id] as number);
+    const facts = this.factsOf(id, t.generated[id] as number, now);
+    const known = this.apiKinds.get(call.kind);
+    const callFacts: ApiCallFacts = {
+      durationS: call.durationS,
+      returnTokens: call.returnTokens,
+      kind: call.kind,
+      predictedDurationS: known ? known.sum / known.n : Number.NaN,
+    };
+    this.apiAway.set(id, { kind: call.kind, start: now });
+    let strategy = this.policy.apiStrategy ? this.policy.apiStrategy(facts, callFacts) : 'discard';
+    t.contextExtra[id] = (t.contextExtra[id] as number) + call.returnTokens;
+    if (strategy === 'swap') {
+      const moved = this.kv.swapOut(id);
+      if (moved < 0) strategy = 'discard';
+      else this.extraTimeCarry += moved * this.cfg.swapSecondsPerBlock;
+    }
+    if (strategy === 'preserve') {
+      this.kv.keepResident(id);
+      this.awayResident.push(id);
+    }
+    if (strategy === 'discard') this.kv.discard(id, this.recomputeTarget(id));
+    else t.prefillTarget[id] = (t.kvTokens[id] as number) + call.returnTokens;
+    this.apiStrategies[strategy]++;
+    t.state[id] = ReqState.ApiCall;
+    this.awayCount++;
+    this.listener.onApiCall(id, now, call.durationS);
+  }
+  /** PCIe seconds of swaps started between iterations, charged to the next iteration. */
+  private extraTimeCarry = 0;
+
   private joinDecode(id: number): void {
     this.t.state[id] = ReqState.Decoding;
+    this.tbtIndex(id);
     this.decode.join(id);
     this.joiners.push(id);
   }
@@ -288,236 +493,322 @@ export class Instance {
     const d = this.decode;
     const wasJoiner = (this.t.joinIter[id] as number) === d.iter;
     d.leave(id);
-    if (wasJoiner) {
-      this.joiners.remove(id);
-    } else {
+    if (wasJoiner) this.joiners.remove(id);
+    else {
       this.t.lastToken[id] = this.lastDecodeEnd;
+      this.settleTbt(id);
     }
+  }
+
+  /** The request's TBT target, seconds (Infinity: none). */
+  tbtTargetOf(id: number): number {
+    const own = this.t.sloTbt[id] as number;
+    return Number.isNaN(own) ? (this.cfg.tbtTargetS ?? Number.POSITIVE_INFINITY) : own;
+  }
+
+  /** Index of a target among those counted here, registering it on first sight; -1 for no target. */
+  private tbtIndex(id: number): number {
+    const target = this.tbtTargetOf(id);
+    if (!Number.isFinite(target)) return -1;
+    let k = this.tbtTargets.indexOf(target);
+    if (k < 0) {
+      k = this.tbtTargets.length;
+      this.tbtTargets.push(target);
+      this.lateIters.push(0);
+    }
+    return k;
+  }
+
+  /** One gap recorded on its own (a joiner's first decode, a token after a prefill): judged directly. */
+  private judgeGap(id: number, gap: number): void {
+    if (gap > this.tbtTargetOf(id)) this.t.tbtLate[id] = (this.t.tbtLate[id] as number) + 1;
+  }
+
+  /** From now on the request shares the decode set's common gaps: remember the late counter. */
+  private markTbt(id: number): void {
+    const k = this.tbtIndex(id);
+    if (k >= 0) this.t.tbtMark[id] = this.lateIters[k] as number;
+  }
+
+  /** The request leaves the decode set: its late common gaps since it joined are the counter's growth. */
+  private settleTbt(id: number): void {
+    const k = this.tbtIndex(id);
+    if (k < 0) return;
+    const t = this.t;
+    t.tbtLate[id] = (t.tbtLate[id] as number) + (this.lateIters[k] as number) - (t.tbtMark[id] as number);
+    t.tbtMark[id] = this.lateIters[k] as number;
   }
 
   private complete(id: number, now: number): void {
     const t = this.t;
-    this.releaseBlocks(id);
+    this.kv.release(id);
     t.state[id] = ReqState.Done;
     t.completion[id] = now;
     this.listener.onComplete(id, now);
   }
 
-  // ---- batch formation ----
+  // ---- BatchBuilder: the operations a policy forms a batch with ----
 
-  /** vLLM V0 default: if any waiting request can be admitted, the iteration is prefill-only. */
-  private formPrefillFirstBatch(now: number): void {
-    let budget = this.cfg.maxBatchedTokens;
-    while (this.waiting.size > 0) {
-      const id = this.waiting.peekId();
-      const r = this.admitOne(id, budget, now, this.chunkIds.size === 0);
-      if (r < 0) break;
-      budget -= r;
-    }
-    if (this.chunkIds.size > 0 || this.decode.count === 0) return;
-    this.reserveDecodeBlocks(now);
-    this.addDecodes();
+  get maxNumSeqs(): number {
+    return this.cfg.maxNumSeqs;
+  }
+  get maxBatchedTokens(): number {
+    return this.cfg.maxBatchedTokens;
+  }
+  get blockSize(): number {
+    return this.cfg.blockSize;
+  }
+  get kvBlocks(): number {
+    return this.cfg.kvBlocks;
+  }
+  get hostFreeBlocks(): number {
+    return this.kv.hostFreeBlocks;
+  }
+  get swapSecondsPerBlock(): number {
+    return this.cfg.swapSecondsPerBlock;
+  }
+  get numDecoding(): number {
+    return this.iterHasDecode ? 0 : this.decode.count;
+  }
+  get numPrefilling(): number {
+    return this.prefilling.size;
+  }
+  get batchPrefillTokens(): number {
+    return this.shape.prefillTokens;
+  }
+  get batchDecodes(): number {
+    return this.shape.decodeSeqs;
+  }
+  batchPreemptions = 0;
+  waitingHead(): number {
+    return this.waiting.peekId();
+  }
+  waitingAt(i: number): number {
+    return this.waiting.idAt(i);
+  }
+  decodingAt(i: number): number {
+    return this.decode.memberAt(i);
+  }
+  prefillingAt(i: number): number {
+    return this.prefilling.get(i);
+  }
+  facts(id: number): RequestFacts {
+    return this.factsOf(id, this.generatedOf(id), this.now);
   }
 
-  /** Sarathi-Serve / vLLM V1: all decodes, then ongoing prefill chunks, then new admissions. */
-  private formMixedBatch(now: number): void {
-    this.reserveDecodeBlocks(now);
-    let budget = this.cfg.maxBatchedTokens - this.decode.count;
-    this.addDecodes();
-    const t = this.t;
-    for (let i = 0; i < this.prefilling.size && budget > 0; i++) {
-      const id = this.prefilling.get(i);
-      const kv = t.kvTokens[id] as number;
-      let chunk = Math.min((t.prefillTarget[id] as number) - kv, budget);
-      chunk = Math.min(chunk, ((t.blocks[id] as number) + (t.shared[id] as number) + this.availableBlocks) * this.cfg.blockSize - kv);
-      if (chunk <= 0) continue;
-      this.scheduleChunk(id, chunk);
-      budget -= chunk;
-    }
-    while (budget > 0 && this.waiting.size > 0) {
-      const r = this.admitOne(this.waiting.peekId(), budget, now, false);
-      if (r < 0) break;
-      budget -= r;
-    }
-    if (!this.iterHasDecode && this.decode.count > 0) {
-      // Requests that arrived with their KV (swap-in, migration) joined the decode set just now.
-      this.reserveDecodeBlocks(now);
-      this.addDecodes();
-    }
-    if (this.chunkIds.size === 0 && this.decode.count === 0 && this.prefilling.size > 0) {
-      // Every partial prefill is stuck on KV: give the lowest-priority one's blocks back.
-      const victim = this.pickVictim(now);
-      if (victim < 0) throw new InvariantError(`instance ${this.id}: prefills stuck with nothing to preempt`);
-      this.preempt(victim, now);
-      this.formMixedBatch(now);
-    }
+  skipDecode(id: number): void {
+    if (this.iterHasDecode) throw new InvariantError(`policy '${this.policy.name}': skipDecode after decodeAll`);
+    if (!this.decode.has(id)) throw new InvariantError(`policy '${this.policy.name}': request ${id} is not decoding on instance ${this.id}`);
+    this.leaveDecode(id);
+    this.skipped.push(id);
   }
 
-  /**
-   * Tries to admit the head of the waiting queue with up to `budget` prefill tokens. Returns the
-   * tokens used (>= 0) or -1 when it does not fit. `alone` lets an over-long prompt run by itself.
-   */
-  private admitOne(id: number, budget: number, now: number, alone: boolean): number {
-    const t = this.t;
-    const cfg = this.cfg;
-    if (this.numRunning >= cfg.maxNumSeqs) {
-      if (!this.preemptFor(id, now)) return -1;
+  decodeAll(): number {
+    if (this.iterHasDecode) return this.shape.decodeSeqs;
+    const d = this.decode;
+    while (d.count > 0 && this.kv.available < d.blocksNeeded()) {
+      const victim = this.pickVictim(this.now);
+      if (victim < 0) throw new InvariantError(`instance ${this.id}: KV exhausted with nothing to preempt`);
+      this.preempt(victim, 'default');
     }
+    if (d.count === 0) return 0;
+    this.kv.take(d.blocksNeeded());
+    this.shape.decodeSeqs = d.count;
+    this.shape.decodeContextTokens = d.sumKv;
+    this.iterHasDecode = true;
+    this.tokenBudget -= d.count;
+    return d.count;
+  }
+
+  prefill(id: number, maxTokens: number): number {
+    const t = this.t;
+    if (maxTokens <= 0 || this.chunkIds.includes(id)) return 0;
+    const kvNow = t.kvTokens[id] as number;
+    let chunk = Math.min((t.prefillTarget[id] as number) - kvNow, maxTokens);
+    const room = ((t.blocks[id] as number) + (t.shared[id] as number) + this.kv.available) * this.cfg.blockSize - kvNow;
+    chunk = Math.min(chunk, room);
+    if (chunk <= 0) return 0;
+    this.scheduleChunk(id, chunk);
+    return chunk;
+  }
+
+  admit(maxTokens: number, chunked: boolean, alone: boolean): number {
+    if (this.waiting.size === 0) return -1;
+    return this.admitId(this.waiting.peekId(), maxTokens, chunked, alone);
+  }
+
+  admitId(id: number, maxTokens: number, chunked: boolean, alone: boolean): number {
+    const t = this.t;
+    if (!this.waiting.has(id)) throw new InvariantError(`policy '${this.policy.name}': request ${id} is not waiting on instance ${this.id}`);
+    if (this.numRunning >= this.cfg.maxNumSeqs && !this.preemptFor(id, this.now)) return -1;
     const home = t.kvHome[id] as KvHome;
-    if (home !== KvHome.None) return this.admitWithKv(id, now, home);
-    const reused = this.reusePrefix(id);
-    const admitted = this.admitFresh(id, budget, now, alone);
-    if (admitted < 0 && reused > 0) this.unreusePrefix(id);
+    if (home !== KvHome.None) return this.admitWithKv(id);
+    // A request whose whole context can never fit is refused, as vLLM refuses prompts beyond max_model_len.
+    const needed = this.role === 'prefill' ? (t.prefillTarget[id] as number) : this.lifetimeTokens(id);
+    if (this.kv.blocksFor(needed) > this.kv.usableBlocks) {
+      this.removeWaiting(id);
+      this.kv.release(id);
+      t.state[id] = ReqState.Rejected;
+      this.listener.onReject(id, this.now, 'kv-capacity');
+      return 0;
+    }
+    const reused = this.kv.reusePrefix(id);
+    const admitted = this.admitFresh(id, maxTokens, chunked, alone);
+    if (admitted < 0 && reused > 0) this.kv.unreusePrefix(id);
     return admitted;
   }
 
-  /** Prefix caching: pins the longest cached prefix of the prompt; the prefill starts after it. */
-  private reusePrefix(id: number): number {
+  /** Tokens of KV the request holds at its largest: prompt, API results and every output token but the last. */
+  private lifetimeTokens(id: number): number {
     const t = this.t;
-    const hashes = t.hashes[id];
-    if (!this.prefixCache || !hashes || (t.kvTokens[id] as number) > 0) return 0;
-    const B = this.cfg.blockSize;
-    // At least one token is always computed: it yields the next token.
-    const m = this.prefixCache.acquire(hashes, Math.floor(((t.prefillTarget[id] as number) - 1) / B));
-    t.shared[id] = m;
-    t.kvTokens[id] = m * B;
-    return m;
+    let extra = t.contextExtra[id] as number;
+    const calls = t.apiCalls[id];
+    if (calls) for (let k = t.apiNext[id] as number; k < calls.length; k++) extra += (calls[k] as ApiCall).returnTokens;
+    return (t.prompt[id] as number) + extra + Math.max(0, (t.output[id] as number) - 1);
   }
 
-  private unreusePrefix(id: number): void {
-    const t = this.t;
-    (this.prefixCache as PrefixCache).release(t.hashes[id] as readonly number[], t.shared[id] as number);
-    t.shared[id] = 0;
-    t.kvTokens[id] = 0;
+  private removeWaiting(id: number): void {
+    this.waiting.remove(id);
+    this.waitingPromptTokens -= this.t.prompt[id] as number;
   }
 
-  /** Prefix caching: a finished prefill's full prompt blocks become cached (shared) blocks. */
-  private publishPrefix(id: number): void {
+  private admitFresh(id: number, budget: number, chunked: boolean, alone: boolean): number {
     const t = this.t;
-    const hashes = t.hashes[id];
-    if (!this.prefixCache || !hashes) return;
-    const full = Math.floor((t.prompt[id] as number) / this.cfg.blockSize);
-    const shared = t.shared[id] as number;
-    const added = this.prefixCache.publish(hashes, shared, full);
-    t.shared[id] = shared + added;
-    t.blocks[id] = (t.blocks[id] as number) - added;
-  }
-
-  private admitFresh(id: number, budget: number, now: number, alone: boolean): number {
-    const t = this.t;
-    const cfg = this.cfg;
     const remaining = (t.prefillTarget[id] as number) - (t.kvTokens[id] as number);
     let chunk = remaining;
-    if (cfg.chunkedPrefill) chunk = Math.min(remaining, budget);
+    if (chunked) chunk = Math.min(remaining, budget);
     else if (remaining > budget && !alone) return -1;
-    if (Math.ceil((t.prefillTarget[id] as number) / cfg.blockSize) > cfg.kvBlocks - this.watermarkBlocks) {
-      this.waiting.pop();
-      this.waitingPromptTokens -= t.prompt[id] as number;
-      this.releaseBlocks(id);
-      t.state[id] = ReqState.Rejected;
-      this.listener.onReject(id, now);
-      return 0;
+    if (chunk <= 0) return -1;
+    const need = this.kv.extraBlocksFor(id, (t.kvTokens[id] as number) + chunk);
+    while (this.kv.available - need < this.kv.watermarkBlocks) {
+      if (!this.preemptFor(id, this.now)) return -1;
     }
-    const need = Math.ceil(((t.kvTokens[id] as number) + chunk) / cfg.blockSize) - (t.shared[id] as number);
-    while (this.availableBlocks - need < this.watermarkBlocks) {
-      if (!this.preemptFor(id, now)) return -1;
-    }
-    this.waiting.pop();
-    this.waitingPromptTokens -= t.prompt[id] as number;
-    this.markAdmitted(id, now, ReqState.Prefilling);
+    this.removeWaiting(id);
+    this.markAdmitted(id, ReqState.Prefilling);
     this.prefilling.push(id);
     this.scheduleChunk(id, chunk);
     return chunk;
   }
 
-  /** Admits a request whose KV exists elsewhere (host memory or a migration): copy it in, no prefill. */
-  private admitWithKv(id: number, now: number, home: KvHome): number {
+  /** Admits a request whose KV exists elsewhere (host, migration) or stayed resident: no prefill of it. */
+  private admitWithKv(id: number): number {
     const t = this.t;
-    const blocks = t.blocks[id] as number;
+    const blocks = this.kv.blocksToBringIn(id);
     const extra = this.iterHasDecode && (t.kvTokens[id] as number) % this.cfg.blockSize === 0 ? 1 : 0;
-    while (this.availableBlocks - blocks - extra < this.watermarkBlocks) {
-      if (!this.preemptFor(id, now)) return -1;
+    while (this.kv.available - blocks - extra < this.kv.watermarkBlocks) {
+      if (!this.preemptFor(id, this.now)) return -1;
     }
-    this.waiting.pop();
-    this.waitingPromptTokens -= t.prompt[id] as number;
-    if (home === KvHome.Host) {
-      this.hostFreeBlocks += blocks;
-      this.extraTime += blocks * this.cfg.swapSecondsPerBlock;
-    }
-    t.kvHome[id] = KvHome.None;
-    this.take(blocks);
+    this.removeWaiting(id);
+    this.extraTime += this.kv.bringIn(id) * this.cfg.swapSecondsPerBlock;
     const kv = t.kvTokens[id] as number;
     if (kv >= (t.prefillTarget[id] as number)) {
-      this.markAdmitted(id, now, ReqState.Decoding);
+      this.markAdmitted(id, ReqState.Decoding);
+      this.tbtIndex(id);
       this.decode.join(id);
       this.joiners.push(id);
       if (this.iterHasDecode) {
         // The decode part of this batch is already formed: add the newcomer's token to it.
-        if (kv % this.cfg.blockSize === 0) this.take(1);
+        if (kv % this.cfg.blockSize === 0) {
+          this.kv.take(1);
+        }
         this.shape.decodeSeqs += 1;
         this.shape.decodeContextTokens += kv;
+        this.tokenBudget -= 1;
         return 1;
       }
     } else {
-      this.markAdmitted(id, now, ReqState.Prefilling);
+      this.markAdmitted(id, ReqState.Prefilling);
       this.prefilling.push(id);
     }
     return 0;
   }
 
-  private markAdmitted(id: number, now: number, state: ReqState): void {
+  private markAdmitted(id: number, state: ReqState): void {
     const t = this.t;
     t.state[id] = state;
     t.admitSeq[id] = this.admitCounter++;
-    if (Number.isNaN(t.firstScheduled[id] as number)) t.firstScheduled[id] = now;
+    if (Number.isNaN(t.firstScheduled[id] as number)) t.firstScheduled[id] = this.now;
   }
 
   private scheduleChunk(id: number, chunk: number): void {
     const t = this.t;
-    const kv = t.kvTokens[id] as number;
-    const need = Math.ceil((kv + chunk) / this.cfg.blockSize) - (t.blocks[id] as number) - (t.shared[id] as number);
-    if (need > 0) {
-      this.take(need);
-      t.blocks[id] = (t.blocks[id] as number) + need;
-    }
-    addPrefillChunk(this.shape, kv, chunk);
+    const kvNow = t.kvTokens[id] as number;
+    this.kv.growTo(id, kvNow + chunk);
+    addPrefillChunk(this.shape, kvNow, chunk);
     this.chunkIds.push(id);
     this.chunkLens.push(chunk);
   }
 
-  private addDecodes(): void {
-    const d = this.decode;
-    if (d.count === 0) return;
-    this.take(d.blocksNeeded());
-    this.shape.decodeSeqs = d.count;
-    this.shape.decodeContextTokens = d.sumKv;
-    this.iterHasDecode = true;
-  }
-
-  /** Preempts decode members until the next decode iteration's new blocks fit. */
-  private reserveDecodeBlocks(now: number): void {
-    while (this.decode.count > 0 && this.availableBlocks < this.decode.blocksNeeded()) {
-      const victim = this.pickVictim(now);
-      if (victim < 0) throw new InvariantError(`instance ${this.id}: KV exhausted with nothing to preempt`);
-      this.preempt(victim, now);
+  preempt(id: number, mode: PreemptMode): void {
+    const t = this.t;
+    if (this.chunkIds.includes(id) || (this.iterHasDecode && this.decode.has(id))) {
+      throw new InvariantError(`policy '${this.policy.name}': request ${id} is already in the batch being formed`);
     }
+    if (this.decode.has(id)) this.leaveDecode(id);
+    else if (!this.skipped.remove(id) && !this.prefilling.remove(id)) {
+      throw new InvariantError(`policy '${this.policy.name}': request ${id} is not running on instance ${this.id}`);
+    }
+    let m = mode === 'default' ? (this.policy.preemptMode ? this.policy.preemptMode(this.factsOf(id, t.generated[id] as number, this.now)) : 'default') : mode;
+    if (m === 'default') m = this.cfg.preemption;
+    if (m === 'swap') {
+      const moved = this.kv.swapOut(id);
+      if (moved >= 0) this.extraTime += moved * this.cfg.swapSecondsPerBlock;
+      else m = 'recompute';
+    }
+    if (m === 'keep') this.kv.keepResident(id);
+    if (m === 'recompute') this.kv.discard(id, this.recomputeTarget(id));
+    t.preemptions[id] = (t.preemptions[id] as number) + 1;
+    this.batchPreemptions++;
+    this.enqueue(id, this.now);
   }
 
-  /** For a preemptive policy, frees room for `id` by preempting a worse-ranked running request. */
-  private preemptFor(id: number, now: number): boolean {
-    if (!this.sched.preemptive || this.numRunning === 0) return false;
+  displaceWorse(): number {
+    if (!this.policy.preemptive) return 0;
+    let n = 0;
+    // Each displacement moves a request into the queue behind the head, so this ends within the queue's size.
+    for (let guard = this.waiting.size; guard > 0 && this.numRunning >= this.cfg.maxNumSeqs; guard--) {
+      const head = this.waiting.peekId();
+      if (head < 0 || !this.preemptFor(head, this.now, false)) break;
+      n++;
+    }
+    return n;
+  }
+
+  /** For a preemptive policy, frees room for `id` by preempting a worse-ranked running request; else evicts resident waiters. */
+  private preemptFor(id: number, now: number, evictKept = true): boolean {
+    if (evictKept && this.evictResidentWaiter(id)) return true;
+    if (!this.policy.preemptive || this.numRunning === 0) return false;
     const victim = this.pickVictim(now);
     if (victim < 0) return false;
     const t = this.t;
-    const waitingRank = this.sched.rank(this.factsOf(id, t.generated[id] as number), now);
+    const waitingRank = this.policy.rank(this.factsOf(id, t.generated[id] as number, now), now);
     if (this.rankOfRunning(victim, now) <= waitingRank) return false;
-    this.preempt(victim, now);
+    this.preempt(victim, 'default');
+    return true;
+  }
+
+  /** KV kept by a waiting request (preempted with 'keep') goes before any running request's: it is recomputed later. */
+  private evictResidentWaiter(forId: number): boolean {
+    const w = this.waiting;
+    const t = this.t;
+    let best = -1;
+    let bestKey = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < w.size; i++) {
+      const id = w.idAt(i);
+      if (id === forId || t.kvHome[id] !== KvHome.Resident) continue;
+      if (w.keyAt(i) > bestKey) {
+        best = id;
+        bestKey = w.keyAt(i);
+      }
+    }
+    if (best < 0) return false;
+    this.kv.discard(best, this.recomputeTarget(best));
     return true;
   }
 
   private rankOfRunning(id: number, now: number): number {
-    const g = this.decode.has(id) ? this.decode.generatedOf(id) : (this.t.generated[id] as number);
-    return this.sched.rank(this.factsOf(id, g), now);
+    const f = this.factsOf(id, this.generatedOf(id), now);
+    return this.policy.victimRank ? this.policy.victimRank(f, now) : this.policy.rank(f, now);
   }
 
   /**
@@ -530,7 +821,7 @@ export class Instance {
     let bestSeq = Number.NEGATIVE_INFINITY;
     const consider = (id: number): void => {
       if (this.chunkIds.includes(id)) return;
-      const r = this.sched.preemptive ? this.rankOfRunning(id, now) : 0;
+      const r = this.policy.preemptive ? this.rankOfRunning(id, now) : 0;
       const s = this.t.admitSeq[id] as number;
       if (r > bestRank || (r === bestRank && s > bestSeq)) {
         best = id;
@@ -539,72 +830,69 @@ export class Instance {
       }
     };
     if (!this.iterHasDecode) for (let i = 0; i < this.decode.count; i++) consider(this.decode.memberAt(i));
+    for (let i = 0; i < this.skipped.size; i++) consider(this.skipped.get(i));
     for (let i = 0; i < this.prefilling.size; i++) consider(this.prefilling.get(i));
     return best;
   }
 
-  /** Preempts a running request: swap its KV to host if configured and room exists, else recompute later. */
-  private preempt(id: number, now: number): void {
-    const t = this.t;
-    if (this.decode.has(id)) this.leaveDecode(id);
-    else this.prefilling.remove(id);
-    // Swapping copies every block, shared ones included: on the host they belong to this request alone.
-    const blocks = (t.blocks[id] as number) + (t.shared[id] as number);
-    this.releaseBlocks(id);
-    if (this.cfg.preemption === 'swap' && blocks <= this.hostFreeBlocks && blocks > 0) {
-      this.hostFreeBlocks -= blocks;
-      this.extraTime += blocks * this.cfg.swapSecondsPerBlock;
-      t.blocks[id] = blocks;
-      t.kvHome[id] = KvHome.Host;
-    } else {
-      t.blocks[id] = 0;
-      t.kvTokens[id] = 0;
-      t.prefillTarget[id] = (t.prompt[id] as number) + (t.generated[id] as number);
-      t.kvHome[id] = KvHome.None;
-    }
-    t.preemptions[id] = (t.preemptions[id] as number) + 1;
-    this.enqueue(id, now);
-  }
-
-  private factsOf(id: number, generated: number): RankFacts {
-    const f = this.facts;
+  private factsOf(id: number, generated: number, now: number): RequestFacts {
+    const f = this.reqFacts;
     const t = this.t;
     f.id = id;
     f.arrival = t.arrival[id] as number;
     f.promptTokens = t.prompt[id] as number;
-    f.predictedOutputTokens = t.predictedOutput[id] as number;
+    const predicted = t.predictedOutput[id] as number;
+    f.predictedOutputTokens = this.refiner && generated > 0 && Number.isFinite(predicted) ? this.refiner(id, generated) : predicted;
     f.generatedTokens = generated;
+    f.kvTokens = this.decode.has(id) ? this.decode.kvOf(id) : (t.kvTokens[id] as number);
+    f.prefillTarget = t.prefillTarget[id] as number;
     f.preemptions = t.preemptions[id] as number;
     f.type = t.type[id] as number;
+    f.lastTokenTime = this.decode.has(id) && (t.joinIter[id] as number) !== this.decode.iter ? this.lastDecodeEnd : (t.lastToken[id] as number);
+    const tbt = t.sloTbt[id] as number;
+    f.tbtTargetS = Number.isNaN(tbt) ? (this.cfg.tbtTargetS ?? Number.POSITIVE_INFINITY) : tbt;
+    f.apiCallsDone = t.apiNext[id] as number;
+    f.waitedS = t.state[id] === ReqState.Waiting ? now - (t.enqueuedAt[id] as number) : 0;
+    f.kvResident = t.kvHome[id] === KvHome.Resident;
     return f;
   }
 
-  /** Block conservation: free + cached + held exclusively by running requests == capacity. */
+  /** Block conservation: free + cached + held by requests on this instance == capacity. */
   checkInvariants(): void {
     const t = this.t;
+    const B = this.cfg.blockSize;
     let held = 0;
     let shared = 0;
     for (let i = 0; i < this.decode.count; i++) {
       const id = this.decode.memberAt(i);
-      held += Math.ceil(this.decode.kvOf(id) / this.cfg.blockSize) - (t.shared[id] as number);
+      held += Math.ceil(this.decode.kvOf(id) / B) - (t.shared[id] as number);
       shared += t.shared[id] as number;
     }
-    for (let i = 0; i < this.prefilling.size; i++) {
-      held += t.blocks[this.prefilling.get(i)] as number;
-      shared += t.shared[this.prefilling.get(i)] as number;
+    const addHolder = (id: number): void => {
+      held += t.blocks[id] as number;
+      shared += t.shared[id] as number;
+    };
+    for (let i = 0; i < this.prefilling.size; i++) addHolder(this.prefilling.get(i));
+    for (let i = 0; i < this.skipped.size; i++) addHolder(this.skipped.get(i));
+    for (let i = 0; i < this.awayResident.size; i++) addHolder(this.awayResident.get(i));
+    for (let i = 0; i < this.waiting.size; i++) {
+      const id = this.waiting.idAt(i);
+      if (t.kvHome[id] === KvHome.Resident) addHolder(id);
     }
-    const cached = this.prefixCache ? this.prefixCache.size : 0;
-    if (this.prefixCache && !this.busy && shared < this.prefixCache.pinned) {
-      throw new InvariantError(`instance ${this.id}: ${this.prefixCache.pinned} cached blocks pinned but running requests share ${shared}`);
+    const cache = this.kv.prefixCache;
+    if (cache && !this.busy && shared < cache.pinned) {
+      throw new InvariantError(`instance ${this.id}: ${cache.pinned} cached blocks pinned but requests hold ${shared} references`);
     }
-    held += cached;
-    if (this.freeBlocks < 0 || this.freeBlocks > this.cfg.kvBlocks) {
-      throw new InvariantError(`instance ${this.id}: free KV blocks ${this.freeBlocks} outside [0, ${this.cfg.kvBlocks}]`);
+    held += cache ? cache.size : 0;
+    const free = this.kv.freeBlocks;
+    if (free < 0 || free > this.cfg.kvBlocks) {
+      throw new InvariantError(`instance ${this.id}: free KV blocks ${free} outside [0, ${this.cfg.kvBlocks}]`);
     }
-    if (!this.busy && held + this.freeBlocks !== this.cfg.kvBlocks) {
-      throw new InvariantError(
-        `instance ${this.id}: KV blocks not conserved: held ${held} + free ${this.freeBlocks} != ${this.cfg.kvBlocks}`,
-      );
+    if (!this.busy && held + free !== this.cfg.kvBlocks) {
+      throw new InvariantError(`instance ${this.id}: KV blocks not conserved: held ${held} + free ${free} != ${this.cfg.kvBlocks}`);
+    }
+    if (this.kv.hostFreeBlocks < 0 || this.kv.hostFreeBlocks > this.cfg.hostKvBlocks) {
+      throw new InvariantError(`instance ${this.id}: free host blocks ${this.kv.hostFreeBlocks} outside [0, ${this.cfg.hostKvBlocks}]`);
     }
   }
 }

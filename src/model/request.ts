@@ -11,6 +11,18 @@ export interface SloTargets {
   readonly tpotS?: number;
   /** End-to-end deadline as a multiple of the request's unloaded latency. */
   readonly e2eSlack?: number;
+  /** Time-between-tokens target, seconds: every gap between consecutive output tokens (SLAI). */
+  readonly tbtS?: number;
+}
+
+/** One external call an API-augmented request makes mid-generation (the survey's Section 5.1). */
+export interface ApiCall {
+  /** Output tokens generated when the call starts: 1 <= afterTokens < outputTokens, strictly increasing. */
+  readonly afterTokens: number;
+  readonly durationS: number;
+  /** Tokens the API result appends to the context, prefilled on return. */
+  readonly returnTokens: number;
+  readonly kind: string;
 }
 
 export interface RequestSpec {
@@ -27,6 +39,8 @@ export interface RequestSpec {
   /** Hashes of the prompt's KV blocks, for prefix-cache modelling (Mooncake traces). */
   readonly prefixHashes?: readonly number[];
   readonly slo?: SloTargets;
+  /** API calls in generation order (API-augmented requests). */
+  readonly apiCalls?: readonly ApiCall[];
 }
 
 /** A workload is a pull stream of requests in non-decreasing arrival order. */

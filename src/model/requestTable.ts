@@ -1,4 +1,4 @@
-import type { RequestSpec } from './request.js';
+import type { ApiCall, RequestSpec } from './request.js';
 
 /** Lifecycle of a request inside the cluster. */
 export const enum ReqState {
@@ -9,6 +9,8 @@ export const enum ReqState {
   Migrating = 5,
   /** Could never fit on its instance (prompt larger than the KV cache). */
   Rejected = 6,
+  /** Away on an API call (its KV preserved, swapped or discarded as its policy chose). */
+  ApiCall = 7,
 }
 
 const NONE = -1;
@@ -34,20 +36,23 @@ export class RequestTable {
   /** Predicted output tokens, written by whoever predicts (router, predictor); NaN when unknown. */
   predictedOutput: Float64Array;
   /**
-   * Optional per-request SLO overrides; NaN means the run's default. Until a request carries one,
-   * the three share one all-NaN column (16 bytes per request saved on workloads without overrides).
+   * Optional per-request SLO overrides from the workload (TTFT, TPOT, E2E slack); NaN means the run's
+   * default. Until a request carries one, the three share one all-NaN column (16 bytes per request
+   * saved on workloads without overrides), so they are read-only outside `add` (typed so).
    */
-  get sloTtft(): Float64Array {
+  get sloTtft(): ArrayLike<number> {
     return this.slo ? this.slo.ttft : this.noSlo;
   }
-  get sloTpot(): Float64Array {
+  get sloTpot(): ArrayLike<number> {
     return this.slo ? this.slo.tpot : this.noSlo;
   }
-  get sloSlack(): Float64Array {
+  get sloSlack(): ArrayLike<number> {
     return this.slo ? this.slo.slack : this.noSlo;
   }
   private noSlo: Float64Array;
   private slo: { ttft: Float64Array; tpot: Float64Array; slack: Float64Array } | undefined = undefined;
+  /** Time-between-tokens target, seconds; NaN means the run's default (the simulation may set it by type). */
+  sloTbt: Float64Array;
 
   state: Uint8Array;
   instance: Int32Array;
@@ -76,6 +81,19 @@ export class RequestTable {
   firstToken: Float64Array;
   lastToken: Float64Array;
   completion: Float64Array;
+  /** When the request last entered a waiting queue. */
+  enqueuedAt: Float64Array;
+  /** Generated-token count at which the request next leaves the decode set: its output length, or its next API call. */
+  stopAt: Int32Array;
+  /** API calls started so far. */
+  apiNext: Int32Array;
+  /** Context tokens beyond the prompt and the generated tokens (API results appended so far). */
+  contextExtra: Int32Array;
+  readonly apiCalls: (readonly ApiCall[] | undefined)[] = [];
+  /** Time-between-token gaps longer than the request's TBT target, so far. */
+  tbtLate: Int32Array;
+  /** The instance's late-iteration counter for the request's target when it last joined a decode set. */
+  tbtMark: Float64Array;
 
   constructor(initialCapacity = 1024) {
     this.cap = Math.max(16, initialCapacity);
@@ -87,6 +105,7 @@ export class RequestTable {
     this.session = new Int32Array(c);
     this.predictedOutput = new Float64Array(c);
     this.noSlo = new Float64Array(c);
+    this.sloTbt = new Float64Array(c);
     this.state = new Uint8Array(c);
     this.instance = new Int32Array(c);
     this.generated = new Int32Array(c);
@@ -103,6 +122,12 @@ export class RequestTable {
     this.firstToken = new Float64Array(c);
     this.lastToken = new Float64Array(c);
     this.completion = new Float64Array(c);
+    this.enqueuedAt = new Float64Array(c);
+    this.stopAt = new Int32Array(c);
+    this.apiNext = new Int32Array(c);
+    this.contextExtra = new Int32Array(c);
+    this.tbtLate = new Int32Array(c);
+    this.tbtMark = new Float64Array(c);
   }
 
   typeId(name: string): number {
@@ -139,6 +164,7 @@ export class RequestTable {
       this.slo.tpot[id] = slo?.tpotS ?? Number.NaN;
       this.slo.slack[id] = slo?.e2eSlack ?? Number.NaN;
     } else this.noSlo[id] = Number.NaN;
+    this.sloTbt[id] = slo?.tbtS ?? Number.NaN;
     this.state[id] = ReqState.Waiting;
     this.instance[id] = NONE;
     this.generated[id] = 0;
@@ -157,6 +183,14 @@ export class RequestTable {
     this.firstToken[id] = Number.NaN;
     this.lastToken[id] = Number.NaN;
     this.completion[id] = Number.NaN;
+    this.enqueuedAt[id] = r.arrival;
+    const calls = r.apiCalls !== undefined && r.apiCalls.length > 0 ? r.apiCalls : undefined;
+    this.apiCalls[id] = calls;
+    this.stopAt[id] = calls ? (calls[0] as ApiCall).afterTokens : r.outputTokens;
+    this.apiNext[id] = 0;
+    this.contextExtra[id] = 0;
+    this.tbtLate[id] = 0;
+    this.tbtMark[id] = 0;
     return id;
   }
 
@@ -197,6 +231,7 @@ export class RequestTable {
     this.predictedOutput = f(this.predictedOutput);
     this.noSlo = f(this.noSlo);
     if (this.slo) this.slo = { ttft: f(this.slo.ttft), tpot: f(this.slo.tpot), slack: f(this.slo.slack) };
+    this.sloTbt = f(this.sloTbt);
     this.state = u(this.state);
     this.instance = i(this.instance);
     this.generated = i(this.generated);
@@ -213,6 +248,12 @@ export class RequestTable {
     this.firstToken = f(this.firstToken);
     this.lastToken = f(this.lastToken);
     this.completion = f(this.completion);
+    this.enqueuedAt = f(this.enqueuedAt);
+    this.stopAt = i(this.stopAt);
+    this.apiNext = i(this.apiNext);
+    this.contextExtra = i(this.contextExtra);
+    this.tbtLate = i(this.tbtLate);
+    this.tbtMark = f(this.tbtMark);
     this.cap = c;
   }
 }

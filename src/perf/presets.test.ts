@@ -61,3 +61,17 @@ test('KV capacity of Llama-2-7B on one A100-80GB at 0.9 utilisation is about 7.6
   const big = kvCapacityBlocks(parseDeployment('llama-2-70b/h100-80gb/tp8'), 16, 0.9);
   assert.ok(big > blocks, 'a 70B model on 8 GPUs with GQA has more KV room than 7B on one');
 });
+
+test('Mistral-7B on one RTX 6000 Ada (SLAI): GQA, datasheet figures, KV capacity from the arithmetic', () => {
+  const d = parseDeployment('mistral-7b/rtx6000ada');
+  assert.equal(d.model.kvHeads, 8);
+  assert.equal(d.model.heads, 32);
+  assert.equal(kvBytesPerToken(d.model), 2 * 32 * 8 * 128 * 2); // 128 KiB per token
+  const g = gpus.get('rtx6000ada');
+  // 1,457 TFLOP/s FP8 with sparsity on the datasheet is four times the dense FP16/BF16 rate.
+  assert.ok(Math.abs(4 * g.flops - 1457e12) < 1e12);
+  assert.equal(g.memBandwidth, 960e9);
+  // (0.9 x 48 GiB - 14.5 GB of weights) / (128 KiB x 16) = 31.9 GB / 2 MiB, about 15.2k blocks of 16 tokens.
+  const blocks = kvCapacityBlocks(d, 16, 0.9);
+  assert.ok(blocks > 14_800 && blocks < 15_600, `got ${blocks}`);
+});

@@ -20,7 +20,12 @@ export const models = new Registry<ModelSpec>('model')
   .register('llama-2-70b', model('llama-2-70b', 68_976_648_192, 80, 8192, 64, 8, 28672, 32000), 'meta-llama/Llama-2-70b-hf, GQA 8 KV heads')
   .register('llama-3-8b', model('llama-3-8b', 8_030_261_248, 32, 4096, 32, 8, 14336, 128256), 'meta-llama/Meta-Llama-3-8B, GQA 8 KV heads')
   .register('llama-3-70b', model('llama-3-70b', 70_553_706_496, 80, 8192, 64, 8, 28672, 128256), 'meta-llama/Meta-Llama-3-70B, GQA 8 KV heads')
-  .register('codellama-34b', model('codellama-34b', 33_743_970_304, 48, 8192, 64, 8, 22016, 32000), 'codellama/CodeLlama-34b-hf, GQA 8 KV heads');
+  .register('codellama-34b', model('codellama-34b', 33_743_970_304, 48, 8192, 64, 8, 22016, 32000), 'codellama/CodeLlama-34b-hf, GQA 8 KV heads')
+  .register(
+    'mistral-7b',
+    model('mistral-7b', 7_241_732_096, 32, 4096, 32, 8, 14336, 32000),
+    'mistralai/Mistral-7B-v0.1, GQA 8 KV heads (its 4096-token sliding window is not modelled: full-context KV)',
+  );
 
 function gpu(g: GpuSpec): GpuSpec {
   return Object.freeze(g);
@@ -54,6 +59,13 @@ export const gpus = new Registry<GpuSpec>('gpu')
     'a40',
     gpu({ name: 'a40', flops: 149.7e12, memBandwidth: 0.696e12, memBytes: 48 * GiB, pcieBandwidth: 32e9, nvlinkBandwidth: 56.25e9, interconnectBandwidth: 25e9 }),
     'A40 48GB GDDR6: 149.7 TFLOP/s bf16, 696 GB/s, NVLink bridge 112.5 GB/s bidir',
+  )
+  .register(
+    'rtx6000ada',
+    // Datasheet: 1,457 TFLOP/s FP8 with sparsity = 4 x 364.2 dense FP16/BF16 (142 SMs x 2,505 MHz x
+    // 1,024 FLOP/clk/SM). No NVLink: GPU-to-GPU traffic goes over PCIe 4.0 x16, 32 GB/s per direction.
+    gpu({ name: 'rtx6000ada', flops: 364.2e12, memBandwidth: 0.96e12, memBytes: 48 * GiB, pcieBandwidth: 32e9, nvlinkBandwidth: 32e9, interconnectBandwidth: 25e9 }),
+    'RTX 6000 Ada 48GB GDDR6: 364.2 TFLOP/s fp16/bf16 dense, 960 GB/s, no NVLink (peer traffic over PCIe 4.0)',
   );
 
 /** Largest tensor-parallel degree: one node of 8 GPUs (the all-reduce is modelled over NVLink). */
@@ -84,7 +96,8 @@ export const deployments = new Registry<Deployment>('deployment')
   .register('llama-2-70b/a100-80gb/tp4', makeDeployment('llama-2-70b', 'a100-80gb', 4), 'Llama-2-70B on 4 x A100-80GB')
   .register('llama-2-70b/h100-80gb/tp4', makeDeployment('llama-2-70b', 'h100-80gb', 4), 'Llama-2-70B on 4 x H100-80GB')
   .register('llama-2-70b/h100-80gb/tp8', makeDeployment('llama-2-70b', 'h100-80gb', 8), 'Llama-2-70B on 8 x H100-80GB')
-  .register('llama-3-8b/h100-80gb', makeDeployment('llama-3-8b', 'h100-80gb', 1), 'Llama-3-8B on one H100-80GB');
+  .register('llama-3-8b/h100-80gb', makeDeployment('llama-3-8b', 'h100-80gb', 1), 'Llama-3-8B on one H100-80GB')
+  .register('mistral-7b/rtx6000ada', makeDeployment('mistral-7b', 'rtx6000ada', 1), 'Mistral-7B on one RTX 6000 Ada (the SLAI paper\'s setup)');
 
 /**
  * A named deployment, or `MODEL/GPU[/tpN]` (tp1 when omitted). Unknown models, GPUs or names are

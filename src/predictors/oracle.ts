@@ -11,7 +11,7 @@ function truth(name: string, f: PredictionFeatures): number {
 
 /** Perfect predictions. */
 export function oraclePredictor(): OutputPredictor {
-  return { name: 'oracle', predict: (f) => truth('oracle', f), observe: () => {} };
+  return { name: 'oracle', predict: (f) => truth('oracle', f), observe: () => {}, refine: (f) => truth('oracle', f) };
 }
 
 /**
@@ -25,5 +25,12 @@ export function noisyOraclePredictor(e: number, rng: Rng): OutputPredictor {
     name: `noisy:${e}`,
     predict: (f) => truth(`noisy:${e}`, f) * (1 + (2 * rng.next() - 1) * 2 * e),
     observe: () => {},
+    // While decoding, the same relative error applies to what is left (Trail's refined predictions
+    // grow more accurate as the output nears its end): g + (y - g) * (1 + u), u from the first prediction.
+    refine: (f, initial, g) => {
+      const y = truth(`noisy:${e}`, f);
+      const u = initial / y - 1;
+      return Math.max(g + 1, g + (y - g) * (1 + u));
+    },
   };
 }

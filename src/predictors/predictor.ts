@@ -20,4 +20,16 @@ export interface OutputPredictor {
   predict(f: PredictionFeatures): number;
   /** Learns from a completed request's true output length. */
   observe(f: PredictionFeatures, actualOutputTokens: number): void;
+  /**
+   * Refines a prediction while the request decodes (Trail), given its first prediction and the
+   * tokens generated so far; the result is a predicted total > generated. Optional: without it the
+   * refinement is the conditional floor max(initial, generated + 1).
+   */
+  refine?(f: PredictionFeatures, initial: number, generatedTokens: number): number;
+}
+
+/** The refinement a predictor gives, or the conditional floor when it has none. */
+export function refinePrediction(p: OutputPredictor, f: PredictionFeatures, initial: number, generated: number): number {
+  if (p.refine) return p.refine(f, initial, generated);
+  return Math.max(initial, generated + 1);
 }

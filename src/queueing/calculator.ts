@@ -3,6 +3,7 @@ import { type Registry, splitSpec } from '../core/registry.js';
 import { RandomStreams } from '../kernel/rng.js';
 import { Mg1Model } from './analytic/model.js';
 import { optimalThreshold } from './analytic/oneBit.js';
+import { checkPreemptionLimit } from './analytic/trail.js';
 import { mg1Policies, type ModelPair, type Mg1Policy, type ResolvedParams } from './policies.js';
 import { exactPrediction, parsePrediction, type PredictionModel } from './prediction.js';
 import { parseService, type ServiceDist } from './service.js';
@@ -21,6 +22,8 @@ export interface Mg1Input {
   prediction?: string | PredictionModel;
   threshold?: number;
   limit?: number;
+  /** Trail's C (policy trail): no preemption once attained service reaches C x the prediction. */
+  preemptionLimit?: number;
   costModel?: CostModel;
   cheapCost?: number;
   predictionCost?: number;
@@ -63,6 +66,7 @@ export interface Mg1Report {
   threshold?: number;
   thresholdSource?: 'given' | 'optimal';
   limit?: number;
+  preemptionLimit?: number;
   costModel?: CostModel;
   cheapCost?: number;
   predictionCost?: number;
@@ -97,6 +101,11 @@ function checkApplicable(name: string, def: Mg1Policy, i: Mg1Input): void {
   };
   if (i.threshold !== undefined && !def.threshold) bad('--threshold', (p) => p.threshold !== undefined);
   if (i.limit !== undefined && !def.usesLimit) bad('--limit', (p) => p.usesLimit === true);
+  if (i.preemptionLimit !== undefined && !def.usesPreemptionLimit) bad('--preemption-limit', (p) => p.usesPreemptionLimit === true);
+  if (def.usesPreemptionLimit) {
+    if (i.preemptionLimit === undefined) throw new ConfigError(`policy '${name}' needs --preemption-limit C (a number >= 0)`);
+    checkPreemptionLimit(i.preemptionLimit);
+  }
   const costs = i.costModel !== undefined || i.cheapCost !== undefined || i.predictionCost !== undefined;
   if (costs && !def.usesCosts) bad('--cost-model/--cheap-cost/--prediction-cost', (p) => p.usesCosts === true);
   if (i.threshold !== undefined && !(i.threshold > 0 && Number.isFinite(i.threshold))) {
@@ -118,6 +127,7 @@ function resolveParams(def: Mg1Policy, i: Mg1Input, m: ModelPair): { p: Resolved
     cheapCost: nonNegative('--cheap-cost', i.cheapCost) ?? 0,
     predictionCost: nonNegative('--prediction-cost', i.predictionCost) ?? 0,
     quantum: 0.01 * m.predicted.service.mean,
+    ...(def.usesPreemptionLimit ? { preemptionLimit: i.preemptionLimit } : {}),
   };
   return thresholdSource ? { p, thresholdSource } : { p };
 }
@@ -159,6 +169,7 @@ export function mg1(i: Mg1Input): Mg1Report {
     ...(servers > 1 ? { dispatch: i.dispatch ?? 'random' } : {}),
     ...(p.threshold !== undefined ? { threshold: p.threshold, thresholdSource } : {}),
     ...(p.limit !== undefined ? { limit: p.limit } : {}),
+    ...(p.preemptionLimit !== undefined ? { preemptionLimit: p.preemptionLimit } : {}),
     ...(def.usesCosts ? { costModel: p.costModel, cheapCost: p.cheapCost, predictionCost: p.predictionCost } : {}),
   };
   const exactAvailable = def.exact !== undefined && servers === 1;

@@ -16,7 +16,8 @@ function time<T>(f: () => T): [T, number] {
 mg1({ policy: 'sprpt', lambda: 0.5 }); // warm the JIT
 for (const service of ['exp', 'weibull']) {
   for (const policy of mg1Policies.names().filter((n) => mg1Policies.get(n).exact)) {
-    const [r, ms] = time(() => mg1({ policy, lambda: 0.8, service, prediction: 'exp' }));
+    const preemptionLimit = mg1Policies.get(policy).usesPreemptionLimit ? 0.5 : undefined;
+    const [r, ms] = time(() => mg1({ policy, lambda: 0.8, service, prediction: 'exp', preemptionLimit }));
     console.log(`exact ${policy.padEnd(13)} ${service.padEnd(8)} ${ms.toFixed(1).padStart(7)} ms  E[T] = ${r.meanResponseTime.toFixed(6)}`);
   }
 }

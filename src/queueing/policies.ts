@@ -2,6 +2,7 @@ import { Registry } from '../core/registry.js';
 import type { Mg1Model } from './analytic/model.js';
 import { oneBitMean, oneBitPreemptiveMean } from './analytic/oneBit.js';
 import { fifoMean, pspjfMean, spjfMean, sprptMean } from './analytic/sizeBased.js';
+import { trailMean } from './analytic/trail.js';
 import { delayPredictPolicy, skipPredictPolicy, type CostParams } from './sim/costPolicies.js';
 import {
   fifoPolicy,
@@ -15,6 +16,7 @@ import {
   srptPolicy,
   type RankPolicy,
 } from './sim/rankPolicy.js';
+import { trailPolicy } from './sim/trailPolicy.js';
 
 /** Parameters after defaults are resolved (threshold searched, limit defaulted). */
 export interface ResolvedParams extends CostParams {
@@ -22,6 +24,8 @@ export interface ResolvedParams extends CostParams {
   limit: number | undefined;
   /** Service time of the round-robin quantum that approximates processor sharing (sprpt-bounce). */
   quantum: number;
+  /** Trail's C: preemptible until attained service reaches C x the prediction (trail only). */
+  preemptionLimit?: number;
 }
 
 /** The two models a formula may need: with the chosen predictions, and with exact ones. */
@@ -43,6 +47,8 @@ export interface Mg1Policy {
   threshold?: { optimize: (m: Mg1Model, T: number) => number };
   /** The policy preempts jobs after a service limit L (DelayPredict). */
   usesLimit?: boolean;
+  /** The policy stops preempting a job once its attained service reaches C x its prediction (Trail). */
+  usesPreemptionLimit?: boolean;
   /** The policy has prediction costs (--cost-model, --cheap-cost, --prediction-cost). */
   usesCosts?: boolean;
   /** Mean server time per job spent on predictions in the server-cost model (for the load check). */
@@ -106,4 +112,13 @@ export const mg1Policies = new Registry<Mg1Policy>('policy')
       predictionWork: (m, p) => p.predictionCost * (1 - m.exact.below(0, need(p.limit, 'limit'))),
     },
     'FIFO for the first L of service, then predict and SPRPT (simulation only)',
+  )
+  .register(
+    'trail',
+    {
+      exact: (m, p) => trailMean(m.predicted, need(p.preemptionLimit, 'preemption limit')),
+      rank: (p) => trailPolicy(need(p.preemptionLimit, 'preemption limit')),
+      usesPreemptionLimit: true,
+    },
+    'Trail: SPRPT until attained service reaches C x prediction, then non-preemptive (--preemption-limit C)',
   );

@@ -23,6 +23,8 @@ export const WorkloadSchema = z
     durationS: positive.optional(),
     prompt: z.string().optional(),
     output: z.string().optional(),
+    /** API calls per request: 'infercept' or 'infercept:TYPE,TYPE' (src/workload/apiCalls.ts). */
+    apiCalls: z.string().optional(),
   })
   .strict();
 
@@ -30,6 +32,7 @@ export const EngineSchema = z
   .object({
     maxNumSeqs: z.number().int().positive().default(256),
     maxBatchedTokens: z.number().int().positive().default(8192),
+    /** false: shorthand for the scheduler's prefill-first batch style (vLLM V0), e.g. `vllm:batch=prefill-first`. */
     chunkedPrefill: z.boolean().default(true),
     blockSize: z.number().int().positive().default(16),
     gpuMemoryUtilization: z.number().gt(0).lte(1).default(0.9),
@@ -39,6 +42,8 @@ export const EngineSchema = z
     swapSpaceGiB: z.number().min(0).default(4),
     /** Reuse cached prompt blocks by their hashes (vLLM automatic prefix caching; needs hashed traces). */
     prefixCaching: z.boolean().default(false),
+    /** vLLM max_model_len: requests whose prompt plus output exceed it are refused (default: no limit). */
+    maxModelLen: z.number().int().positive().optional(),
     /** Override the KV capacity derived from memory (blocks per instance). */
     kvBlocks: z.number().int().positive().optional(),
   })
@@ -50,7 +55,7 @@ export const SimulateSchema = z
     workload: WorkloadSchema.default({}),
     instances: z.number().int().min(1).max(100_000).default(8),
     router: z.string().default('least-outstanding'),
-    scheduler: z.string().default('fcfs'),
+    scheduler: z.string().default('vllm'),
     /** Output-length predictor run before routing; policies that use predictions default to 'linear'. */
     predictor: z.string().optional(),
     deployment: z.string().default('llama-2-7b/a100-80gb'),
@@ -59,7 +64,15 @@ export const SimulateSchema = z
     /** Seconds between monitor reports; 0 = queue fields live at every routing decision. */
     reportIntervalS: z.number().min(0).default(0.05),
     slo: z
-      .object({ ttftS: positive.optional(), tpotS: positive.optional(), e2eSlack: positive.optional() })
+      .object({
+        ttftS: positive.optional(),
+        tpotS: positive.optional(),
+        e2eSlack: positive.optional(),
+        /** Time-between-tokens target for every request without its own, seconds. */
+        tbtS: positive.optional(),
+        /** TBT targets by workload type, seconds (before `tbtS`). */
+        tbtByType: z.record(z.string(), positive).optional(),
+      })
       .strict()
       .default({ e2eSlack: 5 }),
     migration: z

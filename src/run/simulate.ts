@@ -8,7 +8,7 @@ import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
 import { routers } from '../policies/routers/registry.js';
 import type { Router } from '../policies/routers/router.js';
-import { schedulers } from '../policies/schedulers/registry.js';
+import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
 import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
 import { Simulation, type SimResult } from '../sim/simulation.js';
@@ -64,7 +64,6 @@ export function prepare(config: SimulateConfig): Prepared {
   const instance: InstanceConfig = {
     maxNumSeqs: e.maxNumSeqs,
     maxBatchedTokens: e.maxBatchedTokens,
-    chunkedPrefill: e.chunkedPrefill,
     blockSize: e.blockSize,
     kvBlocks,
     watermark: e.watermark,
@@ -72,6 +71,8 @@ export function prepare(config: SimulateConfig): Prepared {
     hostKvBlocks: Math.floor((e.swapSpaceGiB * 2 ** 30 * deployment.tp) / blockBytes),
     swapSecondsPerBlock: blockBytes / (deployment.gpu.pcieBandwidth * deployment.tp),
     prefixCaching: e.prefixCaching,
+    tbtTargetS: config.slo.tbtS ?? Number.POSITIVE_INFINITY,
+    ...(e.maxModelLen !== undefined ? { maxModelLen: e.maxModelLen } : {}),
   };
   const workload = buildWorkload(config.workload, config.seed);
   const st = workload.stats;
@@ -98,7 +99,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })
     : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack);
-  const sched = splitSpec(config.scheduler);
+  const sched = splitSpec(config.engine.chunkedPrefill ? config.scheduler : withPrefillFirst(config.scheduler));
   const schedulerFactory = schedulers.get(sched.name);
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
   const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true;
@@ -120,6 +121,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     predictor,
     check: config.check,
     timeSeriesIntervalS: config.timeSeriesIntervalS,
+    ...(config.slo.tbtByType ? { tbtTargetsByType: config.slo.tbtByType } : {}),
     ...(ext.requestSink ? { onFinal: (id: number, violated: boolean) => ext.requestSink?.final(sim.table, id, violated) } : {}),
   });
   const expected = config.workload.numRequests; // an upper bound also when a duration or a shorter trace stops earlier

@@ -1,12 +1,12 @@
 import { InvariantError } from '../core/errors.js';
 import { EventQueue } from '../kernel/eventQueue.js';
 import { HeapPositions } from '../model/indexedHeap.js';
-import { Instance, type InstanceConfig, type InstanceListener } from '../model/instance.js';
-import type { InstanceScheduler } from '../model/instanceScheduler.js';
+import type { BatchPolicy } from '../model/batchPolicy.js';
+import { Instance, type InstanceConfig, type InstanceListener, type RejectReason } from '../model/instance.js';
 import type { PerfModel } from '../model/perfModel.js';
 import type { Workload } from '../model/request.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
-import type { OutputPredictor, PredictionFeatures } from '../predictors/predictor.js';
+import { refinePrediction, type OutputPredictor, type PredictionFeatures } from '../predictors/predictor.js';
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
@@ -17,8 +17,8 @@ export interface ClusterConfig {
   readonly numInstances: number;
   readonly instance: InstanceConfig;
   readonly perf: PerfModel;
-  /** Called once per instance: each instance gets its own scheduler object. */
-  readonly scheduler: () => InstanceScheduler;
+  /** Called once per instance: each instance gets its own batch policy object. */
+  readonly scheduler: () => BatchPolicy;
   readonly router: Router;
   /** Seconds between monitor reports; 0 makes queue and KV fields live (refreshed at every decision). */
   readonly reportIntervalS: number;
@@ -35,6 +35,8 @@ export interface ClusterConfig {
   readonly predictor?: OutputPredictor;
   /** Check KV conservation after every iteration (slow; for tests and --check). */
   readonly check?: boolean;
+  /** TBT targets by workload type for requests without their own (seconds). */
+  readonly tbtTargetsByType?: Readonly<Record<string, number>>;
   /** Record per-instance time series at every report (and at least every `timeSeriesIntervalS`). */
   readonly timeSeriesIntervalS?: number;
   /** Called once per request when its record is final (completed or rejected), e.g. to stream it to disk. */
@@ -54,6 +56,10 @@ export interface SimResult {
   readonly kvTransfers: number;
   readonly kvTransferSeconds: number;
   readonly rejected: number;
+  /** Rejections by reason (e.g. 'kv-capacity': the request's context can never fit in an instance's KV). */
+  readonly rejectedBy: Readonly<Record<string, number>>;
+  /** API calls made by API-augmented requests, by how their KV was kept. */
+  readonly apiCalls: { readonly preserve: number; readonly discard: number; readonly swap: number };
   /** 1 where the completed request missed an SLO. */
   readonly sloViolated: Uint8Array;
   readonly timeSeries: TimeSeries;
@@ -69,6 +75,7 @@ const MONITOR = 2;
 const CONTROLLER = 3;
 const ARRIVAL = 4;
 const KICK = 5;
+const API_RETURN = 6;
 
 /** The discrete-event simulation of one cluster run. Construct, then call `run(workload)` once. */
 export class Simulation implements InstanceListener, ClusterControl {
@@ -91,6 +98,7 @@ export class Simulation implements InstanceListener, ClusterControl {
   private nextArrival: ReturnType<Workload['next']> | undefined;
   private inSystem = 0;
   private rejected = 0;
+  private readonly rejectedBy: Record<string, number> = {};
   private migrations = 0;
   private migrationSeconds = 0;
   private migratedBytes = 0;
@@ -111,7 +119,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.instances = [];
     this.views = [];
     for (let i = 0; i < cfg.numInstances; i++) {
-      this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this));
+      this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this, this.refiner));
       this.views.push(newInstanceView(i, cfg.instance.kvBlocks, cfg.instance.blockSize));
     }
     const roles = cfg.router.instanceRoles?.(cfg.numInstances);
@@ -167,6 +175,10 @@ export class Simulation implements InstanceListener, ClusterControl {
         case MIGRATION_DONE:
           this.onMigrationDone(q.popData, target);
           break;
+        case API_RETURN:
+          (this.instances[target] as Instance).apiReturn(q.popData, this.now);
+          this.kick(target);
+          break;
       }
     }
     this.finalChecks();
@@ -181,6 +193,8 @@ export class Simulation implements InstanceListener, ClusterControl {
       kvTransfers: this.kvTransfers,
       kvTransferSeconds: this.kvTransferSeconds,
       rejected: this.rejected,
+      rejectedBy: { ...this.rejectedBy },
+      apiCalls: sumApiCalls(this.instances),
       sloViolated: this.sloViolated.subarray(0, this.table.count),
       timeSeries: this.series,
       judge: this.judge,
@@ -218,6 +232,11 @@ export class Simulation implements InstanceListener, ClusterControl {
       this.sloViolated = b;
     }
     this.inSystem++;
+    const byType = this.cfg.tbtTargetsByType;
+    if (byType && Number.isNaN(this.table.sloTbt[id] as number)) {
+      const target = byType[spec.type];
+      if (target !== undefined) this.table.sloTbt[id] = target;
+    }
     if (this.cfg.predictor) this.table.predictedOutput[id] = this.cfg.predictor.predict(this.featuresOf(id));
     const r = this.fillRouted(id);
     if (this.cfg.reportIntervalS === 0) this.monitor.refreshQueues(this.now);
@@ -233,6 +252,13 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.kick(target);
     this.pullArrival();
   }
+
+  /** Refines a request's prediction from its tokens so far (Trail); only policies that ask for it call this. */
+  private readonly refiner = (id: number, generated: number): number => {
+    const p = this.cfg.predictor;
+    const initial = this.table.predictedOutput[id] as number;
+    return p ? refinePrediction(p, this.featuresOf(id), initial, generated) : Math.max(initial, generated + 1);
+  };
 
   private featuresOf(id: number): PredictionFeatures {
     const f = this.features;
@@ -337,8 +363,6 @@ export class Simulation implements InstanceListener, ClusterControl {
     }
     const t = this.table;
     const cost = (kv * this.cfg.kvBytesPerToken) / this.cfg.interconnectBandwidth;
-    t.kvHome[id] = 2;
-    t.blocks[id] = Math.ceil(kv / this.cfg.instance.blockSize);
     t.instance[id] = to;
     (this.views[from] as MutableInstanceView).outstanding--;
     const dst = this.views[to] as MutableInstanceView;
@@ -349,14 +373,19 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.q.push(now + cost, MIGRATION_DONE, MIGRATION_DONE, to, id);
   }
 
-  onReject(id: number, now: number): void {
+  onReject(id: number, now: number, reason: RejectReason): void {
     const inst = this.table.instance[id] as number;
     (this.views[inst] as MutableInstanceView).outstanding--;
     this.inSystem--;
     this.rejected++;
+    this.rejectedBy[reason] = (this.rejectedBy[reason] ?? 0) + 1;
     this.table.completion[id] = now;
     this.cfg.router.onComplete?.(this.completionInfo(id, now, true));
     this.cfg.onFinal?.(id, false);
+  }
+
+  onApiCall(id: number, now: number, durationS: number): void {
+    this.q.push(now + durationS, API_RETURN, API_RETURN, this.table.instance[id] as number, id);
   }
 
   // ---- ClusterControl ----
@@ -378,12 +407,13 @@ export class Simulation implements InstanceListener, ClusterControl {
     };
     for (let i = 0; i < inst.waiting.size; i++) {
       const id = inst.waiting.idAt(i);
-      add(id, 'waiting', t.generated[id] as number, t.kvHome[id] ? (t.kvTokens[id] as number) : 0);
+      add(id, 'waiting', t.generated[id] as number, inst.kvOf(id));
     }
     for (let i = 0; i < inst.decode.count; i++) {
       const id = inst.decode.memberAt(i);
       add(id, 'decoding', inst.decode.generatedOf(id), inst.decode.kvOf(id));
     }
+    for (const id of inst.skippedIds()) add(id, 'decoding', t.generated[id] as number, t.kvTokens[id] as number);
     for (const id of inst.prefillingIds()) add(id, 'prefilling', t.generated[id] as number, t.kvTokens[id] as number);
     out.sort((a, b) => a.id - b.id);
     return out;
@@ -392,7 +422,7 @@ export class Simulation implements InstanceListener, ClusterControl {
   migrationCost(id: number, mode: MigrationMode = 'stop-and-copy'): number {
     const t = this.table;
     const inst = this.instances[t.instance[id] as number] as Instance;
-    const kv = inst.decode.has(id) ? inst.decode.kvOf(id) : t.state[id] === ReqState.Waiting && !t.kvHome[id] ? 0 : (t.kvTokens[id] as number);
+    const kv = inst.kvOf(id);
     if (kv === 0) return this.cfg.moveWaitingS;
     const copied = mode === 'live' ? Math.min(kv, this.cfg.instance.blockSize) : kv;
     return (copied * this.cfg.kvBytesPerToken) / this.cfg.interconnectBandwidth + this.cfg.migrationPauseS;
@@ -402,7 +432,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     const t = this.table;
     if (id < 0 || id >= t.count || to < 0 || to >= this.instances.length) return false;
     const st = t.state[id];
-    if (st === ReqState.Done || st === ReqState.Rejected || st === ReqState.Migrating) return false;
+    if (st === ReqState.Done || st === ReqState.Rejected || st === ReqState.Migrating || st === ReqState.ApiCall) return false;
     const from = t.instance[id] as number;
     if (from === to || !this.views[to]?.available) return false;
     const src = this.instances[from] as Instance;
@@ -423,10 +453,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     const src = this.instances[from] as Instance;
     const cost = this.migrationCost(id, mode);
     const kv = src.detach(id);
-    t.kvTokens[id] = kv;
-    t.blocks[id] = Math.ceil(kv / this.cfg.instance.blockSize);
-    t.kvHome[id] = kv > 0 ? 2 : 0;
-    if (kv === 0) t.prefillTarget[id] = (t.prompt[id] as number) + (t.generated[id] as number);
+    this.movingWithKv.set(id, kv > 0);
     t.state[id] = ReqState.Migrating;
     t.migrations[id] = (t.migrations[id] as number) + 1;
     (this.views[from] as MutableInstanceView).outstanding--;
@@ -454,8 +481,13 @@ export class Simulation implements InstanceListener, ClusterControl {
     pend.length = 0;
   }
 
+  /** Requests in transit between instances: whether their KV travels with them (absent: a phase-split handoff, always with KV). */
+  private readonly movingWithKv = new Map<number, boolean>();
+
   private onMigrationDone(id: number, to: number): void {
-    (this.instances[to] as Instance).enqueue(id, this.now);
+    const withKv = this.movingWithKv.get(id) ?? true;
+    this.movingWithKv.delete(id);
+    (this.instances[to] as Instance).receive(id, withKv, this.now);
     this.kick(to);
   }
 
@@ -471,11 +503,22 @@ export class Simulation implements InstanceListener, ClusterControl {
     }
     for (const inst of this.instances) {
       const cached = inst.prefixCache ? inst.prefixCache.size : 0;
-      if (inst.freeBlocks + cached !== this.cfg.instance.kvBlocks || (inst.prefixCache?.pinned ?? 0) !== 0) {
+      if (inst.freeBlocks + cached !== this.cfg.instance.kvBlocks || (inst.prefixCache?.pinned ?? 0) !== 0 || inst.kv.hostFreeBlocks !== this.cfg.instance.hostKvBlocks) {
         throw new InvariantError(
-          `instance ${inst.id} ends with ${inst.freeBlocks} free and ${cached} cached of ${this.cfg.instance.kvBlocks} KV blocks`,
+          `instance ${inst.id} ends with ${inst.freeBlocks} free and ${cached} cached of ${this.cfg.instance.kvBlocks} KV blocks, ` +
+            `${inst.kv.hostFreeBlocks} of ${this.cfg.instance.hostKvBlocks} host blocks free`,
         );
       }
     }
   }
+}
+
+function sumApiCalls(instances: readonly Instance[]): { preserve: number; discard: number; swap: number } {
+  const out = { preserve: 0, discard: 0, swap: 0 };
+  for (const i of instances) {
+    out.preserve += i.apiStrategies.preserve;
+    out.discard += i.apiStrategies.discard;
+    out.swap += i.apiStrategies.swap;
+  }
+  return out;
 }

@@ -211,7 +211,7 @@ describe('traces through buildWorkload', () => {
 
 describe('validation', () => {
   const cases: [WorkloadOptions, string][] = [
-    [{ preset: 'azure' }, "workload.preset: unknown preset 'azure'; valid: azure-code, azure-conversation, azure-mixed"],
+    [{ preset: 'azure' }, "workload.preset: unknown preset 'azure'; valid: azure-code, azure-conversation, azure-mixed, sharegpt, alpaca"],
     [{ arrival: 'bursty' }, "workload.arrival: unknown arrival process 'bursty'; valid: poisson, gamma, onoff, trace"],
     [{ arrival: 'gamma:0' }, "workload.arrival: 'gamma:0': CV must be > 0, got '0'"],
     [{ arrival: 'trace' }, "workload.arrival: 'trace' replays a trace file and needs workload.trace; a preset takes poisson, gamma:CV or onoff"],
@@ -231,7 +231,7 @@ describe('validation', () => {
         'workload.rate: expected a rate > 0 req/s, got -1',
         'workload.numRequests: expected an integer >= 1, got 2.5',
         "workload.prompt: 'fixed:0': N must be an integer >= 1, got '0'",
-        "workload.preset: unknown preset 'x'; valid: azure-code, azure-conversation, azure-mixed",
+        "workload.preset: unknown preset 'x'; valid: azure-code, azure-conversation, azure-mixed, sharegpt, alpaca",
         "workload.arrival: 'gamma': expected CV, got 0 value(s)",
       ].join('\n'),
     ],

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { RandomStreams } from '../kernel/rng.js';
 import type { Workload } from '../model/request.js';
+import { ApiCallWorkload, type ApiCallModel } from './apiCalls.js';
 import { replayTimeScale } from './arrivals.js';
 import { independentOutput, type LengthDist } from './lengths.js';
 import { DEFAULT_ONOFF_SHAPE, presets, type PresetComponent } from './presets.js';
@@ -39,7 +40,17 @@ const DEFAULT_PRESET = 'azure-conversation';
 export function buildWorkload(opts: WorkloadOptions, seed: number): WorkloadHandle {
   const checked = checkOptions(opts, seed);
   const streams = new RandomStreams(seed);
-  return opts.trace !== undefined ? traceHandle(opts, opts.trace, streams, checked) : presetHandle(opts, streams, checked);
+  const handle = opts.trace !== undefined ? traceHandle(opts, opts.trace, streams, checked) : presetHandle(opts, streams, checked);
+  return checked.apiCalls ? withApiCalls(handle, checked.apiCalls, streams) : handle;
+}
+
+/** Adds API calls to every request, from their own random stream (arrivals and lengths unchanged). */
+function withApiCalls(h: WorkloadHandle, model: ApiCallModel, streams: RandomStreams): WorkloadHandle {
+  return {
+    description: `${h.description}; API calls from profile ${model.spec} (types ${model.types.map((t) => t.kind).join(', ')}, one type per request, equal shares)`,
+    stats: h.stats,
+    make: (rate?: number) => new ApiCallWorkload(h.make(rate), model, streams.stream('workload:api-calls')),
+  };
 }
 
 function limit(w: Workload, limits: CheckedOptions, defaultCount: number): Workload {

@@ -1,5 +1,5 @@
 export interface WorkloadOptions {
-  /** 'azure-code' | 'azure-conversation' | 'azure-mixed' (default 'azure-conversation' when no trace). */
+  /** A preset name (registry `presets`: azure-code, azure-conversation, azure-mixed, sharegpt, alpaca); default 'azure-conversation' when no trace. */
   preset?: string;
   /** Path: .csv => Azure, .jsonl => Mooncake. */
   trace?: string;
@@ -19,4 +19,6 @@ export interface WorkloadOptions {
   prompt?: string;
   /** The same for the output length. */
   output?: string;
+  /** API calls per request from a profile: 'infercept' or 'infercept:TYPE,TYPE' (registry apiCallProfiles). */
+  apiCalls?: string;
 }

@@ -3,6 +3,8 @@ import { GammaArrivals, OnOffArrivals, onOffWithRate, type OnOffShape } from './
 import { AZURE_CODE_FIT, AZURE_CONVERSATION_FIT } from './azurePresetData.js';
 import { QUANTILE_PROBS, type ArrivalFit, type OutputFit, type PresetFit } from './presetFit.js';
 import { binnedOutput, independentOutput, quantileTableLength, type LengthDist, type OutputModel } from './lengths.js';
+import { alpacaPreset, sharegptPreset } from './publishedPresets.js';
+import type { Preset, PresetComponent } from './presetTypes.js';
 import type { ArrivalShape } from './specs.js';
 
 /**
@@ -11,25 +13,7 @@ import type { ArrivalShape } from './specs.js';
  * Lengths come from the traces' quantile tables, so samples stay within each trace's observed range.
  */
 
-/** One request type of a preset, with its fitted defaults. */
-export interface PresetComponent {
-  readonly type: string;
-  readonly meanRatePerS: number;
-  readonly arrival: ArrivalShape;
-  /** The on/off shape used when the user asks for 'onoff' without parameters. */
-  readonly onOffShape: OnOffShape;
-  readonly prompt: LengthDist;
-  readonly output: OutputModel;
-}
-
-export interface Preset {
-  readonly name: string;
-  readonly description: string;
-  /** Merged by arrival time; each keeps its own random streams and type label. */
-  readonly components: readonly PresetComponent[];
-  /** Requests generated when neither numRequests nor durationS is given: the source traces' size. */
-  readonly defaultNumRequests: number;
-}
+export type { Preset, PresetComponent } from './presetTypes.js';
 
 function onOffShapeOf(a: ArrivalFit): OnOffShape | undefined {
   return a.kind === 'onoff' ? { meanOnS: a.meanOnS, meanOffS: a.meanOffS, offRatio: 0 } : undefined;
@@ -128,4 +112,6 @@ export const presets = new Registry<() => Preset>('workload preset')
       };
     },
     'both superposed, each request labelled code or conversation',
-  );
+  )
+  .register('sharegpt', () => sharegptPreset(DEFAULT_ONOFF_SHAPE), 'ShareGPT-like conversations (openchat_sharegpt4 statistics; a generator, not the dataset)')
+  .register('alpaca', () => alpacaPreset(DEFAULT_ONOFF_SHAPE), 'Alpaca-like short instructions (published means; a generator, not the dataset)');

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import type { WorkloadOptions } from './options.js';
+import { parseApiCallSpec, type ApiCallModel } from './apiCalls.js';
 import type { LengthDist } from './lengths.js';
 import { DEFAULT_ONOFF_SHAPE, presets } from './presets.js';
 import { parseArrivalSpec, parseLengthSpec } from './specs.js';
@@ -11,6 +12,7 @@ export interface CheckedOptions {
   readonly durationS: number | undefined;
   readonly prompt: LengthDist | undefined;
   readonly output: LengthDist | undefined;
+  readonly apiCalls: ApiCallModel | undefined;
 }
 
 /**
@@ -38,10 +40,11 @@ export function checkOptions(opts: WorkloadOptions, seed: number): CheckedOption
   if (d !== undefined && !(Number.isFinite(d) && d > 0)) fail(`workload.durationS: expected a number > 0, got ${d}`);
   const prompt = opts.prompt === undefined ? undefined : attempt(() => parseLengthSpec(opts.prompt!, 'workload.prompt'));
   const output = opts.output === undefined ? undefined : attempt(() => parseLengthSpec(opts.output!, 'workload.output'));
+  const apiCalls = opts.apiCalls === undefined ? undefined : attempt(() => parseApiCallSpec(opts.apiCalls!, 'workload.apiCalls'));
   checkSource(opts, fail, attempt);
 
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
-  return { numRequests: n, durationS: d, prompt, output };
+  return { numRequests: n, durationS: d, prompt, output, apiCalls };
 }
 
 export function checkRate(rate: number | undefined, key: string): void {

@@ -3,6 +3,9 @@ import { registerMg1Command } from './mg1.js';
 import { registerPerfCommand } from './perf.js';
 import { registerReproduceCommand } from './reproduce.js';
 import { registerSimulateCommand } from './simulate.js';
+import { registerCapacityCommand } from './capacity.js';
+import { registerSweepCommand } from './sweep.js';
+import { registerWorkerCommand } from './worker.js';
 
 /** Every subcommand registers itself here; one line per command. */
 export function registerCommands(program: Command): void {
@@ -10,4 +13,7 @@ export function registerCommands(program: Command): void {
   registerReproduceCommand(program);
   registerMg1Command(program);
   registerPerfCommand(program);
+  registerSweepCommand(program);
+  registerWorkerCommand(program);
+  registerCapacityCommand(program);
 }

@@ -40,6 +40,7 @@ function human(r: Mg1Report): string {
   ];
   if (r.threshold !== undefined) lines.push(`threshold T = ${r.threshold.toPrecision(6)} (${r.thresholdSource})`);
   if (r.limit !== undefined) lines.push(`limit L = ${r.limit}`);
+  if (r.preemptionLimit !== undefined) lines.push(`preemption limit C = ${r.preemptionLimit}`);
   if (r.costModel) lines.push(`cost model ${r.costModel}, cheap cost ${r.cheapCost}, prediction cost ${r.predictionCost}`);
   if (r.exact) lines.push(`exact mean response time:     ${r.exact.meanResponseTime.toPrecision(10)}`);
   if (r.simulated) {
@@ -69,6 +70,7 @@ export function registerMg1Command(program: Command, write: (text: string) => vo
     .option('--prediction <spec>', `prediction model:${list(predictions.describe())}`, 'exp')
     .option('--threshold <T>', 'threshold on the predicted size (1-bit policies; default: the optimum, searched)', num('--threshold'))
     .option('--limit <L>', 'service limit before predicting (delaypredict; default: the mean size)', num('--limit'))
+    .option('--preemption-limit <C>', 'trail: no preemption once attained service reaches C x the prediction (required for trail)', num('--preemption-limit'))
     .option('--cost-model <model>', "prediction costs: 'external' (added to the response time) or 'server' (server time)", costModel)
     .option('--cheap-cost <c1>', 'cost of a cheap 1-bit prediction (skippredict; default 0)', num('--cheap-cost'))
     .option('--prediction-cost <c2>', 'cost of a full prediction (skippredict, delaypredict; default 0)', num('--prediction-cost'))
@@ -86,6 +88,7 @@ export function registerMg1Command(program: Command, write: (text: string) => vo
         prediction: o.prediction,
         ...(o.threshold !== undefined ? { threshold: o.threshold } : {}),
         ...(o.limit !== undefined ? { limit: o.limit } : {}),
+        ...(o.preemptionLimit !== undefined ? { preemptionLimit: o.preemptionLimit } : {}),
         ...(o.costModel !== undefined ? { costModel: o.costModel } : {}),
         ...(o.cheapCost !== undefined ? { cheapCost: o.cheapCost } : {}),
         ...(o.predictionCost !== undefined ? { predictionCost: o.predictionCost } : {}),

@@ -5,10 +5,11 @@ import { runSimulation } from '../../run/simulate.js';
 import { routers } from '../../policies/routers/registry.js';
 import { schedulers } from '../../policies/schedulers/registry.js';
 import { predictors } from '../../predictors/registry.js';
+import { apiCallProfiles } from '../../workload/apiCalls.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
 import { formatSummary, openRequestsCsv, writeRunFiles } from '../output.js';
 
-interface SimulateFlags {
+export interface SimulateFlags {
   config?: string;
   trace?: string;
   workload?: string;
@@ -20,6 +21,7 @@ interface SimulateFlags {
   duration?: number;
   promptDist?: string;
   outputDist?: string;
+  apiCalls?: string;
   instances?: number;
   router?: string;
   scheduler?: string;
@@ -27,6 +29,7 @@ interface SimulateFlags {
   deployment?: string;
   perfModel?: string;
   maxNumSeqs?: number;
+  maxModelLen?: number;
   maxBatchedTokens?: number;
   chunkedPrefill?: boolean;
   blockSize?: number;
@@ -39,6 +42,7 @@ interface SimulateFlags {
   sloTtft?: number;
   sloTpot?: number;
   sloSlack?: number;
+  sloTbt?: number;
   seed?: number;
   check?: boolean;
   json?: boolean;
@@ -58,6 +62,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['duration', ['workload', 'durationS']],
   ['promptDist', ['workload', 'prompt']],
   ['outputDist', ['workload', 'output']],
+  ['apiCalls', ['workload', 'apiCalls']],
   ['instances', ['instances']],
   ['router', ['router']],
   ['scheduler', ['scheduler']],
@@ -65,6 +70,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['deployment', ['deployment']],
   ['perfModel', ['perfModel']],
   ['maxNumSeqs', ['engine', 'maxNumSeqs']],
+  ['maxModelLen', ['engine', 'maxModelLen']],
   ['maxBatchedTokens', ['engine', 'maxBatchedTokens']],
   ['chunkedPrefill', ['engine', 'chunkedPrefill']],
   ['blockSize', ['engine', 'blockSize']],
@@ -77,6 +83,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['sloTtft', ['slo', 'ttftS']],
   ['sloTpot', ['slo', 'tpotS']],
   ['sloSlack', ['slo', 'e2eSlack']],
+  ['sloTbt', ['slo', 'tbtS']],
   ['seed', ['seed']],
   ['check', ['check']],
 ];
@@ -95,13 +102,12 @@ export function flagsToInput(f: SimulateFlags, given: (flag: keyof SimulateFlags
   return input;
 }
 
-export function registerSimulateCommand(program: Command): void {
-  program
-    .command('simulate')
-    .description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.')
+/** The flags that build a simulation config (shared by `simulate` and `capacity`). */
+export function withSimulateOptions(cmd: Command): Command {
+  return cmd
     .option('--config <file>', 'JSON config (the same tree as summary config.json); flags override it')
     .option('--trace <path>', 'request trace: Azure LLM CSV (.csv) or Mooncake JSONL (.jsonl)')
-    .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed')
+    .option('--workload <preset>', 'synthetic preset: azure-conversation (default), azure-code, azure-mixed, sharegpt, alpaca')
     .option('--trace-type <type>', 'workload type label for trace requests (default: from the file name)')
     .option('--arrival <spec>', "arrival process: poisson | gamma:CV | onoff | trace (replay)")
     .option('--rate <req/s>', 'mean arrival rate; replays a trace time-scaled to it', num('--rate'))
@@ -110,6 +116,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--duration <s>', 'stop at the first arrival after this many seconds', num('--duration'))
     .option('--prompt-dist <spec>', 'prompt lengths: fixed:N | lognormal:MEDIAN,SIGMA | pareto:XM,ALPHA')
     .option('--output-dist <spec>', 'output lengths, same forms as --prompt-dist')
+    .option('--api-calls <spec>', `API calls per request from a profile: ${apiCallProfiles.names().join(', ')} (NAME or NAME:TYPE,TYPE)`)
     .option('--instances <n>', 'number of model replicas (default 8)', int('--instances'))
     .option('--router <name>', `cluster router (default least-outstanding): ${routers.names().join(', ')}`)
     .option('--scheduler <name>', `instance scheduler (default fcfs): ${schedulers.names().join(', ')}`)
@@ -117,6 +124,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--deployment <name>', 'model/GPU[/tpN] preset (default llama-2-7b/a100-80gb); see gaps perf list')
     .option('--perf-model <spec>', 'roofline (default) | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
     .option('--max-num-seqs <n>', 'max sequences per batch (vLLM max_num_seqs, default 256)', int('--max-num-seqs'))
+    .option('--max-model-len <n>', 'refuse requests whose prompt plus output exceed this (vLLM max_model_len; default: no limit)', int('--max-model-len'))
     .option('--max-batched-tokens <n>', 'max tokens per iteration (default 8192)', int('--max-batched-tokens'))
     .option('--no-chunked-prefill', 'vLLM V0 prefill-first batches instead of mixed chunked-prefill batches')
     .option('--block-size <n>', 'KV block size in tokens (default 16)', int('--block-size'))
@@ -129,8 +137,13 @@ export function registerSimulateCommand(program: Command): void {
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
     .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
+    .option('--slo-tbt <s>', 'time-between-tokens target, seconds (tbtSloAttainment; SLAI schedules by it)', num('--slo-tbt'))
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
-    .option('--check', 'check invariants (KV conservation) after every iteration')
+    .option('--check', 'check invariants (KV conservation) after every iteration');
+}
+
+export function registerSimulateCommand(program: Command): void {
+  withSimulateOptions(program.command('simulate').description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.'))
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
     .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json and config.json')
     .action((f: SimulateFlags, cmd: Command) => {

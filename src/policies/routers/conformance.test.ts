@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../kernel/rng.js';
-import { fcfsScheduler } from '../schedulers/fcfs.js';
+import { vllmScheduler } from '../schedulers/vllm.js';
 import { Simulation } from '../../sim/simulation.js';
 import { summarize } from '../../metrics/summary.js';
 import type { RequestSpec } from '../../model/request.js';
@@ -48,7 +48,6 @@ function simulate(name: string, seed: string): string {
     instance: {
       maxNumSeqs: 32,
       maxBatchedTokens: 2048,
-      chunkedPrefill: true,
       blockSize: 16,
       kvBlocks: 1000,
       watermark: 0.01,
@@ -57,7 +56,7 @@ function simulate(name: string, seed: string): string {
       swapSecondsPerBlock: 0,
     },
     perf,
-    scheduler: fcfsScheduler,
+    scheduler: () => vllmScheduler('mixed'),
     router,
     reportIntervalS: 0.05,
     slo: {},

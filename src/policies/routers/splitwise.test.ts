@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../kernel/rng.js';
 import { Simulation } from '../../sim/simulation.js';
-import { fcfsScheduler } from '../schedulers/fcfs.js';
+import { vllmScheduler } from '../schedulers/vllm.js';
 import { routers } from './registry.js';
 import type { RequestSpec } from '../../model/request.js';
 import { tbtBalance } from '../../../test/helpers.js';
@@ -22,9 +22,9 @@ test('splitwise prefills on the prompt pool, decodes on the token pool and pays 
   const router = routers.get('splitwise')({ rng: new Rng('s'), arg: '1', numInstances: 3 });
   const sim = new Simulation({
     numInstances: 3,
-    instance: { maxNumSeqs: 64, maxBatchedTokens: 4096, chunkedPrefill: true, blockSize: 16, kvBlocks: 3000, watermark: 0.01, preemption: 'recompute', hostKvBlocks: 0, swapSecondsPerBlock: 0 },
+    instance: { maxNumSeqs: 64, maxBatchedTokens: 4096, blockSize: 16, kvBlocks: 3000, watermark: 0.01, preemption: 'recompute', hostKvBlocks: 0, swapSecondsPerBlock: 0 },
     perf: { name: 'lin', iterationTime: (s) => 0.01 + 2e-5 * s.prefillTokens + 1e-4 * s.decodeSeqs },
-    scheduler: fcfsScheduler,
+    scheduler: () => vllmScheduler('mixed'),
     router,
     reportIntervalS: 0.05,
     slo: {},

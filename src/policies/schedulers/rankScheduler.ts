@@ -1,6 +1,6 @@
-import { ConfigError } from '../../core/errors.js';
-import type { InstanceScheduler } from '../../model/instanceScheduler.js';
+import type { BatchPolicy } from '../../model/batchPolicy.js';
 import { rankFunctions } from '../../queueing/ranks.js';
+import { formByStyle, type BatchStyle } from './forms.js';
 
 /**
  * The queueing survey's rank policies ordering an LLM instance's waiting queue (the bridge between
@@ -10,17 +10,13 @@ import { rankFunctions } from '../../queueing/ranks.js';
  * iteration boundaries (the LLM analogue of preemption; the displaced request is recomputed or
  * swapped like any preemption). Requests without a prediction rank last.
  */
-export function rankScheduler(name: string, rank: string, preemptive: boolean, arg: string | undefined): InstanceScheduler {
-  let param: number | undefined;
-  if (arg !== undefined) {
-    param = Number(arg);
-    if (arg.trim() === '' || !Number.isFinite(param)) throw new ConfigError(`scheduler '${name}': expected a number after ':', got '${arg}'`);
-  }
+export function rankScheduler(name: string, rank: string, preemptive: boolean, param: number | undefined, style: BatchStyle): BatchPolicy {
   const fn = rankFunctions.get(rank)(param);
   return {
     name,
     preemptive,
     usesPredictions: true,
     rank: (f) => fn(Number.isFinite(f.predictedOutputTokens) ? f.predictedOutputTokens : Number.MAX_VALUE, f.generatedTokens, f.arrival),
+    formBatch: (b) => formByStyle(b, style),
   };
 }

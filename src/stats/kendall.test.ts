@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../kernel/rng.js';
+import { kendallTau } from './kendall.js';
+
+/** O(n^2) tau-b by definition. */
+function naiveTau(x: number[], y: number[]): number {
+  let c = 0;
+  let tx = 0;
+  let ty = 0;
+  let n0 = 0;
+  for (let i = 0; i < x.length; i++) {
+    for (let j = i + 1; j < x.length; j++) {
+      n0++;
+      const dx = Math.sign((x[i] as number) - (x[j] as number));
+      const dy = Math.sign((y[i] as number) - (y[j] as number));
+      if (dx === 0) tx++;
+      if (dy === 0) ty++;
+      c += dx * dy;
+    }
+  }
+  return c / Math.sqrt((n0 - tx) * (n0 - ty));
+}
+
+test('kendallTau agrees with the definition on random data with ties', () => {
+  const r = new Rng('tau');
+  for (let rep = 0; rep < 30; rep++) {
+    const n = 2 + r.int(200);
+    const x = Array.from({ length: n }, () => r.int(20));
+    const y = x.map((v) => (r.next() < 0.7 ? v + r.int(5) : r.int(30)));
+    assert.ok(Math.abs(kendallTau(x, y) - naiveTau(x, y)) < 1e-12, `rep ${rep}`);
+  }
+  assert.equal(kendallTau([1, 2, 3], [3, 2, 1]), -1);
+  assert.equal(kendallTau([1, 2, 3], [10, 20, 30]), 1);
+  assert.ok(Number.isNaN(kendallTau([1], [1])));
+});
