@@ -43,8 +43,8 @@ function writeArrivals(): { file: string; coeffs: number[]; maxNumSeqs: number; 
   mkdirSync(buildDir, { recursive: true });
   const file = join(buildDir, `arrivals-${n}.bin`);
   writeFileSync(file, buf.subarray(0, 16 * k));
-  // Iteration time made linear: the decode part from decode-only batches (memory-bound), the per-token
-  // prefill cost from prefill-only batches (compute-bound); a mixed batch costs their sum.
+  // Iteration time made linear, c0 + cp·prefill + cd·seqs + cc·context, by least squares over a grid
+  // of batch shapes like the ones this run forms (chunks up to the token budget, 0–128 decodes).
   const at = (prefill: number, seqs: number, ctx: number): number => {
     const s = emptyShape();
     s.prefillSeqs = prefill > 0 ? 1 : 0;
@@ -54,12 +54,44 @@ function writeArrivals(): { file: string; coeffs: number[]; maxNumSeqs: number; 
     s.decodeContextTokens = ctx;
     return p.perf.iterationTime(s);
   };
-  const cd = (at(0, 70, 72_000) - at(0, 60, 72_000)) / 10;
-  const cc = (at(0, 60, 82_000) - at(0, 60, 72_000)) / 10_000;
-  const c0 = at(0, 60, 72_000) - 60 * cd - 72_000 * cc;
-  const cp = (at(8000, 0, 0) - at(1000, 0, 0)) / 7000;
+  const rows: number[][] = [];
+  const ys: number[] = [];
+  for (const prefill of [0, 128, 512, 1024, 2048, 4096]) {
+    for (const seqs of [0, 8, 16, 32, 64, 128]) {
+      for (const perSeq of [600, 1200, 2400]) {
+        if (prefill === 0 && seqs === 0) continue;
+        rows.push([1, prefill, seqs, seqs * perSeq]);
+        ys.push(at(prefill, seqs, seqs * perSeq));
+      }
+    }
+  }
+  const [c0, cp, cd, cc] = leastSquares(rows, ys);
   const e = p.resolved.config.engine;
-  return { file, coeffs: [c0, cp, cd, cc], maxNumSeqs: e.maxNumSeqs, maxBatchedTokens: e.maxBatchedTokens };
+  return { file, coeffs: [c0 as number, cp as number, cd as number, cc as number], maxNumSeqs: e.maxNumSeqs, maxBatchedTokens: e.maxBatchedTokens };
+}
+
+/** Ordinary least squares by the normal equations (4 unknowns; Gaussian elimination with pivoting). */
+function leastSquares(rows: number[][], ys: number[]): number[] {
+  const k = (rows[0] as number[]).length;
+  const a = Array.from({ length: k }, () => new Array<number>(k + 1).fill(0));
+  rows.forEach((r, n) => {
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) (a[i] as number[])[j] = ((a[i] as number[])[j] as number) + (r[i] as number) * (r[j] as number);
+      (a[i] as number[])[k] = ((a[i] as number[])[k] as number) + (r[i] as number) * (ys[n] as number);
+    }
+  });
+  for (let c = 0; c < k; c++) {
+    let piv = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs((a[r] as number[])[c] as number) > Math.abs((a[piv] as number[])[c] as number)) piv = r;
+    [a[c], a[piv]] = [a[piv] as number[], a[c] as number[]];
+    const row = a[c] as number[];
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const f = ((a[r] as number[])[c] as number) / (row[c] as number);
+      for (let j = c; j <= k; j++) (a[r] as number[])[j] = ((a[r] as number[])[j] as number) - f * (row[j] as number);
+    }
+  }
+  return a.map((row, i) => (row[k] as number) / (row[i] as number));
 }
 
 function buildMinimalLoop(): string | undefined {

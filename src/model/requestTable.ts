@@ -93,7 +93,7 @@ export class RequestTable {
   /** Time-between-token gaps longer than the request's TBT target, so far. */
   tbtLate: Int32Array;
   /** The instance's late-iteration counter for the request's target when it last joined a decode set. */
-  tbtMark: Float64Array;
+  tbtMark: Int32Array;
 
   constructor(initialCapacity = 1024) {
     this.cap = Math.max(16, initialCapacity);
@@ -127,7 +127,7 @@ export class RequestTable {
     this.apiNext = new Int32Array(c);
     this.contextExtra = new Int32Array(c);
     this.tbtLate = new Int32Array(c);
-    this.tbtMark = new Float64Array(c);
+    this.tbtMark = new Int32Array(c);
   }
 
   typeId(name: string): number {
@@ -185,7 +185,8 @@ export class RequestTable {
     this.completion[id] = Number.NaN;
     this.enqueuedAt[id] = r.arrival;
     const calls = r.apiCalls !== undefined && r.apiCalls.length > 0 ? r.apiCalls : undefined;
-    this.apiCalls[id] = calls;
+    // Like hashes: only requests with API calls are stored (reads past the end give undefined).
+    if (calls !== undefined || id < this.apiCalls.length) this.apiCalls[id] = calls;
     this.stopAt[id] = calls ? (calls[0] as ApiCall).afterTokens : r.outputTokens;
     this.apiNext[id] = 0;
     this.contextExtra[id] = 0;
@@ -253,7 +254,7 @@ export class RequestTable {
     this.apiNext = i(this.apiNext);
     this.contextExtra = i(this.contextExtra);
     this.tbtLate = i(this.tbtLate);
-    this.tbtMark = f(this.tbtMark);
+    this.tbtMark = i(this.tbtMark);
     this.cap = c;
   }
 }
