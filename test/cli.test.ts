@@ -117,6 +117,22 @@ test('--config gives the tree, typed flags override it, defaults of flags do not
   }
 });
 
+test('reproduce gaps-regimes --quick writes the regime map: heatmaps, a paragraph per row, paired deltas', () => {
+  const a = mkdtempSync(join(tmpdir(), 'gaps-reg-'));
+  try {
+    const r = gaps('reproduce', 'gaps-regimes', '--quick', '--out', a, '--workers', '2', '--data-dir', dataDir);
+    assert.equal(r.code, 0, r.err);
+    const html = readFileSync(join(a, 'report.html'), 'utf8');
+    assert.match(html, /Why, row by row/);
+    assert.match(html, /has the lowest P99/);
+    assert.ok(existsSync(join(a, 'regimes-dp99.svg')) && existsSync(join(a, 'regimes-dviol.png')));
+    const csv = readFileSync(join(a, 'regimes.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv.length, 1 + 2 * 12, 'two cells of twelve policies');
+  } finally {
+    rmSync(a, { recursive: true, force: true });
+  }
+});
+
 test('reproduce gaps --quick writes the report with a filled claims table, identically for 1 and 2 workers', () => {
   const a = mkdtempSync(join(tmpdir(), 'gaps-rep-'));
   const b = mkdtempSync(join(tmpdir(), 'gaps-rep-'));

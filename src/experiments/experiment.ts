@@ -12,6 +12,8 @@ export interface ExperimentContext {
   readonly log: (line: string) => void;
   /** Smaller, faster variant for tests and smoke runs. */
   readonly quick: boolean;
+  /** Larger variant (more segments and grid points) where an experiment offers one. */
+  readonly full?: boolean;
   /** A progress reporter for a sweep of `total` jobs (a bar on stderr in the CLI; silent in tests). */
   readonly progress?: (label: string) => (done: number, total: number) => void;
 }

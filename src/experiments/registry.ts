@@ -2,6 +2,7 @@ import { Registry } from '../core/registry.js';
 import type { Experiment } from './experiment.js';
 import { compareExperiment } from './compare.js';
 import { gapsAll, gapsFig3, gapsFig4, gapsFig5 } from './gaps/gapsExperiments.js';
+import { gapsRegimes } from './gaps/regimes.js';
 import { fastServeExperiment } from './schedulers/fastserve.js';
 import { lampsExperiment } from './schedulers/lamps.js';
 import { slaiExperiment } from './schedulers/slai.js';
@@ -17,6 +18,7 @@ export const experiments = new Registry<Experiment>('experiment')
   .register('gaps-fig4', gapsFig4, gapsFig4.summary)
   .register('gaps-fig5', gapsFig5, gapsFig5.summary)
   .register('gaps', gapsAll, gapsAll.summary)
+  .register('gaps-regimes', gapsRegimes, gapsRegimes.summary)
   .register('survey-tables', surveyTablesExperiment, surveyTablesExperiment.summary)
   .register('slai', slaiExperiment, slaiExperiment.summary)
   .register('trail', trailExperiment, trailExperiment.summary)

@@ -871,6 +871,11 @@ export class Instance implements BatchBuilder {
     const addHolder = (id: number): void => {
       held += t.blocks[id] as number;
       shared += t.shared[id] as number;
+      // Each request holds exactly the blocks its KV needs (exclusive plus shared prefix blocks).
+      const need = Math.ceil((t.kvTokens[id] as number) / B);
+      if (!this.busy && (t.blocks[id] as number) + (t.shared[id] as number) !== need) {
+        throw new InvariantError(`instance ${this.id}: request ${id} holds ${t.blocks[id]} + ${t.shared[id]} shared KV blocks for ${t.kvTokens[id]} tokens (needs ${need})`);
+      }
     };
     for (let i = 0; i < this.prefilling.size; i++) addHolder(this.prefilling.get(i));
     for (let i = 0; i < this.skipped.size; i++) addHolder(this.skipped.get(i));

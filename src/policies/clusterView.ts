@@ -19,6 +19,11 @@ export interface InstanceView {
   readonly kvTotalBlocks: number;
   /** Tokens per KV block. */
   readonly kvBlockSize: number;
+  /**
+   * Most sequences the instance batches at once (vLLM max_num_seqs; a live backend reports it with
+   * its config). A request that finds this many running waits for one of them to finish.
+   */
+  readonly maxNumSeqs: number;
   /** kvUsedBlocks / kvTotalBlocks. */
   readonly kvUsage: number;
   /** Prompt tokens waiting for prefill. */
@@ -50,6 +55,8 @@ export interface RoutedRequest {
   readonly predictedOutputTokens: number;
   /** Hashes of the prompt's KV blocks, when known (a live router can hash the prompt itself). */
   readonly prefixHashes?: readonly number[] | undefined;
+  /** The request's absolute deadline when the run judges one (SLO mode `deadline: gaps`); absent otherwise. */
+  readonly deadline?: number | undefined;
 }
 
 /** What a router learns when a request it routed finishes (a live router reads it off the response). */
@@ -81,6 +88,7 @@ export function blankInstanceView(id: number, over: Partial<InstanceView> = {}):
     kvUsedBlocks: 0,
     kvTotalBlocks: 1000,
     kvBlockSize: 16,
+    maxNumSeqs: 256,
     kvUsage: 0,
     waitingPromptTokens: 0,
     utilization: 0,

@@ -5,7 +5,7 @@ export interface CalibrationOptions {
   readonly alpha: number;
   /** Target coverage P(actual <= calibrated estimate) that beta and gamma are steered towards. */
   readonly targetCoverage: number;
-  /** Step size of the beta and gamma updates. */
+  /** Step size of the beta and gamma updates (each moves by at most this per observation). */
   readonly step: number;
   /** Safety margin of the adaptive deadline d = (1 + epsilon) * s~ (GAPS Eq. 2 and 8). */
   readonly epsilon: number;
@@ -34,6 +34,8 @@ export interface CalibrationHealth {
   pinball: number;
   beta: number;
   gamma: number;
+  /** Mean-bias correction of the central estimate: EMA(actual) / EMA(predicted). */
+  centralScale: number;
   /** The same four over every observation so far (the EMAs above follow the most recent ones). */
   meanCoverage: number;
   meanMae: number;
@@ -44,11 +46,23 @@ export interface CalibrationHealth {
 /**
  * GAPS bias-aware calibration (Eq. 1, 7, 10): s~ = s^ + beta * EMA-MAE + gamma * s^ * EMA-MAPE and
  * the adaptive deadline d = (1 + epsilon) * s~. The paper says beta and gamma are "updated
- * dynamically" without a rule; ours steers the coverage of s~ towards a target quantile by stochastic
- * approximation: after each observation, beta and gamma move by step * (target - 1[actual <= s~]),
- * floored at zero. This is the subgradient step of the pinball loss in the calibration offset, so in a
- * stationary regime the coverage converges to the target (Robbins-Monro), whatever the predictor's
- * bias. Units are whatever the caller predicts in (we calibrate output tokens).
+ * dynamically" without a rule. Ours treats s~ as a quantile regression of the actual value on two
+ * features, the additive error scale a = EMA-MAE and the proportional one m = s^ * EMA-MAPE, and takes
+ * one normalised subgradient step of the pinball loss at quantile tau per observation:
+ *
+ *   g = tau - 1[actual <= s~]
+ *   beta  += step * g * a / (a + m)      gamma += step * g * m / (a + m)      (both floored at 0)
+ *
+ * Each parameter moves by its own feature's share of s~'s error margin, so short requests (m small)
+ * mostly move beta and long ones mostly move gamma: a predictor whose error is a constant number of
+ * tokens ends with beta carrying the margin, one whose error grows with the size ends with gamma
+ * carrying it (tested). The coverage of s~ still converges to tau (g averages to zero only there).
+ * Units are whatever the caller predicts in (we calibrate output tokens).
+ *
+ * Routing uses a central estimate instead, `central(s^) = s^ * EMA(actual) / EMA(s^)`: the prediction
+ * with its mean multiplicative bias removed. An upper quantile flattens size differences (it adds a
+ * margin of the order of the MAE to every request), which is what a deadline needs and what ranking
+ * by size does not.
  */
 export class BiasAwareCalibrator {
   private n = 0;
@@ -60,6 +74,8 @@ export class BiasAwareCalibrator {
   private sumErr = 0;
   private sumApe = 0;
   private sumLoss = 0;
+  private emaActual = 0;
+  private emaPredicted = 0;
   beta: number;
   gamma: number;
 
@@ -76,6 +92,15 @@ export class BiasAwareCalibrator {
   /** s~ for a raw prediction s^. Before any observation it is s^ itself. */
   calibrate(predicted: number): number {
     return predicted + this.beta * this.mae + this.gamma * predicted * this.mape;
+  }
+
+  /** The central estimate: the raw prediction with its mean multiplicative bias removed. */
+  central(predicted: number): number {
+    return predicted * this.centralScale();
+  }
+
+  private centralScale(): number {
+    return this.n > 0 && this.emaPredicted > 0 ? this.emaActual / this.emaPredicted : 1;
   }
 
   /** The adaptive deadline d = (1 + epsilon) * s~. */
@@ -100,8 +125,16 @@ export class BiasAwareCalibrator {
     this.sumErr += err;
     this.sumApe += err / Math.max(actual, 1e-12);
     this.sumLoss += loss;
-    this.beta = Math.max(0, this.beta + o.step * (tau - covered));
-    this.gamma = Math.max(0, this.gamma + o.step * (tau - covered));
+    this.emaActual += a * (actual - this.emaActual);
+    this.emaPredicted += a * (predicted - this.emaPredicted);
+    const g = tau - covered;
+    const fa = this.mae;
+    const fm = predicted * this.mape;
+    const scale = fa + fm;
+    if (scale > 0) {
+      this.beta = Math.max(0, this.beta + (o.step * g * fa) / scale);
+      this.gamma = Math.max(0, this.gamma + (o.step * g * fm) / scale);
+    }
     this.n++;
   }
 
@@ -114,6 +147,7 @@ export class BiasAwareCalibrator {
       pinball: this.pinball,
       beta: this.beta,
       gamma: this.gamma,
+      centralScale: this.centralScale(),
       meanCoverage: this.n ? this.sumCovered / this.n : 0,
       meanMae: this.n ? this.sumErr / this.n : 0,
       meanMape: this.n ? this.sumApe / this.n : 0,

@@ -15,15 +15,19 @@ export function oraclePredictor(): OutputPredictor {
 }
 
 /**
- * Controlled-error predictions: y_hat = y * (1 + u), u ~ Uniform(-2e, 2e). Then E|y_hat - y| / y =
- * E|u| = e exactly, so the expected MAPE equals the error level e; predictions stay positive for
- * e < 0.5 (the largest level the GAPS paper uses is 0.4). Unbiased in expectation.
+ * Controlled-error predictions: y_hat = y * (1 + b) * (1 + u), u ~ Uniform(-2e, 2e). Without bias
+ * (b = 0), E|y_hat - y| / y = E|u| = e exactly, so the expected MAPE equals the error level e;
+ * predictions stay positive for e < 0.5 (the largest level the GAPS paper uses is 0.4). The bias b
+ * is systematic: E[y_hat / y] = 1 + b, so b = -0.2 under-estimates every size by 20% on average and
+ * b = 0.2 over-estimates it (`noisy:0.3,bias=-0.2`).
  */
-export function noisyOraclePredictor(e: number, rng: Rng): OutputPredictor {
+export function noisyOraclePredictor(e: number, rng: Rng, bias = 0): OutputPredictor {
   if (!(e >= 0 && e < 0.5)) throw new ConfigError(`predictor 'noisy:E': E must be in [0, 0.5), got ${e}`);
+  if (!(bias > -1 && bias <= 10)) throw new ConfigError(`predictor 'noisy:E,bias=B': B must be in (-1, 10], got ${bias}`);
+  const name = bias === 0 ? `noisy:${e}` : `noisy:${e},bias=${bias}`;
   return {
-    name: `noisy:${e}`,
-    predict: (f) => truth(`noisy:${e}`, f) * (1 + (2 * rng.next() - 1) * 2 * e),
+    name,
+    predict: (f) => truth(name, f) * (1 + bias) * (1 + (2 * rng.next() - 1) * 2 * e),
     observe: () => {},
     // While decoding, the same relative error applies to what is left (Trail's refined predictions
     // grow more accurate as the output nears its end): g + (y - g) * (1 + u), u from the first prediction.

@@ -32,6 +32,27 @@ test('noisy:E has measured MAPE equal to E and no bias', () => {
   assert.equal(createPredictor('noisy:0', new Rng('z')).predict(feat(1, 0, 42)), 42);
 });
 
+test('noisy:E,bias=B scales the mean ratio to 1 + B; the calibrated central estimate removes it', () => {
+  for (const b of [-0.3, 0.25]) {
+    const p = createPredictor(`noisy:0.2,bias=${b}`, new Rng(`b${b}`));
+    const c = new BiasAwareCalibrator(DEFAULT_CALIBRATION);
+    const r = new Rng('y');
+    let ratio = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const y = 1 + r.int(1000);
+      const yh = p.predict(feat(100, 0, y));
+      ratio += yh / y;
+      c.observe(yh, y);
+    }
+    assert.ok(Math.abs(ratio / n - (1 + b)) < 0.01, `mean ratio ${ratio / n} vs ${1 + b}`);
+    assert.ok(Math.abs(c.central(1 + b) - 1) < 0.08, `central scale ${c.central(1 + b)}`);
+  }
+  assert.throws(() => createPredictor('noisy:0.2,bias=x', new Rng('a')), /bias=B/);
+  assert.throws(() => createPredictor('noisy:0.2,skew=1', new Rng('a')), /unknown or bad option 'skew=1'/);
+  assert.throws(() => createPredictor('noisy:0.2,bias=-1', new Rng('a')), /\(-1, 10\]/);
+});
+
 test('predictor specs are validated with clear messages', () => {
   assert.throws(() => createPredictor('noisy', new Rng('a')), /noisy:E/);
   assert.throws(() => createPredictor('noisy:0.7', new Rng('a')), /\[0, 0.5\)/);

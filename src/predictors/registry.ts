@@ -18,13 +18,23 @@ export const predictors = new Registry<PredictorFactory>('predictor')
   .register(
     'noisy',
     (a, rng) => {
-      const e = Number(a);
-      if (a === undefined || a.trim() === '' || !Number.isFinite(e)) {
-        throw new ConfigError(`predictor 'noisy:E' needs an error level E, e.g. noisy:0.2; got '${a ?? ''}'`);
+      const [level, ...opts] = (a ?? '').split(',');
+      const e = Number(level);
+      if (a === undefined || (level ?? '').trim() === '' || !Number.isFinite(e)) {
+        throw new ConfigError(`predictor 'noisy:E' needs an error level E, e.g. noisy:0.2 or noisy:0.3,bias=-0.2; got '${a ?? ''}'`);
       }
-      return noisyOraclePredictor(e, rng);
+      let bias = 0;
+      for (const o of opts) {
+        const [k, v] = o.split('=');
+        const x = Number(v);
+        if (k !== 'bias' || v === undefined || v.trim() === '' || !Number.isFinite(x)) {
+          throw new ConfigError(`predictor 'noisy:E,bias=B': unknown or bad option '${o}' (only bias=B, a number)`);
+        }
+        bias = x;
+      }
+      return noisyOraclePredictor(e, rng, bias);
     },
-    'truth with multiplicative uniform noise of mean absolute percentage error E (noisy:0.2)',
+    'truth with multiplicative uniform noise of mean absolute percentage error E and systematic bias B (noisy:0.2, noisy:0.3,bias=-0.2)',
   )
   .register('mean', (a) => (noArg('mean', a), meanPredictor()), 'running mean per workload type')
   .register('linear', (a) => (noArg('linear', a), linearPredictor()), 'online least squares on prompt length per type')

@@ -68,6 +68,10 @@ export const SimulateSchema = z
         ttftS: positive.optional(),
         tpotS: positive.optional(),
         e2eSlack: positive.optional(),
+        /** 'gaps': each request is judged against its calibrated deadline (GAPS Eq. 2/8; docs/GAPS.md). */
+        deadline: z.enum(['gaps']).optional(),
+        /** Multiple of the unloaded latency of s~ in that deadline (default 5). */
+        deadlineSlack: positive.optional(),
         /** Time-between-tokens target for every request without its own, seconds. */
         tbtS: positive.optional(),
         /** TBT targets by workload type, seconds (before `tbtS`). */

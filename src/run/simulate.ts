@@ -7,7 +7,7 @@ import { summarize, type RunSummary } from '../metrics/summary.js';
 import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
 import { routers } from '../policies/routers/registry.js';
-import type { Router } from '../policies/routers/router.js';
+import type { Router, RouterHints } from '../policies/routers/router.js';
 import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
 import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
@@ -98,11 +98,17 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const { resolved, perf, streams } = p;
   const router = ext.router
     ? ext.router({ streams, perf, deployment: resolved.deployment })
-    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack);
+    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack, {
+        meanPromptTokens: resolved.meanPromptTokens,
+        meanOutputTokens: resolved.meanOutputTokens,
+        maxNumSeqs: resolved.instance.maxNumSeqs,
+        maxBatchedTokens: resolved.instance.maxBatchedTokens,
+        kvTokens: resolved.instance.kvBlocks * resolved.instance.blockSize,
+      });
   const sched = splitSpec(config.engine.chunkedPrefill ? config.scheduler : withPrefillFirst(config.scheduler));
   const schedulerFactory = schedulers.get(sched.name);
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
-  const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true;
+  const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true || config.slo.deadline !== undefined;
   const predictorSpec = config.predictor ?? (needsPredictions ? DEFAULT_PREDICTOR : undefined);
   const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sim = new Simulation({
@@ -135,8 +141,15 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
 /** The predictor a prediction-using policy gets when none is named. */
 export const DEFAULT_PREDICTOR = 'linear';
 
-export function buildRouter(spec: string, streams: RandomStreams, numInstances: number, perf?: PerfModel, e2eSlack?: number): Router {
+export function buildRouter(spec: string, streams: RandomStreams, numInstances: number, perf?: PerfModel, e2eSlack?: number, hints?: RouterHints): Router {
   const { name, arg } = splitSpec(spec);
   const factory = routers.get(name);
-  return factory({ rng: streams.stream(`router:${name}`), arg, numInstances, ...(perf ? { perf } : {}), ...(e2eSlack !== undefined ? { e2eSlack } : {}) });
+  return factory({
+    rng: streams.stream(`router:${name}`),
+    arg,
+    numInstances,
+    ...(perf ? { perf } : {}),
+    ...(e2eSlack !== undefined ? { e2eSlack } : {}),
+    ...(hints ? { hints } : {}),
+  });
 }

@@ -27,6 +27,8 @@ export class Monitor {
     this.lastBusy = new Float64Array(instances.length);
     this.doneInWindow = new Int32Array(instances.length);
     this.violInWindow = new Int32Array(instances.length);
+    // Static engine limits a live backend reports once, with its config.
+    for (let i = 0; i < instances.length; i++) (views[i] as MutableInstanceView).maxNumSeqs = (instances[i] as Instance).cfg.maxNumSeqs;
   }
 
   /** Counts a completion towards the instance's recent SLO-violation rate. */

@@ -10,6 +10,7 @@ import { refinePrediction, type OutputPredictor, type PredictionFeatures } from 
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
+import { DeadlineStage } from './deadlines.js';
 import { SloJudge, type SloDefaults } from './slo.js';
 import { TimeSeries } from './timeSeries.js';
 
@@ -86,6 +87,8 @@ export class Simulation implements InstanceListener, ClusterControl {
   private readonly monitor: Monitor;
   readonly view: { now: number; instances: readonly MutableInstanceView[] };
   private readonly judge: SloJudge;
+  /** Per-request calibrated deadlines (SLO mode `deadline: 'gaps'`). */
+  private readonly deadlines: DeadlineStage | undefined;
   private readonly kicked: Uint8Array;
   /** The run's controllers, then the router's own (e.g. a rebalancer that ships with the router). */
   private readonly controllers: readonly Controller[];
@@ -136,6 +139,10 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.monitor = new Monitor(this.instances, this.views);
     this.view = { now: 0, instances: this.views };
     this.judge = new SloJudge(cfg.perf, this.table, cfg.slo);
+    if (cfg.slo.deadline === 'gaps') {
+      if (!cfg.predictor) throw new InvariantError("SLO mode 'deadline: gaps' needs a predictor");
+      this.deadlines = new DeadlineStage(this.judge, cfg.slo.deadlineSlack ?? 5);
+    }
     this.series = new TimeSeries(cfg.timeSeriesIntervalS ?? 0);
     this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
   }
@@ -238,6 +245,7 @@ export class Simulation implements InstanceListener, ClusterControl {
       if (target !== undefined) this.table.sloTbt[id] = target;
     }
     if (this.cfg.predictor) this.table.predictedOutput[id] = this.cfg.predictor.predict(this.featuresOf(id));
+    if (this.deadlines) this.deadlines.assign(id, spec.arrival, spec.promptTokens, this.table.predictedOutput[id] as number);
     const r = this.fillRouted(id);
     if (this.cfg.reportIntervalS === 0) this.monitor.refreshQueues(this.now);
     this.view.now = this.now;
@@ -282,6 +290,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     r.sessionId = s < 0 ? undefined : s;
     r.predictedOutputTokens = t.predictedOutput[id] as number;
     r.prefixHashes = t.hashes[id];
+    r.deadline = this.judge.deadlineOf(id);
     return r;
   }
 
@@ -347,6 +356,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     const violated = this.judge.violated(id);
     this.sloViolated[id] = violated ? 1 : 0;
     this.monitor.recordCompletion(inst, violated);
+    this.deadlines?.observe(this.table.predictedOutput[id] as number, this.table.output[id] as number);
     if (this.cfg.predictor) this.cfg.predictor.observe(this.featuresOf(id), this.table.output[id] as number);
     this.cfg.router.onComplete?.(this.completionInfo(id, now, false));
     this.cfg.onFinal?.(id, violated);
@@ -403,6 +413,7 @@ export class Simulation implements InstanceListener, ClusterControl {
         generatedTokens: generated,
         kvTokens: kv,
         predictedOutputTokens: t.predictedOutput[id] as number,
+        deadline: this.judge.deadlineOf(id),
       });
     };
     for (let i = 0; i < inst.waiting.size; i++) {

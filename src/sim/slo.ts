@@ -9,6 +9,13 @@ export interface SloDefaults {
   readonly tpotS?: number | undefined;
   /** End-to-end deadline as a multiple of the request's unloaded latency; undefined: not judged. */
   readonly e2eSlack?: number | undefined;
+  /**
+   * 'gaps': each request also has its own absolute deadline, set on arrival by the run's deadline
+   * stage (src/sim/deadlines.ts) and judged here. Undefined: no per-request deadlines.
+   */
+  readonly deadline?: 'gaps' | undefined;
+  /** Multiple of the unloaded latency of the calibrated size in those deadlines (default 5). */
+  readonly deadlineSlack?: number | undefined;
 }
 
 /**
@@ -19,6 +26,8 @@ export interface SloDefaults {
  */
 export class SloJudge {
   private readonly shape = emptyShape();
+  /** Per-request absolute deadlines (NaN: none), filled through `setDeadline`. */
+  private deadlines = new Float64Array(0);
 
   constructor(
     private readonly perf: PerfModel,
@@ -44,6 +53,21 @@ export class SloJudge {
     return total;
   }
 
+  /** Sets a request's own absolute deadline (judged on top of the run's targets). */
+  setDeadline(id: number, t: number): void {
+    if (id >= this.deadlines.length) {
+      const b = new Float64Array(Math.max(4096, 2 * (id + 1))).fill(Number.NaN);
+      b.set(this.deadlines);
+      this.deadlines = b;
+    }
+    this.deadlines[id] = t;
+  }
+
+  /** The request's own absolute deadline, NaN when it has none. */
+  deadlineOf(id: number): number {
+    return id < this.deadlines.length ? (this.deadlines[id] as number) : Number.NaN;
+  }
+
   /** True when the completed request missed any SLO it is judged on. */
   violated(id: number): boolean {
     const t = this.t;
@@ -57,6 +81,8 @@ export class SloJudge {
     if (tpotT !== undefined && out > 1 && (e2e - ttft) / (out - 1) > tpotT) return true;
     const slack = pick(t.sloSlack[id] as number, this.defaults.e2eSlack);
     if (slack !== undefined && e2e > slack * this.unloadedLatency(t.prompt[id] as number, out)) return true;
+    const own = this.deadlineOf(id);
+    if (!Number.isNaN(own) && (t.completion[id] as number) > own) return true;
     return false;
   }
 }

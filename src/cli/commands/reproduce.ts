@@ -21,6 +21,7 @@ interface ReproduceFlags {
   workers?: number;
   seed?: number;
   quick?: boolean;
+  full?: boolean;
 }
 
 export function registerReproduceCommand(program: Command): void {
@@ -33,6 +34,7 @@ export function registerReproduceCommand(program: Command): void {
     .option('--workers <n>', 'worker threads for sweeps (default: all cores); results do not depend on it', int('--workers'))
     .option('--seed <n>', 'base seed (default 1)', int('--seed'))
     .option('--quick', 'a small, fast variant (smoke test)')
+    .option('--full', 'a larger variant where the experiment has one (gaps-regimes: more segments and grid points)')
     .action(async (name: string, f: ReproduceFlags) => {
       const exp = experiments.get(name);
       if (f.workers !== undefined && f.workers < 1) throw new ConfigError(`--workers: must be at least 1, got ${f.workers}`);
@@ -43,6 +45,7 @@ export function registerReproduceCommand(program: Command): void {
         seed: f.seed ?? 1,
         workers: f.workers ?? defaultWorkers(),
         quick: f.quick ?? false,
+        full: f.full ?? false,
         log: (line) => process.stderr.write(`${line}\n`),
         progress: (label) => progressBar(label, (s) => process.stderr.write(s), process.stderr.isTTY === true),
       });

@@ -42,6 +42,7 @@ export interface SimulateFlags {
   sloTtft?: number;
   sloTpot?: number;
   sloSlack?: number;
+  sloDeadline?: string;
   sloTbt?: number;
   seed?: number;
   check?: boolean;
@@ -83,6 +84,7 @@ const FLAG_PATHS: readonly (readonly [keyof SimulateFlags, readonly string[]])[]
   ['sloTtft', ['slo', 'ttftS']],
   ['sloTpot', ['slo', 'tpotS']],
   ['sloSlack', ['slo', 'e2eSlack']],
+  ['sloDeadline', ['slo', 'deadline']],
   ['sloTbt', ['slo', 'tbtS']],
   ['seed', ['seed']],
   ['check', ['check']],
@@ -137,6 +139,7 @@ export function withSimulateOptions(cmd: Command): Command {
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
     .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
+    .option('--slo-deadline <mode>', "'gaps': judge each request against its own calibrated deadline arrival + (1+eps) x slack x unloaded(s~) (docs/GAPS.md)")
     .option('--slo-tbt <s>', 'time-between-tokens target, seconds (tbtSloAttainment; SLAI schedules by it)', num('--slo-tbt'))
     .option('--seed <n>', 'random seed (default 1)', int('--seed'))
     .option('--check', 'check invariants (KV conservation) after every iteration');

@@ -11,6 +11,8 @@ export interface RequestSnapshot {
   readonly generatedTokens: number;
   readonly kvTokens: number;
   readonly predictedOutputTokens: number;
+  /** The request's absolute deadline when the run judges one (SLO mode `deadline: gaps`); absent otherwise. */
+  readonly deadline?: number;
 }
 
 /**

@@ -40,11 +40,11 @@ test('below u_th GAPS assigns by least queue; above it by predicted completion t
   const low = make('gaps');
   assert.equal(low.route(req(1, 800), busy(0.3)), 0, 'low utilisation: least queue');
   const high = make('gaps');
-  high.state.record(100, 0, 2000, 12_000, 0); // our ledger: a huge predicted demand already sits on 0
+  high.state.record(100, 0, 2000, 12_000, 12_000, 0); // our ledger: a huge predicted demand already sits on 0
   assert.equal(high.route(req(2, 800), busy(0.98)), 1, 'high utilisation: smallest predicted completion');
   assert.equal(high.state.assignedByPrediction, 1);
   const nopred = make('gaps-nopred');
-  nopred.state.record(100, 0, 2000, 12_000, 0);
+  nopred.state.record(100, 0, 2000, 12_000, 12_000, 0);
   assert.equal(nopred.route(req(3, 800), busy(0.98)), 0, 'NoPred keeps to the shortest queue');
   assert.equal(nopred.state.assignedByPrediction, 0);
 });
@@ -68,7 +68,7 @@ test('NoGlobal decides from two sampled instances only', () => {
     const i = r.route(req(k, 10), view);
     seen.add(i);
     if (i === 7) hitsBest++;
-    r.state.forget(k);
+    r.state.forget(k, 0);
   }
   // With global knowledge every request would go to instance 7; from two samples it is seen 1/4 of the time.
   assert.ok(hitsBest > 60 && hitsBest < 150, `instance 7 chosen ${hitsBest} times`);
@@ -103,7 +103,7 @@ test('rebalancing moves requests off a hot instance only when the gain exceeds t
     predictedOutputTokens: 300,
   }));
   const cheap = make('gaps');
-  reqs.forEach((r) => cheap.state.record(r.id, 0, 800, 300, 9));
+  reqs.forEach((r) => cheap.state.record(r.id, 0, 800, 300, 300, 9));
   const moves: [number, number][] = [];
   (cheap.controllers?.[0] as GapsRebalancer).tick(10, control(views, reqs, 0.001, moves));
   assert.ok(moves.length > 0 && moves.length <= 4, `moves ${moves.length}`);
@@ -111,7 +111,7 @@ test('rebalancing moves requests off a hot instance only when the gain exceeds t
   assert.equal(cheap.state.ledgers[1]!.entries.size, moves.length, 'the ledger follows the moved requests');
 
   const dear = make('gaps');
-  reqs.forEach((r) => dear.state.record(r.id, 0, 800, 300, 9));
+  reqs.forEach((r) => dear.state.record(r.id, 0, 800, 300, 300, 9));
   const none: [number, number][] = [];
   (dear.controllers?.[0] as GapsRebalancer).tick(10, control(views, reqs, 1e6, none));
   assert.equal(none.length, 0, 'a move that costs more than it saves is not made');
@@ -123,15 +123,15 @@ test('the completion estimate looks forward: many requests about to finish beat 
   const r = make('gaps');
   const s = r.state;
   // Instance 0: 20 requests routed long ago with short predictions (nearly done).
-  for (let k = 0; k < 20; k++) s.record(1000 + k, 0, 200, 30, 0);
+  for (let k = 0; k < 20; k++) s.record(1000 + k, 0, 200, 30, 30, 0);
   // Instance 1: 6 requests routed just now with long predictions.
-  for (let k = 0; k < 6; k++) s.record(2000 + k, 1, 200, 2000, 100);
+  for (let k = 0; k < 6; k++) s.record(2000 + k, 1, 200, 2000, 2000, 100);
   const view: ClusterView = {
     now: 100,
     instances: [iv(0, { running: 20, kvUsedBlocks: 300, kvUsage: 0.9 }), iv(1, { running: 6, kvUsedBlocks: 100, kvUsage: 0.9 })],
   };
-  const c0 = s.completionTime(view.instances[0]!, 500, 800, 100);
-  const c1 = s.completionTime(view.instances[1]!, 500, 800, 100);
+  const c0 = s.completionTime(view.instances[0]!, 500, 800, 800, 100);
+  const c1 = s.completionTime(view.instances[1]!, 500, 800, 800, 100);
   assert.ok(c0 < c1, `short-lived co-runners: ${c0.toFixed(3)} s vs long-lived: ${c1.toFixed(3)} s`);
   assert.equal(r.route(req(3000, 800), view), 0, 'the least-queue rule would have picked instance 1');
 });
@@ -142,4 +142,13 @@ test('GAPS options can be set as gaps:KEY=V and are validated', () => {
   assert.equal(r.state.opts.maxMovesPerRound, 2);
   assert.throws(() => routers.get('gaps')({ rng: new Rng('o'), arg: 'uth=1', numInstances: 2, perf }), /unknown option 'uth'; valid: uThreshold/);
   assert.throws(() => routers.get('gaps')({ rng: new Rng('o'), arg: 'uThreshold=-1', numInstances: 2, perf }), /non-negative number/);
+});
+
+test('NoGlobal, local reading: every instance, but only the front end\'s own counts', () => {
+  const view: ClusterView = {
+    now: 0,
+    instances: [iv(0, { waiting: 50, running: 200, kvUsage: 0.99, kvUsedBlocks: 990, outstanding: 0 }), iv(1, { outstanding: 3 })],
+  };
+  assert.equal(make('gaps-nomonitor').route(req(1, 100), view), 0, 'the reports are not seen: instance 0 looks empty');
+  assert.equal(make('gaps').route(req(1, 100), view), 1, 'with monitoring the reported queue counts');
 });

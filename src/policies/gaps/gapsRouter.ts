@@ -2,22 +2,26 @@ import { ConfigError } from '../../core/errors.js';
 import type { ClusterView, InstanceView, RoutedRequest } from '../clusterView.js';
 import type { Router, RouterFactory } from '../routers/router.js';
 import { GapsRebalancer } from './rebalancer.js';
-import { DEFAULT_GAPS, GapsState, type GapsOptions, type GapsVariant } from './state.js';
+import { DEFAULT_GAPS, GapsState, U_SIGNALS, type GapsOptions, type GapsVariant, type USignal } from './state.js';
 
 export { DEFAULT_GAPS, GapsState, type GapsOptions, type GapsVariant };
 
+/**
+ * Eq. 9: below u_th the shortest queue; at or above it, the smallest predicted completion time of
+ * the request's central size estimate. The calibrated upper estimate s~ is kept for KV reservations,
+ * deadlines and urgency, where an upper bound is what protects an SLO.
+ */
 function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number {
   const cands = state.candidates(view);
   if (cands.length === 0) return -1;
-  let u = 0;
-  for (const v of cands) u += v.kvUsage;
-  u /= cands.length;
+  const u = state.utilisation(cands);
   const calibrated = state.calibrated(req.predictedOutputTokens);
+  const central = state.central(req.predictedOutputTokens);
   const predictive = state.variant.prediction && Number.isFinite(req.predictedOutputTokens) && u >= state.opts.uThreshold;
   let best = cands[0] as InstanceView;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const v of cands) {
-    const score = predictive ? state.completionTime(v, req.promptTokens, calibrated, view.now) : state.queueLength(v);
+    const score = predictive ? state.completionTime(v, req.promptTokens, central, calibrated, view.now) : state.queueLength(v);
     if (score < bestScore) {
       bestScore = score;
       best = v;
@@ -25,7 +29,7 @@ function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number
   }
   if (predictive) state.assignedByPrediction++;
   else state.assignedByQueue++;
-  state.record(req.id, best.id, req.promptTokens, calibrated, view.now);
+  state.record(req.id, best.id, req.promptTokens, central, calibrated, view.now, req.arrival);
   return best.id;
 }
 
@@ -35,12 +39,17 @@ function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number
  */
 export function parseGapsOptions(name: string, arg: string | undefined): GapsOptions {
   if (arg === undefined) return DEFAULT_GAPS;
-  const out: Record<string, number> = { ...DEFAULT_GAPS };
+  const out: Record<string, number | string> = { ...DEFAULT_GAPS };
   const valid = Object.keys(DEFAULT_GAPS);
   for (const part of arg.split(',')) {
     const [k, v] = part.split('=');
     if (k === undefined || !valid.includes(k)) {
       throw new ConfigError(`router '${name}': unknown option '${k ?? part}'; valid: ${valid.join(', ')} (as ${name}:KEY=V,...)`);
+    }
+    if (k === 'signal') {
+      if (!U_SIGNALS.includes(v as USignal)) throw new ConfigError(`router '${name}': option 'signal' must be one of ${U_SIGNALS.join(', ')}, got '${v ?? ''}'`);
+      out[k] = v as USignal;
+      continue;
     }
     const x = Number(v);
     if (v === undefined || v.trim() === '' || !Number.isFinite(x) || x < 0) {
@@ -68,6 +77,7 @@ export function gapsRouterFactory(name: string, variant: GapsVariant): RouterFac
         return {
           assignedByQueue: state.assignedByQueue,
           assignedByPrediction: state.assignedByPrediction,
+          predictiveShare: state.assignedByPrediction / Math.max(1, state.assignedByPrediction + state.assignedByQueue),
           calibrationCoverage: h.meanCoverage,
           calibrationMae: h.meanMae,
           calibrationMape: h.meanMape,
@@ -76,6 +86,7 @@ export function gapsRouterFactory(name: string, variant: GapsVariant): RouterFac
           calibrationRecentMape: h.mape,
           calibrationBeta: h.beta,
           calibrationGamma: h.gamma,
+          calibrationCentralScale: h.centralScale,
           ...(router.controllers?.[0] as GapsRebalancer | undefined)?.stats(),
         };
       },

@@ -57,11 +57,11 @@ export class GapsRebalancer implements Controller {
 
   private round(now: number, ctl: ClusterControl, views: InstanceView[]): void {
     const s = this.s;
-    const typical = s.calibrated(Number.NaN);
+    const typical = s.central(Number.NaN);
     const pressure = new Map<number, number>();
     let best = Number.POSITIVE_INFINITY;
     for (const v of views) {
-      const c = s.completionTime(v, s.meanPrompt, typical, now);
+      const c = s.completionTime(v, s.meanPrompt, typical, typical, now);
       pressure.set(v.id, c);
       best = Math.min(best, c);
     }
@@ -79,19 +79,33 @@ export class GapsRebalancer implements Controller {
     }
   }
 
-  /** Urgent first, then large predicted remaining work; waiting before running at equal urgency. */
+  /**
+   * Urgent first, then large predicted remaining work; waiting before running at equal urgency. A
+   * request is urgent when finishing its calibrated upper estimate s~ alone from now would pass its
+   * adaptive deadline d = arrival + (1 + epsilon) * slack * unloaded(s~) (Eq. 2/8).
+   */
   private rankCandidates(now: number, reqs: RequestSnapshot[]): RequestSnapshot[] {
     const s = this.s;
     const key = (r: RequestSnapshot): [number, number, number] => {
       const cal = s.calibrated(r.predictedOutputTokens);
-      const remaining = Math.max(1, cal - r.generatedTokens);
-      const deadline = r.arrival + (1 + s.calibrator.opts.epsilon) * s.e2eSlack * this.unloaded(r.promptTokens, cal);
-      const urgent = now + this.unloaded(r.phase === 'waiting' ? r.promptTokens : 0, remaining) > deadline ? 0 : 1;
+      const upperLeft = Math.max(1, cal - r.generatedTokens);
+      const deadline = Number.isFinite(r.deadline ?? Number.NaN) ? (r.deadline as number) : r.arrival + (1 + s.calibrator.opts.epsilon) * s.e2eSlack * this.unloaded(r.promptTokens, cal);
+      const urgent = now + this.unloaded(r.phase === 'waiting' ? r.promptTokens : 0, upperLeft) > deadline ? 0 : 1;
+      const remaining = Math.max(1, s.central(r.predictedOutputTokens) - r.generatedTokens);
       return [urgent, r.phase === 'waiting' ? 0 : 1, -remaining];
     };
     const keyed = reqs.filter((r) => r.phase !== 'prefilling').map((r) => ({ r, k: key(r) }));
     keyed.sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.r.id - b.r.id);
     return keyed.map((x) => x.r);
+  }
+
+  /** Delay the request imposes on v's waiting requests that arrived after it, when v's batch slots are full. */
+  private imposed(v: InstanceView, r: RequestSnapshot, work: number, now: number): number {
+    const l = this.s.ledger(v, now);
+    if (!l || l.started < l.slots) return 0;
+    let behind = 0;
+    for (const [id, e] of l.entries) if (id !== r.id && Number.isNaN(e.start) && e.arrival > r.arrival) behind++;
+    return (work * behind) / Math.max(1, v.maxNumSeqs);
   }
 
   private unloaded(prompt: number, tokens: number): number {
@@ -100,8 +114,8 @@ export class GapsRebalancer implements Controller {
 
   private tryMove(now: number, r: RequestSnapshot, src: InstanceView, views: InstanceView[], ctl: ClusterControl): boolean {
     const s = this.s;
-    const cal = s.calibrated(r.predictedOutputTokens);
-    const remaining = Math.max(1, cal - r.generatedTokens);
+    const upper = Math.max(1, s.calibrated(r.predictedOutputTokens) - r.generatedTokens);
+    const remaining = Math.max(1, s.central(r.predictedOutputTokens) - r.generatedTokens);
     const prompt = r.phase === 'waiting' && r.kvTokens === 0 ? r.promptTokens + r.generatedTokens : 0;
     // Where it is now: the source without this request's own share.
     const waiting = r.phase === 'waiting';
@@ -110,12 +124,17 @@ export class GapsRebalancer implements Controller {
       waiting: Math.max(0, src.waiting - (waiting ? 1 : 0)),
       running: Math.max(0, src.running - (waiting ? 0 : 1)),
     };
-    const cSrc = s.completionTime(here, prompt, remaining, now);
+    // It keeps its place in the first-come order where it is, and takes its arrival's place where it goes.
+    const at = { self: r.id, arrival: r.arrival };
+    // A request that waits delays everyone queued behind it by its own work (per slot): moving it
+    // ahead of others on the target passes that delay on, so the move must pay for it too.
+    const work = this.unloaded(prompt, remaining);
+    const cSrc = s.completionTime(here, prompt, remaining, upper, now, at) + this.imposed(src, r, work, now);
     let target: InstanceView | undefined;
     let cBest = Number.POSITIVE_INFINITY;
     for (const v of views) {
       if (v.id === src.id) continue;
-      const c = s.completionTime(v, prompt, remaining, now);
+      const c = s.completionTime(v, prompt, remaining, upper, now, at) + this.imposed(v, r, work, now);
       if (c < cBest) {
         cBest = c;
         target = v;
@@ -125,7 +144,7 @@ export class GapsRebalancer implements Controller {
     const cost = ctl.migrationCost(r.id);
     if (cSrc - (cBest + cost) <= Math.max(s.opts.minGainS, s.opts.minRelativeGain * cSrc)) return false;
     if (!ctl.migrate(r.id, target.id)) return false;
-    s.moved(r.id, target.id);
+    s.moved(r.id, target.id, now);
     this.moves++;
     return true;
   }

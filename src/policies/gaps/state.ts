@@ -1,8 +1,8 @@
 import type { Rng } from '../../kernel/rng.js';
 import type { PerfModel } from '../../model/perfModel.js';
 import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calibration.js';
-import type { ClusterView, CompletionInfo, InstanceView } from '../clusterView.js';
-import { CompletionEstimator, InstanceLedger } from './estimator.js';
+import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView } from '../clusterView.js';
+import { CompletionEstimator, InstanceLedger, NEW_ARRIVAL, type QueuePosition } from './estimator.js';
 
 /** The three components GAPS's ablations switch off (docs/GAPS.md). */
 export interface GapsVariant {
@@ -12,11 +12,29 @@ export interface GapsVariant {
   readonly rebalancing: boolean;
   /** Global monitoring (off: NoGlobal; decisions from two sampled instances' stale reports only). */
   readonly global: boolean;
+  /**
+   * Monitor reports (off: the other NoGlobal reading, "local-only": the front end sees every instance
+   * but only through its own counts, what it sent and saw complete; no queue, batch or KV reports).
+   * Default on.
+   */
+  readonly monitor?: boolean;
 }
 
+/**
+ * What Eq. 9's utilisation u reads (docs/GAPS.md):
+ * - 'occupancy': per instance, the fuller of its two binding resources, batch slots
+ *   ((running + waiting + sent since the report) / max_num_seqs, at most 1) and KV usage; averaged
+ *   over instances. It moves at every batch size: at one sequence per instance one request fills it.
+ * - 'waiting': the share of instances with a waiting queue (requests wait somewhere).
+ * - 'kv': mean KV usage (the first version's reading; it rarely moves at small batch sizes).
+ */
+export type USignal = 'occupancy' | 'waiting' | 'kv';
+export const U_SIGNALS: readonly USignal[] = ['occupancy', 'waiting', 'kv'];
+
 export interface GapsOptions {
-  /** Cluster utilisation (mean KV usage) above which assignment uses predicted completion times. */
+  /** Cluster utilisation u (read as `signal`) at or above which assignment uses predicted completion times. */
   readonly uThreshold: number;
+  readonly signal: USignal;
   readonly rebalanceIntervalS: number;
   readonly checkIntervalS: number;
   readonly spikeThreshold: number;
@@ -31,6 +49,7 @@ export interface GapsOptions {
 
 export const DEFAULT_GAPS: GapsOptions = {
   uThreshold: 0.5,
+  signal: 'occupancy',
   rebalanceIntervalS: 2,
   checkIntervalS: 0.25,
   spikeThreshold: 0.2,
@@ -39,6 +58,23 @@ export const DEFAULT_GAPS: GapsOptions = {
   minRelativeGain: 0.2,
   overloadFactor: 1.25,
 };
+
+/**
+ * An instance as a front end without monitoring knows it: its static limits and its own live counts
+ * (what it sent there and has not seen complete); every reported field reads as empty.
+ */
+function ownCountsOnly(v: InstanceView): InstanceView {
+  return blankInstanceView(v.id, {
+    role: v.role,
+    available: v.available,
+    kvTotalBlocks: v.kvTotalBlocks,
+    kvBlockSize: v.kvBlockSize,
+    maxNumSeqs: v.maxNumSeqs,
+    outstanding: v.outstanding,
+    sinceReport: v.outstanding,
+    reportTime: -1,
+  });
+}
 
 /** Shared state of a GAPS router and its rebalancer. */
 export class GapsState {
@@ -74,9 +110,28 @@ export class GapsState {
     return this.calibrator.calibrate(predicted);
   }
 
+  /** The central estimate routing uses: the prediction with its mean bias removed (NaN or NoPred: the running mean). */
+  central(predicted: number): number {
+    if (!this.variant.prediction || !Number.isFinite(predicted)) return this.meanOutput;
+    return this.calibrator.central(predicted);
+  }
+
+  /** Eq. 9's cluster utilisation u over the instances a decision considers, read as `opts.signal`. */
+  utilisation(cands: readonly InstanceView[]): number {
+    if (cands.length === 0) return 0;
+    let u = 0;
+    for (const v of cands) {
+      if (this.opts.signal === 'kv') u += v.kvUsage;
+      else if (this.opts.signal === 'waiting') u += v.waiting + (this.variant.global ? Math.max(0, v.sinceReport + v.running - v.maxNumSeqs) : 0) > 0 ? 1 : 0;
+      else u += Math.max(v.kvUsage, Math.min(1, this.queueLength(v) / Math.max(1, v.maxNumSeqs)));
+    }
+    return u / cands.length;
+  }
+
   /** The instances a decision may consider: all, or two sampled ones when global awareness is off. */
   candidates(view: ClusterView): InstanceView[] {
-    const avail = view.instances.filter((v) => v.available && v.role !== 'decode');
+    let avail = view.instances.filter((v) => v.available && v.role !== 'decode');
+    if (this.variant.monitor === false) avail = avail.map(ownCountsOnly);
     if (this.variant.global || avail.length <= 2) return avail;
     const a = this.rng.int(avail.length);
     let b = this.rng.int(avail.length - 1);
@@ -89,39 +144,45 @@ export class GapsState {
     return v.waiting + v.running + (this.variant.global ? v.sinceReport : 0);
   }
 
-  completionTime(v: InstanceView, prompt: number, calibrated: number, now: number): number {
+  /** The ledger of an instance, synchronised with its view; undefined without global monitoring. */
+  ledger(v: InstanceView, now: number): InstanceLedger | undefined {
     const l = this.ledgers[v.id] as InstanceLedger;
-    l.sync(v);
-    return this.estimator.estimate(v, this.variant.global ? l : undefined, prompt, calibrated, now);
+    l.sync(v, now);
+    return this.variant.global ? l : undefined;
   }
 
-  record(id: number, instance: number, prompt: number, calibrated: number, now: number): void {
+  /** Eq. 9: predicted completion time on v of a request with central size `central` and upper estimate `upper`. */
+  completionTime(v: InstanceView, prompt: number, central: number, upper: number, now: number, at: QueuePosition = NEW_ARRIVAL): number {
+    return this.estimator.estimate(v, this.ledger(v, now), prompt, central, upper, now, this.meanOutput, this.meanPrompt, at);
+  }
+
+  record(id: number, instance: number, prompt: number, central: number, calibrated: number, now: number, arrival = now): void {
     this.routed++;
     this.meanPrompt += (prompt - this.meanPrompt) / this.routed;
     const l = this.ledgers[instance] as InstanceLedger;
-    l.add(id, { prompt, calibrated, routedAt: now });
+    l.add(id, { prompt, central, calibrated, routedAt: now, arrival }, now);
     l.promptSinceReport += prompt;
     this.where.set(id, instance);
   }
 
-  forget(id: number): void {
+  forget(id: number, now: number): void {
     const i = this.where.get(id);
     if (i === undefined) return;
-    (this.ledgers[i] as InstanceLedger).remove(id);
+    (this.ledgers[i] as InstanceLedger).remove(id, now);
     this.where.delete(id);
   }
 
-  moved(id: number, to: number): void {
+  moved(id: number, to: number, now: number): void {
     const i = this.where.get(id);
     if (i === undefined) return;
-    const e = (this.ledgers[i] as InstanceLedger).remove(id);
+    const e = (this.ledgers[i] as InstanceLedger).remove(id, now);
     if (!e) return;
-    (this.ledgers[to] as InstanceLedger).add(id, e);
+    (this.ledgers[to] as InstanceLedger).add(id, e, now);
     this.where.set(id, to);
   }
 
   completed(info: CompletionInfo): void {
-    this.forget(info.id);
+    this.forget(info.id, info.now);
     if (info.rejected) return;
     this.completions++;
     this.meanOutput += (info.outputTokens - this.meanOutput) / this.completions;

@@ -26,7 +26,7 @@ test('llumnix dispatches to the highest freeness, counting queued demand and its
   assert.equal(r.route(req, view), 0);
 });
 
-test('llumnix live-migrates the shortest running request from the least to the most free instance', () => {
+test('llumnix migrates under imbalance: the shortest running request from the least to the most free instance', () => {
   const r = make();
   const moves: [number, number, MigrationMode | undefined][] = [];
   const reqs: RequestSnapshot[] = [300, 40, 900].map((kv, k) => ({
@@ -39,16 +39,40 @@ test('llumnix live-migrates the shortest running request from the least to the m
     kvTokens: kv,
     predictedOutputTokens: Number.NaN,
   }));
+  // Instance 0: 990 of 1000 blocks for 100 requests and a queue: (1000 - 990 - 20) / 101 < 0 < 3.
+  const hot = iv(0, { running: 100, kvUsedBlocks: 990, waiting: 2, waitingPromptTokens: 320 });
   const ctl: ClusterControl = {
-    view: { now: 1, instances: [iv(0, { running: 100, kvUsedBlocks: 990 }), iv(1, { running: 5, kvUsedBlocks: 200 }), iv(2, { running: 50, kvUsedBlocks: 700 })] },
+    view: { now: 1, instances: [hot, iv(1, { running: 5, kvUsedBlocks: 200 }), iv(2, { running: 50, kvUsedBlocks: 700 })] },
     requestsOn: (i) => reqs.filter((x) => x.instance === i),
     migrationCost: () => 0.01,
     migrate: (id, to, mode) => (moves.push([id, to, mode]), true),
   };
   r.controllers?.[0]?.tick(1, ctl);
   assert.deepEqual(moves, [[1, 1, 'live']]);
-  // Balanced cluster: nothing moves.
+  // Every instance above the threshold: nothing moves, however unequal.
   const calm: [number, number, MigrationMode | undefined][] = [];
-  r.controllers?.[0]?.tick(2, { ...ctl, view: { now: 2, instances: [iv(0, { running: 5 }), iv(1, { running: 5 }), iv(2, { running: 5 })] }, migrate: (id, to, mode) => (calm.push([id, to, mode]), true) });
+  const view = { now: 2, instances: [iv(0, { running: 50, kvUsedBlocks: 800 }), iv(1, { running: 5 }), iv(2, { running: 5 })] };
+  r.controllers?.[0]?.tick(2, { ...ctl, view, migrate: (id, to, mode) => (calm.push([id, to, mode]), true) });
   assert.equal(calm.length, 0);
+  // A higher threshold makes the same instance a source.
+  const eager = routers.get('llumnix')({ rng: new Rng('l'), arg: 'migrateOutThreshold=10', numInstances: 3 });
+  const moved: number[] = [];
+  eager.controllers?.[0]?.tick(2, { ...ctl, view, migrate: (id) => (moved.push(id), true) });
+  assert.deepEqual(moved, [1]);
+  assert.throws(() => routers.get('llumnix')({ rng: new Rng('l'), arg: 'threshold=1', numInstances: 3 }), /unknown option 'threshold'; valid: intervalS, migrateOutThreshold, maxPairs/);
+});
+
+test('llumnix does not migrate when one move would reverse the imbalance', () => {
+  const r = make();
+  const moves: number[] = [];
+  // Two nearly equal sources and destinations separated by one big request: moving it flips the order.
+  const reqs: RequestSnapshot[] = [{ id: 7, instance: 0, phase: 'decoding', arrival: 0, promptTokens: 3000, generatedTokens: 1, kvTokens: 3000, predictedOutputTokens: Number.NaN }];
+  const ctl: ClusterControl = {
+    view: { now: 1, instances: [iv(0, { running: 1, kvUsedBlocks: 998 }), iv(1, { running: 1, kvUsedBlocks: 790 }), iv(2, { running: 1, kvUsedBlocks: 1000 - 3, available: false })] },
+    requestsOn: (i) => reqs.filter((x) => x.instance === i),
+    migrationCost: () => 0.01,
+    migrate: (id) => (moves.push(id), true),
+  };
+  r.controllers?.[0]?.tick(1, ctl);
+  assert.equal(moves.length, 0);
 });

@@ -4,32 +4,53 @@ import type { ClusterControl, Controller } from '../controllers/controller.js';
 import type { Router, RouterFactory } from '../routers/router.js';
 
 /**
- * Llumnix (Sun et al., OSDI 2024), as far as a cluster simulator can host it:
+ * Llumnix (Sun et al., OSDI 2024), as far as a cluster simulator can host it. Read against the
+ * paper and the reference implementation's global scheduler (AlibabaPAI/llumnix: its
+ * `remaining_steps` load, load filter and `balanced` pair-migration policy); our own code:
  *
- * - Virtual usage: an instance's load is its physical KV usage plus the KV its queued requests will
- *   need (Llumnix adds the head-of-line request's demand so queued work counts), plus what this
- *   dispatcher sent since the last report. Freeness F = (M - V) / B, with M the KV capacity in blocks,
- *   V the virtual usage and B the batch size (running requests, at least 1).
+ * - Freeness ("remaining steps"): F = (M - V) / B, with M the KV capacity in blocks, V the virtual
+ *   usage (physical KV plus the blocks the queued prompts will need plus what this dispatcher sent
+ *   since the last report) and B the requests that will share it (running, plus one when a queue
+ *   waits, so that a queue makes an instance look busy even with an empty batch). F is how many
+ *   more decode steps the batch can take before it runs out of KV.
  * - Dispatch: to the instance with the highest freeness.
- * - Continuous rebalancing by live migration: every `intervalS`, instances whose freeness is below
- *   `sourceBelow` are paired with those above `targetAbove` (lowest with highest), and one running
- *   request per pair moves: the one with the least KV (cheapest to copy, Llumnix's preference for
- *   short sequences). Migration is live: the request decodes while its KV is copied in stages and
- *   stops only for the last stage and a fixed pause.
+ * - Migration, every `intervalS` (Llumnix polls every 0.05 s): instances with F below
+ *   `migrateOutThreshold` are sources, those above it destinations. Sources sorted from the least
+ *   free, destinations from the most free, are paired in order; a pair migrates when moving one
+ *   request narrows the gap without reversing it (0 < F_dst' - F_src' < F_dst - F_src) and leaves the
+ *   destination above the threshold. The request moved is the source's shortest running one (the
+ *   least KV: Llumnix's shortest-job-first choice, cheapest to copy). Migration is live: the
+ *   request decodes while its KV is copied in stages and stops only for the last stage and a pause.
  *
- * Priorities, auto-scaling and the fake-usage trick for draining instances are not modelled.
+ * `llumnix:KEY=V,...` sets `intervalS`, `migrateOutThreshold`, `maxPairs`. Priorities, auto-scaling
+ * and the fake-usage trick for draining instances are not modelled.
  */
 export interface LlumnixOptions {
   readonly intervalS: number;
-  /** Freeness (free blocks per running request) below which an instance sheds load. */
-  readonly sourceBelow: number;
-  /** Freeness above which an instance takes migrated load. */
-  readonly targetAbove: number;
+  /** Freeness (decode steps of KV left per request) below which an instance sheds load. */
+  readonly migrateOutThreshold: number;
+  /** Most source/destination pairs migrating per round. */
+  readonly maxPairs: number;
 }
 
-export const DEFAULT_LLUMNIX: LlumnixOptions = { intervalS: 0.1, sourceBelow: 10, targetAbove: 60 };
+export const DEFAULT_LLUMNIX: LlumnixOptions = { intervalS: 0.05, migrateOutThreshold: 3, maxPairs: 8 };
 
-class Freeness {
+export function parseLlumnixOptions(arg: string | undefined): LlumnixOptions {
+  if (arg === undefined) return DEFAULT_LLUMNIX;
+  const out: Record<string, number> = { ...DEFAULT_LLUMNIX };
+  const valid = Object.keys(DEFAULT_LLUMNIX);
+  for (const part of arg.split(',')) {
+    const [k, v] = part.split('=');
+    if (k === undefined || !valid.includes(k)) throw new ConfigError(`router 'llumnix': unknown option '${k ?? part}'; valid: ${valid.join(', ')} (as llumnix:KEY=V,...)`);
+    const x = Number(v);
+    if (v === undefined || v.trim() === '' || !Number.isFinite(x)) throw new ConfigError(`router 'llumnix': option '${k}' needs a number, got '${v ?? ''}'`);
+    if (k !== 'migrateOutThreshold' && !(x > 0)) throw new ConfigError(`router 'llumnix': option '${k}' must be positive, got ${x}`);
+    out[k] = x;
+  }
+  return out as unknown as LlumnixOptions;
+}
+
+export class Freeness {
   private readonly sinceBlocks: Float64Array;
   private readonly seenReport: Float64Array;
 
@@ -38,14 +59,16 @@ class Freeness {
     this.seenReport = new Float64Array(n).fill(-1);
   }
 
-  of(v: InstanceView): number {
+  /** Freeness of v, with `deltaBlocks` more (or fewer) blocks and `deltaReqs` more (or fewer) requests. */
+  of(v: InstanceView, deltaBlocks = 0, deltaReqs = 0): number {
     if (this.seenReport[v.id] !== v.reportTime) {
       this.seenReport[v.id] = v.reportTime;
       this.sinceBlocks[v.id] = 0;
     }
     const queued = Math.ceil(v.waitingPromptTokens / v.kvBlockSize);
-    const virtual = v.kvUsedBlocks + queued + (this.sinceBlocks[v.id] as number);
-    return (v.kvTotalBlocks - virtual) / Math.max(1, v.running);
+    const virtual = v.kvUsedBlocks + queued + (this.sinceBlocks[v.id] as number) + deltaBlocks;
+    const sharers = v.running + (v.waiting > 0 ? 1 : 0) + deltaReqs;
+    return (v.kvTotalBlocks - virtual) / Math.max(1, sharers);
   }
 
   sent(instance: number, blocks: number): void {
@@ -53,10 +76,11 @@ class Freeness {
   }
 }
 
-class LlumnixMigrator implements Controller {
+export class LlumnixMigrator implements Controller {
   readonly name = 'llumnix-migrator';
   readonly intervalS: number;
   moves = 0;
+  rounds = 0;
 
   constructor(
     private readonly freeness: Freeness,
@@ -66,33 +90,38 @@ class LlumnixMigrator implements Controller {
   }
 
   tick(_now: number, ctl: ClusterControl): void {
-    const scored = ctl.view.instances
-      .filter((v) => v.available && v.role === 'mixed')
-      .map((v) => ({ v, f: this.freeness.of(v) }))
-      .sort((a, b) => a.f - b.f || a.v.id - b.v.id);
-    let lo = 0;
-    let hi = scored.length - 1;
-    while (lo < hi) {
-      const src = scored[lo] as { v: InstanceView; f: number };
-      const dst = scored[hi] as { v: InstanceView; f: number };
-      if (src.f >= this.opts.sourceBelow || dst.f <= this.opts.targetAbove) return;
+    this.rounds++;
+    const t = this.opts.migrateOutThreshold;
+    const scored = ctl.view.instances.filter((v) => v.available && v.role !== 'prefill').map((v) => ({ v, f: this.freeness.of(v) }));
+    const sources = scored.filter((x) => x.f < t).sort((a, b) => a.f - b.f || a.v.id - b.v.id);
+    const dests = scored.filter((x) => x.f > t).sort((a, b) => b.f - a.f || a.v.id - b.v.id);
+    const pairs = Math.min(sources.length, dests.length, this.opts.maxPairs);
+    for (let k = 0; k < pairs; k++) {
+      const src = sources[k] as { v: InstanceView; f: number };
+      const dst = dests[k] as { v: InstanceView; f: number };
       const running = ctl.requestsOn(src.v.id).filter((r) => r.phase === 'decoding');
       running.sort((a, b) => a.kvTokens - b.kvTokens || a.id - b.id);
       const pick = running[0];
-      if (pick && ctl.migrate(pick.id, dst.v.id, 'live')) {
+      if (!pick) continue;
+      const blocks = Math.ceil(pick.kvTokens / dst.v.kvBlockSize);
+      const srcAfter = this.freeness.of(src.v, -blocks, -1);
+      const dstAfter = this.freeness.of(dst.v, blocks, 1);
+      const gapBefore = dst.f - src.f;
+      const gapAfter = dstAfter - srcAfter;
+      if (dstAfter <= t || !(gapAfter > 0 && gapAfter < gapBefore)) continue;
+      if (ctl.migrate(pick.id, dst.v.id, 'live')) {
         this.moves++;
-        this.freeness.sent(dst.v.id, Math.ceil(pick.kvTokens / dst.v.kvBlockSize));
+        this.freeness.sent(dst.v.id, blocks);
+        this.freeness.sent(src.v.id, -blocks);
       }
-      lo++;
-      hi--;
     }
   }
 }
 
 export const llumnixRouter: RouterFactory = (ctx) => {
-  if (ctx.arg !== undefined) throw new ConfigError(`router 'llumnix' takes no argument, got '${ctx.arg}'`);
+  const opts = parseLlumnixOptions(ctx.arg);
   const freeness = new Freeness(ctx.numInstances);
-  const migrator = new LlumnixMigrator(freeness, DEFAULT_LLUMNIX);
+  const migrator = new LlumnixMigrator(freeness, opts);
   const router: Router = {
     name: 'llumnix',
     controllers: [migrator],
@@ -110,7 +139,7 @@ export const llumnixRouter: RouterFactory = (ctx) => {
       if (best >= 0) freeness.sent(best, Math.ceil(req.promptTokens / (view.instances[best] as InstanceView).kvBlockSize));
       return best;
     },
-    stats: () => ({ liveMigrations: migrator.moves }),
+    stats: () => ({ liveMigrations: migrator.moves, migrationRounds: migrator.rounds }),
   };
   return router;
 };

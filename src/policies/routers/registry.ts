@@ -9,6 +9,8 @@ import { splitwiseRouter } from './splitwise.js';
 import { gapsRouterFactory } from '../gaps/gapsRouter.js';
 import { llumnixRouter } from '../llumnix/llumnix.js';
 import { flashgenRouter } from '../flashgen/flashgen.js';
+import { leastWorkLeftRouter } from '../gaps/leastWorkLeft.js';
+import { sizeIntervalRouter } from '../gaps/sizeInterval.js';
 
 /** Routers by CLI name. A new router adds its file and one line here. */
 export const routers = new Registry<RouterFactory>('router')
@@ -21,6 +23,9 @@ export const routers = new Registry<RouterFactory>('router')
   .register('gaps-nopred', gapsRouterFactory('gaps-nopred', { prediction: false, rebalancing: true, global: true }), 'GAPS without the predictor')
   .register('gaps-norebal', gapsRouterFactory('gaps-norebal', { prediction: true, rebalancing: false, global: true }), 'GAPS without rebalancing')
   .register('gaps-noglobal', gapsRouterFactory('gaps-noglobal', { prediction: true, rebalancing: true, global: false }), 'GAPS from two sampled instances\' stale reports only')
+  .register('gaps-nomonitor', gapsRouterFactory('gaps-nomonitor', { prediction: true, rebalancing: true, global: true, monitor: false }), 'GAPS without monitoring: every instance, but only the front end\'s own counts')
+  .register('least-work-left', leastWorkLeftRouter, 'fewest seconds of predicted work outstanding (central prediction, each request timed alone)')
+  .register('size-interval', sizeIntervalRouter, 'predicted-long requests to designated instances (size-interval:share=F, default 0.25), least-work-left within a class')
   .register('llumnix', llumnixRouter, 'Llumnix: dispatch by highest freeness, continuous live migration from low to high freeness')
   .register('flashgen', flashgenRouter, 'FlashGen: session-affine local routing (no global monitoring)')
   .register('splitwise', splitwiseRouter, 'phase split: shortest-queue prompt pool, lowest-memory token pool (splitwise:P prompt instances)');

@@ -34,6 +34,17 @@ export interface RouterContext {
   readonly perf?: PerfModel;
   /** The run's end-to-end SLO slack (deadline = slack x unloaded latency), when judged. */
   readonly e2eSlack?: number;
+  /** What the deployment and workload look like, for policies that size themselves (Splitwise's pools). */
+  readonly hints?: RouterHints;
+}
+
+export interface RouterHints {
+  readonly meanPromptTokens: number;
+  readonly meanOutputTokens: number;
+  readonly maxNumSeqs: number;
+  readonly maxBatchedTokens: number;
+  /** KV capacity of one instance, tokens. */
+  readonly kvTokens: number;
 }
 
 export type RouterFactory = (ctx: RouterContext) => Router;

@@ -10,6 +10,7 @@ import { radScheduler } from './rad.js';
 import { slaiScheduler } from './slai.js';
 import { trailScheduler } from './trail.js';
 import { rankScheduler } from './rankScheduler.js';
+import { agedRankScheduler } from './aged.js';
 import { sarathiScheduler } from './sarathi.js';
 import { vllmScheduler } from './vllm.js';
 
@@ -26,6 +27,14 @@ function ranked(name: string, rank: string, preemptive: boolean, threshold: bool
     const a = parseSchedulerArgs(name, arg, ['batch'], threshold);
     const param = threshold ? numberArg(name, 'the threshold T (tokens)', a.positional, undefined, 0) : undefined;
     return rankScheduler(name, rank, preemptive, param, styleArg(name, a.options.get('batch')));
+  };
+}
+
+/** A rank policy with a starvation bound in seconds (`NAME:S`, default 10). */
+function aged(name: string, rank: string, preemptive: boolean): SchedulerFactory {
+  return (arg) => {
+    const a = parseSchedulerArgs(name, arg, ['batch'], true);
+    return agedRankScheduler(name, rank, preemptive, numberArg(name, 'the starvation bound S (seconds)', a.positional, 10, 0), styleArg(name, a.options.get('batch')));
   };
 }
 
@@ -49,6 +58,8 @@ export const schedulers = new Registry<SchedulerFactory>('scheduler')
   .register('spjf', ranked('spjf', 'spjf', false, false), 'shortest predicted output first, non-preemptive')
   .register('pspjf', ranked('pspjf', 'spjf', true, false), 'shortest predicted output first, preemptive')
   .register('sprpt', ranked('sprpt', 'sprpt', true, false), 'shortest predicted remaining output first, preemptive')
+  .register('spjf-aged', aged('spjf-aged', 'spjf', false), 'spjf-aged[:S], SPJF with a starvation bound: past S seconds in the system (default 10) a request goes first, FCFS')
+  .register('sprpt-aged', aged('sprpt-aged', 'sprpt', true), 'sprpt-aged[:S], SPRPT with a starvation bound: past S seconds (default 10) first and never displaced')
   .register('sprpt-bounce', ranked('sprpt-bounce', 'sprpt-bounce', true, false), 'SPRPT with bounce: |prediction - generated|, preemptive')
   .register('1bit', ranked('1bit', '1bit', false, true), '1bit:T, predicted short (<= T tokens) before long, non-preemptive')
   .register('1bit-preempt', ranked('1bit-preempt', '1bit', true, true), '1bit-preempt:T, the same, preemptive')
