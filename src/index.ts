@@ -4,7 +4,7 @@ export { Rng, RandomStreams } from './kernel/rng.js';
 export { ConfigError, InputError, InvariantError, GapsError } from './core/errors.js';
 export { Registry } from './core/registry.js';
 export type { RequestSpec, Workload, SloTargets } from './model/request.js';
-export type { BatchShape, PerfModel } from './model/perfModel.js';
+export type { BatchShape, PerfAccuracy, PerfModel } from './model/perfModel.js';
 export type { ModelSpec, GpuSpec, Deployment } from './model/hardware.js';
 export { Instance, type InstanceConfig } from './model/instance.js';
 export type { ApiCallFacts, ApiKvStrategy, BatchBuilder, BatchPolicy, InstanceState, PreemptMode, RequestFacts } from './model/batchPolicy.js';
@@ -19,6 +19,7 @@ export { parseSimulateConfig, type SimulateConfig, type SimulateInput } from './
 export { runSimulation, prepare, type RunOutput } from './run/simulate.js';
 export { buildWorkload, type WorkloadOptions, type WorkloadHandle } from './workload/build.js';
 export { createPerfModel } from './perf/registry.js';
+export { perfModelAccuracy } from './perf/accuracy.js';
 export { parseDeployment } from './perf/presets.js';
 export { experiments } from './experiments/registry.js';
 export { findCapacity, CapacitySearch, type CapacityResult, type CapacityOptions } from './sweep/capacitySearch.js';

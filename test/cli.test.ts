@@ -34,6 +34,20 @@ test('simulate --json prints the metrics object; the same command twice prints i
   assert.equal(gaps(...args).out, a.out);
 });
 
+test('simulate names its perf model and error: calibrated where measured, a warning where not', () => {
+  const base = ['simulate', '--workload', 'azure-code', '--num-requests', '200', '--instances', '2', '--json'];
+  const small = gaps(...base);
+  assert.equal(small.code, 0, small.err);
+  assert.equal(JSON.parse(small.out).perfModel.note, 'uncalibrated roofline, expect about 30% error');
+  assert.match(small.err, /perf model: uncalibrated roofline, expect about 30% error/);
+  const big = gaps(...base, '--deployment', 'llama-2-70b/h100-80gb/tp8');
+  assert.equal(big.code, 0, big.err);
+  const pm = JSON.parse(big.out).perfModel;
+  assert.equal(pm.calibrated, true);
+  assert.ok(pm.heldOut.prefill.mape > 0 && pm.heldOut.decode.mape > 0);
+  assert.match(big.err, /perf model: calibrated roofline \(built-in, llama-2-70b\/h100-80gb\/tp8\), held-out MAPE prefill/);
+});
+
 test('the issue command on the real trace prints identical bytes twice', { skip: !existsSync(convTrace) && 'Azure trace not found (set GAPS_DATA_DIR)' }, () => {
   const args = ['simulate', '--trace', convTrace, '--instances', '8', '--router', 'least-outstanding', '--json'];
   const a = gaps(...args);

@@ -1,19 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 
-/** Parsers for commander options that fail with a message naming the flag. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/**
+ * Parsers for commander options that fail with a message naming the flag. Only plain decimal text
+ * is a number: '' , '0x10', '1_000', 'Infinity' and values that overflow to Infinity are errors, and
+ * an integer must be exact (a safe integer), never silently rounded.
+ */
 export function num(flag: string): (v: string) => number {
   return (v: string) => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x)) throw new ConfigError(`${flag}: expected a number, got '${v}'`);
+    const t = v.trim();
+    const x = Number(t);
+    if (!DECIMAL.test(t) || !Number.isFinite(x)) throw new ConfigError(`${flag}: expected a number, got '${v}'`);
     return x;
   };
 }
 
 export function int(flag: string): (v: string) => number {
   return (v: string) => {
-    const x = Number(v);
-    if (!Number.isInteger(x)) throw new ConfigError(`${flag}: expected an integer, got '${v}'`);
+    const t = v.trim();
+    const x = Number(t);
+    if (!INTEGER.test(t)) throw new ConfigError(`${flag}: expected an integer, got '${v}'`);
+    if (!Number.isSafeInteger(x)) throw new ConfigError(`${flag}: ${t} is beyond the exactly representable integers (at most ${Number.MAX_SAFE_INTEGER})`);
     return x;
   };
 }

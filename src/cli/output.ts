@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { Distribution } from '../stats/quantile.js';
@@ -36,37 +36,34 @@ export function formatSummary(out: RunOutput): string {
   return text;
 }
 
-/** Creates the output directory (before the run, so requests.csv can be streamed into it). */
-export function makeOutDir(dir: string): void {
+/** The files `writeRunFiles` writes (checked before a run by prepareOutDir). */
+export const RUN_FILES = ['summary.json', 'config.json', 'requests.csv', 'timeseries.csv'] as const;
+
+function write(dir: string, name: string, text: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, name), text);
   } catch (e) {
-    throw new ConfigError(`--out: cannot create directory '${dir}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new ConfigError(`--out: cannot write '${join(dir, name)}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 
-/** The requests.csv writer to pass to `runSimulation` so the rows stream to disk during the run. */
+/** The requests.csv writer to pass to `runSimulation` so the rows stream to disk during the run (into a prepared `dir`). */
 export function openRequestsCsv(dir: string): RequestsCsvWriter {
-  makeOutDir(dir);
   return new RequestsCsvWriter(join(dir, 'requests.csv'));
 }
 
 /**
  * Writes summary.json, config.json (resolved), timeseries.csv and, unless it was `streamed` during the
- * run (see `openRequestsCsv`), requests.csv into `dir`.
+ * run (see `openRequestsCsv`), requests.csv into `dir`, which prepareOutDir has checked before the run.
  */
 export function writeRunFiles(dir: string, out: RunOutput, streamed = false): void {
-  makeOutDir(dir);
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(out.summary, null, 2)}\n`);
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(out.resolved, null, 2)}\n`);
-  if (!streamed) {
-    const csv = new RequestsCsvWriter(join(dir, 'requests.csv'));
-    csv.end(out.result.table, out.result.sloViolated);
-  }
+  write(dir, 'summary.json', `${JSON.stringify(out.summary, null, 2)}\n`);
+  write(dir, 'config.json', `${JSON.stringify(out.resolved, null, 2)}\n`);
+  if (!streamed) openRequestsCsv(dir).end(out.result.table, out.result.sloViolated);
   const ts = out.result.timeSeries;
   const tl = ['time_s,instance,waiting,running,kv_usage,utilization'];
   for (let i = 0; i < ts.length; i++) {
     tl.push(`${ts.time[i]},${ts.instance[i]},${ts.waiting[i]},${ts.running[i]},${ts.kvUsage[i]},${ts.utilization[i]}`);
   }
-  writeFileSync(join(dir, 'timeseries.csv'), `${tl.join('\n')}\n`);
+  write(dir, 'timeseries.csv', `${tl.join('\n')}\n`);
 }

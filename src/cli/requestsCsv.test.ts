@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { parseSimulateConfig } from '../run/config.js';
 import { runSimulation } from '../run/simulate.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
-import { openRequestsCsv, writeRunFiles } from './output.js';
+import { openRequestsCsv, RUN_FILES, writeRunFiles } from './output.js';
+import { prepareOutDir } from './outDir.js';
 import { RequestsCsvWriter } from './requestsCsv.js';
 
 test('streamed requests.csv is byte-identical to the one written from the whole table', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gaps-csv-'));
   try {
     const config = parseSimulateConfig({ seed: 5, instances: 3, router: 'least-outstanding', workload: { numRequests: 3000, load: 0.9 } });
+    for (const d of ['a', 'b']) prepareOutDir(join(dir, d), RUN_FILES, false);
     const sink = openRequestsCsv(join(dir, 'a'));
     const streamed = runSimulation(config, { requestSink: sink });
     writeRunFiles(join(dir, 'a'), streamed, true);

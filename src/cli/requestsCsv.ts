@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { csvRow } from '../core/csv.js';
 import { ConfigError } from '../core/errors.js';
 import { ReqState, type RequestTable } from '../model/requestTable.js';
 import type { RequestSink } from '../run/requestSink.js';
@@ -7,14 +8,14 @@ import type { RequestSink } from '../run/requestSink.js';
 export const REQUESTS_CSV_HEADER =
   'id,arrival_s,prompt_tokens,output_tokens,type,instance,state,first_scheduled_s,first_token_s,completion_s,ttft_s,tpot_s,e2e_s,preemptions,migrations,slo_violated';
 
-/** One row of requests.csv (no newline). */
+/** One row of requests.csv (no newline; fields quoted as RFC 4180 needs). */
 export function requestsCsvRow(t: RequestTable, id: number, sloViolated: number): string {
   const a = t.arrival[id] as number;
   const ft = t.firstToken[id] as number;
   const c = t.completion[id] as number;
   const o = t.output[id] as number;
   const done = t.state[id] === ReqState.Done;
-  return [
+  return csvRow([
     id,
     a,
     t.prompt[id],
@@ -31,7 +32,7 @@ export function requestsCsvRow(t: RequestTable, id: number, sloViolated: number)
     t.preemptions[id],
     t.migrations[id],
     sloViolated,
-  ].join(',');
+  ]);
 }
 
 const FLUSH_CHARS = 1 << 20;
@@ -53,7 +54,7 @@ export class RequestsCsvWriter implements RequestSink {
     try {
       this.fd = openSync(path, 'w');
     } catch (e) {
-      throw new ConfigError(`--out: cannot write '${path}': ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new ConfigError(`--out: cannot write '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     this.push(REQUESTS_CSV_HEADER);
   }

@@ -10,9 +10,9 @@ import { runSweep, type SweepResult } from './sweep.js';
 /** The headline comparison `npm start` runs: GAPS against its three baselines on the embedded default. */
 export const HEADLINE_POLICIES = ['gaps', 'splitwise', 'llumnix', 'flashgen', 'least-outstanding'] as const;
 
-export function headlineConfig(policy: string, quick: boolean): SimulateInput {
+export function headlineConfig(policy: string, quick: boolean, seed = 1): SimulateInput {
   return {
-    seed: 1,
+    seed,
     instances: 8,
     router: policy,
     workload: { preset: 'azure-conversation', load: 0.95, numRequests: quick ? 800 : 4000 },
@@ -30,7 +30,7 @@ function table(results: readonly SweepResult[]): string {
 }
 
 async function run(ctx: ExperimentContext): Promise<void> {
-  const jobs = HEADLINE_POLICIES.map((policy) => ({ labels: { policy }, config: headlineConfig(policy, ctx.quick) }));
+  const jobs = HEADLINE_POLICIES.map((policy) => ({ labels: { policy }, config: headlineConfig(policy, ctx.quick, ctx.seed) }));
   const results = await runSweep(jobs, { workers: ctx.workers, ...(ctx.progress ? { progress: ctx.progress('simulating') } : {}) });
   mkdirSync(ctx.outDir, { recursive: true });
   writeFileSync(join(ctx.outDir, 'results.json'), `${JSON.stringify(results.map((r) => ({ policy: r.job.labels.policy, summary: r.summary })), null, 1)}\n`);
@@ -41,7 +41,7 @@ async function run(ctx: ExperimentContext): Promise<void> {
       : `${g.join(' and ')} made identical decisions on this run`,
   );
   const blocks: Block[] = [
-    { kind: 'text', html: 'Azure-conversation-shaped preset, 8 Llama-2-7B/A100-80GB replicas at 95% of nominal capacity, SLO: e2e at most 5x unloaded latency, seed 1.' },
+    { kind: 'text', html: `Azure-conversation-shaped preset, 8 Llama-2-7B/A100-80GB replicas at 95% of nominal capacity, SLO: e2e at most 5x unloaded latency, seed ${ctx.seed}.` },
     { kind: 'text', html: why },
     ...same.map((html): Block => ({ kind: 'text', html })),
     { kind: 'table', head: ['policy', 'P99 e2e (s)', 'mean e2e (s)', 'P99 TTFT (s)', 'SLO violations', 'migrations'], rows: results.map((r) => [String(r.job.labels.policy), r.summary.e2e.p99.toFixed(2), r.summary.e2e.mean.toFixed(2), r.summary.ttft.p99.toFixed(2), `${(100 * r.summary.sloViolationRate).toFixed(1)}%`, r.summary.migrations]) },

@@ -167,6 +167,12 @@ export interface BatchPolicy {
    * `rank`. -Infinity protects a request from displacement by a better-ranked one (Trail's limit).
    */
   victimRank?(facts: RequestFacts, now: number): number;
+  /**
+   * True when KV swaps (out on preemption, in on admission) run concurrently with the iteration's
+   * compute, so an iteration takes max(compute, copies) instead of their sum (FastServe's proactive,
+   * pipelined swapping). vLLM's swaps block the step.
+   */
+  readonly overlapsSwaps?: boolean;
   /** How a victim gives up its place when the instance preempts it for KV or for a better rank. */
   preemptMode?(facts: RequestFacts): PreemptMode;
   /** Forms one iteration. Called only when the instance has something to run. */

@@ -291,14 +291,17 @@ export class Instance implements BatchBuilder {
     if (this.policy.dynamicRank) this.rerankWaiting(now);
     this.tokenBudget = this.cfg.maxBatchedTokens;
     this.policy.formBatch(this);
-    if (s.prefillSeqs === 0 && s.decodeSeqs === 0 && this.extraTime === 0) this.ensureProgress(now);
+    // No token work formed while work exists (at most PCIe copies): the mechanism makes progress itself.
+    if (s.prefillSeqs === 0 && s.decodeSeqs === 0) this.ensureProgress(now);
     if (s.prefillSeqs === 0 && s.decodeSeqs === 0 && this.extraTime === 0) {
       if (this.numRunning > 0) throw new InvariantError(`instance ${this.id} has running requests but formed an empty batch`);
       if (this.waiting.size > 0) throw new InvariantError(`instance ${this.id}: policy '${this.policy.name}' admitted nothing from an idle instance`);
       this.busy = false;
       return 0;
     }
-    const dt = (s.prefillSeqs + s.decodeSeqs > 0 ? this.perf.iterationTime(s) : 0) + this.extraTime;
+    const compute = s.prefillSeqs + s.decodeSeqs > 0 ? this.perf.iterationTime(s) : 0;
+    // PCIe copies stall the iteration, unless the policy overlaps them with compute (FastServe).
+    const dt = this.policy.overlapsSwaps ? Math.max(compute, this.extraTime) : compute + this.extraTime;
     if (!(dt > 0) || !Number.isFinite(dt)) throw new InvariantError(`instance ${this.id} formed a batch of duration ${dt}`);
     this.busy = true;
     this.iterStart = now;
@@ -340,8 +343,10 @@ export class Instance implements BatchBuilder {
       if (victim < 0) break;
       this.preempt(victim, 'default');
     }
-    if (this.waiting.size > 0 && this.chunkIds.size === 0 && this.extraTime === 0) {
+    if (this.waiting.size > 0 && this.chunkIds.size === 0) {
       this.admit(this.cfg.maxBatchedTokens, true, true);
+      // Admitted with its KV (swap-in, migration), it decodes now.
+      if (this.decode.count > 0) this.decodeAll();
     }
   }
 
@@ -640,18 +645,20 @@ export class Instance implements BatchBuilder {
   admitId(id: number, maxTokens: number, chunked: boolean, alone: boolean): number {
     const t = this.t;
     if (!this.waiting.has(id)) throw new InvariantError(`policy '${this.policy.name}': request ${id} is not waiting on instance ${this.id}`);
-    if (this.numRunning >= this.cfg.maxNumSeqs && !this.preemptFor(id, this.now)) return -1;
-    const home = t.kvHome[id] as KvHome;
-    if (home !== KvHome.None) return this.admitWithKv(id);
-    // A request whose whole context can never fit is refused, as vLLM refuses prompts beyond max_model_len.
+    // A request whose whole context can never fit here is refused, as vLLM refuses prompts beyond
+    // max_model_len: wherever its KV is (a phase-split handoff or a migration may bring a request
+    // that fit its previous instance), admitting it would only cycle it through preemption.
     const needed = this.role === 'prefill' ? (t.prefillTarget[id] as number) : this.lifetimeTokens(id);
     if (this.kv.blocksFor(needed) > this.kv.usableBlocks) {
       this.removeWaiting(id);
-      this.kv.release(id);
+      this.kv.leaveWaiting(id);
       t.state[id] = ReqState.Rejected;
       this.listener.onReject(id, this.now, 'kv-capacity');
       return 0;
     }
+    if (this.numRunning >= this.cfg.maxNumSeqs && !this.preemptFor(id, this.now)) return -1;
+    const home = t.kvHome[id] as KvHome;
+    if (home !== KvHome.None) return this.admitWithKv(id);
     const reused = this.kv.reusePrefix(id);
     const admitted = this.admitFresh(id, maxTokens, chunked, alone);
     if (admitted < 0 && reused > 0) this.kv.unreusePrefix(id);

@@ -40,8 +40,23 @@ export function addPrefillChunk(s: BatchShape, past: number, chunk: number): voi
   s.prefillAttnPairs += chunk * past + (chunk * (chunk + 1)) / 2;
 }
 
+/**
+ * How far a perf model's iteration times are from measurements, for run outputs. `heldOut` holds
+ * fractions (0.05 = 5%) on points the model was not fitted to, where such a check exists.
+ */
+export interface PerfAccuracy {
+  /** The model in words, e.g. "calibrated roofline (built-in, SplitwiseSim llama-2-70b/a100-80gb/tp4)". */
+  readonly model: string;
+  readonly calibrated: boolean;
+  readonly heldOut?: { readonly prefill: { readonly mape: number; readonly bias: number }; readonly decode: { readonly mape: number; readonly bias: number } };
+  /** One line for humans: the model and its error, or the warning that nothing was measured. */
+  readonly note: string;
+}
+
 export interface PerfModel {
   readonly name: string;
+  /** What is known of this model's error against measurements (absent: unknown). */
+  readonly accuracy?: PerfAccuracy;
   /** Seconds for one iteration of a batch with this shape; must be > 0 for a non-empty batch. */
   iterationTime(shape: BatchShape): number;
 }

@@ -70,10 +70,29 @@ test('conformance: profile models on the real profiles', { skip: (sw === undefin
   }
 });
 
+test('conformance: built-in calibrations of every measured setup; auto picks them, or the roofline', () => {
+  for (const hw of ['a100-80gb', 'h100-80gb']) {
+    for (const tp of [2, 4, 8]) {
+      const dep = makeDeployment('llama-2-70b', hw, tp);
+      const m = createPerfModel('calibrated', dep);
+      conformance(m);
+      assert.equal(createPerfModel('auto', dep).name, 'calibrated');
+      assert.equal(m.accuracy?.calibrated, true);
+      assert.match(m.accuracy?.note ?? '', /held-out MAPE prefill \d+\.\d% \(bias -?\d+\.\d%\), decode/);
+    }
+  }
+  const small = parseDeployment('llama-2-7b/a100-80gb');
+  const auto = createPerfModel('auto', small);
+  assert.equal(auto.name, 'roofline');
+  assert.equal(auto.accuracy?.note, 'uncalibrated roofline, expect about 30% error');
+  assert.throws(() => createPerfModel('calibrated', small), (e: unknown) => e instanceof ConfigError && /no built-in calibration for llama-2-7b\/a100-80gb\/tp1/.test(e.message));
+  assert.throws(() => createPerfModel('auto:x', small), /takes no argument/);
+});
+
 test('perf model specs: names, arguments and errors', () => {
-  assert.deepEqual(perfModels.names(), ['roofline', 'vidur', 'splitwise', 'linear']);
+  assert.deepEqual(perfModels.names(), ['auto', 'calibrated', 'roofline', 'vidur', 'splitwise', 'linear']);
   assert.equal(createPerfModel('linear:0.05', d).iterationTime(shape(100, 3, 10)), 0.05);
-  assert.throws(() => createPerfModel('nope', d), (e: unknown) => e instanceof ConfigError && /valid: roofline, vidur, splitwise, linear/.test(e.message));
+  assert.throws(() => createPerfModel('nope', d), (e: unknown) => e instanceof ConfigError && /valid: auto, calibrated, roofline, vidur, splitwise, linear/.test(e.message));
   assert.throws(() => createPerfModel('linear:abc', d), ConfigError);
   assert.throws(() => createPerfModel('linear:0,1', d), /must be > 0/);
   assert.throws(() => createPerfModel('linear:1,2,3,4,5,6', d), ConfigError);

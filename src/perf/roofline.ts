@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.js';
 import { headDim, kvBytesPerToken, type Deployment } from '../model/hardware.js';
-import type { BatchShape, PerfModel } from '../model/perfModel.js';
+import type { BatchShape, PerfAccuracy, PerfModel } from '../model/perfModel.js';
+import { ROOFLINE_ACCURACY } from './accuracy.js';
 
 export interface RooflineOptions {
   /** Fraction of peak FLOP/s reached by the linear layers (GEMMs) and the LM head. */
@@ -15,6 +16,13 @@ export interface RooflineOptions {
   readonly iterationOverheadS: number;
   /** Latency of one all-reduce (seconds), on top of its bandwidth term. */
   readonly allReduceLatencyS: number;
+  /**
+   * Fraction of peak FLOP/s of the linear layers' work beyond `throttleTokens` tokens in one
+   * iteration (calibrations: sustained GEMMs at the power limit run slower; see PERF_MODEL.md).
+   */
+  readonly throttledComputeEfficiency: number;
+  /** Tokens per iteration beyond which throttledComputeEfficiency applies; Infinity (default): never. */
+  readonly throttleTokens: number;
 }
 
 /**
@@ -31,6 +39,8 @@ export const DEFAULT_ROOFLINE: RooflineOptions = Object.freeze({
   nvlinkEfficiency: 0.6,
   iterationOverheadS: 0.004,
   allReduceLatencyS: 25e-6,
+  throttledComputeEfficiency: 0.6,
+  throttleTokens: Infinity,
 });
 
 /** Checks option values and fills the defaults; unknown keys and out-of-range values are ConfigErrors. */
@@ -41,8 +51,9 @@ export function rooflineOptions(o: Partial<Record<string, number>> = {}): Roofli
     if (!valid.includes(k)) throw new ConfigError(`roofline option '${k}' is unknown; valid: ${valid.join(', ')}`);
     if (v === undefined) continue;
     const isEff = k.endsWith('Efficiency');
-    if (!Number.isFinite(v) || (isEff ? !(v > 0 && v <= 1) : v < 0)) {
-      throw new ConfigError(`roofline option '${k}': expected ${isEff ? 'a fraction in (0, 1]' : 'seconds >= 0'}, got ${v}`);
+    const isTokens = k === 'throttleTokens';
+    if (isTokens ? !(v >= 1) || Number.isNaN(v) : !Number.isFinite(v) || (isEff ? !(v > 0 && v <= 1) : v < 0)) {
+      throw new ConfigError(`roofline option '${k}': expected ${isEff ? 'a fraction in (0, 1]' : isTokens ? 'tokens >= 1 (or Infinity)' : 'seconds >= 0'}, got ${v}`);
     }
     out[k] = v;
   }
@@ -69,18 +80,18 @@ export interface RooflineBreakdown {
  */
 export class RooflineTerms {
   /** Linear-layer FLOPs per token (per GPU), LM head excluded. */
-  private readonly linFlopsPerToken: number;
-  private readonly headFlopsPerSeq: number;
+  protected readonly linFlopsPerToken: number;
+  protected readonly headFlopsPerSeq: number;
   /** Weights read once per iteration per GPU: all but the input embedding table. */
-  private readonly linWeightBytes: number;
-  private readonly headWeightBytes: number;
-  private readonly actBytesPerToken: number;
+  protected readonly linWeightBytes: number;
+  protected readonly headWeightBytes: number;
+  protected readonly actBytesPerToken: number;
   private readonly attnFlopsPerPair: number;
   private readonly kvBytesPerTokenGpu: number;
   private readonly qoBytesPerToken: number;
-  private readonly flops: number;
+  protected readonly flops: number;
   private readonly attnFlops: number;
-  private readonly bw: number;
+  protected readonly bw: number;
   private readonly arFixed: number;
   private readonly arPerToken: number;
   readonly overheadS: number;
@@ -121,6 +132,11 @@ export class RooflineTerms {
     const compute = (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
     const memory = (this.linWeightBytes + this.headWeightBytes + this.actBytesPerToken * tokens) / this.bw;
     return compute > memory ? compute : memory;
+  }
+
+  /** Linear layers' compute time (for breakdown; ThrottledRooflineTerms overrides it). */
+  protected linearCompute(tokens: number, seqs: number): number {
+    return (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
   }
 
   /** The LM head alone (the profile models' tables do not include it). */
@@ -172,7 +188,7 @@ export class RooflineTerms {
     const [pc, pm] = split(pre);
     const [dc, dm] = split(dec);
     const r: RooflineBreakdown = {
-      linearCompute: tokens === 0 ? 0 : (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops,
+      linearCompute: tokens === 0 ? 0 : this.linearCompute(tokens, seqs),
       linearMemory: tokens === 0 ? 0 : (this.linWeightBytes + this.headWeightBytes + this.actBytesPerToken * tokens) / this.bw,
       prefillAttnCompute: pc,
       prefillAttnMemory: pm,
@@ -193,17 +209,46 @@ export class RooflineTerms {
 }
 
 /**
+ * RooflineTerms with a throttle knee: the share (tokens − knee) / tokens of the linear layers'
+ * compute runs at throttledComputeEfficiency. A subclass, so that the default roofline's hot path
+ * keeps no extra branch (it cost about a third of a call when inline).
+ */
+export class ThrottledRooflineTerms extends RooflineTerms {
+  private readonly knee: number;
+  /** computeEfficiency / throttledComputeEfficiency: how much slower work beyond the knee runs. */
+  private readonly throttleRatio: number;
+
+  constructor(d: Deployment, o: RooflineOptions) {
+    super(d, o);
+    this.knee = o.throttleTokens;
+    this.throttleRatio = o.computeEfficiency / o.throttledComputeEfficiency;
+  }
+
+  protected override linearCompute(tokens: number, seqs: number): number {
+    const t = (this.linFlopsPerToken * tokens + this.headFlopsPerSeq * seqs) / this.flops;
+    return tokens > this.knee ? (t * (this.knee + (tokens - this.knee) * this.throttleRatio)) / tokens : t;
+  }
+
+  override linearLayers(tokens: number, seqs: number): number {
+    const compute = this.linearCompute(tokens, seqs);
+    const memory = (this.linWeightBytes + this.headWeightBytes + this.actBytesPerToken * tokens) / this.bw;
+    return compute > memory ? compute : memory;
+  }
+}
+
+/**
  * Analytic roofline of one iteration: overhead + linear layers + prefill attention + decode
  * attention + all-reduces, each phase max(compute time, memory time). An empty batch takes 0 s.
  */
 export class RooflinePerfModel implements PerfModel {
   readonly name = 'roofline';
+  readonly accuracy: PerfAccuracy = ROOFLINE_ACCURACY;
   readonly terms: RooflineTerms;
   readonly options: RooflineOptions;
 
   constructor(d: Deployment, o: RooflineOptions = DEFAULT_ROOFLINE) {
     this.options = o;
-    this.terms = new RooflineTerms(d, o);
+    this.terms = Number.isFinite(o.throttleTokens) ? new ThrottledRooflineTerms(d, o) : new RooflineTerms(d, o);
   }
 
   iterationTime(s: BatchShape): number {

@@ -1,5 +1,6 @@
 import type { Deployment } from '../model/hardware.js';
-import { addPrefillChunk, emptyShape, type BatchShape, type PerfModel } from '../model/perfModel.js';
+import type { PerfModel } from '../model/perfModel.js';
+import { decodeShape, prefillShape } from './shapes.js';
 import { exclusionReason, SPLITWISE_MODELS, type SplitwiseRow } from './profile/splitwise.js';
 import { makeDeployment } from './presets.js';
 
@@ -11,9 +12,9 @@ export type Phase = 'prefill' | 'decode';
 export interface ErrorStats {
   /** Points compared (one per CSV row and phase). */
   points: number;
-  /** Mean absolute percentage error, in percent. */
+  /** Mean absolute percentage error, as a fraction (0.05 = 5%). */
   mape: number;
-  /** Mean signed relative error (predicted / measured - 1), in percent: < 0 means too fast. */
+  /** Mean signed relative error (predicted / measured - 1), as a fraction: < 0 means too fast. */
   bias: number;
 }
 
@@ -49,23 +50,7 @@ export interface ValidationOptions {
   tps?: readonly number[];
 }
 
-/** The measured prefill: batch_size prompts of prompt_size tokens in one iteration, no cache. */
-export function prefillShape(r: SplitwiseRow): BatchShape {
-  const s = emptyShape();
-  for (let i = 0; i < r.batchSize; i++) addPrefillChunk(s, 0, r.promptSize);
-  return s;
-}
-
-/**
- * The measured decode step: token_time is the mean over the generation, so each of the batch_size
- * sequences is taken at its mean context, prompt_size + token_size / 2.
- */
-export function decodeShape(r: SplitwiseRow): BatchShape {
-  const s = emptyShape();
-  s.decodeSeqs = r.batchSize;
-  s.decodeContextTokens = r.batchSize * (r.promptSize + r.tokenSize / 2);
-  return s;
-}
+export { decodeShape, prefillShape } from './shapes.js';
 
 class Acc {
   n = 0;
@@ -78,7 +63,7 @@ class Acc {
     this.signed += e;
   }
   stats(): ErrorStats {
-    return { points: this.n, mape: this.n ? (100 * this.abs) / this.n : Number.NaN, bias: this.n ? (100 * this.signed) / this.n : Number.NaN };
+    return { points: this.n, mape: this.n ? this.abs / this.n : Number.NaN, bias: this.n ? this.signed / this.n : Number.NaN };
   }
 }
 
@@ -152,7 +137,7 @@ export function validateAgainstSplitwise(
 
 /** A Markdown table: one line per (hardware, tp, phase), then per phase and overall; a column pair per model. */
 export function formatValidation(report: ValidationReport): string {
-  const pct = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(1)}%` : '-');
+  const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
   const first = report.models[0];
   let s = `Perf-model error vs SplitwiseSim measurements, ${report.llm} (${report.rowsUsed} CSV rows, 2 points each)\n\n`;
   s += `| hardware | tp | phase | points |${report.models.map((m) => ` ${m.model} MAPE | ${m.model} bias |`).join('')}\n`;

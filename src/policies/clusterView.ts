@@ -44,7 +44,11 @@ export interface ClusterView {
   readonly instances: readonly InstanceView[];
 }
 
-/** The request as a router sees it: no true output length (that would be an oracle). */
+/**
+ * The request as a router sees it: no true output length (that would be an oracle). Callers (the
+ * simulator, the live router) reuse one object for every request they route: a policy that keeps
+ * anything must copy the fields, never the object.
+ */
 export interface RoutedRequest {
   readonly id: number;
   readonly arrival: number;

@@ -10,9 +10,26 @@ import { parseService, type ServiceDist } from './service.js';
 import type { CostModel } from './sim/costPolicies.js';
 import { dispatchers } from './sim/dispatch.js';
 import { simulate, type SimResult } from './sim/simulator.js';
+import { EvalBudgetExceeded, withEvalBudget } from './quadrature.js';
 
 /** Relative accuracy the exact path is built for (quadrature and fit tolerances are tighter). */
 export const EXACT_REL_TOL = 1e-9;
+
+/**
+ * Integrand evaluations one exact answer may use (about 5 s here; the survey's settings need under
+ * 2 M). Past it the quadrature is not converging and its answer is not trusted.
+ */
+export const EXACT_EVAL_BUDGET = 12_000_000;
+
+/** Largest relative error estimate of a cumulative fit for which an exact answer is trusted. */
+export const MAX_FIT_REL_ERROR = 1e-6;
+
+/**
+ * Largest squared coefficient of variation of the service time for which a simulated answer is
+ * given when the exact one cannot be trusted: beyond it the default million jobs no longer pin down
+ * even the mean size (relative standard error sqrt(SCV / jobs) > 1%), so the calculator refuses.
+ */
+export const MAX_SIMULATED_SCV = 100;
 
 export interface Mg1Input {
   policy: string;
@@ -150,7 +167,7 @@ export function mg1(i: Mg1Input): Mg1Report {
     predicted: new Mg1Model(perServer, service, prediction),
     exact: new Mg1Model(perServer, service, exactPrediction),
   };
-  const { p, thresholdSource } = resolveParams(def, i, models);
+  const { p, thresholdSource } = resolveWithinBudget(def, i, models);
   if (p.costModel === 'server' && def.predictionWork) {
     const load = perServer * (service.mean + def.predictionWork(models, p));
     if (!(load < 1)) throw new ConfigError(`--lambda ${i.lambda}: with prediction work on the server the load is ${load.toPrecision(4)} >= 1`);
@@ -173,24 +190,85 @@ export function mg1(i: Mg1Input): Mg1Report {
     ...(def.usesCosts ? { costModel: p.costModel, cheapCost: p.cheapCost, predictionCost: p.predictionCost } : {}),
   };
   const exactAvailable = def.exact !== undefined && servers === 1;
+  let distrust: string | undefined;
   if (exactAvailable) {
-    const v = (def.exact as NonNullable<Mg1Policy['exact']>)(models, p);
-    report.exact = { meanResponseTime: v, relTol: EXACT_REL_TOL };
-    report.meanResponseTime = v;
+    const e = trustedExact(def, models, p);
+    if ('value' in e) {
+      report.exact = { meanResponseTime: e.value, relTol: Math.max(EXACT_REL_TOL, e.relError) };
+      report.meanResponseTime = e.value;
+    } else {
+      distrust = e.reason;
+    }
   }
-  if (i.simulate || !exactAvailable) {
+  if (distrust !== undefined) refuseUnlessSimulable(i, service, `the exact quadrature cannot be trusted here (${distrust})`);
+  else if (!exactAvailable) refuseUnlessSimulable(i, service, servers > 1 ? 'there is no exact formula for several servers' : `there is no exact formula for '${i.policy}'`);
+  if (i.simulate || !exactAvailable || distrust !== undefined) {
     const sim = runSimulation(def, p, i, service, prediction, servers);
     report.simulated = sim;
-    if (!exactAvailable) {
+    if (!exactAvailable || distrust !== undefined) {
+      if (!(sim.ci95[1] >= service.mean)) {
+        throw new ConfigError(
+          `${i.policy} with service '${service.spec}': the simulated mean response time ${sim.meanResponseTime} lies below E[S] = ${service.mean} beyond its 95% interval; the run is too short for this distribution (raise --jobs)`,
+        );
+      }
       report.meanResponseTime = sim.meanResponseTime;
       report.source = 'simulation';
       report.note =
-        servers > 1
-          ? 'no exact formula for several servers: the answer is simulated'
-          : `no exact formula for '${i.policy}': the answer is simulated`;
+        distrust !== undefined
+          ? `the exact quadrature cannot be trusted here (${distrust}): the answer is simulated`
+          : servers > 1
+            ? 'no exact formula for several servers: the answer is simulated'
+            : `no exact formula for '${i.policy}': the answer is simulated`;
     }
   }
   return report;
+}
+
+/** The squared coefficient of variation of a service distribution. */
+function scv(s: ServiceDist): number {
+  return s.secondMoment / (s.mean * s.mean) - 1;
+}
+
+/**
+ * The exact answer with the checks that make it trustworthy: computed within EXACT_EVAL_BUDGET
+ * evaluations, finite, at least E[S] (no policy finishes a job before its service time), and with
+ * every cumulative fit's error estimate below MAX_FIT_REL_ERROR of its total.
+ */
+function trustedExact(def: Mg1Policy, m: ModelPair, p: ResolvedParams): { value: number; relError: number } | { reason: string } {
+  let v: number;
+  try {
+    v = withEvalBudget(EXACT_EVAL_BUDGET, () => (def.exact as NonNullable<Mg1Policy['exact']>)(m, p)).value;
+  } catch (e) {
+    if (e instanceof EvalBudgetExceeded) return { reason: `the quadrature did not converge within ${EXACT_EVAL_BUDGET} evaluations` };
+    throw e;
+  }
+  const es = m.exact.service.mean;
+  if (!Number.isFinite(v)) return { reason: `it gave ${v}` };
+  if (v < es * (1 - EXACT_REL_TOL)) return { reason: `it gave ${v.toPrecision(6)}, below E[S] = ${es}` };
+  const relError = Math.max(m.predicted.relativeFitError(), m.exact.relativeFitError());
+  if (!(relError <= MAX_FIT_REL_ERROR)) return { reason: `a cumulative fit's error estimate is ${relError.toPrecision(3)} of its total` };
+  return { value: v, relError };
+}
+
+function refuseUnlessSimulable(i: Mg1Input, service: ServiceDist, reason: string): void {
+  const c2 = scv(service);
+  if (!(c2 <= MAX_SIMULATED_SCV)) {
+    throw new ConfigError(
+      `${i.policy} with service '${service.spec}': ${reason}, and a simulation cannot resolve a service time with squared coefficient of variation ${c2.toPrecision(3)} (at most ${MAX_SIMULATED_SCV}); no answer is given`,
+    );
+  }
+}
+
+/** Resolves thresholds and limits; a threshold search that cannot converge asks for --threshold. */
+function resolveWithinBudget(def: Mg1Policy, i: Mg1Input, m: ModelPair): ReturnType<typeof resolveParams> {
+  try {
+    return withEvalBudget(EXACT_EVAL_BUDGET, () => resolveParams(def, i, m)).value;
+  } catch (e) {
+    if (e instanceof EvalBudgetExceeded) {
+      throw new ConfigError(`${i.policy} with service '${m.predicted.service.spec}': the optimal threshold search did not converge; give --threshold`);
+    }
+    throw e;
+  }
 }
 
 function runSimulation(

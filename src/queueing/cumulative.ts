@@ -1,3 +1,5 @@
+import { chargeEvals } from './quadrature.js';
+
 /**
  * C(y) = integral of h over [0, y] for y in [0, inf), stored piecewise so that one build (a few
  * thousand evaluations of h, each possibly an integral itself) answers any number of C(y) queries in
@@ -52,6 +54,7 @@ export class CumulativeFit {
     const g = (t: number): number => {
       const u = 1 - t;
       const r = t / u;
+      chargeEvals(1);
       const v = h(scale * r * r);
       evals++;
       return v === 0 ? 0 : (v * 2 * scale * r) / (u * u);

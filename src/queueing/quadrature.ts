@@ -60,6 +60,42 @@ let depth = 0;
 /** Error estimate of the most recent gk21 call (read right after the call). */
 let lastError = 0;
 
+/**
+ * Integrand evaluations allowed to the computation running under `withEvalBudget` (nested integrals
+ * included), and those used so far. A count, not a clock, so a refusal is deterministic.
+ */
+let evalBudget = Number.POSITIVE_INFINITY;
+let evalsUsed = 0;
+
+/** Thrown when a computation under `withEvalBudget` needs more integrand evaluations than allowed. */
+export class EvalBudgetExceeded extends Error {
+  constructor(readonly budget: number) {
+    super(`quadrature needed more than ${budget} integrand evaluations`);
+    this.name = 'EvalBudgetExceeded';
+  }
+}
+
+/** Counts `n` integrand evaluations made outside gk21 (e.g. a Chebyshev fit) against the budget. */
+export function chargeEvals(n: number): void {
+  evalsUsed += n;
+  if (evalsUsed > evalBudget) throw new EvalBudgetExceeded(evalBudget);
+}
+
+/** Runs `fn` with at most `budget` integrand evaluations; returns its value and the evaluations used. */
+export function withEvalBudget<T>(budget: number, fn: () => T): { value: T; evals: number } {
+  const savedBudget = evalBudget;
+  const savedUsed = evalsUsed;
+  evalBudget = budget;
+  evalsUsed = 0;
+  try {
+    const value = fn();
+    return { value, evals: evalsUsed };
+  } finally {
+    evalBudget = savedBudget;
+    evalsUsed = savedUsed + evalsUsed;
+  }
+}
+
 /** One 21-point Kronrod rule on [a, b]: [value, error]. */
 export function gk21(f: (x: number) => number, a: number, b: number): [number, number] {
   const v = gk21Value(f, a, b);
@@ -67,6 +103,8 @@ export function gk21(f: (x: number) => number, a: number, b: number): [number, n
 }
 
 function gk21Value(f: (x: number) => number, a: number, b: number): number {
+  evalsUsed += 21;
+  if (evalsUsed > evalBudget) throw new EvalBudgetExceeded(evalBudget);
   const buf = scratch[depth] ?? (scratch[depth] = new Float64Array(21));
   depth++;
   try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { MAX_TOKENS, MIN_PERIOD_S } from '../core/limits.js';
 
 /**
  * The one configuration tree of a simulation run, parsed once at the edge (CLI flags or a JSON
@@ -7,6 +8,15 @@ import { ConfigError } from '../core/errors.js';
  * has one (max_num_seqs 256, block size 16, gpu_memory_utilization 0.9, chunked prefill on as in V1).
  */
 const positive = z.number().positive();
+
+/** The end-to-end SLO slack every run judges unless told otherwise (5x the unloaded latency). */
+export const DEFAULT_E2E_SLACK = 5;
+
+/** A positive count that fits the engine's 32-bit arrays with room for sums (at most MAX_TOKENS). */
+const count = z.number().int().positive().max(MAX_TOKENS);
+
+/** A period in seconds: at least MIN_PERIOD_S, so periodic events can never spin the clock. */
+const period = z.number().min(MIN_PERIOD_S, `expected a period of at least ${MIN_PERIOD_S} s`);
 
 export const WorkloadSchema = z
   .object({
@@ -30,11 +40,11 @@ export const WorkloadSchema = z
 
 export const EngineSchema = z
   .object({
-    maxNumSeqs: z.number().int().positive().default(256),
-    maxBatchedTokens: z.number().int().positive().default(8192),
+    maxNumSeqs: count.default(256),
+    maxBatchedTokens: count.default(8192),
     /** false: shorthand for the scheduler's prefill-first batch style (vLLM V0), e.g. `vllm:batch=prefill-first`. */
     chunkedPrefill: z.boolean().default(true),
-    blockSize: z.number().int().positive().default(16),
+    blockSize: count.default(16),
     gpuMemoryUtilization: z.number().gt(0).lte(1).default(0.9),
     watermark: z.number().min(0).lt(1).default(0.01),
     preemption: z.enum(['recompute', 'swap']).default('recompute'),
@@ -45,7 +55,7 @@ export const EngineSchema = z
     /** vLLM max_model_len: requests whose prompt plus output exceed it are refused (default: no limit). */
     maxModelLen: z.number().int().positive().optional(),
     /** Override the KV capacity derived from memory (blocks per instance). */
-    kvBlocks: z.number().int().positive().optional(),
+    kvBlocks: count.optional(),
   })
   .strict();
 
@@ -59,10 +69,14 @@ export const SimulateSchema = z
     /** Output-length predictor run before routing; policies that use predictions default to 'linear'. */
     predictor: z.string().optional(),
     deployment: z.string().default('llama-2-7b/a100-80gb'),
-    perfModel: z.string().default('roofline'),
+    perfModel: z.string().default('auto'),
     engine: EngineSchema.default(EngineSchema.parse({})),
     /** Seconds between monitor reports; 0 = queue fields live at every routing decision. */
-    reportIntervalS: z.number().min(0).default(0.05),
+    reportIntervalS: z.union([z.literal(0), period]).default(0.05),
+    /**
+     * Each target keeps its default unless given: setting a TTFT target keeps the e2e slack of 5.
+     * A per-request deadline (`deadline`) is an end-to-end target itself and replaces that default.
+     */
     slo: z
       .object({
         ttftS: positive.optional(),
@@ -78,14 +92,14 @@ export const SimulateSchema = z
         tbtByType: z.record(z.string(), positive).optional(),
       })
       .strict()
-      .default({ e2eSlack: 5 }),
+      .default({ e2eSlack: DEFAULT_E2E_SLACK }),
     migration: z
       .object({ pauseS: z.number().min(0).default(0.005), moveWaitingS: z.number().min(0).default(0.0005) })
       .strict()
       .default({ pauseS: 0.005, moveWaitingS: 0.0005 }),
     check: z.boolean().default(false),
-    /** Seconds between time-series samples written with --out. */
-    timeSeriesIntervalS: positive.default(1),
+    /** Seconds between per-instance time-series samples; absent: no time series is kept. */
+    timeSeriesIntervalS: period.optional(),
   })
   .strict();
 
@@ -118,5 +132,16 @@ export function parseSimulateConfig(input: unknown, source = 'config'): Simulate
     if (workload.numRequests === undefined && workload.durationS === undefined) workload.numRequests = DEFAULT_REQUESTS;
     if (workload.rate === undefined && workload.load === undefined) workload.load = DEFAULT_LOAD;
   }
-  return Object.freeze({ ...r.data, workload: Object.freeze(workload) });
+  const slo = { ...r.data.slo };
+  if (slo.e2eSlack === undefined && slo.deadline === undefined) slo.e2eSlack = DEFAULT_E2E_SLACK;
+  return deepFreeze({ ...r.data, workload, slo });
+}
+
+/** Freezes an object and everything reachable from it, so a parsed config cannot be edited past its checks. */
+export function deepFreeze<T>(value: T): Readonly<T> {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
 }

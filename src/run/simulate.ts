@@ -1,11 +1,14 @@
+import { ConfigError } from '../core/errors.js';
+import { checkPeriod } from '../core/limits.js';
 import { splitSpec } from '../core/registry.js';
 import { RandomStreams } from '../kernel/rng.js';
 import { kvBytesPerToken, kvCapacityBlocks, type Deployment } from '../model/hardware.js';
 import type { InstanceConfig } from '../model/instance.js';
-import type { PerfModel } from '../model/perfModel.js';
+import type { PerfAccuracy, PerfModel } from '../model/perfModel.js';
 import { summarize, type RunSummary } from '../metrics/summary.js';
 import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
+import { perfModelAccuracy } from '../perf/accuracy.js';
 import { routers } from '../policies/routers/registry.js';
 import type { Router, RouterHints } from '../policies/routers/router.js';
 import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
@@ -15,7 +18,7 @@ import { Simulation, type SimResult } from '../sim/simulation.js';
 import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
 import { nominalCapacity } from './capacity.js';
 import { MAX_RESERVED_REQUESTS, type RequestSink } from './requestSink.js';
-import type { SimulateConfig } from './config.js';
+import { parseSimulateConfig, type SimulateConfig } from './config.js';
 
 /** Values derived from the config by `resolve`: written next to results so a run can be repeated. */
 export interface ResolvedRun {
@@ -33,7 +36,7 @@ export interface ResolvedRun {
 
 export interface RunOutput {
   /** The metrics, the predictor used (if any) and the policy's own counters. */
-  readonly summary: RunSummary & { predictor: string | null; policy: Record<string, number> };
+  readonly summary: RunSummary & { predictor: string | null; policy: Record<string, number>; perfModel: PerfAccuracy };
   readonly result: SimResult;
   readonly resolved: ResolvedRun;
 }
@@ -45,6 +48,8 @@ export interface RunExtensions {
   readonly controllers?: readonly Controller[];
   /** Receives each request's final record during the run (streamed per-request output). */
   readonly requestSink?: RequestSink;
+  /** Wraps the instances' performance model (instrumentation, e.g. a step bound in property tests). */
+  readonly wrapPerf?: (perf: PerfModel) => PerfModel;
 }
 
 export interface Prepared {
@@ -61,6 +66,11 @@ export function prepare(config: SimulateConfig): Prepared {
   const e = config.engine;
   const blockBytes = kvBytesPerToken(deployment.model) * e.blockSize;
   const kvBlocks = e.kvBlocks ?? kvCapacityBlocks(deployment, e.blockSize, e.gpuMemoryUtilization);
+  if (kvBlocks < 1) {
+    throw new ConfigError(
+      `engine: ${config.deployment} at gpuMemoryUtilization ${e.gpuMemoryUtilization} with blockSize ${e.blockSize} leaves no room for one KV block after the weights; raise engine.gpuMemoryUtilization, lower engine.blockSize or use more GPUs (tpN)`,
+    );
+  }
   const instance: InstanceConfig = {
     maxNumSeqs: e.maxNumSeqs,
     maxBatchedTokens: e.maxBatchedTokens,
@@ -79,6 +89,11 @@ export function prepare(config: SimulateConfig): Prepared {
   const capacityPerInstance = nominalCapacity(perf, instance, st.meanPromptTokens, st.meanOutputTokens);
   const w = config.workload;
   const rate = w.rate ?? (w.load !== undefined ? w.load * capacityPerInstance * config.instances : undefined);
+  if (rate !== undefined && w.rate === undefined && !(Number.isFinite(rate) && rate > 0)) {
+    throw new ConfigError(
+      `workload.load ${w.load}: gives an arrival rate of ${rate} req/s (nominal capacity ${capacityPerInstance} req/s per instance for mean prompt ${st.meanPromptTokens} and output ${st.meanOutputTokens} tokens); expected a finite rate > 0`,
+    );
+  }
   const resolved: ResolvedRun = {
     config,
     deployment,
@@ -93,7 +108,9 @@ export function prepare(config: SimulateConfig): Prepared {
 }
 
 /** Builds the cluster from a validated config, runs it to completion and summarises it. */
-export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): RunOutput {
+export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): RunOutput {
+  // A config that did not come from parseSimulateConfig (a library caller's literal) is checked here.
+  const config = Object.isFrozen(given) ? given : parseSimulateConfig(given, 'config');
   const p = prepare(config);
   const { resolved, perf, streams } = p;
   const router = ext.router
@@ -110,11 +127,13 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
   const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true || config.slo.deadline !== undefined;
   const predictorSpec = config.predictor ?? (needsPredictions ? DEFAULT_PREDICTOR : undefined);
+  const controllers = [...(ext.controllers ?? []), ...(router.controllers ?? [])];
+  for (const c of controllers) checkPeriod(`router '${router.name}': controller interval`, c.intervalS);
   const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sim = new Simulation({
     numInstances: config.instances,
     instance: resolved.instance,
-    perf,
+    perf: ext.wrapPerf ? ext.wrapPerf(perf) : perf,
     scheduler: () => schedulerFactory(sched.arg),
     router,
     reportIntervalS: config.reportIntervalS,
@@ -126,7 +145,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
     controllers: ext.controllers ?? [],
     predictor,
     check: config.check,
-    timeSeriesIntervalS: config.timeSeriesIntervalS,
+    ...(config.timeSeriesIntervalS !== undefined ? { timeSeriesIntervalS: config.timeSeriesIntervalS } : {}),
     ...(config.slo.tbtByType ? { tbtTargetsByType: config.slo.tbtByType } : {}),
     ...(ext.requestSink ? { onFinal: (id: number, violated: boolean) => ext.requestSink?.final(sim.table, id, violated) } : {}),
   });
@@ -135,7 +154,7 @@ export function runSimulation(config: SimulateConfig, ext: RunExtensions = {}): 
   const result = sim.run(p.workload.make(resolved.rate));
   ext.requestSink?.end(result.table, result.sloViolated);
   const summary = summarize(result);
-  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {} }, result, resolved };
+  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {}, perfModel: perfModelAccuracy(perf) }, result, resolved };
 }
 
 /** The predictor a prediction-using policy gets when none is named. */

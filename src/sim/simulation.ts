@@ -10,6 +10,7 @@ import { refinePrediction, type OutputPredictor, type PredictionFeatures } from 
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
+import { checkRequest } from './requestCheck.js';
 import { DeadlineStage } from './deadlines.js';
 import { SloJudge, type SloDefaults } from './slo.js';
 import { TimeSeries } from './timeSeries.js';
@@ -223,9 +224,7 @@ export class Simulation implements InstanceListener, ClusterControl {
       this.nextArrival = undefined;
       return;
     }
-    if (r.value.arrival < this.now) {
-      throw new InvariantError(`workload is not in arrival order: ${r.value.arrival} after ${this.now}`);
-    }
+    checkRequest(r.value, this.table.count, this.now);
     this.nextArrival = r;
     this.q.push(r.value.arrival, ARRIVAL, ARRIVAL, 0, 0);
   }
@@ -335,14 +334,30 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.monitor.report(this.now);
     const ts = this.cfg.timeSeriesIntervalS;
     if (ts !== undefined) this.series.record(this.now, this.instances, this.views);
-    if (this.active) this.q.push(this.now + this.reportEvery, MONITOR, MONITOR, 0, 0);
+    if (this.active) this.q.push(this.nextTick(this.reportEvery), MONITOR, MONITOR, 0, 0);
+  }
+
+  /**
+   * When the next periodic event is due. While the cluster holds no request nothing changes until
+   * the next arrival, so the ticks in between are skipped: the next one is the last period boundary
+   * at or before that arrival (a report there sees exactly what the skipped ones would have). Idle
+   * gaps of any length then cost nothing.
+   */
+  private nextTick(period: number): number {
+    const next = this.now + period;
+    if (this.inSystem > 0 || this.nextArrival === undefined) return next;
+    const a = this.nextArrival.value.arrival;
+    if (a <= next) return next;
+    let k = Math.floor((a - this.now) / period);
+    while (k > 1 && this.now + k * period > a) k--;
+    return this.now + k * period;
   }
 
   private onController(k: number): void {
     const c = this.controllers[k] as Controller;
     this.view.now = this.now;
     c.tick(this.now, this);
-    if (this.active) this.q.push(this.now + c.intervalS, CONTROLLER, CONTROLLER, k, 0);
+    if (this.active) this.q.push(this.nextTick(c.intervalS), CONTROLLER, CONTROLLER, k, 0);
   }
 
   // ---- InstanceListener ----

@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.js';
+import { echo } from '../core/limits.js';
 import { TraceReader, typeFromFileName, type TraceReadOptions } from './traceReader.js';
 
 /**
@@ -115,10 +116,10 @@ export class AzureTraceReader extends TraceReader {
     const header = this.lines.next();
     const expected = AZURE_COLUMNS.join(',');
     if (header === undefined) throw new InputError(this.path, 1, 'header', `expected '${expected}', got an empty file`);
-    const names = header.replace(/^\uFEFF/, '').split(',').map((c) => c.trim());
+    const names = header.split(',').map((c) => c.trim());
     for (let k = 0; k < AZURE_COLUMNS.length; k++) {
       const at = names.indexOf(AZURE_COLUMNS[k] as string);
-      if (at < 0) this.fail('header', `expected columns '${expected}', got '${header}'`);
+      if (at < 0) this.fail('header', `expected columns '${expected}', got '${echo(header, 120)}'`);
       this.columnOf[k] = at;
     }
     this.columnNames = names;
@@ -131,7 +132,7 @@ export class AzureTraceReader extends TraceReader {
     const from = this.fieldFrom(0);
     const to = this.fieldTo(0);
     if (!parseAzureTimestamp(line, this.instant, from, to)) {
-      this.fail('TIMESTAMP', `expected 'YYYY-MM-DD HH:MM:SS[.fffffff][+HH:MM]', got '${line.slice(from, to)}'`);
+      this.fail('TIMESTAMP', `expected 'YYYY-MM-DD HH:MM:SS[.fffffff][+HH:MM]', got '${echo(line.slice(from, to))}'`);
     }
     this.origin ??= { ...this.instant };
     this.row.arrival =

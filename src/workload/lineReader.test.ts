@@ -69,4 +69,27 @@ describe('LineReader', () => {
     assert.doesNotThrow(() => new LineReader(t.path('missing'))); // constructors have no side effects
     assert.throws(() => new LineReader(t.path('missing')).next(), /ENOENT/);
   });
+
+  it('reads a 12 MB line in time linear in its length, and rejects a line over the cap by file and line', () => {
+    const big = 'y'.repeat(12 * 1024 * 1024);
+    const t = tempFiles({ f: `a\n${big}\nb\n`, g: `a\n${'z'.repeat(5000)}\nb\n` });
+    after(t.cleanup);
+    const t0 = performance.now();
+    const got = [...readLines(t.path('f'))].map(([, x]) => x.length);
+    assert.deepEqual(got, [1, big.length, 1]);
+    assert.ok(performance.now() - t0 < 3000, 'a long line is read in one linear pass');
+    const r = new LineReader(t.path('g'), 4096);
+    assert.equal(r.next(), 'a');
+    assert.throws(() => r.next(), (e: Error) => e.name === 'InputError' && /:2: field '\(line\)': longer than 4096 characters/.test(e.message));
+  });
+
+  it('removes a UTF-8 byte-order mark at the start of the file only', () => {
+    assert.deepEqual(lines('\uFEFF{"a":1}\n\uFEFFx'), ['{"a":1}', '\uFEFFx']);
+  });
+
+  it('a file that cannot be read is a ConfigError naming it', () => {
+    const t = tempFiles({});
+    after(t.cleanup);
+    assert.throws(() => new LineReader(t.path('missing')).next(), (e: Error) => e.name === 'ConfigError' && /cannot read '.*missing': ENOENT/.test(e.message));
+  });
 });

@@ -1,3 +1,4 @@
+import { echo } from '../core/limits.js';
 import { TraceReader, typeFromFileName, type TraceReadOptions } from './traceReader.js';
 
 /**
@@ -29,7 +30,7 @@ export class MooncakeTraceReader extends TraceReader {
     try {
       obj = JSON.parse(line);
     } catch (e) {
-      this.fail('(json)', `invalid JSON: ${(e as Error).message}`);
+      this.fail('(json)', `invalid JSON: ${echo((e as Error).message, 120)}`);
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
       this.fail('(json)', `expected a JSON object, got '${clip(line)}'`);
@@ -50,10 +51,14 @@ export class MooncakeTraceReader extends TraceReader {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
       this.fail(field, `expected a non-negative integer, got ${show(v)}`);
     }
-    return v;
+    return this.inRange(v, field);
   }
 
-  /** hash_ids is optional (absent = no prefix information); when present, an array of integers. */
+  /**
+   * hash_ids is optional (absent = no prefix information); when present, an array of distinct
+   * integers. A repeated id would make one cached block stand for several positions of the prompt
+   * and undercount its KV under prefix caching, so it is a malformed line.
+   */
   private hashIds(v: unknown): readonly number[] | undefined {
     if (v === undefined) return undefined;
     if (!Array.isArray(v)) this.fail('hash_ids', `expected an array of integers, got ${show(v)}`);
@@ -63,14 +68,25 @@ export class MooncakeTraceReader extends TraceReader {
         this.fail('hash_ids', `element ${i}: expected an integer, got ${show(h)}`);
       }
     }
-    return v as number[];
+    const ids = v as number[];
+    if (ids.length > 1) {
+      const seen = new Set<number>();
+      for (let i = 0; i < ids.length; i++) {
+        const h = ids[i] as number;
+        if (seen.has(h)) this.fail('hash_ids', `element ${i}: ${h} repeats an earlier element; block ids of one prompt must be distinct`);
+        seen.add(h);
+      }
+    }
+    return ids;
   }
 }
 
 function show(v: unknown): string {
-  return v === undefined ? 'nothing (field missing)' : clip(JSON.stringify(v));
+  if (v === undefined) return 'nothing (field missing)';
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'a number too large to represent';
+  return echo(JSON.stringify(v));
 }
 
 function clip(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return echo(s);
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { MAX_TOKENS } from '../core/limits.js';
 import { Registry, splitSpec } from '../core/registry.js';
 import type { Rng } from '../kernel/rng.js';
 import { GammaArrivals, OnOffArrivals, onOffWithRate, PoissonArrivals, type ArrivalProcess, type OnOffShape } from './arrivals.js';
@@ -60,7 +61,11 @@ export function parseLengthSpec(spec: string, key: string): LengthDist {
     throw new ConfigError(`${key}: unknown length distribution '${name}'; valid: ${lengthDistributions.names().join(', ')}`);
   }
   const entry = lengthDistributions.get(name);
-  return entry.make(parseParams(spec, arg, entry.params, key));
+  const dist = entry.make(parseParams(spec, arg, entry.params, key));
+  if (!(dist.mean <= MAX_TOKENS)) {
+    throw new ConfigError(`${key}: '${spec}' has a mean of ${dist.mean} tokens; at most ${MAX_TOKENS} tokens per request are supported`);
+  }
+  return dist;
 }
 
 type ArrivalFactory = (args: number[], defaultOnOff: OnOffShape) => ArrivalShape;

@@ -1,4 +1,5 @@
 import { InputError } from '../core/errors.js';
+import { echo, MAX_TOKENS } from '../core/limits.js';
 import type { RequestSpec } from '../model/request.js';
 import { LineReader } from './lineReader.js';
 
@@ -96,10 +97,17 @@ export abstract class TraceReader implements IterableIterator<RequestSpec> {
     throw new InputError(this.path, this.lines.lineNumber, field, problem);
   }
 
-  /** Parses a token count (0 allowed here; `toSpec` raises it to 1 and counts it). */
+  /** Parses a token count (0 allowed here; `toSpec` raises it to 1 and counts it), at most MAX_TOKENS. */
   protected tokenCount(text: string, field: string): number {
     const n = parseCount(text);
-    if (n < 0) this.fail(field, `expected a non-negative integer, got '${text}'`);
+    if (n < 0 && /^[ \t]*[0-9]+[ \t]*$/.test(text)) this.fail(field, `${echo(text.trim())} tokens is above the supported maximum of ${MAX_TOKENS} per request`);
+    if (n < 0) this.fail(field, `expected a non-negative integer, got '${echo(text)}'`);
+    return this.inRange(n, field);
+  }
+
+  /** A token count above the supported range is an error here, never a wrapped value later. */
+  protected inRange(n: number, field: string): number {
+    if (n > MAX_TOKENS) this.fail(field, `${n} tokens is above the supported maximum of ${MAX_TOKENS} per request`);
     return n;
   }
 
@@ -142,14 +150,14 @@ function isBlank(line: string): boolean {
 }
 
 /**
- * A non-negative decimal integer (optionally surrounded by spaces) as a number, or -1 when the text
- * is anything else ('', '1.5', '-3', '1e3', 'abc', more than 15 digits).
+ * A non-negative decimal integer (optionally surrounded by spaces or tabs) as a number, or -1 when
+ * the text is anything else ('', '1.5', '-3', '1e3', 'abc', more than 15 digits).
  */
 export function parseCount(text: string): number {
   let i = 0;
   let end = text.length;
-  while (i < end && text.charCodeAt(i) === 32) i++;
-  while (end > i && text.charCodeAt(end - 1) === 32) end--;
+  while (i < end && isSpace(text.charCodeAt(i))) i++;
+  while (end > i && isSpace(text.charCodeAt(end - 1))) end--;
   if (end === i || end - i > 15) return -1;
   let n = 0;
   for (; i < end; i++) {
@@ -158,6 +166,10 @@ export function parseCount(text: string): number {
     n = n * 10 + d;
   }
   return n;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9;
 }
 
 /** The workload type implied by a trace's file name, or `fallback` when nothing matches. */

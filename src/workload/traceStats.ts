@@ -84,7 +84,7 @@ export function loadTraceColumns(path: string, options: TraceReadOptions = {}): 
     output[n] = r.value.outputTokens;
     n++;
   }
-  if (n === 0) throw new InputError(path, reader.lineNumber, '(file)', 'the trace has no requests');
+  if (n === 0) throw new InputError(path, Math.max(1, reader.lineNumber), '(file)', 'the trace has no requests');
   return { type: reader.type, arrival: arrival.slice(0, n), prompt: prompt.slice(0, n), output: output.slice(0, n) };
 }
 

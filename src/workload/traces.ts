@@ -56,7 +56,7 @@ export function summarizeTrace(path: string, options: TraceReadOptions = {}): Tr
     if (r.value.prefixHashes !== undefined) hashed++;
   }
   const count = reader.rows;
-  if (count === 0) throw new InputError(path, reader.lineNumber, '(file)', 'the trace has no requests');
+  if (count === 0) throw new InputError(path, Math.max(1, reader.lineNumber), '(file)', 'the trace has no requests');
   return {
     path,
     format: traceFormatOf(path),

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import type { WorkloadOptions } from './options.js';
 import { parseApiCallSpec, type ApiCallModel } from './apiCalls.js';
@@ -79,4 +79,9 @@ function checkTraceFile(path: string): void {
     throw new ConfigError(`workload.trace: file not found: '${path}'`);
   }
   if (!isFile) throw new ConfigError(`workload.trace: not a regular file: '${path}'`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    throw new ConfigError(`workload.trace: cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerLiveCommands } from './live.js';
 import { registerMg1Command } from './mg1.js';
 import { registerPerfCommand } from './perf.js';
 import { registerReproduceCommand } from './reproduce.js';
@@ -13,6 +14,7 @@ export function registerCommands(program: Command): void {
   registerReproduceCommand(program);
   registerMg1Command(program);
   registerPerfCommand(program);
+  registerLiveCommands(program);
   registerSweepCommand(program);
   registerWorkerCommand(program);
   registerCapacityCommand(program);

@@ -6,23 +6,7 @@ import { predictions } from '../../queueing/prediction.js';
 import { services } from '../../queueing/service.js';
 import type { CostModel } from '../../queueing/sim/costPolicies.js';
 import { dispatchers } from '../../queueing/sim/dispatch.js';
-
-/** A number parser for commander that names the option when the text is not a number. */
-function num(option: string): (text: string) => number {
-  return (text) => {
-    const v = Number(text);
-    if (text.trim() === '' || !Number.isFinite(v)) throw new ConfigError(`${option}: expected a number, got '${text}'`);
-    return v;
-  };
-}
-
-function int(option: string): (text: string) => number {
-  return (text) => {
-    const v = num(option)(text);
-    if (!Number.isInteger(v)) throw new ConfigError(`${option}: expected an integer, got '${text}'`);
-    return v;
-  };
-}
+import { int, num } from '../options.js';
 
 function costModel(text: string): CostModel {
   if (text !== 'external' && text !== 'server') throw new ConfigError(`--cost-model must be 'external' or 'server', got '${text}'`);

@@ -6,6 +6,7 @@ import { ConfigError } from '../../core/errors.js';
 import { defaultWorkers, progressBar } from '../../experiments/sweep.js';
 import { experiments } from '../../experiments/registry.js';
 import { int } from '../options.js';
+import { prepareOutDir } from '../outDir.js';
 
 /** ../shared/data beside the repository, or $GAPS_DATA_DIR. */
 export function defaultDataDir(): string {
@@ -38,7 +39,10 @@ export function registerReproduceCommand(program: Command): void {
     .action(async (name: string, f: ReproduceFlags) => {
       const exp = experiments.get(name);
       if (f.workers !== undefined && f.workers < 1) throw new ConfigError(`--workers: must be at least 1, got ${f.workers}`);
+      if (f.seed !== undefined && f.seed < 0) throw new ConfigError(`--seed: must be at least 0, got ${f.seed}`);
       const outDir = f.out ?? join('out', name);
+      // A reproduction folder is rewritten on every run (no --force), but must be usable before hours of work.
+      prepareOutDir(outDir, [], true, '--out', true);
       await exp.run({
         outDir,
         dataDir: f.dataDir ?? defaultDataDir(),

@@ -7,7 +7,8 @@ import { schedulers } from '../../policies/schedulers/registry.js';
 import { predictors } from '../../predictors/registry.js';
 import { apiCallProfiles } from '../../workload/apiCalls.js';
 import { int, num, readJsonFile, setIfDefined } from '../options.js';
-import { formatSummary, openRequestsCsv, writeRunFiles } from '../output.js';
+import { formatSummary, openRequestsCsv, RUN_FILES, writeRunFiles } from '../output.js';
+import { prepareOutDir } from '../outDir.js';
 
 export interface SimulateFlags {
   config?: string;
@@ -48,6 +49,7 @@ export interface SimulateFlags {
   check?: boolean;
   json?: boolean;
   out?: string;
+  force?: boolean;
 }
 
 
@@ -124,7 +126,7 @@ export function withSimulateOptions(cmd: Command): Command {
     .option('--scheduler <name>', `instance scheduler (default fcfs): ${schedulers.names().join(', ')}`)
     .option('--predictor <spec>', `output-length predictor before routing: ${predictors.names().map((n) => (n === 'noisy' ? 'noisy:E' : n)).join(', ')} (default for prediction-using routers: linear)`)
     .option('--deployment <name>', 'model/GPU[/tpN] preset (default llama-2-7b/a100-80gb); see gaps perf list')
-    .option('--perf-model <spec>', 'roofline (default) | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
+    .option('--perf-model <spec>', 'auto (default: built-in calibration where measured, else roofline) | calibrated[:FILE] | roofline | vidur:DIR | splitwise:FILE | linear:A,B,C,D')
     .option('--max-num-seqs <n>', 'max sequences per batch (vLLM max_num_seqs, default 256)', int('--max-num-seqs'))
     .option('--max-model-len <n>', 'refuse requests whose prompt plus output exceed this (vLLM max_model_len; default: no limit)', int('--max-model-len'))
     .option('--max-batched-tokens <n>', 'max tokens per iteration (default 8192)', int('--max-batched-tokens'))
@@ -135,7 +137,7 @@ export function withSimulateOptions(cmd: Command): Command {
     .option('--swap-space <GiB>', 'host memory per GPU for swapped KV (default 4)', num('--swap-space'))
     .option('--kv-blocks <n>', 'override the KV capacity derived from memory, blocks per instance', int('--kv-blocks'))
     .option('--prefix-caching', 'reuse cached prompt blocks by their hashes (vLLM automatic prefix caching; Mooncake traces carry hashes)')
-    .option('--report-interval <s>', 'monitor report period seen by the router (default 0.05; 0 = live)', num('--report-interval'))
+    .option('--report-interval <s>', 'monitor report period seen by the router (default 0.05; 0 = live; else at least 0.001)', num('--report-interval'))
     .option('--slo-ttft <s>', 'TTFT target, seconds', num('--slo-ttft'))
     .option('--slo-tpot <s>', 'TPOT target, seconds', num('--slo-tpot'))
     .option('--slo-slack <x>', 'end-to-end deadline as a multiple of unloaded latency (default 5)', num('--slo-slack'))
@@ -149,9 +151,16 @@ export function registerSimulateCommand(program: Command): void {
   withSimulateOptions(program.command('simulate').description('Simulate an LLM cluster on a trace or a synthetic workload and report latency metrics.'))
     .option('--json', 'print one JSON object on stdout (wall-clock figures go to stderr)')
     .option('--out <dir>', 'write requests.csv, timeseries.csv, summary.json and config.json')
+    .option('--force', 'with --out: overwrite result files already there')
     .action((f: SimulateFlags, cmd: Command) => {
       const given = (flag: keyof SimulateFlags): boolean => cmd.getOptionValueSource(flag) === 'cli';
-      const config = parseSimulateConfig(flagsToInput(f, given), f.config ? `config '${f.config}'` : 'options');
+      const input = flagsToInput(f, given);
+      // Time series are kept only when they are written (a sample a second by default).
+      if (f.out && typeof input === 'object' && input !== null && !Array.isArray(input) && input['timeSeriesIntervalS'] === undefined) {
+        input['timeSeriesIntervalS'] = 1;
+      }
+      const config = parseSimulateConfig(input, f.config ? `config '${f.config}'` : 'options');
+      if (f.out) prepareOutDir(f.out, RUN_FILES, f.force === true);
       const t0 = performance.now();
       const requestsCsv = f.out ? openRequestsCsv(f.out) : undefined;
       const out = runSimulation(config, requestsCsv ? { requestSink: requestsCsv } : {});
@@ -163,6 +172,7 @@ export function registerSimulateCommand(program: Command): void {
         writeRunFiles(f.out, out, true);
         process.stderr.write(`wrote ${f.out}/{summary.json,config.json,requests.csv,timeseries.csv}\n`);
       }
+      process.stderr.write(`perf model: ${s.perfModel.note}\n`);
       process.stderr.write(
         `wall ${wall.toFixed(2)} s, ${(s.events / wall / 1e6).toFixed(2)} M events/s, ${(s.simTimeS / wall).toFixed(0)}x real time\n`,
       );

@@ -19,7 +19,7 @@ function meets(c: StudyCell): boolean {
  * meeting it too, interpolated linearly (on the median TTFT) towards the first load that fails.
  */
 export function gridCapacity(cells: readonly StudyCell[], policy: string): number | undefined {
-  const own = cells.filter((c) => c.policy === policy).sort((a, b) => a.load - b.load);
+  const own = cells.filter((c) => c.policy === policy && c.regime === 'default').sort((a, b) => a.load - b.load);
   let best: number | undefined;
   for (let i = 0; i < own.length; i++) {
     const c = own[i] as StudyCell;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gridCapacity } from './slai.js';
 import { COMMON_METRICS, judgeRatio, ratios, studyExperiment, type StudyCell } from './study.js';
 
-const cell = (policy: string, load: number, m: Record<string, number>): StudyCell => ({ policy, load, metrics: m, perSeed: {} });
+const cell = (policy: string, load: number, m: Record<string, number>): StudyCell => ({ regime: 'default', policy, load, metrics: m, perSeed: {} });
 
 test('ratios pair policies by load; judgeRatio counts overloaded loads only towards "partly"', () => {
   const cells = [cell('base', 1, { x: 4 }), cell('ours', 1, { x: 2 }), cell('base', 2, { x: 30 }), cell('ours', 2, { x: 5 })];
@@ -43,6 +43,7 @@ test('a study runs its grid, judges its claims and writes its report', async () 
         { label: 'sarathi', scheduler: 'sarathi:256' },
       ],
       loads: () => [0.5],
+      regimes: [{ key: 'b2', label: 'two sequences', engine: { maxNumSeqs: 2 }, loads: () => [0.3] }],
       seeds: () => 2,
       metrics: COMMON_METRICS,
       claims: (cells) => [judgeRatio('X', 'sarathi is faster', ratios(cells, 'vllm', 'sarathi', 'e2eMean'), 2, 'ratio')],
@@ -57,7 +58,8 @@ test('a study runs its grid, judges its claims and writes its report', async () 
     const claims = JSON.parse(readFileSync(join(dir, 'claims.json'), 'utf8')) as { id: string; verdict: string }[];
     assert.equal(claims[0]?.id, 'X');
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as StudyCell[];
-    assert.equal(results.length, 2);
+    assert.equal(results.length, 4, 'two policies in each of two regimes');
+    assert.deepEqual([...new Set(results.map((c) => c.regime))].sort(), ['b2', 'default']);
     assert.equal(results[0]?.perSeed.e2eMean?.length, 2, 'two seeds per cell');
     assert.ok(existsSync(join(dir, 'report.html')));
     assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /sarathi is faster/);

@@ -18,8 +18,24 @@ export interface StudyPolicy {
   readonly predictor?: string;
 }
 
+/**
+ * A second configuration of the same study where the paper's mechanism should matter more (the
+ * search for the regime where an idea wins): engine settings and their own loads.
+ */
+export interface StudyRegime {
+  readonly key: string;
+  readonly label: string;
+  readonly engine: Readonly<Record<string, unknown>>;
+  readonly loads: (quick: boolean) => readonly number[];
+}
+
+/** The study's own configuration. */
+export const DEFAULT_REGIME = 'default';
+
 /** One point: the mean over seeds of a policy's metrics at one load. */
 export interface StudyCell {
+  /** `DEFAULT_REGIME`, or a `StudyRegime.key`. */
+  readonly regime: string;
   readonly policy: string;
   readonly load: number;
   readonly metrics: Readonly<Record<string, number>>;
@@ -52,6 +68,8 @@ export interface Study {
   readonly base: (quick: boolean) => SimulateInput;
   readonly policies: readonly StudyPolicy[];
   readonly loads: (quick: boolean) => readonly number[];
+  /** Further configurations, each with its own loads (see `StudyRegime`). */
+  readonly regimes?: readonly StudyRegime[];
   readonly seeds: (quick: boolean) => number;
   readonly metrics: readonly StudyMetric[];
   readonly claims: (cells: readonly StudyCell[], ctx: StudyContext) => Promise<Claim[]> | Claim[];
@@ -73,20 +91,27 @@ export const COMMON_METRICS: readonly StudyMetric[] = [
   { key: 'tbtP99', label: 'P99 time between tokens (s)', pick: (s) => s.tbt.p99 ?? Number.NaN },
 ];
 
+function regimesOf(study: Study): StudyRegime[] {
+  return [{ key: DEFAULT_REGIME, label: 'as the paper ran it', engine: {}, loads: study.loads }, ...(study.regimes ?? [])];
+}
+
 function jobsOf(study: Study, ctx: ExperimentContext): SweepJob[] {
   const jobs: SweepJob[] = [];
   const base = study.base(ctx.quick);
-  for (const p of study.policies) {
-    for (const load of study.loads(ctx.quick)) {
-      for (let k = 0; k < study.seeds(ctx.quick); k++) {
-        const config: SimulateInput = {
-          ...base,
-          seed: ctx.seed + k,
-          scheduler: p.scheduler,
-          ...(p.predictor ? { predictor: p.predictor } : {}),
-          workload: { ...base.workload, load },
-        };
-        jobs.push({ labels: { policy: p.label, load, seed: k }, config });
+  for (const r of regimesOf(study)) {
+    for (const p of study.policies) {
+      for (const load of r.loads(ctx.quick)) {
+        for (let k = 0; k < study.seeds(ctx.quick); k++) {
+          const config: SimulateInput = {
+            ...base,
+            seed: ctx.seed + k,
+            scheduler: p.scheduler,
+            ...(p.predictor ? { predictor: p.predictor } : {}),
+            engine: { ...base.engine, ...r.engine },
+            workload: { ...base.workload, load },
+          };
+          jobs.push({ labels: { regime: r.key, policy: p.label, load, seed: k }, config });
+        }
       }
     }
   }
@@ -94,10 +119,10 @@ function jobsOf(study: Study, ctx: ExperimentContext): SweepJob[] {
 }
 
 function cellsOf(study: Study, results: readonly { job: SweepJob; summary: JobSummary }[]): StudyCell[] {
-  const groups = new Map<string, { policy: string; load: number; summaries: JobSummary[] }>();
+  const groups = new Map<string, { regime: string; policy: string; load: number; summaries: JobSummary[] }>();
   for (const r of results) {
-    const key = `${r.job.labels.policy}@${r.job.labels.load}`;
-    const g = groups.get(key) ?? { policy: String(r.job.labels.policy), load: Number(r.job.labels.load), summaries: [] };
+    const key = `${r.job.labels.regime}/${r.job.labels.policy}@${r.job.labels.load}`;
+    const g = groups.get(key) ?? { regime: String(r.job.labels.regime), policy: String(r.job.labels.policy), load: Number(r.job.labels.load), summaries: [] };
     g.summaries.push(r.summary);
     groups.set(key, g);
   }
@@ -109,23 +134,23 @@ function cellsOf(study: Study, results: readonly { job: SweepJob; summary: JobSu
       perSeed[m.key] = v;
       metrics[m.key] = v.reduce((a, b) => a + b, 0) / v.length;
     }
-    return { policy: g.policy, load: g.load, metrics, perSeed };
+    return { regime: g.regime, policy: g.policy, load: g.load, metrics, perSeed };
   });
 }
 
-/** The cell of a policy at a load. */
-export function cellAt(cells: readonly StudyCell[], policy: string, load: number): StudyCell | undefined {
-  return cells.find((c) => c.policy === policy && c.load === load);
+/** The cell of a policy at a load (in the study's own configuration unless a regime is named). */
+export function cellAt(cells: readonly StudyCell[], policy: string, load: number, regime = DEFAULT_REGIME): StudyCell | undefined {
+  return cells.find((c) => c.regime === regime && c.policy === policy && c.load === load);
 }
 
 /**
  * Ratios baseline / ours of a metric at every load where both exist (how many times lower ours is),
  * from the means over seeds.
  */
-export function ratios(cells: readonly StudyCell[], baseline: string, ours: string, metric: string): { load: number; ratio: number }[] {
+export function ratios(cells: readonly StudyCell[], baseline: string, ours: string, metric: string, regime = DEFAULT_REGIME): { load: number; ratio: number }[] {
   const out: { load: number; ratio: number }[] = [];
-  for (const c of cells.filter((x) => x.policy === ours)) {
-    const b = cellAt(cells, baseline, c.load);
+  for (const c of cells.filter((x) => x.regime === regime && x.policy === ours)) {
+    const b = cellAt(cells, baseline, c.load, regime);
     const o = c.metrics[metric];
     const bv = b?.metrics[metric];
     if (bv !== undefined && o !== undefined && o > 0 && Number.isFinite(bv)) out.push({ load: c.load, ratio: bv / o });
@@ -170,25 +195,29 @@ async function report(study: Study, ctx: ExperimentContext, cells: readonly Stud
       highlight: 3,
     },
   );
-  for (const m of study.metrics) {
-    const series = study.policies.map((p) => ({
-      name: p.label,
-      points: cells
-        .filter((c) => c.policy === p.label)
-        .sort((a, b) => a.load - b.load)
-        .map((c) => ({ x: c.load, y: c.metrics[m.key] as number })),
-    }));
-    const svg = await lineChart({ title: `${study.title}: ${m.label}`, xLabel: 'load (fraction of nominal capacity)', yLabel: m.label, series });
-    writeFileSync(join(ctx.outDir, `${m.key}.svg`), svg);
-    writeFileSync(join(ctx.outDir, `${m.key}.png`), svgToPng(svg));
-    blocks.push({ kind: 'svg', svg, caption: `${m.label} against load, mean over seeds (${m.key}.svg / .png)` });
+  for (const r of regimesOf(study)) {
+    const own = cells.filter((c) => c.regime === r.key);
+    const suffix = r.key === DEFAULT_REGIME ? '' : `-${r.key}`;
+    blocks.push({ kind: 'heading', text: r.key === DEFAULT_REGIME ? 'The paper\'s configuration' : `Regime: ${r.label}` });
+    for (const m of study.metrics) {
+      const series = study.policies.map((p) => ({
+        name: p.label,
+        points: own
+          .filter((c) => c.policy === p.label)
+          .sort((a, b) => a.load - b.load)
+          .map((c) => ({ x: c.load, y: c.metrics[m.key] as number })),
+      }));
+      const svg = await lineChart({ title: `${m.label}${r.key === DEFAULT_REGIME ? '' : ` (${r.label})`}`, xLabel: 'load (fraction of nominal capacity)', yLabel: m.label, series });
+      writeFileSync(join(ctx.outDir, `${m.key}${suffix}.svg`), svg);
+      writeFileSync(join(ctx.outDir, `${m.key}${suffix}.png`), svgToPng(svg));
+      blocks.push({ kind: 'svg', svg, caption: `${m.label} against load, mean over seeds (${m.key}${suffix}.svg / .png)` });
+    }
+    blocks.push({
+      kind: 'table',
+      head: ['policy', 'load', ...study.metrics.map((m) => m.label)],
+      rows: [...own].sort((a, b) => a.load - b.load || a.policy.localeCompare(b.policy)).map((c) => [c.policy, c.load, ...study.metrics.map((m) => (c.metrics[m.key] as number).toFixed(3))]),
+    });
   }
-  blocks.push({ kind: 'heading', text: 'Results' });
-  blocks.push({
-    kind: 'table',
-    head: ['policy', 'load', ...study.metrics.map((m) => m.label)],
-    rows: [...cells].sort((a, b) => a.load - b.load || a.policy.localeCompare(b.policy)).map((c) => [c.policy, c.load, ...study.metrics.map((m) => (c.metrics[m.key] as number).toFixed(3))]),
-  });
   const path = join(ctx.outDir, 'report.html');
   writeFileSync(path, renderReport(study.title, blocks));
   return path;

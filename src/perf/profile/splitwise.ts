@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../core/errors.js';
 import type { Deployment } from '../../model/hardware.js';
-import type { BatchShape, PerfModel } from '../../model/perfModel.js';
+import type { BatchShape, PerfAccuracy, PerfModel } from '../../model/perfModel.js';
 import { groupedGrid, median, PiecewiseLinear } from '../interp.js';
 import { columnIndex, numberField, parseCsv, textField } from './csv.js';
 
@@ -137,6 +137,11 @@ export function buildSplitwiseTable(rows: readonly SplitwiseRow[], d: Deployment
  */
 export class SplitwisePerfModel implements PerfModel {
   readonly name = 'splitwise';
+  readonly accuracy: PerfAccuracy = {
+    model: 'SplitwiseSim measurements, interpolated',
+    calibrated: true,
+    note: 'SplitwiseSim measurements, interpolated (in-sample about 2% error; mixed steps by rule, not measured)',
+  };
   /** The shared fixed overhead of a mixed iteration, seconds. */
   readonly sharedOverheadS: number;
   private readonly prompt: PiecewiseLinear;

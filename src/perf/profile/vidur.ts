@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, InputError } from '../../core/errors.js';
 import type { Deployment } from '../../model/hardware.js';
-import type { BatchShape, PerfModel } from '../../model/perfModel.js';
+import type { BatchShape, PerfAccuracy, PerfModel } from '../../model/perfModel.js';
 import { groupedGrid, mean, PiecewiseLinear } from '../interp.js';
 import { DEFAULT_ROOFLINE, RooflineTerms, type RooflineOptions } from '../roofline.js';
 import { columnIndex, numberField, parseCsv, type CsvTable } from './csv.js';
@@ -132,6 +132,11 @@ export function parseVidurAllReduce(text: string, file: string, d: Deployment): 
  */
 export class VidurPerfModel implements PerfModel {
   readonly name = 'vidur';
+  readonly accuracy: PerfAccuracy = {
+    model: 'Vidur operator profiles + roofline attention (uncalibrated)',
+    calibrated: false,
+    note: 'Vidur operator profiles + roofline attention, uncalibrated: about 26% error on the SplitwiseSim measurements',
+  };
   private readonly layer: PiecewiseLinear;
   private readonly embedding: PiecewiseLinear;
   private readonly allReduce: PiecewiseLinear;

@@ -1,3 +1,4 @@
+import { checkPeriod } from '../../core/limits.js';
 import { ConfigError } from '../../core/errors.js';
 import type { ClusterView, InstanceView, RoutedRequest } from '../clusterView.js';
 import type { Router, RouterFactory } from '../routers/router.js';
@@ -55,6 +56,7 @@ export function parseGapsOptions(name: string, arg: string | undefined): GapsOpt
     if (v === undefined || v.trim() === '' || !Number.isFinite(x) || x < 0) {
       throw new ConfigError(`router '${name}': option '${k}' needs a non-negative number, got '${v ?? ''}'`);
     }
+    if (k.endsWith('IntervalS')) checkPeriod(`router '${name}': option '${k}'`, x);
     out[k] = x;
   }
   return out as unknown as GapsOptions;

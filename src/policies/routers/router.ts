@@ -8,7 +8,13 @@ export type { ClusterView, CompletionInfo, InstanceRole, InstanceView, RoutedReq
 
 export interface Router {
   readonly name: string;
-  /** Picks the instance for a request; must return the id of an available instance. */
+  /**
+   * Picks the instance for a request: the id of an available instance, or `NO_INSTANCE` (-1) when
+   * no instance is available. That is the one meaning of "no instance available": the simulator
+   * never marks an instance unavailable, so there -1 is a bug (InvariantError); the live router
+   * (src/live/) answers it with HTTP 503. `req` is a scratch object the caller reuses for the next
+   * request: copy what you keep (e.g. `req.id`), never keep the object itself.
+   */
   route(req: RoutedRequest, view: ClusterView): number;
   /** Told when a request it routed completes (live routers learn it when the stream ends). */
   onComplete?(info: CompletionInfo): void;
@@ -48,6 +54,9 @@ export interface RouterHints {
 }
 
 export type RouterFactory = (ctx: RouterContext) => Router;
+
+/** What `Router.route` returns when no instance is available (see there). */
+export const NO_INSTANCE = -1;
 
 /** Index of the available instance with the smallest score (ties: lowest id). -1 when none is available. */
 export function argminAvailable(view: ClusterView, score: (v: InstanceView) => number): number {

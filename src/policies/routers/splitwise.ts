@@ -71,6 +71,7 @@ function parsePools(n: number, arg: string | undefined, perf: PerfModel | undefi
 
 export const splitwiseRouter: RouterFactory = (ctx) => {
   const n = ctx.numInstances;
+  if (n < 2) throw new ConfigError(`router 'splitwise' splits prompt and decode instances and needs at least 2 instances, got ${n}`);
   const pools = parsePools(n, ctx.arg, ctx.perf, ctx.hints);
   const overflowTokens = ctx.hints?.maxBatchedTokens ?? 8192;
   // Tokens and requests sent since each instance's last report, so bursts do not pile onto one.

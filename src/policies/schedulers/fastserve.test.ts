@@ -15,9 +15,13 @@ test('fastserve (skip-join MLFQ) beats FCFS in mean latency under heavy-tailed o
 
 test('fastserve demotes by attained service, promotes the starved, and swaps its victims', () => {
   const p = fastServeScheduler({ levels: 8, promoteS: 5 });
-  const f = (generated: number, waited: number) => ({ promptTokens: 10, generatedTokens: generated, waitedS: waited, arrival: 0 }) as Parameters<typeof p.rank>[0];
-  assert.ok(p.rank(f(0, 0), 0) < p.rank(f(200, 0), 0), 'a request that used its quanta sinks');
-  assert.ok(p.rank(f(200, 6), 0) < p.rank(f(200, 0), 0), 'waiting past the bound promotes it');
-  assert.equal(p.preemptMode?.(f(0, 0)), 'swap');
+  const f = (id: number, generated: number, waited: number) => ({ id, promptTokens: 10, generatedTokens: generated, waitedS: waited, arrival: 0 }) as Parameters<typeof p.rank>[0];
+  assert.ok(p.rank(f(1, 0, 0), 0) < p.rank(f(2, 200, 0), 0), 'a request that used its quanta sinks');
+  const sunk = p.rank(f(3, 200, 0), 10);
+  const promoted = p.rank(f(3, 200, 6), 16);
+  assert.ok(promoted < sunk, 'waiting past the bound promotes it');
+  assert.ok(p.rank(f(3, 260, 0), 30) > promoted, 'and it is demoted again from the top as it runs');
+  assert.equal(p.victimRank?.(f(4, 0, 0), 0), 0, 'victims are compared by level only');
+  assert.equal(p.preemptMode?.(f(0, 0, 0)), 'swap');
   assert.equal(p.preemptive, true);
 });

@@ -12,37 +12,77 @@ export interface FastServeOptions {
 /**
  * FastServe (Wu et al., 2023; the survey's Section 4): preemptive skip-join MLFQ at iteration
  * granularity. Quanta double from level to level, q_k = q_0 * 2^k, with q_0 the measured time of a
- * decode iteration. Skip-join: a new request enters the highest level whose quantum covers its
+ * one-token iteration. Skip-join: a new request enters the highest level whose quantum covers its
  * first iteration (its prefill, priced from measured iteration times), so long prompts do not block
  * the top queue. A request is demoted each time it uses up its level's quantum of service (prefill
- * plus one decode iteration per token); one that waited longer than `promoteS` returns to the top.
- * Higher levels displace lower ones when the batch or KV is full; displaced requests' KV is swapped
- * to host memory at PCIe cost (proactive swapping), so they resume without recompute when the host
- * has room. Within a level: arrival order. Batches are formed as in Orca, which FastServe builds on
- * (iteration-level scheduling, whole prompts beside the decodes, no chunked prefill).
+ * plus one decode iteration per token). One that has waited longer than `promoteS` is moved back to
+ * the top level with a fresh quantum (and is demoted again from there as it runs), once per request:
+ * repeated promotions under overload turn MLFQ into a swap storm. A request of a
+ * higher level yields to a waiting one of a lower level when the batch or KV is full; within a
+ * level requests are served in arrival order and nobody is displaced. Displaced requests' KV is
+ * swapped to host memory (proactive swapping: the copies overlap the iteration's compute, so a step
+ * takes max(compute, PCIe time)), so they resume without recompute when the host has room. Batches are formed as in Orca, which FastServe builds on (iteration-level
+ * scheduling, whole prompts beside the decodes, no chunked prefill).
  */
 export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
   const est = new IterationEstimator();
-  const level = (f: RequestFacts): number => {
-    const q0 = Math.max(1e-6, est.measured ? est.predict(1) : 1);
-    const prefill = est.measured ? est.predict(f.promptTokens, (f.promptTokens * (f.promptTokens + 1)) / 2) : f.promptTokens * 1e-4;
-    let k = Math.max(0, Math.ceil(Math.log2(Math.max(1, prefill / q0))));
-    // Service so far: the first iteration (prefill) and one decode iteration per later token.
-    let service = f.generatedTokens > 0 ? prefill + (f.generatedTokens - 1) * q0 : 0;
-    const top = opts.levels - 1;
-    while (k < top && service >= q0 * 2 ** k) {
-      service -= q0 * 2 ** k;
+  const top = opts.levels - 1;
+  // Per request (by id): current level + 1 (0: not seen yet), service when it entered that level,
+  // and when it was promoted (NaN: never).
+  let levelOf = new Int8Array(1024);
+  let markOf = new Float64Array(1024);
+  let promotedWait = new Float64Array(1024).fill(Number.NaN);
+  const ensure = (id: number): void => {
+    if (id < levelOf.length) return;
+    let n = levelOf.length;
+    while (n <= id) n *= 2;
+    const l = new Int8Array(n);
+    l.set(levelOf);
+    levelOf = l;
+    const m = new Float64Array(n);
+    m.set(markOf);
+    markOf = m;
+    const p = new Float64Array(n).fill(Number.NaN);
+    p.set(promotedWait);
+    promotedWait = p;
+  };
+  const q0 = (): number => Math.max(1e-6, est.measured ? est.predict(1) : 0.02);
+  const prefillTime = (p: number): number => (est.measured ? est.predict(p, (p * (p + 1)) / 2) : p * 1e-4);
+  const service = (f: RequestFacts): number => (f.generatedTokens > 0 ? prefillTime(f.promptTokens) + (f.generatedTokens - 1) * q0() : 0);
+  /** Current level, advancing the request's MLFQ state (skip-join, demotion, promotion). */
+  const level = (f: RequestFacts, now: number): number => {
+    ensure(f.id);
+    const base = q0();
+    const s = service(f);
+    let k = (levelOf[f.id] as number) - 1;
+    if (k < 0) {
+      k = Math.min(top, Math.max(0, Math.ceil(Math.log2(Math.max(1, prefillTime(f.promptTokens) / base)))));
+      markOf[f.id] = 0; // service counts from the start, prefill included
+    }
+    const waitStart = now - f.waitedS;
+    // Promotion happens once per request: under overload every waiting request starves, and
+    // repeated promotions would make every running request yield every few tokens (a swap storm).
+    if (f.waitedS >= opts.promoteS && Number.isNaN(promotedWait[f.id] as number)) {
+      k = 0;
+      markOf[f.id] = s;
+      promotedWait[f.id] = waitStart;
+    }
+    while (k < top && s - (markOf[f.id] as number) >= base * 2 ** k) {
+      markOf[f.id] = (markOf[f.id] as number) + base * 2 ** k;
       k++;
     }
-    return Math.min(k, top);
+    levelOf[f.id] = k + 1;
+    return k;
   };
   return {
     name: 'fastserve',
     preemptive: true,
     dynamicRank: true,
-    rank: (f) => (f.waitedS >= opts.promoteS ? 0 : level(f)) * 1e9 + f.arrival,
-    victimRank: (f) => level(f) * 1e9 + f.arrival,
+    rank: (f, now) => level(f, now) * 1e9 + f.arrival,
+    // Without the arrival term: within a level nothing is displaced.
+    victimRank: (f, now) => level(f, now) * 1e9,
     preemptMode: () => 'swap',
+    overlapsSwaps: true,
     formBatch: (b) => {
       est.observe(b);
       formWholePrompts(b, b.maxBatchedTokens);

@@ -58,7 +58,8 @@ export function slaiScheduler(opts: SlaiOptions): BatchPolicy {
       let kept = n;
       for (let k = n - 1; k >= 0 && kept + pending > cap; k--) {
         const i = order[k] as number;
-        if ((deadlines[i] as number) - now < 2 * tFull) break;
+        // Only a finite deadline gives slack to spend: a decode without a target is never skipped.
+        if (!Number.isFinite(deadlines[i] as number) || (deadlines[i] as number) - now < 2 * tFull) break;
         b.skipDecode(ids[i] as number);
         kept--;
         context -= contexts[i] as number;

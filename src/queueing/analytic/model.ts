@@ -87,6 +87,16 @@ export class Mg1Model {
     return this.prediction.joint(this.service, h);
   }
 
+  /** Largest estimated error of a fit relative to its total, among the fits built so far. */
+  relativeFitError(): number {
+    let e = 0;
+    for (const f of this.fits.values()) {
+      const r = f.total === 0 ? (f.error === 0 ? 0 : Number.POSITIVE_INFINITY) : Math.abs(f.error / f.total);
+      e = Math.max(e, Number.isNaN(r) ? Number.POSITIVE_INFINITY : r);
+    }
+    return e;
+  }
+
   /** Largest estimated error among the fits built so far (for the reported error bound). */
   fitError(): number {
     let e = 0;

@@ -1,0 +1,233 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { request, type Dispatcher } from 'undici';
+import type { BackendState } from '../backend.js';
+import { SSE_HEADERS } from '../http.js';
+import { errorBody, type Endpoint, type ParsedRequest } from '../openai.js';
+import type { Clock } from '../clock.js';
+import { eventData, SseSplitter } from './sse.js';
+
+/** What a relay needs from the gateway that runs it. */
+export interface RelayHost {
+  readonly o: { readonly upstreamTimeoutS: number; readonly backendHeader: string };
+  readonly clock: Clock;
+  take(b: BackendState, promptTokens: number): void;
+  markDown(b: BackendState, kind: string): void;
+  completed(a: RoutedOn, outputTokens: number, firstTokenTime: number, failed: boolean): void;
+}
+
+/** A request and the backend the policy chose for it. */
+export interface RoutedOn {
+  readonly backend: BackendState;
+  readonly parsed: ParsedRequest;
+  readonly id: number;
+  readonly arrival: number;
+  readonly predicted: number;
+}
+
+/** One try of a request on one backend. */
+export interface Attempt extends RoutedOn {
+  readonly gw: RelayHost;
+  readonly req: FastifyRequest;
+  readonly reply: FastifyReply;
+  readonly endpoint: Endpoint;
+  readonly payload: string;
+  /** The gateway added `stream_options.include_usage`: strip the usage chunk from what the client sees. */
+  readonly injectedUsage: boolean;
+}
+
+/** 'retry': failed before anything reached the client, try another backend. 'done': the client has its answer. */
+export type Outcome = 'done' | 'retry';
+
+const PATHS: Record<Endpoint, string> = { completions: '/v1/completions', chat: '/v1/chat/completions' };
+
+function forwardHeaders(req: FastifyRequest): Record<string, string> {
+  const h: Record<string, string> = { 'content-type': 'application/json' };
+  const auth = req.headers['x-backend-authorization'];
+  if (typeof auth === 'string') h.authorization = auth;
+  return h;
+}
+
+/**
+ * Sends the request to the attempt's backend and relays the answer. The router's counts for the
+ * backend are taken here and released when the stream ends, however it ends. Nothing is written to
+ * the client before the backend's first event, so a failure before the first token can be retried
+ * elsewhere; after it, a failing backend ends the client's stream with an error event.
+ */
+export async function relay(a: Attempt): Promise<Outcome> {
+  const { gw, backend: b, reply } = a;
+  const prompt = a.parsed.promptTokens;
+  gw.take(b, prompt);
+  let pendingPrompt = true;
+  const releasePrompt = (): void => {
+    if (pendingPrompt) b.pendingPromptTokens -= prompt;
+    pendingPrompt = false;
+  };
+  const release = (): void => {
+    releasePrompt();
+    b.outstanding--;
+  };
+  const abort = new AbortController();
+  let clientGone = false;
+  const onClose = (): void => {
+    if (!reply.raw.writableFinished) {
+      clientGone = true;
+      abort.abort();
+    }
+  };
+  reply.raw.on('close', onClose);
+  const timeoutMs = gw.o.upstreamTimeoutS * 1000;
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(`${b.url}${PATHS[a.endpoint]}`, {
+      method: 'POST',
+      headers: forwardHeaders(a.req),
+      body: a.payload,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: abort.signal,
+    });
+  } catch (e) {
+    release();
+    reply.raw.off('close', onClose);
+    if (clientGone) {
+      gw.completed(a, 0, Number.NaN, true);
+      return 'done';
+    }
+    gw.markDown(b, kindOf(e));
+    gw.completed(a, 0, Number.NaN, true);
+    return 'retry';
+  }
+  try {
+    if (res.statusCode >= 500) {
+      await res.body.dump();
+      gw.markDown(b, 'status');
+      gw.completed(a, 0, Number.NaN, true);
+      release();
+      return 'retry';
+    }
+    if (res.statusCode !== 200 || !a.parsed.stream) return await whole(a, res, release);
+    return await streamed(a, res, releasePrompt, release, () => clientGone);
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}
+
+function kindOf(e: unknown): string {
+  const code = (e as { code?: string }).code ?? '';
+  if (code.includes('TIMEOUT')) return 'timeout';
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connect';
+  return 'connect';
+}
+
+/** A non-streamed answer (or a 4xx the client must see): read it whole, forward it. */
+async function whole(a: Attempt, res: Dispatcher.ResponseData, release: () => void): Promise<Outcome> {
+  const { gw, backend: b, reply } = a;
+  let text: string;
+  try {
+    text = await res.body.text();
+  } catch (e) {
+    release();
+    gw.markDown(b, kindOf(e));
+    gw.completed(a, 0, Number.NaN, true);
+    return 'retry';
+  }
+  release();
+  let output = 0;
+  if (res.statusCode === 200) {
+    try {
+      const j = JSON.parse(text) as { usage?: { completion_tokens?: number } };
+      output = j.usage?.completion_tokens ?? 0;
+    } catch {
+      // forwarded as is; the client sees what the backend sent
+    }
+  }
+  const now = gw.clock.now();
+  gw.completed(a, output, res.statusCode === 200 ? now : Number.NaN, res.statusCode !== 200);
+  const type = res.headers['content-type'];
+  void reply
+    .code(res.statusCode)
+    .header(gw.o.backendHeader, b.url)
+    .type(typeof type === 'string' ? type : 'application/json')
+    .send(text);
+  return 'done';
+}
+
+interface StreamState {
+  started: boolean;
+  firstToken: number;
+  tokens: number;
+  usageTokens: number;
+  sawDone: boolean;
+}
+
+async function streamed(a: Attempt, res: Dispatcher.ResponseData, releasePrompt: () => void, release: () => void, clientGone: () => boolean): Promise<Outcome> {
+  const { gw, backend: b, reply } = a;
+  const raw = reply.raw;
+  const s: StreamState = { started: false, firstToken: Number.NaN, tokens: 0, usageTokens: -1, sawDone: false };
+  const splitter = new SseSplitter();
+  const start = (): void => {
+    s.started = true;
+    reply.hijack();
+    raw.writeHead(200, { ...SSE_HEADERS, [gw.o.backendHeader]: b.url });
+  };
+  // Events that arrived together leave together: one write (one syscall) per upstream read.
+  let out = '';
+  const onEvent = (ev: string): void => {
+    const data = eventData(ev);
+    if (data === undefined) return;
+    if (data === '[DONE]') {
+      s.sawDone = true;
+    } else if (data.includes('"usage"')) {
+      const j = JSON.parse(data) as { usage?: { completion_tokens?: number } | null; choices?: unknown[] };
+      if (j.usage && typeof j.usage.completion_tokens === 'number') s.usageTokens = j.usage.completion_tokens;
+      const usageOnly = Array.isArray(j.choices) && j.choices.length === 0;
+      if (usageOnly && a.injectedUsage) return; // the client did not ask for it
+      if (!usageOnly) s.tokens++;
+    } else {
+      s.tokens++;
+    }
+    if (!s.started) start();
+    if (s.tokens === 1 && Number.isNaN(s.firstToken)) {
+      s.firstToken = gw.clock.now();
+      releasePrompt();
+    }
+    out += `${ev}\n\n`;
+  };
+  const flush = (): void => {
+    if (out !== '') raw.write(out);
+    out = '';
+  };
+  try {
+    for await (const bytes of res.body) {
+      for (const ev of splitter.push(bytes as Uint8Array)) onEvent(ev);
+      flush();
+    }
+    const rest = splitter.rest();
+    if (rest.trim() !== '') onEvent(rest);
+    flush();
+    if (!s.sawDone) throw Object.assign(new Error('the backend ended the stream without [DONE]'), { code: 'TRUNCATED' });
+  } catch (e) {
+    release();
+    if (clientGone()) {
+      gw.completed(a, s.tokens, s.firstToken, true);
+      return 'done';
+    }
+    if (!s.started) {
+      gw.markDown(b, kindOf(e));
+      gw.completed(a, 0, Number.NaN, true);
+      return 'retry';
+    }
+    gw.markDown(b, 'midstream');
+    gw.completed(a, s.tokens, s.firstToken, true);
+    flush();
+    const msg = `backend ${b.url} failed mid-stream after ${s.tokens} chunk(s): ${(e as Error).message}`;
+    raw.write(`data: ${JSON.stringify(errorBody(502, msg, 'server_error'))}\n\n`);
+    raw.end();
+    return 'done';
+  }
+  release();
+  if (!s.started) start();
+  raw.end();
+  gw.completed(a, s.usageTokens >= 0 ? s.usageTokens : s.tokens, s.firstToken, false);
+  return 'done';
+}
