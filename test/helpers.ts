@@ -4,7 +4,8 @@ import type { RequestSpec, Workload } from '../src/model/request.js';
 import { Rng } from '../src/kernel/rng.js';
 import { vllmScheduler } from '../src/policies/schedulers/vllm.js';
 import type { Router } from '../src/policies/routers/router.js';
-import { Simulation, type ClusterConfig } from '../src/sim/simulation.js';
+import { ReqState } from '../src/model/requestTable.js';
+import { Simulation, type ClusterConfig, type SimResult } from '../src/sim/simulation.js';
 
 /** A perf model for tests: time = a + b * all tokens in the batch + c * decode context. */
 export function linearPerf(a: number, b = 0, c = 0): PerfModel {
@@ -73,8 +74,11 @@ export function run(cfg: ClusterConfig, w: Workload) {
   return new Simulation(cfg).run(w);
 }
 
-/** Sum and count of the TBT log against the requests' decode spans (the log's exactness invariant). */
-export function tbtBalance(res: ReturnType<typeof run>): { gapSum: number; gapCount: number; spans: number; tokens: number } {
+/**
+ * Sum and count of the TBT log against the completed requests' decode spans (the log's exactness
+ * invariant); `excluded(id)` is time inside a request's span that is not a gap (its API calls).
+ */
+export function tbtBalance(res: SimResult, excluded: (id: number) => number = () => 0): { gapSum: number; gapCount: number; spans: number; tokens: number } {
   let gapSum = 0;
   let gapCount = 0;
   for (const inst of res.instances) {
@@ -86,7 +90,8 @@ export function tbtBalance(res: ReturnType<typeof run>): { gapSum: number; gapCo
   let spans = 0;
   let tokens = 0;
   for (let id = 0; id < res.table.count; id++) {
-    spans += (res.table.completion[id] as number) - (res.table.firstToken[id] as number);
+    if (res.table.state[id] !== ReqState.Done) continue;
+    spans += (res.table.completion[id] as number) - (res.table.firstToken[id] as number) - excluded(id);
     tokens += (res.table.output[id] as number) - 1;
   }
   return { gapSum, gapCount, spans, tokens };

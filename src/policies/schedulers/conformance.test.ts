@@ -11,6 +11,7 @@ import { createPredictor } from '../../predictors/registry.js';
 import { Simulation, type SimResult } from '../../sim/simulation.js';
 import { routers } from '../routers/registry.js';
 import { schedulers, withPrefillFirst } from './registry.js';
+import { tbtBalance } from '../../../test/helpers.js';
 
 /**
  * The suite every registered instance scheduler must pass (the routers' conformance habit): under
@@ -92,25 +93,9 @@ function simulate(c: Case, specs: readonly RequestSpec[]): SimResult {
 
 /** Each request has exactly output - 1 gaps, summing to its decode span less the time its API calls took. */
 function assertTbtExact(res: SimResult, specs: readonly RequestSpec[], label: string): void {
-  let gapSum = 0;
-  let gapCount = 0;
-  for (const inst of res.instances) {
-    for (let i = 0; i < inst.tbt.size; i++) {
-      gapSum += (inst.tbt.gaps[i] as number) * (inst.tbt.counts[i] as number);
-      gapCount += inst.tbt.counts[i] as number;
-    }
-  }
-  let spans = 0;
-  let tokens = 0;
-  const t = res.table;
-  for (let id = 0; id < t.count; id++) {
-    if (t.state[id] !== ReqState.Done) continue;
-    spans += (t.completion[id] as number) - (t.firstToken[id] as number);
-    for (const call of specs[id]?.apiCalls ?? []) spans -= call.durationS;
-    tokens += (t.output[id] as number) - 1;
-  }
-  assert.equal(gapCount, tokens, `${label}: one gap per token after the first`);
-  assert.ok(Math.abs(gapSum - spans) <= 1e-6 * Math.max(1, spans), `${label}: gaps ${gapSum} vs spans ${spans}`);
+  const b = tbtBalance(res, (id) => (specs[id]?.apiCalls ?? []).reduce((s, c) => s + c.durationS, 0));
+  assert.equal(b.gapCount, b.tokens, `${label}: one gap per token after the first`);
+  assert.ok(Math.abs(b.gapSum - b.spans) <= 1e-6 * Math.max(1, b.spans), `${label}: gaps ${b.gapSum} vs spans ${b.spans}`);
 }
 
 function cases(): Case[] {
