@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { csvRow } from '../core/csv.js';
 import { ConfigError } from '../core/errors.js';
-import { ReqState } from '../model/requestTable.js';
 import type { Distribution } from '../stats/quantile.js';
 import { describeSlos } from '../sim/slo.js';
 import type { RunOutput } from '../run/simulate.js';
 import type { Provenance } from '../run/provenance.js';
+import { RequestsCsvWriter } from './requestsCsv.js';
 
 function row(label: string, d: Distribution, scale: number, digits: number): string {
   const f = (x: number): string => (Number.isFinite(x) ? (x * scale).toFixed(digits) : '-').padStart(10);
@@ -52,50 +51,21 @@ function write(dir: string, name: string, text: string): void {
   }
 }
 
+/** The requests.csv writer to pass to `runSimulation` so the rows stream to disk during the run (into a prepared `dir`). */
+export function openRequestsCsv(dir: string): RequestsCsvWriter {
+  return new RequestsCsvWriter(join(dir, 'requests.csv'));
+}
+
 /**
  * Writes summary.json and resolved.json (each with the run's provenance), config.json (the config
- * tree alone, loadable again with --config), requests.csv and timeseries.csv into `dir`, which
- * prepareOutDir has checked before the run.
+ * tree alone, loadable again with --config), timeseries.csv and, unless it was `streamed` during the
+ * run (see `openRequestsCsv`), requests.csv into `dir`, which prepareOutDir has checked before the run.
  */
-export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenance): void {
+export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenance, streamed = false): void {
   write(dir, 'summary.json', `${JSON.stringify({ provenance, ...out.summary }, null, 2)}\n`);
   write(dir, 'config.json', `${JSON.stringify(out.resolved.config, null, 2)}\n`);
   write(dir, 'resolved.json', `${JSON.stringify({ provenance, ...out.resolved }, null, 2)}\n`);
-  const t = out.result.table;
-  const lines = [
-    'id,arrival_s,prompt_tokens,output_tokens,type,instance,state,first_scheduled_s,first_token_s,completion_s,ttft_s,tpot_s,e2e_s,queueing_s,prefill_s,decode_s,preemptions,migrations,slo_violated',
-  ];
-  for (let id = 0; id < t.count; id++) {
-    const a = t.arrival[id] as number;
-    const ft = t.firstToken[id] as number;
-    const c = t.completion[id] as number;
-    const o = t.output[id] as number;
-    const done = t.state[id] === ReqState.Done;
-    lines.push(
-      csvRow([
-        id,
-        a,
-        t.prompt[id],
-        o,
-        t.typeNames[t.type[id] as number],
-        t.instance[id],
-        done ? 'done' : 'rejected',
-        t.firstScheduled[id],
-        ft,
-        c,
-        done ? ft - a : '',
-        done && o > 1 ? (c - ft) / (o - 1) : '',
-        done ? c - a : '',
-        done ? (t.firstScheduled[id] as number) - a : '',
-        done ? ft - (t.firstScheduled[id] as number) : '',
-        done ? c - ft : '',
-        t.preemptions[id],
-        t.migrations[id],
-        out.result.sloViolated[id],
-      ]),
-    );
-  }
-  write(dir, 'requests.csv', `${lines.join('\n')}\n`);
+  if (!streamed) openRequestsCsv(dir).end(out.result.table, out.result.sloViolated);
   const ts = out.result.timeSeries;
   // Column names of vLLM's gauges (vllm:num_requests_waiting, ...); kv_cache_usage_perc is a fraction in [0, 1] as in vLLM.
   const tl = ['time_s,instance,num_requests_waiting,num_requests_running,kv_cache_usage_perc,utilization'];

@@ -1,6 +1,7 @@
 import { ReqState } from '../model/requestTable.js';
 import type { SimResult } from '../sim/simulation.js';
-import { distribution, weightedDistribution, type Distribution } from '../stats/quantile.js';
+import { streamingDistribution, weightedDistributionOf, type Distribution } from '../stats/quantile.js';
+import type { WeightedSegment } from '../stats/weightedSelect.js';
 import { schedulingMetrics, type SchedulingMetrics } from './scheduling.js';
 
 /**
@@ -36,10 +37,6 @@ export interface RunSummary extends SchedulingMetrics {
 export function summarize(r: SimResult): RunSummary {
   const t = r.table;
   const n = t.count;
-  const ttft: number[] = [];
-  const tpot: number[] = [];
-  const e2e: number[] = [];
-  const qd: number[] = [];
   let completed = 0;
   let violated = 0;
   let outTokens = 0;
@@ -55,31 +52,43 @@ export function summarize(r: SimResult): RunSummary {
     completed++;
     const c = t.completion[id] as number;
     if (c > lastCompletion) lastCompletion = c;
-    const f = (t.firstToken[id] as number) - a;
-    const e = c - a;
     const out = t.output[id] as number;
-    ttft.push(f);
-    e2e.push(e);
-    qd.push((t.firstScheduled[id] as number) - a);
-    if (out > 1) tpot.push((e - f) / (out - 1));
     outTokens += out;
     allTokens += out + (t.prompt[id] as number);
     violated += r.sloViolated[id] as number;
   }
+  // The latency families are produced from the table on demand, all four in the same passes (two,
+  // rarely three), instead of being copied: exact percentiles without per-request buffers
+  // (src/stats/streamSelect.ts).
+  const { state, arrival, firstToken, firstScheduled, completion, output } = t;
+  const ttftS = streamingDistribution(completed);
+  const e2eS = streamingDistribution(completed);
+  const queueS = streamingDistribution(completed);
+  const tpotS = streamingDistribution(completed);
+  let more = true;
+  while (more) {
+    for (let id = 0; id < n; id++) {
+      if (state[id] !== ReqState.Done) continue;
+      const a = arrival[id] as number;
+      const f = (firstToken[id] as number) - a;
+      const e = (completion[id] as number) - a;
+      ttftS.push(f);
+      e2eS.push(e);
+      queueS.push((firstScheduled[id] as number) - a);
+      const out = output[id] as number;
+      if (out > 1) tpotS.push((e - f) / (out - 1));
+    }
+    more = [ttftS.endPass(), e2eS.endPass(), queueS.endPass(), tpotS.endPass()].some((x) => x);
+  }
+  const ttft = ttftS.distribution();
+  const e2e = e2eS.distribution();
+  const queueingDelay = queueS.distribution();
+  const tpot = tpotS.distribution();
   let iterations = 0;
-  let samples = 0;
+  const segments: WeightedSegment[] = [];
   for (const inst of r.instances) {
     iterations += inst.iterations;
-    samples += inst.tbt.size;
-  }
-  const gaps = new Float64Array(samples);
-  const counts = new Float64Array(samples);
-  let k = 0;
-  for (const inst of r.instances) {
-    const log = inst.tbt;
-    gaps.set(log.gaps.subarray(0, log.size), k);
-    counts.set(log.counts.subarray(0, log.size), k);
-    k += log.size;
+    segments.push(...inst.tbt.segments());
   }
   const duration = n > 0 ? Math.max(lastCompletion - firstArrival, 0) : 0;
   const per = (x: number): number => (duration > 0 ? x / duration : 0);
@@ -88,11 +97,11 @@ export function summarize(r: SimResult): RunSummary {
     arrived: n,
     completed,
     rejected: r.rejected,
-    ttft: distribution(ttft),
-    tpot: distribution(tpot),
-    tbt: weightedDistribution(gaps, counts),
-    e2e: distribution(e2e),
-    queueingDelay: distribution(qd),
+    ttft,
+    tpot,
+    tbt: weightedDistributionOf(segments),
+    e2e,
+    queueingDelay,
     sloViolationRate: completed > 0 ? violated / completed : 0,
     sloAttainment: completed > 0 ? 1 - violated / completed : 0,
     goodputRps: per(completed - violated),

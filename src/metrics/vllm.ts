@@ -2,7 +2,8 @@ import { ConfigError } from '../core/errors.js';
 import { ReqState } from '../model/requestTable.js';
 import type { SimResult } from '../sim/simulation.js';
 import { describeSlos, type SloDefaults } from '../sim/slo.js';
-import { quantileSorted, sortWithWeights } from '../stats/quantile.js';
+import { quantileSorted } from '../stats/quantile.js';
+import { sortWithWeights } from '../stats/quantileReference.js';
 
 /**
  * The run's metrics under the names and units of `vllm bench serve`'s result JSON (vLLM

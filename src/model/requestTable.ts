@@ -25,6 +25,8 @@ export class RequestTable {
   private cap: number;
   readonly typeNames: string[] = [];
   private readonly typeIndex = new Map<string, number>();
+  private lastTypeName: string | undefined = undefined;
+  private lastType = 0;
 
   arrival: Float64Array;
   prompt: Int32Array;
@@ -33,11 +35,23 @@ export class RequestTable {
   session: Int32Array;
   /** Predicted output tokens, written by whoever predicts (router, predictor); NaN when unknown. */
   predictedOutput: Float64Array;
-  /** Optional per-request SLO overrides; NaN means the run's default. */
-  sloTtft: Float64Array;
-  sloTpot: Float64Array;
-  sloSlack: Float64Array;
-  /** Time-between-tokens target, seconds; NaN means the run's default. */
+  /**
+   * Optional per-request SLO overrides from the workload (TTFT, TPOT, E2E slack); NaN means the run's
+   * default. Until a request carries one, the three share one all-NaN column (16 bytes per request
+   * saved on workloads without overrides), so they are read-only outside `add` (typed so).
+   */
+  get sloTtft(): ArrayLike<number> {
+    return this.slo ? this.slo.ttft : this.noSlo;
+  }
+  get sloTpot(): ArrayLike<number> {
+    return this.slo ? this.slo.tpot : this.noSlo;
+  }
+  get sloSlack(): ArrayLike<number> {
+    return this.slo ? this.slo.slack : this.noSlo;
+  }
+  private noSlo: Float64Array;
+  private slo: { ttft: Float64Array; tpot: Float64Array; slack: Float64Array } | undefined = undefined;
+  /** Time-between-tokens target, seconds; NaN means the run's default (the simulation may set it by type). */
   sloTbt: Float64Array;
 
   state: Uint8Array;
@@ -52,12 +66,12 @@ export class RequestTable {
   blocks: Int32Array;
   /** Leading KV blocks shared through the prefix cache (counted there, not in `blocks`). */
   shared: Int32Array;
-  /** Prompt block hashes (prefix caching), when the workload gives them. */
+  /** Prompt block hashes (prefix caching), when the workload gives them (only those ids are set). */
   readonly hashes: (readonly number[] | undefined)[] = [];
-  /** Decode-iteration counter of the instance when the request joined its decode set. */
-  joinIter: Float64Array;
-  /** Admission order on the current instance (preemption victim choice). */
-  admitSeq: Float64Array;
+  /** Decode-iteration counter of the instance when the request joined its decode set (an integer). */
+  joinIter: Int32Array;
+  /** Admission order on the current instance (preemption victim choice; an integer). */
+  admitSeq: Int32Array;
   preemptions: Int32Array;
   migrations: Int32Array;
   /** Where a waiting request's KV lives: 0 none (prefill needed), 1 host memory (swapped), 2 copied in by migration. */
@@ -79,7 +93,7 @@ export class RequestTable {
   /** Time-between-token gaps longer than the request's TBT target, so far. */
   tbtLate: Int32Array;
   /** The instance's late-iteration counter for the request's target when it last joined a decode set. */
-  tbtMark: Float64Array;
+  tbtMark: Int32Array;
 
   constructor(initialCapacity = 1024) {
     this.cap = Math.max(16, initialCapacity);
@@ -90,9 +104,7 @@ export class RequestTable {
     this.type = new Uint8Array(c);
     this.session = new Int32Array(c);
     this.predictedOutput = new Float64Array(c);
-    this.sloTtft = new Float64Array(c);
-    this.sloTpot = new Float64Array(c);
-    this.sloSlack = new Float64Array(c);
+    this.noSlo = new Float64Array(c);
     this.sloTbt = new Float64Array(c);
     this.state = new Uint8Array(c);
     this.instance = new Int32Array(c);
@@ -101,8 +113,8 @@ export class RequestTable {
     this.prefillTarget = new Int32Array(c);
     this.blocks = new Int32Array(c);
     this.shared = new Int32Array(c);
-    this.joinIter = new Float64Array(c);
-    this.admitSeq = new Float64Array(c);
+    this.joinIter = new Int32Array(c);
+    this.admitSeq = new Int32Array(c);
     this.preemptions = new Int32Array(c);
     this.migrations = new Int32Array(c);
     this.kvHome = new Uint8Array(c);
@@ -115,10 +127,12 @@ export class RequestTable {
     this.apiNext = new Int32Array(c);
     this.contextExtra = new Int32Array(c);
     this.tbtLate = new Int32Array(c);
-    this.tbtMark = new Float64Array(c);
+    this.tbtMark = new Int32Array(c);
   }
 
   typeId(name: string): number {
+    // Consecutive requests mostly share a type: skip the map lookup then.
+    if (name === this.lastTypeName) return this.lastType;
     let t = this.typeIndex.get(name);
     if (t === undefined) {
       t = this.typeNames.length;
@@ -126,6 +140,8 @@ export class RequestTable {
       this.typeNames.push(name);
       this.typeIndex.set(name, t);
     }
+    this.lastTypeName = name;
+    this.lastType = t;
     return t;
   }
 
@@ -139,10 +155,16 @@ export class RequestTable {
     this.type[id] = this.typeId(r.type);
     this.session[id] = r.sessionId ?? NONE;
     this.predictedOutput[id] = Number.NaN;
-    this.sloTtft[id] = r.slo?.ttftS ?? Number.NaN;
-    this.sloTpot[id] = r.slo?.tpotS ?? Number.NaN;
-    this.sloSlack[id] = r.slo?.e2eSlack ?? Number.NaN;
-    this.sloTbt[id] = r.slo?.tbtS ?? Number.NaN;
+    const slo = r.slo;
+    if (slo && !this.slo) {
+      this.slo = { ttft: this.noSlo.slice(), tpot: this.noSlo.slice(), slack: this.noSlo.slice() };
+    }
+    if (this.slo) {
+      this.slo.ttft[id] = slo?.ttftS ?? Number.NaN;
+      this.slo.tpot[id] = slo?.tpotS ?? Number.NaN;
+      this.slo.slack[id] = slo?.e2eSlack ?? Number.NaN;
+    } else this.noSlo[id] = Number.NaN;
+    this.sloTbt[id] = slo?.tbtS ?? Number.NaN;
     this.state[id] = ReqState.Waiting;
     this.instance[id] = NONE;
     this.generated[id] = 0;
@@ -150,7 +172,8 @@ export class RequestTable {
     this.prefillTarget[id] = r.promptTokens;
     this.blocks[id] = 0;
     this.shared[id] = 0;
-    this.hashes[id] = r.prefixHashes;
+    // Most workloads carry no hashes: leave the array empty then (reads past its end give undefined).
+    if (r.prefixHashes !== undefined || id < this.hashes.length) this.hashes[id] = r.prefixHashes;
     this.joinIter[id] = 0;
     this.admitSeq[id] = 0;
     this.preemptions[id] = 0;
@@ -162,7 +185,8 @@ export class RequestTable {
     this.completion[id] = Number.NaN;
     this.enqueuedAt[id] = r.arrival;
     const calls = r.apiCalls !== undefined && r.apiCalls.length > 0 ? r.apiCalls : undefined;
-    this.apiCalls[id] = calls;
+    // Like hashes: only requests with API calls are stored (reads past the end give undefined).
+    if (calls !== undefined || id < this.apiCalls.length) this.apiCalls[id] = calls;
     this.stopAt[id] = calls ? (calls[0] as ApiCall).afterTokens : r.outputTokens;
     this.apiNext[id] = 0;
     this.contextExtra[id] = 0;
@@ -171,8 +195,20 @@ export class RequestTable {
     return id;
   }
 
+  /**
+   * Makes room for `n` requests in one allocation (when the workload's size is known), so the arrays
+   * never grow by copying. Pages of unused capacity are never touched, so over-reserving costs
+   * address space, not resident memory.
+   */
+  reserve(n: number): void {
+    if (n > this.cap) this.resize(n);
+  }
+
   private grow(): void {
-    const c = this.cap * 2;
+    this.resize(this.cap * 2);
+  }
+
+  private resize(c: number): void {
     const f = (a: Float64Array): Float64Array => {
       const b = new Float64Array(c);
       b.set(a);
@@ -194,9 +230,8 @@ export class RequestTable {
     this.type = u(this.type);
     this.session = i(this.session);
     this.predictedOutput = f(this.predictedOutput);
-    this.sloTtft = f(this.sloTtft);
-    this.sloTpot = f(this.sloTpot);
-    this.sloSlack = f(this.sloSlack);
+    this.noSlo = f(this.noSlo);
+    if (this.slo) this.slo = { ttft: f(this.slo.ttft), tpot: f(this.slo.tpot), slack: f(this.slo.slack) };
     this.sloTbt = f(this.sloTbt);
     this.state = u(this.state);
     this.instance = i(this.instance);
@@ -205,8 +240,8 @@ export class RequestTable {
     this.prefillTarget = i(this.prefillTarget);
     this.blocks = i(this.blocks);
     this.shared = i(this.shared);
-    this.joinIter = f(this.joinIter);
-    this.admitSeq = f(this.admitSeq);
+    this.joinIter = i(this.joinIter);
+    this.admitSeq = i(this.admitSeq);
     this.preemptions = i(this.preemptions);
     this.migrations = i(this.migrations);
     this.kvHome = u(this.kvHome);
@@ -219,7 +254,7 @@ export class RequestTable {
     this.apiNext = i(this.apiNext);
     this.contextExtra = i(this.contextExtra);
     this.tbtLate = i(this.tbtLate);
-    this.tbtMark = f(this.tbtMark);
+    this.tbtMark = i(this.tbtMark);
     this.cap = c;
   }
 }

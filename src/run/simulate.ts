@@ -20,6 +20,7 @@ import type { RequestSpec } from '../model/request.js';
 import { buildWorkload, type WorkloadHandle } from '../workload/build.js';
 import { inMemoryWorkload } from '../workload/inMemory.js';
 import { nominalCapacity } from './capacity.js';
+import { MAX_RESERVED_REQUESTS, type RequestSink } from './requestSink.js';
 import { parseSimulateConfig, type SimulateConfig } from './config.js';
 
 /** Values derived from the config by `resolve`: written next to results so a run can be repeated. */
@@ -60,6 +61,8 @@ export interface RunExtensions {
   readonly requests?: Iterable<RequestSpec>;
   /** Told of arrivals pulled so far (every 1%, or every 1,000 when the total is unknown). */
   readonly progress?: (arrived: number, total: number | undefined) => void;
+  /** Receives each request's final record during the run (streamed per-request output). */
+  readonly requestSink?: RequestSink;
   /** Wraps the instances' performance model (instrumentation, e.g. a step bound in property tests). */
   readonly wrapPerf?: (perf: PerfModel) => PerfModel;
 }
@@ -159,11 +162,15 @@ export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): R
     check: config.check,
     ...(config.timeSeriesIntervalS !== undefined ? { timeSeriesIntervalS: config.timeSeriesIntervalS } : {}),
     ...(config.slo.tbtByType ? { tbtTargetsByType: config.slo.tbtByType } : {}),
+    ...(ext.requestSink ? { onFinal: (id: number, violated: boolean) => ext.requestSink?.final(sim.table, id, violated) } : {}),
   });
   const workload = p.workload.make(resolved.rate);
+  const expected = config.workload.numRequests; // an upper bound also when a duration or a shorter trace stops earlier
+  if (expected !== undefined) sim.table.reserve(Math.min(expected, MAX_RESERVED_REQUESTS));
   const total = expectedCount(config, p.workload.stats.count);
   const result = sim.run(ext.progress ? new CountedWorkload(workload, total, ext.progress) : workload);
   if (ext.progress) ext.progress(result.table.count, result.table.count);
+  ext.requestSink?.end(result.table, result.sloViolated);
   const summary = summarize(result);
   const slo = activeSlos(config.slo);
   return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {}, slo, prefixCache: prefixCacheStats(result), perfModel: perfModelAccuracy(perf) }, result, resolved };

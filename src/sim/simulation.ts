@@ -41,6 +41,8 @@ export interface ClusterConfig {
   readonly tbtTargetsByType?: Readonly<Record<string, number>>;
   /** Record per-instance time series at every report (and at least every `timeSeriesIntervalS`). */
   readonly timeSeriesIntervalS?: number;
+  /** Called once per request when its record is final (completed or rejected), e.g. to stream it to disk. */
+  readonly onFinal?: (id: number, sloViolated: boolean) => void;
 }
 
 export interface SimResult {
@@ -372,6 +374,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.deadlines?.observe(this.table.predictedOutput[id] as number, this.table.output[id] as number);
     if (this.cfg.predictor) this.cfg.predictor.observe(this.featuresOf(id), this.table.output[id] as number);
     this.cfg.router.onComplete?.(this.completionInfo(id, now, false));
+    this.cfg.onFinal?.(id, violated);
   }
 
   onHandoff(id: number, now: number, kv: number): void {
@@ -403,6 +406,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.rejectedBy[reason] = (this.rejectedBy[reason] ?? 0) + 1;
     this.table.completion[id] = now;
     this.cfg.router.onComplete?.(this.completionInfo(id, now, true));
+    this.cfg.onFinal?.(id, false);
   }
 
   onApiCall(id: number, now: number, durationS: number): void {

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../kernel/rng.js';
-import { distribution, quantileSorted, weightedDistribution } from './quantile.js';
+import { exactSum } from './exactSum.js';
+import { distribution, distributionInPlace, quantileSorted, streamDistribution, streamingDistribution, weightedDistribution, weightedDistributionOf } from './quantile.js';
+import { referenceDistribution, referenceWeightedDistribution, sortWithWeights } from './quantileReference.js';
+
+const KEYS = ['p50', 'p90', 'p95', 'p99'] as const;
 
 test('type-7 quantiles match hand-computed values', () => {
   assert.equal(quantileSorted([1, 2, 3, 4], 0.5), 2.5);
@@ -14,7 +18,116 @@ test('type-7 quantiles match hand-computed values', () => {
   assert.equal(d.p90, 9);
 });
 
-test('weighted quantiles equal the quantiles of the expanded sample', () => {
+/** Random samples of several shapes: continuous, heavy ties, a few distinct values, negatives, NaN. */
+function sample(rng: Rng, n: number, shape: number): number[] {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (shape === 0) xs.push(rng.lognormal(-3, 1));
+    else if (shape === 1) xs.push(rng.int(30) / 7);
+    else if (shape === 2) xs.push(rng.int(3) === 0 ? 0.25 : 0.5);
+    else if (shape === 3) xs.push(rng.uniform(-1e3, 1e3));
+    else xs.push(rng.int(50) === 0 ? Number.NaN : rng.exponential(2));
+  }
+  return xs;
+}
+
+/** Means may differ from the naive sorted-order sum by its rounding error, bounded by n·eps·mean|x|. */
+function closeMean(a: number, b: number, xs: readonly number[], ws?: readonly number[]): void {
+  if (Number.isNaN(b)) return assert.ok(Number.isNaN(a));
+  let abs = 0;
+  let tot = 0;
+  xs.forEach((x, i) => {
+    abs += Math.abs(x) * (ws ? (ws[i] as number) : 1);
+    tot += ws ? (ws[i] as number) : 1;
+  });
+  assert.ok(Math.abs(a - b) <= 1e-10 * (abs / tot), `mean ${a} vs ${b}`);
+}
+
+function sameBits(a: number, b: number, what: string): void {
+  assert.ok(Object.is(a, b), `${what}: ${a} vs ${b}`);
+}
+
+test('selection gives the percentiles of the sort-based reference bit for bit', () => {
+  const rng = new Rng('select');
+  for (const n of [0, 1, 2, 3, 7, 100, 601, 5000, 40_000]) {
+    for (let shape = 0; shape < 5; shape++) {
+      const xs = sample(rng, n, shape);
+      const a = distribution(xs);
+      const b = referenceDistribution(xs);
+      for (const k of KEYS) sameBits(a[k], b[k], `n=${n} shape=${shape} ${k}`);
+      closeMean(a.mean, b.mean, xs);
+    }
+  }
+});
+
+test('streamed selection (two passes, no copy) gives the reference percentiles bit for bit', () => {
+  const rng = new Rng('stream');
+  const check = (xs: readonly number[], what: string): void => {
+    let visits = 0;
+    const a = streamDistribution(xs.length, (sink) => {
+      visits++;
+      for (const x of xs) sink.push(x);
+    });
+    const b = referenceDistribution(xs);
+    for (const k of KEYS) sameBits(a[k], b[k], `${what} ${k}`);
+    closeMean(a.mean, b.mean, xs);
+    assert.ok(visits <= 3);
+  };
+  for (const n of [0, 1, 2, 5, 1000, 70_000]) for (let shape = 0; shape < 5; shape++) check(sample(rng, n, shape), `n=${n} shape=${shape}`);
+  check(Array.from({ length: 100_000 }, (_, i) => i), 'ascending');
+  check(Array.from({ length: 100_000 }, (_, i) => -i), 'descending');
+  // Every sampled value (stride 6 here) is huge: the windows miss, and the fallback pass must answer.
+  check(Array.from({ length: 100_000 }, (_, i) => (i % 6 === 0 ? 1e9 + i : i)), 'adversarial');
+});
+
+test('samples sharing one loop finish independently, one of them through the fallback pass', () => {
+  const n = 100_000;
+  const plain = (i: number): number => (i * 7919) % 1000;
+  const adversarial = (i: number): number => (i % 6 === 0 ? 1e9 + i : i);
+  const a = streamingDistribution(n);
+  const b = streamingDistribution(n);
+  let passes = 0;
+  let more = true;
+  while (more) {
+    passes++;
+    for (let i = 0; i < n; i++) {
+      a.push(plain(i));
+      b.push(adversarial(i));
+    }
+    more = [a.endPass(), b.endPass()].some((x) => x);
+  }
+  assert.equal(passes, 3);
+  const ra = referenceDistribution(Array.from({ length: n }, (_, i) => plain(i)));
+  const rb = referenceDistribution(Array.from({ length: n }, (_, i) => adversarial(i)));
+  for (const k of KEYS) {
+    sameBits(a.distribution()[k], ra[k], `plain ${k}`);
+    sameBits(b.distribution()[k], rb[k], `adversarial ${k}`);
+  }
+});
+
+test('in-place selection over a prefix ignores the rest of the buffer', () => {
+  const buf = new Float64Array([5, 1, 4, 2, 3, 100, -100]);
+  const d = distributionInPlace(buf, 5);
+  assert.equal(d.p50, 3);
+  assert.equal(d.mean, 3);
+  assert.deepEqual(Array.from(buf.subarray(5)), [100, -100]);
+});
+
+test('weighted selection gives the percentiles of the sort-based reference bit for bit', () => {
+  const rng = new Rng('wselect');
+  for (const n of [1, 2, 50, 700, 20_000, 120_000]) {
+    for (let shape = 0; shape < 5; shape++) {
+      const vals = sample(rng, n, shape);
+      const ws = vals.map(() => (rng.int(4) === 0 ? 0 : 1 + rng.int(rng.int(2) ? 3 : 300)));
+      const a = weightedDistribution(vals, ws);
+      const b = referenceWeightedDistribution(vals, ws);
+      for (const k of KEYS) sameBits(a[k], b[k], `n=${n} shape=${shape} ${k}`);
+      closeMean(a.mean, b.mean, vals, ws);
+    }
+  }
+});
+
+test('weighted quantiles equal the quantiles of the expanded sample, across segments', () => {
   const rng = new Rng('wq');
   for (let round = 0; round < 20; round++) {
     const n = 1 + rng.int(200);
@@ -29,15 +142,35 @@ test('weighted quantiles equal the quantiles of the expanded sample', () => {
       for (let k = 0; k < w; k++) expanded.push(v);
     }
     if (expanded.length === 0) continue;
-    const a = weightedDistribution(vals, ws);
+    const cut = rng.int(n + 1);
+    const seg = (from: number, to: number) => ({ values: Float64Array.from(vals.slice(from, to)), weights: Uint8Array.from(ws.slice(from, to)), length: to - from });
+    const a = weightedDistributionOf([seg(0, cut), seg(cut, n)]);
     const b = distribution(expanded);
-    for (const key of ['p50', 'p90', 'p95', 'p99'] as const) assert.ok(Math.abs(a[key] - b[key]) < 1e-12, `${key}: ${a[key]} vs ${b[key]}`);
+    for (const key of KEYS) sameBits(a[key], b[key], key);
     assert.ok(Math.abs(a.mean - b.mean) < 1e-9);
   }
 });
 
-test('radix sort with weights orders negative, zero and positive values and keeps pairs', async () => {
-  const { sortWithWeights } = await import('./quantile.js');
+test('weights must be integer multiplicities; large ones are split without changing quantiles', () => {
+  assert.throws(() => weightedDistribution([1, 2], [1, 0.5]), /weight 1 is 0.5/);
+  const d = weightedDistribution([1, 2, 3], [100_000, 200_001, 1]);
+  assert.equal(d.p50, 2);
+  assert.equal(d.p90, 2);
+  const r = referenceWeightedDistribution([1, 2, 3], [100_000, 200_001, 1]);
+  for (const k of KEYS) sameBits(d[k], r[k], k);
+});
+
+test('exact sums do not depend on the order of the terms', () => {
+  const rng = new Rng('fsum');
+  const xs = Array.from({ length: 10_000 }, () => rng.lognormal(0, 3) * (rng.int(2) ? 1 : -1));
+  const s = exactSum(xs);
+  const shuffled = [...xs].reverse();
+  assert.equal(exactSum(shuffled), s);
+  assert.equal(exactSum([1e16, 1, -1e16]), 1);
+  assert.equal(exactSum([0.1, 0.2, 0.3]), 0.6);
+});
+
+test('reference radix sort with weights orders negative, zero and positive values and keeps pairs', () => {
   const vals = [3.5, -1, 0, -0.25, 1e-12, 2, -1e9, 3.5];
   const ws = [1, 2, 3, 4, 5, 6, 7, 8];
   const { sorted, w } = sortWithWeights(vals, ws);

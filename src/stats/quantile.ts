@@ -1,4 +1,8 @@
 /** Exact order statistics: pure functions over samples (d3-array style). */
+import { exactSum } from './exactSum.js';
+import { moveNaNsToEnd, multiSelect } from './select.js';
+import { StreamOrderStatistics, type ValueSink } from './streamSelect.js';
+import { MAX_ENTRY_WEIGHT, weightedSelect, type WeightedSegment } from './weightedSelect.js';
 
 export interface Distribution {
   mean: number;
@@ -7,6 +11,9 @@ export interface Distribution {
   p95: number;
   p99: number;
 }
+
+/** The percentiles a `Distribution` reports. */
+const PS = [0.5, 0.9, 0.95, 0.99] as const;
 
 /**
  * Quantile p in [0, 1] of ascending-sorted values by linear interpolation between order statistics
@@ -24,114 +31,115 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
 
 /** Mean and the usual percentiles of the samples (the input is not modified). */
 export function distribution(values: ArrayLike<number>): Distribution {
-  const xs = Float64Array.from(values).sort();
-  let sum = 0;
-  for (let i = 0; i < xs.length; i++) sum += xs[i] as number;
-  return {
-    mean: xs.length ? sum / xs.length : Number.NaN,
-    p50: quantileSorted(xs, 0.5),
-    p90: quantileSorted(xs, 0.9),
-    p95: quantileSorted(xs, 0.95),
-    p99: quantileSorted(xs, 0.99),
-  };
+  return distributionInPlace(Float64Array.from(values));
+}
+
+/**
+ * The same, reordering `xs[0..n)` in place (no copy): the type-7 percentiles come from a multi-select
+ * of the two order statistics each needs, so they equal those of a full sort bit for bit; the mean is
+ * the exactly rounded sum over n (independent of the order of the samples). NaNs sort last, as in an
+ * ascending sort, and make the mean NaN.
+ */
+export function distributionInPlace(xs: Float64Array, n = xs.length): Distribution {
+  const a = n === xs.length ? xs : xs.subarray(0, n);
+  const mean = n > 0 ? exactSum(a, n) / n : Number.NaN;
+  const finite = moveNaNsToEnd(a, n);
+  const ranks: number[] = [];
+  for (const p of PS) {
+    const lo = Math.floor((n - 1) * p);
+    ranks.push(lo, lo + 1);
+  }
+  multiSelect(a, ranks, 0, finite - 1);
+  return { mean, p50: quantileSorted(a, 0.5), p90: quantileSorted(a, 0.9), p95: quantileSorted(a, 0.95), p99: quantileSorted(a, 0.99) };
+}
+
+/**
+ * The same for a sample that `visit` produces on demand (it must push the same values in the same
+ * order on every call; it is called two or three times), without holding it: see
+ * `streamOrderStatistics`. `upperBound` bounds the number of values (it sets the sampling stride).
+ */
+export function streamDistribution(upperBound: number, visit: (sink: ValueSink) => void): Distribution {
+  const s = streamingDistribution(upperBound);
+  do visit(s);
+  while (s.endPass());
+  return s.distribution();
+}
+
+/** A caller-driven `streamDistribution`: push, `endPass()` while it asks for another pass, then read. */
+export function streamingDistribution(upperBound: number): StreamOrderStatistics & { distribution(): Distribution } {
+  const s = new StreamOrderStatistics(upperBound, (n) => {
+    const ranks: number[] = [];
+    for (const p of PS) {
+      const lo = Math.floor((n - 1) * p);
+      ranks.push(lo, lo + 1);
+    }
+    return ranks;
+  });
+  return Object.assign(s, {
+    distribution(): Distribution {
+      const st = s.result();
+      const n = st.count;
+      const q = (k: number): number => {
+        if (n === 0) return Number.NaN;
+        const h = (n - 1) * (PS[k] as number);
+        const lo = Math.floor(h);
+        const a = st.values[2 * k] as number;
+        if (lo + 1 >= n) return a;
+        return a + (h - lo) * ((st.values[2 * k + 1] as number) - a);
+      };
+      return { mean: st.mean, p50: q(0), p90: q(1), p95: q(2), p99: q(3) };
+    },
+  });
 }
 
 /**
  * The same for samples with integer multiplicities (each value counted `weights[i]` times): the
- * result equals `distribution` of the expanded sample, without expanding it. Values are sorted
- * together with their weights by an LSD radix sort on the IEEE-754 bit patterns (four 16-bit
- * passes, linear time), so ten million weighted samples take a fraction of a second.
+ * result equals `distribution` of the expanded sample, without expanding it. (A weight above 255 is
+ * held as several entries; the mean then sums their products separately.)
  */
 export function weightedDistribution(values: ArrayLike<number>, weights: ArrayLike<number>): Distribution {
-  const { sorted, w } = sortWithWeights(values, weights);
-  const n = sorted.length;
-  let total = 0;
-  let sum = 0;
+  const n = values.length;
+  let entries = 0;
   for (let i = 0; i < n; i++) {
-    total += w[i] as number;
-    sum += (sorted[i] as number) * (w[i] as number);
+    const x = weights[i] as number;
+    if (!Number.isInteger(x) || x < 0 || x > Number.MAX_SAFE_INTEGER) throw new RangeError(`weight ${i} is ${x}: weights are integer multiplicities`);
+    entries += Math.max(1, Math.ceil(x / MAX_ENTRY_WEIGHT));
   }
-  const ps = [0.5, 0.9, 0.95, 0.99];
-  // Ranks needed in the expanded sample, ascending; then one walk over the cumulative weights.
-  const ranks: number[] = [];
-  for (const p of ps) {
-    const h = (total - 1) * p;
-    ranks.push(Math.floor(h), Math.min(Math.floor(h) + 1, total - 1));
+  const v = new Float64Array(entries);
+  const w = new Uint8Array(entries);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    let x = weights[i] as number;
+    do {
+      const part = Math.min(x, MAX_ENTRY_WEIGHT);
+      v[k] = values[i] as number;
+      w[k++] = part;
+      x -= part;
+    } while (x > 0);
   }
-  const order = ranks.map((r, i) => [r, i] as const).sort((a, b) => a[0] - b[0]);
-  const at = new Array<number>(ranks.length).fill(Number.NaN);
-  let acc = 0;
-  let j = 0;
-  for (let i = 0; i < n && j < order.length; i++) {
-    acc += w[i] as number;
-    while (j < order.length && (order[j] as readonly [number, number])[0] < acc) {
-      at[(order[j] as readonly [number, number])[1]] = sorted[i] as number;
-      j++;
-    }
-  }
-  const q = (k: number): number => {
-    if (total === 0) return Number.NaN;
-    const h = (total - 1) * (ps[k] as number);
-    const a = at[2 * k] as number;
-    const b = at[2 * k + 1] as number;
-    return h === Math.floor(h) ? a : a + (h - Math.floor(h)) * (b - a);
-  };
-  return { mean: total ? sum / total : Number.NaN, p50: q(0), p90: q(1), p95: q(2), p99: q(3) };
+  return weightedDistributionOf([{ values: v, weights: w, length: entries }]);
 }
 
-/** Sorts values ascending, carrying their weights along (stable LSD radix sort on the bit patterns). */
-export function sortWithWeights(values: ArrayLike<number>, weights: ArrayLike<number>): { sorted: Float64Array; w: Float64Array } {
-  const n = values.length;
-  let keys = Float64Array.from(values);
-  let w = Float64Array.from(weights);
-  let bits = new Uint32Array(keys.buffer);
-  // Map IEEE-754 to order-preserving unsigned integers: flip the sign bit of positives, all bits of negatives.
-  for (let i = 0; i < n; i++) {
-    const hi = bits[2 * i + 1] as number;
-    if (hi & 0x80000000) {
-      bits[2 * i + 1] = ~hi >>> 0;
-      bits[2 * i] = ~(bits[2 * i] as number) >>> 0;
-    } else bits[2 * i + 1] = (hi | 0x80000000) >>> 0;
-  }
-  let keys2 = new Float64Array(n);
-  let bits2 = new Uint32Array(keys2.buffer);
-  let w2 = new Float64Array(n);
-  const count = new Uint32Array(65536);
-  for (let pass = 0; pass < 4; pass++) {
-    const word = pass >> 1; // little-endian: word 0 is the low 32 bits
-    const shift = (pass & 1) * 16;
-    count.fill(0);
-    for (let i = 0; i < n; i++) {
-      const b = ((bits[2 * i + word] as number) >>> shift) & 0xffff;
-      count[b] = (count[b] as number) + 1;
+/**
+ * Weighted distribution over several segments (e.g. every instance's TBT log), read in place: an
+ * exact radix select (src/stats/weightedSelect.ts) finds the order statistics of the expanded sample.
+ */
+export function weightedDistributionOf(segments: readonly WeightedSegment[]): Distribution {
+  const sel = weightedSelect(segments, (total) => {
+    const ranks: number[] = [];
+    for (const p of PS) {
+      const h = (total - 1) * p;
+      ranks.push(Math.floor(h), Math.min(Math.floor(h) + 1, total - 1));
     }
-    // A digit that is the same for every value (common in the exponent bits) needs no pass.
-    if (n > 0 && count[((bits[word] as number) >>> shift) & 0xffff] === n) continue;
-    let sumC = 0;
-    for (let b = 0; b < 65536; b++) {
-      const c = count[b] as number;
-      count[b] = sumC;
-      sumC += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const b = ((bits[2 * i + word] as number) >>> shift) & 0xffff;
-      const dst = count[b] as number;
-      count[b] = dst + 1;
-      bits2[2 * dst] = bits[2 * i] as number;
-      bits2[2 * dst + 1] = bits[2 * i + 1] as number;
-      w2[dst] = w[i] as number;
-    }
-    [keys, keys2] = [keys2, keys];
-    [bits, bits2] = [bits2, bits];
-    [w, w2] = [w2, w];
-  }
-  for (let i = 0; i < n; i++) {
-    const hi = bits[2 * i + 1] as number;
-    if (hi & 0x80000000) bits[2 * i + 1] = (hi & 0x7fffffff) >>> 0;
-    else {
-      bits[2 * i + 1] = ~hi >>> 0;
-      bits[2 * i] = ~(bits[2 * i] as number) >>> 0;
-    }
-  }
-  return { sorted: keys, w };
+    return total > 0 ? ranks : [];
+  });
+  const total = sel.total;
+  const q = (k: number): number => {
+    if (total === 0) return Number.NaN;
+    const h = (total - 1) * (PS[k] as number);
+    const a = sel.values[2 * k] as number;
+    const b = sel.values[2 * k + 1] as number;
+    return h === Math.floor(h) ? a : a + (h - Math.floor(h)) * (b - a);
+  };
+  return { mean: total ? sel.sum / total : Number.NaN, p50: q(0), p90: q(1), p95: q(2), p99: q(3) };
 }

@@ -4,7 +4,7 @@ import { progressBar } from '../../experiments/sweep.js';
 import { formatVllm, parseGoodput, parsePercentiles, vllmMetrics, DEFAULT_PERCENTILES, type VllmMetricsOptions } from '../../metrics/vllm.js';
 import { parseSimulateConfig } from '../../run/config.js';
 import { runSimulation, type RunOutput } from '../../run/simulate.js';
-import { formatSummary, RUN_FILES, writeRunFiles } from '../output.js';
+import { formatSummary, openRequestsCsv, RUN_FILES, writeRunFiles } from '../output.js';
 import { prepareOutDir } from '../outDir.js';
 import { provenance } from '../provenance.js';
 import type { SimulateFlags } from './simulate.js';
@@ -19,12 +19,13 @@ export function runSimulateCommand(f: SimulateFlags, input: Record<string, unkno
   metricChoice(f); // flag mistakes are reported before the run
   if (f.out) prepareOutDir(f.out, RUN_FILES, f.force === true);
   const t0 = performance.now();
-  const out = runSimulation(config, process.stderr.isTTY ? { progress: simulateProgress() } : {});
+  const requestsCsv = f.out ? openRequestsCsv(f.out) : undefined;
+  const out = runSimulation(config, { ...(process.stderr.isTTY ? { progress: simulateProgress() } : {}), ...(requestsCsv ? { requestSink: requestsCsv } : {}) });
   const wall = (performance.now() - t0) / 1000;
   const s = out.summary;
   printResults(out, f);
   if (f.out) {
-    writeRunFiles(f.out, out, provenance(config, config.seed));
+    writeRunFiles(f.out, out, provenance(config, config.seed), true);
     process.stderr.write(`wrote ${f.out}/{summary.json,config.json,resolved.json,requests.csv,timeseries.csv}\n`);
   }
   process.stderr.write(`perf model: ${s.perfModel.note}\n`);
