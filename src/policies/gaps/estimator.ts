@@ -18,6 +18,45 @@ export interface LedgerEntry {
 }
 
 /**
+ * The entries of one ledger as parallel typed arrays, in the ledger's order, rebuilt only when the
+ * ledger's version moves: estimates read these instead of walking the map and its objects.
+ */
+class LedgerSnapshot {
+  version = -1;
+  length = 0;
+  id = new Float64Array(16);
+  arrival = new Float64Array(16);
+  central = new Float64Array(16);
+  start = new Float64Array(16);
+  prefillS = new Float64Array(16);
+
+  refresh(l: InstanceLedger, prefill: (tokens: number) => number): void {
+    if (this.version === l.version) return;
+    const n = l.entries.size;
+    if (n > this.id.length) {
+      const cap = Math.max(n, this.id.length * 2);
+      this.id = new Float64Array(cap);
+      this.arrival = new Float64Array(cap);
+      this.central = new Float64Array(cap);
+      this.start = new Float64Array(cap);
+      this.prefillS = new Float64Array(cap);
+    }
+    let k = 0;
+    for (const [id, e] of l.entries) {
+      if (Number.isNaN(e.prefillS)) e.prefillS = prefill(Math.max(1, e.prompt));
+      this.id[k] = id;
+      this.arrival[k] = e.arrival;
+      this.central[k] = e.central;
+      this.start[k] = e.start;
+      this.prefillS[k] = e.prefillS;
+      k++;
+    }
+    this.length = n;
+    this.version = l.version;
+  }
+}
+
+/**
  * Router-side knowledge of one instance: what this router sent there and has not seen complete, in
  * the order sent (first come, first served). Slots are tracked from what a front end sees live: a
  * request takes a batch slot when sent to an instance with a free one, or when a request ahead of it
@@ -34,26 +73,62 @@ export class InstanceLedger {
   started = 0;
   /** Batch slots of the instance (its max_num_seqs, learnt from the view). */
   slots = Number.POSITIVE_INFINITY;
+  /** Bumped on every change to the entries (membership, order or a start), so snapshots know when they are stale. */
+  version = 0;
+  /** Arrival of the last entry in order (valid unless `lastStale`). */
+  private lastArrival = Number.NEGATIVE_INFINITY;
+  private lastId = -1;
+  private lastStale = false;
+
+  /** The entries as typed arrays, for the estimator (see LedgerSnapshot). */
+  readonly snapshot = new LedgerSnapshot();
 
   add(id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, now: number): void {
+    const existed = this.entries.has(id);
     const start = this.started < this.slots ? now : Number.NaN;
     if (!Number.isNaN(start)) this.started++;
-    let last = Number.NEGATIVE_INFINITY;
-    for (const x of this.entries.values()) last = x.arrival;
+    const last = this.lastArrivalInOrder();
     this.entries.set(id, { ...e, start, prefillS: Number.NaN });
     this.demandTokens += e.prompt + e.calibrated;
+    this.version++;
+    if (existed) {
+      this.lastStale = true; // a key already present keeps its place
+    } else {
+      this.lastArrival = e.arrival;
+      this.lastId = id;
+    }
     if (e.arrival < last) {
       // A moved request joins the queue at its arrival position, not at the back: keep that order.
       const sorted = [...this.entries].sort((a, b) => a[1].arrival - b[1].arrival || a[0] - b[0]);
       this.entries.clear();
       for (const [k, x] of sorted) this.entries.set(k, x);
+      const tail = sorted[sorted.length - 1] as [number, LedgerEntry];
+      this.lastArrival = tail[1].arrival;
+      this.lastId = tail[0];
+      this.lastStale = false;
     }
+  }
+
+  /** The arrival of the last entry in order (minus infinity when empty). */
+  private lastArrivalInOrder(): number {
+    if (this.lastStale) {
+      this.lastStale = false;
+      this.lastArrival = Number.NEGATIVE_INFINITY;
+      this.lastId = -1;
+      for (const [k, x] of this.entries) {
+        this.lastArrival = x.arrival;
+        this.lastId = k;
+      }
+    }
+    return this.entries.size === 0 ? Number.NEGATIVE_INFINITY : this.lastArrival;
   }
 
   remove(id: number, now: number): LedgerEntry | undefined {
     const e = this.entries.get(id);
     if (!e) return undefined;
     this.entries.delete(id);
+    this.version++;
+    if (id === this.lastId) this.lastStale = true;
     this.demandTokens -= e.prompt + e.calibrated;
     if (!Number.isNaN(e.start)) {
       this.started--;
@@ -68,6 +143,7 @@ export class InstanceLedger {
     for (const e of this.entries.values()) {
       if (!Number.isNaN(e.start)) continue;
       e.start = now;
+      this.version++;
       if (++this.started >= this.slots) return;
     }
   }
@@ -91,15 +167,6 @@ export interface QueuePosition {
   readonly arrival: number;
 }
 export const NEW_ARRIVAL: QueuePosition = { self: -1, arrival: Number.POSITIVE_INFINITY };
-
-/** Work of one request as the estimator sees it: seconds of prefill left and decode tokens left. */
-interface Pending {
-  prefillS: number;
-  tokens: number;
-  started: boolean;
-  /** Ahead of the request being estimated in the first-come order (behind ones only share the batch). */
-  ahead: boolean;
-}
 
 /**
  * Predicted completion time of a request on an instance: GAPS Eq. 9 with the intent the paper states
@@ -125,8 +192,17 @@ interface Pending {
  */
 export class CompletionEstimator {
   private readonly shape = emptyShape();
-  private readonly pending: Pending[] = [];
-  private readonly free: number[] = [];
+  /**
+   * The work ahead as parallel arrays (one slot per outstanding request, in first-come order; see
+   * fillPending), reused across estimates so an estimate allocates nothing.
+   */
+  private count = 0;
+  private preS = new Float64Array(64);
+  private tokens = new Float64Array(64);
+  private started = new Uint8Array(64);
+  private ahead = new Uint8Array(64);
+  private free = new Float64Array(64);
+  private readonly prefillFn = (tokens: number): number => this.prefill(tokens);
 
   constructor(private readonly perf: PerfModel) {}
 
@@ -152,53 +228,113 @@ export class CompletionEstimator {
     return v.running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / v.running : prompt + own / 2;
   }
 
-  /**
-   * The work ahead on the instance, one entry per outstanding request, in first-come order. From the
-   * ledger when there is one: a started request has produced (now - start - prefill) / tpot tokens.
-   * Without one (no global monitoring) the reported counts stand in, each of `typical` tokens
-   * (running ones half done).
-   */
-  private fillPending(v: InstanceView, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number, at: QueuePosition): Pending[] {
-    const out = this.pending;
-    out.length = 0;
-    if (ledger) {
-      for (const [id, e] of ledger.entries) {
-        if (id === at.self) continue;
-        if (Number.isNaN(e.prefillS)) e.prefillS = this.prefill(Math.max(1, e.prompt));
-        const pre = e.prefillS;
-        const ahead = e.arrival < at.arrival || (e.arrival === at.arrival && id < at.self) || at.self < 0;
-        if (Number.isNaN(e.start)) {
-          out.push({ prefillS: pre, tokens: Math.max(1, e.central), started: false, ahead });
-        } else {
-          const elapsed = Math.max(0, now - e.start);
-          const produced = Math.max(0, elapsed - pre) / tpot;
-          out.push({ prefillS: Math.max(0, pre - elapsed), tokens: Math.max(1, e.central - produced), started: true, ahead: true });
-        }
-      }
-      return out;
-    }
-    const pre = this.prefill(Math.max(1, typicalPrompt));
-    for (let k = 0; k < v.running; k++) out.push({ prefillS: 0, tokens: Math.max(1, typical / 2), started: true, ahead: true });
-    for (let k = 0; k < v.waiting + v.sinceReport; k++) out.push({ prefillS: pre, tokens: Math.max(1, typical), started: false, ahead: true });
-    return out;
+  private reserve(n: number): void {
+    if (n <= this.preS.length) return;
+    const cap = Math.max(n, this.preS.length * 2);
+    this.preS = new Float64Array(cap);
+    this.tokens = new Float64Array(cap);
+    this.started = new Uint8Array(cap);
+    this.ahead = new Uint8Array(cap);
   }
 
-  /** Seconds until a batch slot frees for a request behind `ahead`, on `slots` slots at `tpot`. */
-  private slotWait(pending: readonly Pending[], slots: number, tpot: number): number {
-    let n = 0;
-    for (const p of pending) if (p.ahead) n++;
-    if (n < slots) return 0;
+  /**
+   * The work ahead on the instance, one entry per outstanding request, in first-come order, into the
+   * pending arrays (prefill seconds left, decode tokens left, started, ahead of the request being
+   * estimated: behind ones only share the batch). From the ledger when there is one: a started
+   * request has produced (now - start - prefill) / tpot tokens. Without one (no global monitoring)
+   * the reported counts stand in, each of `typical` tokens (running ones half done).
+   */
+  private fillPending(v: InstanceView, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number, at: QueuePosition): void {
+    let k = 0;
+    if (ledger) {
+      const snap = ledger.snapshot;
+      snap.refresh(ledger, this.prefillFn);
+      const n = snap.length;
+      this.reserve(n);
+      const { id, arrival, central, start, prefillS } = snap;
+      const { preS, tokens, started, ahead } = this;
+      const self = at.self;
+      const atArrival = at.arrival;
+      for (let j = 0; j < n; j++) {
+        const eid = id[j] as number;
+        if (eid === self) continue;
+        const pre = prefillS[j] as number;
+        const st = start[j] as number;
+        if (Number.isNaN(st)) {
+          const arr = arrival[j] as number;
+          preS[k] = pre;
+          tokens[k] = Math.max(1, central[j] as number);
+          started[k] = 0;
+          ahead[k] = arr < atArrival || (arr === atArrival && eid < self) || self < 0 ? 1 : 0;
+        } else {
+          const elapsed = Math.max(0, now - st);
+          const produced = Math.max(0, elapsed - pre) / tpot;
+          preS[k] = Math.max(0, pre - elapsed);
+          tokens[k] = Math.max(1, (central[j] as number) - produced);
+          started[k] = 1;
+          ahead[k] = 1;
+        }
+        k++;
+      }
+      this.count = k;
+      return;
+    }
+    const pre = this.prefill(Math.max(1, typicalPrompt));
+    const waiting = v.waiting + v.sinceReport;
+    this.reserve(Math.max(0, v.running) + Math.max(0, waiting));
+    const { preS, tokens, started, ahead } = this;
+    for (let j = 0; j < v.running; j++, k++) {
+      preS[k] = 0;
+      tokens[k] = Math.max(1, typical / 2);
+      started[k] = 1;
+      ahead[k] = 1;
+    }
+    for (let j = 0; j < waiting; j++, k++) {
+      preS[k] = pre;
+      tokens[k] = Math.max(1, typical);
+      started[k] = 0;
+      ahead[k] = 1;
+    }
+    this.count = k;
+  }
+
+  /**
+   * Seconds until a batch slot frees for a request behind the pending ones marked ahead, on `slots`
+   * slots at `tpot`: the `slots` earliest finish times form a min-heap; each waiting request ahead, in
+   * order, takes the earliest and holds it for its own work.
+   */
+  private slotWait(slots: number, tpot: number): number {
+    const n = this.count;
+    const { preS, tokens, started, ahead } = this;
+    let nAhead = 0;
+    for (let k = 0; k < n; k++) nAhead += ahead[k] as number;
+    if (nAhead < slots) return 0;
+    let nStarted = 0;
+    for (let k = 0; k < n; k++) nStarted += started[k] as number;
+    const m = Math.max(nStarted, slots);
+    if (this.free.length < m) this.free = new Float64Array(Math.max(m, this.free.length * 2));
     const free = this.free;
-    free.length = 0;
-    for (const p of pending) if (p.started) free.push(p.prefillS + p.tokens * tpot);
-    while (free.length < slots) free.push(0);
-    free.sort((a, b) => a - b);
-    // Keep the `slots` smallest finish times as a sorted array; each waiting request takes the first.
-    if (free.length > slots) free.length = slots;
-    for (const p of pending) {
-      if (p.started || !p.ahead) continue;
-      const t = (free.shift() as number) + p.prefillS + p.tokens * tpot;
-      insertSorted(free, t);
+    let f = 0;
+    for (let k = 0; k < n; k++) if (started[k]) free[f++] = (preS[k] as number) + (tokens[k] as number) * tpot;
+    while (f < slots) free[f++] = 0;
+    // Sorted ascending, the first `slots` are the smallest finish times and already a valid min-heap.
+    free.subarray(0, f).sort();
+    const h = slots;
+    for (let k = 0; k < n; k++) {
+      if (started[k] || !ahead[k]) continue;
+      const t = (free[0] as number) + (preS[k] as number) + (tokens[k] as number) * tpot;
+      // Replace the minimum and sift it down.
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h) break;
+        const r = l + 1;
+        const c = r < h && (free[r] as number) < (free[l] as number) ? r : l;
+        if ((free[c] as number) >= t) break;
+        free[i] = free[c] as number;
+        i = c;
+      }
+      free[i] = t;
     }
     return free[0] as number;
   }
@@ -214,21 +350,28 @@ export class CompletionEstimator {
     const slots = Math.max(1, v.maxNumSeqs);
     const ctx = this.context(v, prompt, own);
     const tpotNow = this.decodeStep(Math.min(slots, v.running + 1), ctx * Math.min(slots, v.running + 1));
-    const ahead = this.fillPending(v, ledger, tpotNow, typical, typicalPrompt, now, at);
+    this.fillPending(v, ledger, tpotNow, typical, typicalPrompt, now, at);
+    const n = this.count;
+    const { preS, tokens, ahead } = this;
     let overlap = 0;
-    for (const p of ahead) overlap += Math.min(p.tokens, own) / own;
+    for (let k = 0; k < n; k++) overlap += Math.min(tokens[k] as number, own) / own;
     const batch = Math.min(slots, overlap + 1);
     const tpot = this.decodeStep(batch, ctx * batch);
-    const slotWait = this.slotWait(ahead, slots, tpot);
+    const slotWait = this.slotWait(slots, tpot);
     const capacity = v.kvTotalBlocks * v.kvBlockSize;
     const demand = Math.max(ledger ? ledger.demandTokens : 0, v.kvUsedBlocks * v.kvBlockSize) + prompt + Math.max(own, upper);
     const excess = Math.max(0, demand - capacity);
     const kvWait = excess > 0 ? (excess * tpot) / batch : 0;
     // Starting at once, its prefill shares iterations with the prefills still running ahead of it.
+    // (As written before, the `else` binds to `if (ahead)`: with a ledger, a request behind resets the
+    // sum to the reported waiting prompts' prefill; without one nothing is added. Kept as is so
+    // results do not move; see the report of issue 14.)
     let prefillAhead = 0;
-    if (slotWait === 0) {
-      if (ledger) for (const p of ahead) if (p.ahead) prefillAhead += p.prefillS;
-      else if (v.waitingPromptTokens > 0) prefillAhead = this.prefill(v.waitingPromptTokens);
+    if (slotWait === 0 && ledger) {
+      for (let k = 0; k < n; k++) {
+        if (ahead[k]) prefillAhead += preS[k] as number;
+        else if (v.waitingPromptTokens > 0) prefillAhead = this.prefill(v.waitingPromptTokens);
+      }
     }
     return Math.max(slotWait, kvWait) + prefillAhead + this.prefill(prompt) + own * tpot;
   }
@@ -241,24 +384,25 @@ export class CompletionEstimator {
   workLeft(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, typical = own, typicalPrompt = prompt, now = 0): number {
     const ctx = this.context(v, prompt, Math.max(1, own));
     const tpot1 = this.decodeStep(1, ctx);
+    this.fillPending(v, ledger, tpot1, typical, typicalPrompt, now, NEW_ARRIVAL);
+    const { preS, tokens } = this;
     let work = 0;
-    for (const p of this.fillPending(v, ledger, tpot1, typical, typicalPrompt, now, NEW_ARRIVAL)) work += p.prefillS + p.tokens * tpot1;
+    for (let k = 0; k < this.count; k++) work += (preS[k] as number) + (tokens[k] as number) * tpot1;
     return work;
+  }
+
+  /** Requests waiting on a ledger's instance (no batch slot yet) that arrived after `arrival`, other than `self`. */
+  waitingBehind(ledger: InstanceLedger, self: number, arrival: number): number {
+    const snap = ledger.snapshot;
+    snap.refresh(ledger, this.prefillFn);
+    const { id, start, arrival: arr } = snap;
+    let behind = 0;
+    for (let j = 0; j < snap.length; j++) if (id[j] !== self && Number.isNaN(start[j] as number) && (arr[j] as number) > arrival) behind++;
+    return behind;
   }
 
   /** The request alone on an idle instance. */
   unloaded(prompt: number, tokens: number): number {
     return this.prefill(Math.max(1, prompt)) + Math.max(1, tokens) * this.decodeStep(1, prompt + tokens / 2);
   }
-}
-
-function insertSorted(xs: number[], x: number): void {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((xs[mid] as number) <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  xs.splice(lo, 0, x);
 }
