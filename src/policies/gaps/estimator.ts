@@ -18,41 +18,95 @@ export interface LedgerEntry {
 }
 
 /**
- * The entries of one ledger as parallel typed arrays, in the ledger's order, rebuilt only when the
- * ledger's version moves: estimates read these instead of walking the map and its objects.
+ * The work outstanding on an instance as an estimate reads it, one slot per request in first-come
+ * order, as parallel arrays: id (NaN: a request known only by a count), arrival, whether it holds a
+ * batch slot, prefill seconds left and decode tokens left.
+ */
+export class WorkList {
+  length = 0;
+  id = new Float64Array(16);
+  arrival = new Float64Array(16);
+  started = new Uint8Array(16);
+  preS = new Float64Array(16);
+  tokens = new Float64Array(16);
+
+  reserve(n: number): void {
+    if (n <= this.id.length) return;
+    const cap = Math.max(n, this.id.length * 2);
+    this.id = new Float64Array(cap);
+    this.arrival = new Float64Array(cap);
+    this.started = new Uint8Array(cap);
+    this.preS = new Float64Array(cap);
+    this.tokens = new Float64Array(cap);
+  }
+}
+
+/**
+ * The entries of one ledger as typed arrays, in the ledger's order, rebuilt only when the ledger's
+ * version moves; the work left (a WorkList) is derived from them only when the version, the time or
+ * the decode step time changes, so the estimates of one rebalancing round share it.
  */
 class LedgerSnapshot {
   version = -1;
   length = 0;
-  id = new Float64Array(16);
-  arrival = new Float64Array(16);
   central = new Float64Array(16);
   start = new Float64Array(16);
   prefillS = new Float64Array(16);
+  readonly work = new WorkList();
+  private workVersion = -1;
+  private workNow = Number.NaN;
+  private workTpot = Number.NaN;
 
   refresh(l: InstanceLedger, prefill: (tokens: number) => number): void {
     if (this.version === l.version) return;
     const n = l.entries.size;
-    if (n > this.id.length) {
-      const cap = Math.max(n, this.id.length * 2);
-      this.id = new Float64Array(cap);
-      this.arrival = new Float64Array(cap);
+    if (n > this.central.length) {
+      const cap = Math.max(n, this.central.length * 2);
       this.central = new Float64Array(cap);
       this.start = new Float64Array(cap);
       this.prefillS = new Float64Array(cap);
     }
+    const w = this.work;
+    w.reserve(n);
     let k = 0;
     for (const [id, e] of l.entries) {
       if (Number.isNaN(e.prefillS)) e.prefillS = prefill(Math.max(1, e.prompt));
-      this.id[k] = id;
-      this.arrival[k] = e.arrival;
+      w.id[k] = id;
+      w.arrival[k] = e.arrival;
+      w.started[k] = Number.isNaN(e.start) ? 0 : 1;
       this.central[k] = e.central;
       this.start[k] = e.start;
       this.prefillS[k] = e.prefillS;
       k++;
     }
     this.length = n;
+    w.length = n;
     this.version = l.version;
+  }
+
+  /** The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens. */
+  workAt(now: number, tpot: number): WorkList {
+    const w = this.work;
+    if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
+    const { central, start, prefillS } = this;
+    const { preS, tokens } = w;
+    for (let j = 0; j < this.length; j++) {
+      const pre = prefillS[j] as number;
+      const st = start[j] as number;
+      if (Number.isNaN(st)) {
+        preS[j] = pre;
+        tokens[j] = Math.max(1, central[j] as number);
+      } else {
+        const elapsed = Math.max(0, now - st);
+        const produced = Math.max(0, elapsed - pre) / tpot;
+        preS[j] = Math.max(0, pre - elapsed);
+        tokens[j] = Math.max(1, (central[j] as number) - produced);
+      }
+    }
+    this.workVersion = this.version;
+    this.workNow = now;
+    this.workTpot = tpot;
+    return w;
   }
 }
 
@@ -192,15 +246,8 @@ export const NEW_ARRIVAL: QueuePosition = { self: -1, arrival: Number.POSITIVE_I
  */
 export class CompletionEstimator {
   private readonly shape = emptyShape();
-  /**
-   * The work ahead as parallel arrays (one slot per outstanding request, in first-come order; see
-   * fillPending), reused across estimates so an estimate allocates nothing.
-   */
-  private count = 0;
-  private preS = new Float64Array(64);
-  private tokens = new Float64Array(64);
-  private started = new Uint8Array(64);
-  private ahead = new Uint8Array(64);
+  /** The work list of an instance without a ledger (reused). */
+  private readonly counted = new WorkList();
   private free = new Float64Array(64);
   private readonly prefillFn = (tokens: number): number => this.prefill(tokens);
 
@@ -228,100 +275,68 @@ export class CompletionEstimator {
     return v.running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / v.running : prompt + own / 2;
   }
 
-  private reserve(n: number): void {
-    if (n <= this.preS.length) return;
-    const cap = Math.max(n, this.preS.length * 2);
-    this.preS = new Float64Array(cap);
-    this.tokens = new Float64Array(cap);
-    this.started = new Uint8Array(cap);
-    this.ahead = new Uint8Array(cap);
-  }
-
   /**
-   * The work ahead on the instance, one entry per outstanding request, in first-come order, into the
-   * pending arrays (prefill seconds left, decode tokens left, started, ahead of the request being
-   * estimated: behind ones only share the batch). From the ledger when there is one: a started
-   * request has produced (now - start - prefill) / tpot tokens. Without one (no global monitoring)
-   * the reported counts stand in, each of `typical` tokens (running ones half done).
+   * The work ahead on the instance, one entry per outstanding request, in first-come order. From the
+   * ledger when there is one: a started request has produced (now - start - prefill) / tpot tokens.
+   * Without one (no global monitoring) the reported counts stand in, each of `typical` tokens
+   * (running ones half done), all ahead of any request estimated (id NaN, arrival minus infinity).
    */
-  private fillPending(v: InstanceView, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number, at: QueuePosition): void {
-    let k = 0;
+  private workList(v: InstanceView, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number): WorkList {
     if (ledger) {
       const snap = ledger.snapshot;
       snap.refresh(ledger, this.prefillFn);
-      const n = snap.length;
-      this.reserve(n);
-      const { id, arrival, central, start, prefillS } = snap;
-      const { preS, tokens, started, ahead } = this;
-      const self = at.self;
-      const atArrival = at.arrival;
-      for (let j = 0; j < n; j++) {
-        const eid = id[j] as number;
-        if (eid === self) continue;
-        const pre = prefillS[j] as number;
-        const st = start[j] as number;
-        if (Number.isNaN(st)) {
-          const arr = arrival[j] as number;
-          preS[k] = pre;
-          tokens[k] = Math.max(1, central[j] as number);
-          started[k] = 0;
-          ahead[k] = arr < atArrival || (arr === atArrival && eid < self) || self < 0 ? 1 : 0;
-        } else {
-          const elapsed = Math.max(0, now - st);
-          const produced = Math.max(0, elapsed - pre) / tpot;
-          preS[k] = Math.max(0, pre - elapsed);
-          tokens[k] = Math.max(1, (central[j] as number) - produced);
-          started[k] = 1;
-          ahead[k] = 1;
-        }
-        k++;
-      }
-      this.count = k;
-      return;
+      return snap.workAt(now, tpot);
     }
+    const w = this.counted;
     const pre = this.prefill(Math.max(1, typicalPrompt));
     const waiting = v.waiting + v.sinceReport;
-    this.reserve(Math.max(0, v.running) + Math.max(0, waiting));
-    const { preS, tokens, started, ahead } = this;
+    w.reserve(Math.max(0, v.running) + Math.max(0, waiting));
+    let k = 0;
     for (let j = 0; j < v.running; j++, k++) {
-      preS[k] = 0;
-      tokens[k] = Math.max(1, typical / 2);
-      started[k] = 1;
-      ahead[k] = 1;
+      w.id[k] = Number.NaN;
+      w.arrival[k] = Number.NEGATIVE_INFINITY;
+      w.started[k] = 1;
+      w.preS[k] = 0;
+      w.tokens[k] = Math.max(1, typical / 2);
     }
     for (let j = 0; j < waiting; j++, k++) {
-      preS[k] = pre;
-      tokens[k] = Math.max(1, typical);
-      started[k] = 0;
-      ahead[k] = 1;
+      w.id[k] = Number.NaN;
+      w.arrival[k] = Number.NEGATIVE_INFINITY;
+      w.started[k] = 0;
+      w.preS[k] = pre;
+      w.tokens[k] = Math.max(1, typical);
     }
-    this.count = k;
+    w.length = k;
+    return w;
   }
 
   /**
-   * Seconds until a batch slot frees for a request behind the pending ones marked ahead, on `slots`
-   * slots at `tpot`: the `slots` earliest finish times form a min-heap; each waiting request ahead, in
-   * order, takes the earliest and holds it for its own work.
+   * Seconds until a batch slot frees for the request at `at`, on `slots` slots at `tpot`, when the
+   * requests ahead of it hold them all: the `slots` earliest finish times form a min-heap; each waiting
+   * request ahead, in order, takes the earliest and holds it for its own work.
    */
-  private slotWait(slots: number, tpot: number): number {
-    const n = this.count;
-    const { preS, tokens, started, ahead } = this;
-    let nAhead = 0;
-    for (let k = 0; k < n; k++) nAhead += ahead[k] as number;
-    if (nAhead < slots) return 0;
+  private slotWait(w: WorkList, at: QueuePosition, slots: number, tpot: number): number {
+    const { id, arrival, started, preS, tokens } = w;
+    const n = w.length;
+    const self = at.self;
+    const atArrival = at.arrival;
     let nStarted = 0;
     for (let k = 0; k < n; k++) nStarted += started[k] as number;
     const m = Math.max(nStarted, slots);
     if (this.free.length < m) this.free = new Float64Array(Math.max(m, this.free.length * 2));
     const free = this.free;
     let f = 0;
-    for (let k = 0; k < n; k++) if (started[k]) free[f++] = (preS[k] as number) + (tokens[k] as number) * tpot;
+    for (let k = 0; k < n; k++) if (started[k] && id[k] !== self) free[f++] = (preS[k] as number) + (tokens[k] as number) * tpot;
     while (f < slots) free[f++] = 0;
     // Sorted ascending, the first `slots` are the smallest finish times and already a valid min-heap.
     free.subarray(0, f).sort();
     const h = slots;
     for (let k = 0; k < n; k++) {
-      if (started[k] || !ahead[k]) continue;
+      if (started[k]) continue;
+      const eid = id[k] as number;
+      if (eid === self) continue;
+      const arr = arrival[k] as number;
+      if (!(arr < atArrival || (arr === atArrival && eid < self) || self < 0)) continue;
       const t = (free[0] as number) + (preS[k] as number) + (tokens[k] as number) * tpot;
       // Replace the minimum and sift it down.
       let i = 0;
@@ -350,29 +365,47 @@ export class CompletionEstimator {
     const slots = Math.max(1, v.maxNumSeqs);
     const ctx = this.context(v, prompt, own);
     const tpotNow = this.decodeStep(Math.min(slots, v.running + 1), ctx * Math.min(slots, v.running + 1));
-    this.fillPending(v, ledger, tpotNow, typical, typicalPrompt, now, at);
-    const n = this.count;
-    const { preS, tokens, ahead } = this;
+    const w = this.workList(v, ledger, tpotNow, typical, typicalPrompt, now);
+    // One pass, in first-come order, leaving the request itself out: the overlap of the work with its
+    // own decode, how many are ahead of it, and the prefill left ahead of it. (As first written, the
+    // prefill sum's `else` bound to `if (ahead)`: with a ledger, a request behind resets the sum to
+    // the reported waiting prompts' prefill; without one nothing is added. Kept so results do not
+    // move; see the report of issue 14.)
+    const { id, arrival, started, preS, tokens } = w;
+    const n = w.length;
+    const self = at.self;
+    const atArrival = at.arrival;
+    const waitingPrompt = v.waitingPromptTokens;
+    let waitingPrefill = Number.NaN;
     let overlap = 0;
-    for (let k = 0; k < n; k++) overlap += Math.min(tokens[k] as number, own) / own;
+    let nAhead = 0;
+    let prefillAhead = 0;
+    for (let k = 0; k < n; k++) {
+      const eid = id[k] as number;
+      if (eid === self) continue;
+      overlap += Math.min(tokens[k] as number, own) / own;
+      let isAhead = true;
+      if (!started[k]) {
+        const arr = arrival[k] as number;
+        isAhead = arr < atArrival || (arr === atArrival && eid < self) || self < 0;
+      }
+      if (isAhead) {
+        nAhead++;
+        prefillAhead += preS[k] as number;
+      } else if (waitingPrompt > 0) {
+        if (Number.isNaN(waitingPrefill)) waitingPrefill = this.prefill(waitingPrompt);
+        prefillAhead = waitingPrefill;
+      }
+    }
     const batch = Math.min(slots, overlap + 1);
     const tpot = this.decodeStep(batch, ctx * batch);
-    const slotWait = this.slotWait(slots, tpot);
+    const slotWait = nAhead < slots ? 0 : this.slotWait(w, at, slots, tpot);
     const capacity = v.kvTotalBlocks * v.kvBlockSize;
     const demand = Math.max(ledger ? ledger.demandTokens : 0, v.kvUsedBlocks * v.kvBlockSize) + prompt + Math.max(own, upper);
     const excess = Math.max(0, demand - capacity);
     const kvWait = excess > 0 ? (excess * tpot) / batch : 0;
     // Starting at once, its prefill shares iterations with the prefills still running ahead of it.
-    // (As written before, the `else` binds to `if (ahead)`: with a ledger, a request behind resets the
-    // sum to the reported waiting prompts' prefill; without one nothing is added. Kept as is so
-    // results do not move; see the report of issue 14.)
-    let prefillAhead = 0;
-    if (slotWait === 0 && ledger) {
-      for (let k = 0; k < n; k++) {
-        if (ahead[k]) prefillAhead += preS[k] as number;
-        else if (v.waitingPromptTokens > 0) prefillAhead = this.prefill(v.waitingPromptTokens);
-      }
-    }
+    if (slotWait !== 0 || !ledger) prefillAhead = 0;
     return Math.max(slotWait, kvWait) + prefillAhead + this.prefill(prompt) + own * tpot;
   }
 
@@ -384,10 +417,10 @@ export class CompletionEstimator {
   workLeft(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, typical = own, typicalPrompt = prompt, now = 0): number {
     const ctx = this.context(v, prompt, Math.max(1, own));
     const tpot1 = this.decodeStep(1, ctx);
-    this.fillPending(v, ledger, tpot1, typical, typicalPrompt, now, NEW_ARRIVAL);
-    const { preS, tokens } = this;
+    const w = this.workList(v, ledger, tpot1, typical, typicalPrompt, now);
+    const { preS, tokens } = w;
     let work = 0;
-    for (let k = 0; k < this.count; k++) work += (preS[k] as number) + (tokens[k] as number) * tpot1;
+    for (let k = 0; k < w.length; k++) work += (preS[k] as number) + (tokens[k] as number) * tpot1;
     return work;
   }
 
@@ -395,7 +428,8 @@ export class CompletionEstimator {
   waitingBehind(ledger: InstanceLedger, self: number, arrival: number): number {
     const snap = ledger.snapshot;
     snap.refresh(ledger, this.prefillFn);
-    const { id, start, arrival: arr } = snap;
+    const { id, arrival: arr } = snap.work;
+    const start = snap.start;
     let behind = 0;
     for (let j = 0; j < snap.length; j++) if (id[j] !== self && Number.isNaN(start[j] as number) && (arr[j] as number) > arrival) behind++;
     return behind;
