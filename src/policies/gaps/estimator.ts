@@ -129,52 +129,29 @@ export class InstanceLedger {
   slots = Number.POSITIVE_INFINITY;
   /** Bumped on every change to the entries (membership, order or a start), so snapshots know when they are stale. */
   version = 0;
-  /** Arrival of the last entry in order (valid unless `lastStale`). */
-  private lastArrival = Number.NEGATIVE_INFINITY;
-  private lastId = -1;
-  private lastStale = false;
+  /** The latest arrival ever added: a new arrival at or after it cannot be out of order. */
+  private maxArrival = Number.NEGATIVE_INFINITY;
 
   /** The entries as typed arrays, for the estimator (see LedgerSnapshot). */
   readonly snapshot = new LedgerSnapshot();
 
   add(id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, now: number): void {
-    const existed = this.entries.has(id);
     const start = this.started < this.slots ? now : Number.NaN;
     if (!Number.isNaN(start)) this.started++;
-    const last = this.lastArrivalInOrder();
+    // The arrival of the last entry in order; entries are in arrival order, so it is at most the latest
+    // ever added, and only a request arriving before that (a moved one) needs the walk.
+    let last = Number.NEGATIVE_INFINITY;
+    if (!(e.arrival >= this.maxArrival)) for (const x of this.entries.values()) last = x.arrival;
+    this.maxArrival = Math.max(this.maxArrival, e.arrival);
     this.entries.set(id, { ...e, start, prefillS: Number.NaN });
     this.demandTokens += e.prompt + e.calibrated;
     this.version++;
-    if (existed) {
-      this.lastStale = true; // a key already present keeps its place
-    } else {
-      this.lastArrival = e.arrival;
-      this.lastId = id;
-    }
     if (e.arrival < last) {
       // A moved request joins the queue at its arrival position, not at the back: keep that order.
       const sorted = [...this.entries].sort((a, b) => a[1].arrival - b[1].arrival || a[0] - b[0]);
       this.entries.clear();
       for (const [k, x] of sorted) this.entries.set(k, x);
-      const tail = sorted[sorted.length - 1] as [number, LedgerEntry];
-      this.lastArrival = tail[1].arrival;
-      this.lastId = tail[0];
-      this.lastStale = false;
     }
-  }
-
-  /** The arrival of the last entry in order (minus infinity when empty). */
-  private lastArrivalInOrder(): number {
-    if (this.lastStale) {
-      this.lastStale = false;
-      this.lastArrival = Number.NEGATIVE_INFINITY;
-      this.lastId = -1;
-      for (const [k, x] of this.entries) {
-        this.lastArrival = x.arrival;
-        this.lastId = k;
-      }
-    }
-    return this.entries.size === 0 ? Number.NEGATIVE_INFINITY : this.lastArrival;
   }
 
   remove(id: number, now: number): LedgerEntry | undefined {
@@ -182,7 +159,6 @@ export class InstanceLedger {
     if (!e) return undefined;
     this.entries.delete(id);
     this.version++;
-    if (id === this.lastId) this.lastStale = true;
     this.demandTokens -= e.prompt + e.calibrated;
     if (!Number.isNaN(e.start)) {
       this.started--;
