@@ -143,7 +143,7 @@ export class InstanceLedger {
     let last = Number.NEGATIVE_INFINITY;
     if (!(e.arrival >= this.maxArrival)) for (const x of this.entries.values()) last = x.arrival;
     this.maxArrival = Math.max(this.maxArrival, e.arrival);
-    this.entries.set(id, { ...e, start, prefillS: Number.NaN });
+    this.entries.set(id, { prompt: e.prompt, central: e.central, calibrated: e.calibrated, routedAt: e.routedAt, arrival: e.arrival, start, prefillS: Number.NaN });
     this.demandTokens += e.prompt + e.calibrated;
     this.version++;
     if (e.arrival < last) {
