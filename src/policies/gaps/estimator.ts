@@ -138,20 +138,57 @@ export class InstanceLedger {
   add(id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, now: number): void {
     const start = this.started < this.slots ? now : Number.NaN;
     if (!Number.isNaN(start)) this.started++;
-    // The arrival of the last entry in order; entries are in arrival order, so it is at most the latest
-    // ever added, and only a request arriving before that (a moved one) needs the walk.
-    let last = Number.NEGATIVE_INFINITY;
-    if (!(e.arrival >= this.maxArrival)) for (const x of this.entries.values()) last = x.arrival;
-    this.maxArrival = Math.max(this.maxArrival, e.arrival);
-    this.entries.set(id, { prompt: e.prompt, central: e.central, calibrated: e.calibrated, routedAt: e.routedAt, arrival: e.arrival, start, prefillS: Number.NaN });
+    const entry: LedgerEntry = { prompt: e.prompt, central: e.central, calibrated: e.calibrated, routedAt: e.routedAt, arrival: e.arrival, start, prefillS: Number.NaN };
     this.demandTokens += e.prompt + e.calibrated;
     this.version++;
-    if (e.arrival < last) {
-      // A moved request joins the queue at its arrival position, not at the back: keep that order.
-      const sorted = [...this.entries].sort((a, b) => a[1].arrival - b[1].arrival || a[0] - b[0]);
-      this.entries.clear();
-      for (const [k, x] of sorted) this.entries.set(k, x);
+    // Entries are in arrival order, so the last one's arrival is at most the latest ever added: only a
+    // request arriving before that (a moved one) can be out of order and needs the walk.
+    if (e.arrival >= this.maxArrival || this.entries.has(id)) {
+      const last = e.arrival >= this.maxArrival ? Number.NEGATIVE_INFINITY : this.lastArrival();
+      this.maxArrival = Math.max(this.maxArrival, e.arrival);
+      this.entries.set(id, entry);
+      if (e.arrival < last) this.sortByArrival();
+      return;
     }
+    // A moved request joins the queue at its arrival position, not at the back: the order is by
+    // (arrival, id). When the entries already are in that order, only those after it move.
+    let inOrder = true;
+    let prevArrival = Number.NEGATIVE_INFINITY;
+    let prevId = Number.NEGATIVE_INFINITY;
+    const after = this.after;
+    after.length = 0;
+    for (const [k, x] of this.entries) {
+      if (x.arrival < prevArrival || (x.arrival === prevArrival && k < prevId)) inOrder = false;
+      prevArrival = x.arrival;
+      prevId = k;
+      if (x.arrival > e.arrival || (x.arrival === e.arrival && k > id)) after.push(k);
+    }
+    this.entries.set(id, entry);
+    if (!(e.arrival < prevArrival)) return;
+    if (!inOrder) {
+      this.sortByArrival();
+      return;
+    }
+    for (const k of after) {
+      const x = this.entries.get(k) as LedgerEntry;
+      this.entries.delete(k);
+      this.entries.set(k, x);
+    }
+  }
+
+  /** Ids that follow a moved request in the order (reused). */
+  private readonly after: number[] = [];
+
+  private lastArrival(): number {
+    let last = Number.NEGATIVE_INFINITY;
+    for (const x of this.entries.values()) last = x.arrival;
+    return last;
+  }
+
+  private sortByArrival(): void {
+    const sorted = [...this.entries].sort((a, b) => a[1].arrival - b[1].arrival || a[0] - b[0]);
+    this.entries.clear();
+    for (const [k, x] of sorted) this.entries.set(k, x);
   }
 
   remove(id: number, now: number): LedgerEntry | undefined {
