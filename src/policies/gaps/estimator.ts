@@ -18,6 +18,99 @@ export interface LedgerEntry {
 }
 
 /**
+ * The work outstanding on an instance as an estimate reads it, one slot per request in first-come
+ * order, as parallel arrays: id (NaN: a request known only by a count), arrival, whether it holds a
+ * batch slot, prefill seconds left and decode tokens left.
+ */
+export class WorkList {
+  length = 0;
+  id = new Float64Array(16);
+  arrival = new Float64Array(16);
+  started = new Uint8Array(16);
+  preS = new Float64Array(16);
+  tokens = new Float64Array(16);
+
+  reserve(n: number): void {
+    if (n <= this.id.length) return;
+    const cap = Math.max(n, this.id.length * 2);
+    this.id = new Float64Array(cap);
+    this.arrival = new Float64Array(cap);
+    this.started = new Uint8Array(cap);
+    this.preS = new Float64Array(cap);
+    this.tokens = new Float64Array(cap);
+  }
+}
+
+/**
+ * The entries of one ledger as typed arrays, in the ledger's order, rebuilt only when the ledger's
+ * version moves; the work left (a WorkList) is derived from them only when the version, the time or
+ * the decode step time changes, so the estimates of one rebalancing round share it.
+ */
+class LedgerSnapshot {
+  version = -1;
+  length = 0;
+  central = new Float64Array(16);
+  start = new Float64Array(16);
+  prefillS = new Float64Array(16);
+  readonly work = new WorkList();
+  private workVersion = -1;
+  private workNow = Number.NaN;
+  private workTpot = Number.NaN;
+
+  refresh(l: InstanceLedger, prefill: (tokens: number) => number): void {
+    if (this.version === l.version) return;
+    const n = l.entries.size;
+    if (n > this.central.length) {
+      const cap = Math.max(n, this.central.length * 2);
+      this.central = new Float64Array(cap);
+      this.start = new Float64Array(cap);
+      this.prefillS = new Float64Array(cap);
+    }
+    const w = this.work;
+    w.reserve(n);
+    let k = 0;
+    for (const [id, e] of l.entries) {
+      if (Number.isNaN(e.prefillS)) e.prefillS = prefill(Math.max(1, e.prompt));
+      w.id[k] = id;
+      w.arrival[k] = e.arrival;
+      w.started[k] = Number.isNaN(e.start) ? 0 : 1;
+      this.central[k] = e.central;
+      this.start[k] = e.start;
+      this.prefillS[k] = e.prefillS;
+      k++;
+    }
+    this.length = n;
+    w.length = n;
+    this.version = l.version;
+  }
+
+  /** The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens. */
+  workAt(now: number, tpot: number): WorkList {
+    const w = this.work;
+    if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
+    const { central, start, prefillS } = this;
+    const { preS, tokens } = w;
+    for (let j = 0; j < this.length; j++) {
+      const pre = prefillS[j] as number;
+      const st = start[j] as number;
+      if (Number.isNaN(st)) {
+        preS[j] = pre;
+        tokens[j] = Math.max(1, central[j] as number);
+      } else {
+        const elapsed = Math.max(0, now - st);
+        const produced = Math.max(0, elapsed - pre) / tpot;
+        preS[j] = Math.max(0, pre - elapsed);
+        tokens[j] = Math.max(1, (central[j] as number) - produced);
+      }
+    }
+    this.workVersion = this.version;
+    this.workNow = now;
+    this.workTpot = tpot;
+    return w;
+  }
+}
+
+/**
  * Router-side knowledge of one instance: what this router sent there and has not seen complete, in
  * the order sent (first come, first served). Slots are tracked from what a front end sees live: a
  * request takes a batch slot when sent to an instance with a free one, or when a request ahead of it
@@ -34,26 +127,75 @@ export class InstanceLedger {
   started = 0;
   /** Batch slots of the instance (its max_num_seqs, learnt from the view). */
   slots = Number.POSITIVE_INFINITY;
+  /** Bumped on every change to the entries (membership, order or a start), so snapshots know when they are stale. */
+  version = 0;
+  /** The latest arrival ever added: a new arrival at or after it cannot be out of order. */
+  private maxArrival = Number.NEGATIVE_INFINITY;
+
+  /** The entries as typed arrays, for the estimator (see LedgerSnapshot). */
+  readonly snapshot = new LedgerSnapshot();
 
   add(id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, now: number): void {
     const start = this.started < this.slots ? now : Number.NaN;
     if (!Number.isNaN(start)) this.started++;
+    const entry: LedgerEntry = { prompt: e.prompt, central: e.central, calibrated: e.calibrated, routedAt: e.routedAt, arrival: e.arrival, start, prefillS: Number.NaN };
+    this.demandTokens += e.prompt + e.calibrated;
+    this.version++;
+    // Entries are in arrival order, so the last one's arrival is at most the latest ever added: only a
+    // request arriving before that (a moved one) can be out of order and needs the walk.
+    if (e.arrival >= this.maxArrival || this.entries.has(id)) {
+      const last = e.arrival >= this.maxArrival ? Number.NEGATIVE_INFINITY : this.lastArrival();
+      this.maxArrival = Math.max(this.maxArrival, e.arrival);
+      this.entries.set(id, entry);
+      if (e.arrival < last) this.sortByArrival();
+      return;
+    }
+    // A moved request joins the queue at its arrival position, not at the back: the order is by
+    // (arrival, id). When the entries already are in that order, only those after it move.
+    let inOrder = true;
+    let prevArrival = Number.NEGATIVE_INFINITY;
+    let prevId = Number.NEGATIVE_INFINITY;
+    const after = this.after;
+    after.length = 0;
+    for (const [k, x] of this.entries) {
+      if (x.arrival < prevArrival || (x.arrival === prevArrival && k < prevId)) inOrder = false;
+      prevArrival = x.arrival;
+      prevId = k;
+      if (x.arrival > e.arrival || (x.arrival === e.arrival && k > id)) after.push(k);
+    }
+    this.entries.set(id, entry);
+    if (!(e.arrival < prevArrival)) return;
+    if (!inOrder) {
+      this.sortByArrival();
+      return;
+    }
+    for (const k of after) {
+      const x = this.entries.get(k) as LedgerEntry;
+      this.entries.delete(k);
+      this.entries.set(k, x);
+    }
+  }
+
+  /** Ids that follow a moved request in the order (reused). */
+  private readonly after: number[] = [];
+
+  private lastArrival(): number {
     let last = Number.NEGATIVE_INFINITY;
     for (const x of this.entries.values()) last = x.arrival;
-    this.entries.set(id, { ...e, start, prefillS: Number.NaN });
-    this.demandTokens += e.prompt + e.calibrated;
-    if (e.arrival < last) {
-      // A moved request joins the queue at its arrival position, not at the back: keep that order.
-      const sorted = [...this.entries].sort((a, b) => a[1].arrival - b[1].arrival || a[0] - b[0]);
-      this.entries.clear();
-      for (const [k, x] of sorted) this.entries.set(k, x);
-    }
+    return last;
+  }
+
+  private sortByArrival(): void {
+    const sorted = [...this.entries].sort((a, b) => a[1].arrival - b[1].arrival || a[0] - b[0]);
+    this.entries.clear();
+    for (const [k, x] of sorted) this.entries.set(k, x);
   }
 
   remove(id: number, now: number): LedgerEntry | undefined {
     const e = this.entries.get(id);
     if (!e) return undefined;
     this.entries.delete(id);
+    this.version++;
     this.demandTokens -= e.prompt + e.calibrated;
     if (!Number.isNaN(e.start)) {
       this.started--;
@@ -68,6 +210,7 @@ export class InstanceLedger {
     for (const e of this.entries.values()) {
       if (!Number.isNaN(e.start)) continue;
       e.start = now;
+      this.version++;
       if (++this.started >= this.slots) return;
     }
   }
@@ -91,15 +234,6 @@ export interface QueuePosition {
   readonly arrival: number;
 }
 export const NEW_ARRIVAL: QueuePosition = { self: -1, arrival: Number.POSITIVE_INFINITY };
-
-/** Work of one request as the estimator sees it: seconds of prefill left and decode tokens left. */
-interface Pending {
-  prefillS: number;
-  tokens: number;
-  started: boolean;
-  /** Ahead of the request being estimated in the first-come order (behind ones only share the batch). */
-  ahead: boolean;
-}
 
 /**
  * Predicted completion time of a request on an instance: GAPS Eq. 9 with the intent the paper states
@@ -125,8 +259,10 @@ interface Pending {
  */
 export class CompletionEstimator {
   private readonly shape = emptyShape();
-  private readonly pending: Pending[] = [];
-  private readonly free: number[] = [];
+  /** The work list of an instance without a ledger (reused). */
+  private readonly counted = new WorkList();
+  private free = new Float64Array(64);
+  private readonly prefillFn = (tokens: number): number => this.prefill(tokens);
 
   constructor(private readonly perf: PerfModel) {}
 
@@ -156,49 +292,77 @@ export class CompletionEstimator {
    * The work ahead on the instance, one entry per outstanding request, in first-come order. From the
    * ledger when there is one: a started request has produced (now - start - prefill) / tpot tokens.
    * Without one (no global monitoring) the reported counts stand in, each of `typical` tokens
-   * (running ones half done).
+   * (running ones half done), all ahead of any request estimated (id NaN, arrival minus infinity).
    */
-  private fillPending(v: InstanceView, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number, at: QueuePosition): Pending[] {
-    const out = this.pending;
-    out.length = 0;
+  private workList(v: InstanceView, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number): WorkList {
     if (ledger) {
-      for (const [id, e] of ledger.entries) {
-        if (id === at.self) continue;
-        if (Number.isNaN(e.prefillS)) e.prefillS = this.prefill(Math.max(1, e.prompt));
-        const pre = e.prefillS;
-        const ahead = e.arrival < at.arrival || (e.arrival === at.arrival && id < at.self) || at.self < 0;
-        if (Number.isNaN(e.start)) {
-          out.push({ prefillS: pre, tokens: Math.max(1, e.central), started: false, ahead });
-        } else {
-          const elapsed = Math.max(0, now - e.start);
-          const produced = Math.max(0, elapsed - pre) / tpot;
-          out.push({ prefillS: Math.max(0, pre - elapsed), tokens: Math.max(1, e.central - produced), started: true, ahead: true });
-        }
-      }
-      return out;
+      const snap = ledger.snapshot;
+      snap.refresh(ledger, this.prefillFn);
+      return snap.workAt(now, tpot);
     }
+    const w = this.counted;
     const pre = this.prefill(Math.max(1, typicalPrompt));
-    for (let k = 0; k < v.running; k++) out.push({ prefillS: 0, tokens: Math.max(1, typical / 2), started: true, ahead: true });
-    for (let k = 0; k < v.waiting + v.sinceReport; k++) out.push({ prefillS: pre, tokens: Math.max(1, typical), started: false, ahead: true });
-    return out;
+    const waiting = v.waiting + v.sinceReport;
+    w.reserve(Math.max(0, v.running) + Math.max(0, waiting));
+    let k = 0;
+    for (let j = 0; j < v.running; j++, k++) {
+      w.id[k] = Number.NaN;
+      w.arrival[k] = Number.NEGATIVE_INFINITY;
+      w.started[k] = 1;
+      w.preS[k] = 0;
+      w.tokens[k] = Math.max(1, typical / 2);
+    }
+    for (let j = 0; j < waiting; j++, k++) {
+      w.id[k] = Number.NaN;
+      w.arrival[k] = Number.NEGATIVE_INFINITY;
+      w.started[k] = 0;
+      w.preS[k] = pre;
+      w.tokens[k] = Math.max(1, typical);
+    }
+    w.length = k;
+    return w;
   }
 
-  /** Seconds until a batch slot frees for a request behind `ahead`, on `slots` slots at `tpot`. */
-  private slotWait(pending: readonly Pending[], slots: number, tpot: number): number {
-    let n = 0;
-    for (const p of pending) if (p.ahead) n++;
-    if (n < slots) return 0;
+  /**
+   * Seconds until a batch slot frees for the request at `at`, on `slots` slots at `tpot`, when the
+   * requests ahead of it hold them all: the `slots` earliest finish times form a min-heap; each waiting
+   * request ahead, in order, takes the earliest and holds it for its own work.
+   */
+  private slotWait(w: WorkList, at: QueuePosition, slots: number, tpot: number): number {
+    const { id, arrival, started, preS, tokens } = w;
+    const n = w.length;
+    const self = at.self;
+    const atArrival = at.arrival;
+    let nStarted = 0;
+    for (let k = 0; k < n; k++) nStarted += started[k] as number;
+    const m = Math.max(nStarted, slots);
+    if (this.free.length < m) this.free = new Float64Array(Math.max(m, this.free.length * 2));
     const free = this.free;
-    free.length = 0;
-    for (const p of pending) if (p.started) free.push(p.prefillS + p.tokens * tpot);
-    while (free.length < slots) free.push(0);
-    free.sort((a, b) => a - b);
-    // Keep the `slots` smallest finish times as a sorted array; each waiting request takes the first.
-    if (free.length > slots) free.length = slots;
-    for (const p of pending) {
-      if (p.started || !p.ahead) continue;
-      const t = (free.shift() as number) + p.prefillS + p.tokens * tpot;
-      insertSorted(free, t);
+    let f = 0;
+    for (let k = 0; k < n; k++) if (started[k] && id[k] !== self) free[f++] = (preS[k] as number) + (tokens[k] as number) * tpot;
+    while (f < slots) free[f++] = 0;
+    // Sorted ascending, the first `slots` are the smallest finish times and already a valid min-heap.
+    free.subarray(0, f).sort();
+    const h = slots;
+    for (let k = 0; k < n; k++) {
+      if (started[k]) continue;
+      const eid = id[k] as number;
+      if (eid === self) continue;
+      const arr = arrival[k] as number;
+      if (!(arr < atArrival || (arr === atArrival && eid < self) || self < 0)) continue;
+      const t = (free[0] as number) + (preS[k] as number) + (tokens[k] as number) * tpot;
+      // Replace the minimum and sift it down.
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h) break;
+        const r = l + 1;
+        const c = r < h && (free[r] as number) < (free[l] as number) ? r : l;
+        if ((free[c] as number) >= t) break;
+        free[i] = free[c] as number;
+        i = c;
+      }
+      free[i] = t;
     }
     return free[0] as number;
   }
@@ -214,22 +378,47 @@ export class CompletionEstimator {
     const slots = Math.max(1, v.maxNumSeqs);
     const ctx = this.context(v, prompt, own);
     const tpotNow = this.decodeStep(Math.min(slots, v.running + 1), ctx * Math.min(slots, v.running + 1));
-    const ahead = this.fillPending(v, ledger, tpotNow, typical, typicalPrompt, now, at);
+    const w = this.workList(v, ledger, tpotNow, typical, typicalPrompt, now);
+    // One pass, in first-come order, leaving the request itself out: the overlap of the work with its
+    // own decode, how many are ahead of it, and the prefill left ahead of it. (As first written, the
+    // prefill sum's `else` bound to `if (ahead)`: with a ledger, a request behind resets the sum to
+    // the reported waiting prompts' prefill; without one nothing is added. Kept so results do not
+    // move; see the report of issue 14.)
+    const { id, arrival, started, preS, tokens } = w;
+    const n = w.length;
+    const self = at.self;
+    const atArrival = at.arrival;
+    const waitingPrompt = v.waitingPromptTokens;
+    let waitingPrefill = Number.NaN;
     let overlap = 0;
-    for (const p of ahead) overlap += Math.min(p.tokens, own) / own;
+    let nAhead = 0;
+    let prefillAhead = 0;
+    for (let k = 0; k < n; k++) {
+      const eid = id[k] as number;
+      if (eid === self) continue;
+      overlap += Math.min(tokens[k] as number, own) / own;
+      let isAhead = true;
+      if (!started[k]) {
+        const arr = arrival[k] as number;
+        isAhead = arr < atArrival || (arr === atArrival && eid < self) || self < 0;
+      }
+      if (isAhead) {
+        nAhead++;
+        prefillAhead += preS[k] as number;
+      } else if (waitingPrompt > 0) {
+        if (Number.isNaN(waitingPrefill)) waitingPrefill = this.prefill(waitingPrompt);
+        prefillAhead = waitingPrefill;
+      }
+    }
     const batch = Math.min(slots, overlap + 1);
     const tpot = this.decodeStep(batch, ctx * batch);
-    const slotWait = this.slotWait(ahead, slots, tpot);
+    const slotWait = nAhead < slots ? 0 : this.slotWait(w, at, slots, tpot);
     const capacity = v.kvTotalBlocks * v.kvBlockSize;
     const demand = Math.max(ledger ? ledger.demandTokens : 0, v.kvUsedBlocks * v.kvBlockSize) + prompt + Math.max(own, upper);
     const excess = Math.max(0, demand - capacity);
     const kvWait = excess > 0 ? (excess * tpot) / batch : 0;
     // Starting at once, its prefill shares iterations with the prefills still running ahead of it.
-    let prefillAhead = 0;
-    if (slotWait === 0) {
-      if (ledger) for (const p of ahead) if (p.ahead) prefillAhead += p.prefillS;
-      else if (v.waitingPromptTokens > 0) prefillAhead = this.prefill(v.waitingPromptTokens);
-    }
+    if (slotWait !== 0 || !ledger) prefillAhead = 0;
     return Math.max(slotWait, kvWait) + prefillAhead + this.prefill(prompt) + own * tpot;
   }
 
@@ -241,24 +430,26 @@ export class CompletionEstimator {
   workLeft(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, typical = own, typicalPrompt = prompt, now = 0): number {
     const ctx = this.context(v, prompt, Math.max(1, own));
     const tpot1 = this.decodeStep(1, ctx);
+    const w = this.workList(v, ledger, tpot1, typical, typicalPrompt, now);
+    const { preS, tokens } = w;
     let work = 0;
-    for (const p of this.fillPending(v, ledger, tpot1, typical, typicalPrompt, now, NEW_ARRIVAL)) work += p.prefillS + p.tokens * tpot1;
+    for (let k = 0; k < w.length; k++) work += (preS[k] as number) + (tokens[k] as number) * tpot1;
     return work;
+  }
+
+  /** Requests waiting on a ledger's instance (no batch slot yet) that arrived after `arrival`, other than `self`. */
+  waitingBehind(ledger: InstanceLedger, self: number, arrival: number): number {
+    const snap = ledger.snapshot;
+    snap.refresh(ledger, this.prefillFn);
+    const { id, arrival: arr } = snap.work;
+    const start = snap.start;
+    let behind = 0;
+    for (let j = 0; j < snap.length; j++) if (id[j] !== self && Number.isNaN(start[j] as number) && (arr[j] as number) > arrival) behind++;
+    return behind;
   }
 
   /** The request alone on an idle instance. */
   unloaded(prompt: number, tokens: number): number {
     return this.prefill(Math.max(1, prompt)) + Math.max(1, tokens) * this.decodeStep(1, prompt + tokens / 2);
   }
-}
-
-function insertSorted(xs: number[], x: number): void {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((xs[mid] as number) <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  xs.splice(lo, 0, x);
 }

@@ -103,8 +103,7 @@ export class GapsRebalancer implements Controller {
   private imposed(v: InstanceView, r: RequestSnapshot, work: number, now: number): number {
     const l = this.s.ledger(v, now);
     if (!l || l.started < l.slots) return 0;
-    let behind = 0;
-    for (const [id, e] of l.entries) if (id !== r.id && Number.isNaN(e.start) && e.arrival > r.arrival) behind++;
+    const behind = this.s.estimator.waitingBehind(l, r.id, r.arrival);
     return (work * behind) / Math.max(1, v.maxNumSeqs);
   }
 
