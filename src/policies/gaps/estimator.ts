@@ -380,16 +380,13 @@ export class CompletionEstimator {
     const tpotNow = this.decodeStep(Math.min(slots, v.running + 1), ctx * Math.min(slots, v.running + 1));
     const w = this.workList(v, ledger, tpotNow, typical, typicalPrompt, now);
     // One pass, in first-come order, leaving the request itself out: the overlap of the work with its
-    // own decode, how many are ahead of it, and the prefill left ahead of it. (As first written, the
-    // prefill sum's `else` bound to `if (ahead)`: with a ledger, a request behind resets the sum to
-    // the reported waiting prompts' prefill; without one nothing is added. Kept so results do not
-    // move; see the report of issue 14.)
+    // own decode, how many are ahead of it, and the prefill left ahead of it (requests behind it add
+    // nothing; as first written, a misplaced `else` let each of them reset the sum to the reported
+    // waiting prompts' prefill).
     const { id, arrival, started, preS, tokens } = w;
     const n = w.length;
     const self = at.self;
     const atArrival = at.arrival;
-    const waitingPrompt = v.waitingPromptTokens;
-    let waitingPrefill = Number.NaN;
     let overlap = 0;
     let nAhead = 0;
     let prefillAhead = 0;
@@ -405,9 +402,6 @@ export class CompletionEstimator {
       if (isAhead) {
         nAhead++;
         prefillAhead += preS[k] as number;
-      } else if (waitingPrompt > 0) {
-        if (Number.isNaN(waitingPrefill)) waitingPrefill = this.prefill(waitingPrompt);
-        prefillAhead = waitingPrefill;
       }
     }
     const batch = Math.min(slots, overlap + 1);

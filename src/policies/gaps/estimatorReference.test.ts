@@ -71,10 +71,7 @@ class ReferenceEstimator {
     const kvWait = excess > 0 ? (excess * tpot) / batch : 0;
     let prefillAhead = 0;
     if (slotWait === 0 && ledger) {
-      for (const p of ahead) {
-        if (p.ahead) prefillAhead += p.prefillS;
-        else if (v.waitingPromptTokens > 0) prefillAhead = this.est.prefill(v.waitingPromptTokens);
-      }
+      for (const p of ahead) if (p.ahead) prefillAhead += p.prefillS;
     }
     return Math.max(slotWait, kvWait) + prefillAhead + this.est.prefill(prompt) + own * tpot;
   }
