@@ -1,26 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot, runCli, type CliRun, CLI } from './cliSupport.js';
 
 /** End-to-end tests of the compiled CLI (run after `npm run build`, as `npm test` does). */
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
-  return d;
-}
 const root = repoRoot();
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const dataDir = process.env.GAPS_DATA_DIR ?? join(root, '..', 'shared', 'data');
 const convTrace = join(dataDir, 'azure-llm-2023', 'AzureLLMInferenceTrace_conv.csv');
 
-function gaps(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const gaps = (...args: string[]): CliRun => runCli(args, { timeoutMs: 120_000 });
 
 test('simulate --json prints the metrics object; the same command twice prints identical bytes', () => {
   const args = ['simulate', '--workload', 'azure-code', '--num-requests', '600', '--instances', '3', '--json', '--seed', '7'];

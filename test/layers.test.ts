@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from './cliSupport.js';
 
 /**
  * Dependencies point one way (docs/ARCHITECTURE.md): a module may import only from its own layer or
@@ -28,11 +28,6 @@ const LAYERS: Record<string, number> = {
   cli: 10,
 };
 
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
-  return d;
-}
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

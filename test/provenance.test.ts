@@ -1,24 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { canonicalJson, configHash } from '../src/run/provenance.js';
+import { repoRoot, runCli, type CliRun } from './cliSupport.js';
 
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
-  return d;
-}
 const root = repoRoot();
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 
-function gaps(cwd: string, env: Record<string, string>, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const gaps = (cwd: string, env: Record<string, string>, ...args: string[]): CliRun => runCli(args, { cwd, env });
 
 test('gaps --version prints the package version', () => {
   const v = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;

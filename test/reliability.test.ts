@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { int, num } from '../src/cli/options.js';
 import { prepareOutDir } from '../src/cli/outDir.js';
 import { csvRow } from '../src/core/csv.js';
@@ -19,24 +17,15 @@ import { Rng } from '../src/kernel/rng.js';
 import { roundRobinRouter } from '../src/policies/routers/roundRobin.js';
 import { Simulation } from '../src/sim/simulation.js';
 import { clusterConfig } from './helpers.js';
+import { runCli, type CliRun, CLI } from './cliSupport.js';
 
 /**
  * The reproducers of issue 17 ("nothing hangs, nothing wraps, nothing lies"). Where the CLI is the
  * point (exit code 2, one message, no stack trace, checks before a run) through the compiled CLI;
  * the rest in process, through the same library calls the CLI makes, to keep the suite fast.
  */
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
-  return d;
-}
-const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
 
-function gaps(...args: string[]): { code: number; out: string; err: string; ms: number } {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr, ms: performance.now() - t0 };
-}
+const gaps = (...args: string[]): CliRun => runCli(args, { timeoutMs: 30_000 });
 
 function userError(args: string[], re: RegExp): { ms: number; err: string } {
   const r = gaps(...args);

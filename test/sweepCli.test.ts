@@ -1,23 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runCli, type CliRun, CLI } from './cliSupport.js';
 
 /** `gaps sweep` and `gaps capacity` end to end (compiled CLI). */
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
-  return d;
-}
-const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
 
-function gaps(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const gaps = (...args: string[]): CliRun => runCli(args);
 
 test('a bad grid file is one clear message with the key path, exit 2, no stack trace', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gaps-grid-'));

@@ -1,9 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Job, Queue } from 'bullmq';
 import { LocalRunner } from '../src/sweep/localRunner.js';
 import { planSweep, runSweepPlan } from '../src/sweep/plan.js';
@@ -14,6 +11,7 @@ import { startQueueWorker, type QueueWorkerHandle } from '../src/sweep/queue/que
 import { MemoryStore } from '../src/sweep/runner.js';
 import { tableToCsv, tableToJson } from '../src/sweep/table.js';
 import { redisUnavailable, startRedis, type TestRedis } from './redisServer.js';
+import { CLI } from './cliSupport.js';
 
 /**
  * The distributed runner against a real Redis (Debian's redis-server on a loopback port, started
@@ -28,12 +26,6 @@ after(async () => {
   await redis?.stop();
 });
 
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
-  return d;
-}
-const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
 const VERSION = 'gaps@0.1.0';
 
 /** The issue's grid: 2 policies x 3 loads x 2 seeds. */
@@ -100,7 +92,7 @@ test('a throwing point and a point a worker refuses are recorded as failed; the 
 
 /** A `gaps worker` process; `lines` collects its log. */
 function spawnWorker(url: string, lockMs: number): { proc: ChildProcess; lines: string[]; ready: Promise<void> } {
-  const proc = spawn(process.execPath, [cli, 'worker', '--queue', url, '--lock-duration', String(lockMs)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, 'worker', '--queue', url, '--lock-duration', String(lockMs)], { stdio: ['ignore', 'ignore', 'pipe'] });
   const lines: string[] = [];
   let buf = '';
   const ready = new Promise<void>((resolve) => {

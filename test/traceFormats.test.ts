@@ -1,22 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runCli, type CliRun } from './cliSupport.js';
 
 /** Issue 13's "done when": every trace format simulates with `gaps simulate --trace ... --json`. */
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
-  return d;
-}
-const cli = join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
-function gaps(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const gaps = (...args: string[]): CliRun => runCli(args);
 
 test('BurstGPT, ShareGPT, vLLM result, mapped CSV and our requests.csv each simulate; --metrics vllm prints vLLM names', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gaps-traces-'));

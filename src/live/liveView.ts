@@ -1,4 +1,4 @@
-import type { ClusterView, InstanceView } from '../policies/clusterView.js';
+import { blankInstanceView, type ClusterView, type InstanceView } from '../policies/clusterView.js';
 import type { BackendState } from './backend.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -31,24 +31,7 @@ export class LiveClusterView {
     private readonly staleAfterS: number,
     maxNumSeqs = DEFAULT_MAX_NUM_SEQS,
   ) {
-    this.views = backends.map((b) => ({
-      id: b.id,
-      role: 'mixed',
-      available: true,
-      reportTime: 0,
-      waiting: 0,
-      running: 0,
-      kvUsedBlocks: 0,
-      kvTotalBlocks: DEFAULT_KV_BLOCKS,
-      kvBlockSize: DEFAULT_BLOCK_SIZE,
-      maxNumSeqs,
-      kvUsage: 0,
-      waitingPromptTokens: 0,
-      utilization: 0,
-      recentSloViolationRate: 0,
-      outstanding: 0,
-      sinceReport: 0,
-    }));
+    this.views = backends.map((b) => ({ ...blankInstanceView(b.id, { kvTotalBlocks: DEFAULT_KV_BLOCKS, kvBlockSize: DEFAULT_BLOCK_SIZE, maxNumSeqs }) }));
     this.view = { now: 0, instances: this.views };
   }
 
