@@ -117,6 +117,10 @@ interface ServeFlags {
   adminKey: string[];
   extProc?: number;
   maxNumSeqs: number;
+  sloTtft?: number;
+  sloTpot?: number;
+  sloSlack?: number;
+  sloWindow?: number;
 }
 
 function registerServe(program: Command): void {
@@ -142,6 +146,10 @@ function registerServe(program: Command): void {
     .option('--api-key <key>', 'client keys accepted (repeatable; none = open)', list, [])
     .option('--admin-key <key>', 'keys for /admin/* (repeatable; without one the admin endpoints are off)', list, [])
     .option('--max-num-seqs <n>', 'batch cap the policy assumes for each backend (engines do not export it)', int('--max-num-seqs'), 256)
+    .option('--slo-ttft <s>', 'TTFT target each finished request is judged against, seconds', positive('--slo-ttft'))
+    .option('--slo-tpot <s>', 'TPOT target, seconds', positive('--slo-tpot'))
+    .option('--slo-slack <x>', 'end-to-end deadline as a multiple of the unloaded latency (0 = not judged)', num('--slo-slack'), 5)
+    .option('--slo-window <s>', 'window of the recent SLO-violation rate the policy sees (default: the poll interval, as the simulator\'s report interval)', positive('--slo-window'))
     .option('--ext-proc <port>', 'also serve Envoy ext_proc (gRPC) on this port: the Gateway API Inference Extension endpoint picker', port('--ext-proc'))
     .action(async (f: ServeFlags) => {
       const { Gateway } = await import('../../live/gateway/gateway.js');
@@ -160,6 +168,12 @@ function registerServe(program: Command): void {
         apiKeys: f.apiKey,
         adminKeys: f.adminKey,
         maxNumSeqs: f.maxNumSeqs,
+        slo: {
+          e2eSlack: f.sloSlack,
+          ...(f.sloTtft !== undefined ? { ttftS: f.sloTtft } : {}),
+          ...(f.sloTpot !== undefined ? { tpotS: f.sloTpot } : {}),
+          ...(f.sloWindow !== undefined ? { windowS: f.sloWindow } : {}),
+        },
         ...(f.predictor ? { predictor: f.predictor } : {}),
         ...(f.deployment ? { deployment: f.deployment } : {}),
         ...(f.perfModel ? { perfModel: f.perfModel } : {}),

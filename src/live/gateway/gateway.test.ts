@@ -74,6 +74,28 @@ describe('gateway in front of four emulators (loopback)', () => {
   });
 });
 
+describe('live SLO judging', () => {
+  test('finished requests are judged against --slo-*: the view, /metrics and /admin/state show the violations', async () => {
+    // A TTFT target no request can meet (1 µs): every finished request is a violation.
+    const c = await startCluster(2, FAST, { policy: 'round-robin', adminKeys: ['k'], slo: { ttftS: 1e-6, windowS: 0.05 } });
+    try {
+      for (let i = 0; i < 4; i++) assert.equal((await postJson(`${c.url}/v1/completions`, { prompt: 'a b', max_tokens: 2, stream: i % 2 === 0 })).status, 200);
+      await new Promise((r) => setTimeout(r, 60)); // the window ends
+      const state = (await (await fetch(`${c.url}/admin/state`, { headers: { authorization: 'Bearer k' } })).json()) as {
+        backends: { view: { recentSloViolationRate: number }; slo: { judged: number; violated: number } }[];
+      };
+      assert.deepEqual(state.backends.map((b) => [b.slo.judged, b.slo.violated]), [[2, 2], [2, 2]], 'round-robin: two each, all missed 1 µs');
+      assert.deepEqual(state.backends.map((b) => b.view.recentSloViolationRate), [1, 1], 'the policy sees the rate');
+      const m = await (await fetch(`${c.url}/metrics`)).text();
+      assert.match(m, /gaps_router_slo_violation_rate\{backend="[^"]+"\} 1/);
+      assert.match(m, /gaps_router_slo_judged_total\{backend="[^"]+"\} 2/);
+      assert.match(m, /gaps_router_slo_violations_total\{backend="[^"]+"\} 2/);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('bounded admission', () => {
   test('requests beyond --max-in-flight get 429; no backend available gets 503', async () => {
     const c = await startCluster(1, { timeScale: 1 }, { maxInFlight: 2 });
