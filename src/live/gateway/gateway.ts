@@ -51,13 +51,18 @@ export interface GatewayOptions {
   readonly maxNumSeqs?: number;
   /** Header naming the backend that served a request. */
   readonly backendHeader?: string;
+  /**
+   * Backend slots the policy is built for (at least `backends.length`): room for endpoints a watched
+   * endpoint set adds later (`src/live/extproc/endpointsFile.ts`). Extra slots start vacant.
+   */
+  readonly maxEndpoints?: number;
   /** SLOs each finished request is judged against (as `gaps simulate --slo-*`); window defaults to the poll interval. */
   readonly slo?: Partial<LiveSloOptions>;
 }
 
 export const BACKEND_HEADER = 'x-gaps-backend';
 
-function normaliseUrl(u: string): string {
+export function normaliseUrl(u: string): string {
   let url: URL;
   try {
     url = new URL(u);
@@ -91,7 +96,7 @@ export class Gateway {
   readonly o: Required<Omit<GatewayOptions, 'predictor' | 'slo'>> & { predictor: string | undefined };
 
   constructor(opts: GatewayOptions) {
-    if (opts.backends.length === 0) throw new ConfigError('--backends: give at least one backend URL');
+    if (opts.backends.length === 0 && !((opts.maxEndpoints ?? 0) > 0)) throw new ConfigError('--backends: give at least one backend URL');
     const o = {
       deployment: 'llama-2-7b/a100-80gb',
       perfModel: DEFAULT_PERF_MODEL,
@@ -109,11 +114,13 @@ export class Gateway {
       seed: 1,
       backendHeader: BACKEND_HEADER,
       maxNumSeqs: 256,
+      maxEndpoints: 0,
       ...opts,
       predictor: opts.predictor,
     };
     this.o = o;
     this.backends = o.backends.map((u, i) => new BackendState(i, normaliseUrl(u)));
+    for (let i = this.backends.length; i < o.maxEndpoints; i++) this.backends.push(new BackendState(i, ''));
     const streams = new RandomStreams(o.seed);
     const perf = createPerfModel(o.perfModel, parseDeployment(o.deployment));
     const slo = { windowS: o.pollIntervalS, e2eSlack: DEFAULT_E2E_SLACK, ...opts.slo };

@@ -34,7 +34,8 @@ export class GatewayMetrics {
       labelNames: backend,
       registers: [r],
       collect() {
-        for (const b of backends) this.set({ backend: b.url }, b.outstanding);
+        this.reset(); // a slot's URL changes when the endpoint set does
+        for (const b of backends) if (!b.vacant) this.set({ backend: b.url }, b.outstanding);
       },
     });
     new Gauge({
@@ -43,8 +44,9 @@ export class GatewayMetrics {
       labelNames: backend,
       registers: [r],
       collect() {
+        this.reset();
         const t = now();
-        for (const b of backends) this.set({ backend: b.url }, b.available(t) ? 1 : 0);
+        for (const b of backends) if (!b.vacant) this.set({ backend: b.url }, b.available(t) ? 1 : 0);
       },
     });
     new Gauge({
@@ -56,7 +58,7 @@ export class GatewayMetrics {
         this.reset();
         const t = now();
         for (const b of backends) {
-          if (!b.fresh(t, staleAfterS)) continue;
+          if (b.vacant || !b.fresh(t, staleAfterS)) continue;
           const s = b.snapshot;
           if (Number.isFinite(s.waiting)) this.set({ backend: b.url, signal: 'waiting' }, s.waiting);
           if (Number.isFinite(s.running)) this.set({ backend: b.url, signal: 'running' }, s.running);
@@ -81,8 +83,9 @@ export class GatewayMetrics {
         labelNames: backend,
         registers: [r],
         collect() {
+          this.reset();
           const t = now();
-          for (const b of backends) this.set({ backend: b.url }, slo.rate(b.id, t));
+          for (const b of backends) if (!b.vacant) this.set({ backend: b.url }, slo.rate(b.id, t));
         },
       });
       const total = (name: string, help: string, value: (id: number) => number): void => {
@@ -93,7 +96,7 @@ export class GatewayMetrics {
           registers: [r],
           collect() {
             this.reset();
-            for (const b of backends) this.inc({ backend: b.url }, value(b.id));
+            for (const b of backends) if (!b.vacant) this.inc({ backend: b.url }, value(b.id));
           },
         });
       };

@@ -51,11 +51,14 @@ export class MetricsPoller {
   }
 
   private async scrape(b: BackendState): Promise<void> {
+    if (b.vacant) return;
+    const url = b.url;
     const ms = this.opts.timeoutS * 1000;
     try {
-      const res = await request(`${b.url}/metrics`, { headersTimeout: ms, bodyTimeout: ms, signal: AbortSignal.timeout(ms) });
+      const res = await request(`${url}/metrics`, { headersTimeout: ms, bodyTimeout: ms, signal: AbortSignal.timeout(ms) });
       const text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+      if (b.url !== url) return; // the slot was given another endpoint meanwhile
       readSnapshot(text, this.adapter, b.snapshot);
       b.reportTime = this.clock.now();
       b.sinceReport = 0;
@@ -65,6 +68,7 @@ export class MetricsPoller {
         b.downByScrape = false;
       }
     } catch (e) {
+      if (b.url !== url) return;
       const err = e as NodeJS.ErrnoException;
       b.lastScrapeError = err.code ?? err.message;
       if (err.code === 'ECONNREFUSED') {
