@@ -61,6 +61,8 @@ export class SseScanner {
   chunks = 0;
   /** Whole events seen (data or not). */
   events = 0;
+  /** Events with a data line (output, usage or [DONE]): comments and keep-alives are not. */
+  dataEvents = 0;
   /** `usage.completion_tokens` when a usage chunk was seen, else -1. */
   usageTokens = -1;
   sawDone = false;
@@ -104,6 +106,7 @@ export class SseScanner {
     this.events++;
     const d = b.indexOf(DATA, start);
     if (d < 0 || d >= end) return false;
+    this.dataEvents++;
     let p = d + 5;
     if (b[p] === 0x20) p++;
     if (end - p >= DONE.length && b.compare(DONE, 0, DONE.length, p, p + DONE.length) === 0) {
