@@ -69,6 +69,9 @@ export class SseScanner {
   private tail: Buffer = EMPTY;
   /** Where the event after the one `boundary` found begins. */
   private next = 0;
+  /** In the buffer being pushed: the next `"completion_tokens"` at or after `usageFrom` (-1: none). */
+  private usageAt = -1;
+  private usageFrom = Number.POSITIVE_INFINITY;
 
   constructor(private readonly stripUsage: boolean) {}
 
@@ -76,6 +79,7 @@ export class SseScanner {
     let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.tail.length > 0) buf = Buffer.concat([this.tail, buf]);
     let start = 0;
+    this.usageFrom = Number.POSITIVE_INFINITY;
     let cutFrom = -1;
     let cutTo = -1;
     for (;;) {
@@ -98,6 +102,7 @@ export class SseScanner {
     const t = this.tail;
     this.tail = EMPTY;
     if (t.length === 0 || t.toString('latin1').trim() === '') return t;
+    this.usageFrom = Number.POSITIVE_INFINITY;
     return this.onEvent(t, 0, t.length) && this.stripUsage ? EMPTY : t;
   }
 
@@ -113,7 +118,12 @@ export class SseScanner {
       this.sawDone = true;
       return false;
     }
-    const u = b.indexOf(COMPLETION_TOKENS, p);
+    // One search per buffer, not one per event: the key is looked for again only past where it was found.
+    if (p < this.usageFrom || (this.usageAt >= 0 && this.usageAt < p)) {
+      this.usageAt = b.indexOf(COMPLETION_TOKENS, p);
+      this.usageFrom = p;
+    }
+    const u = this.usageAt;
     if (u < 0 || u >= end) {
       this.chunks++;
       return false;
