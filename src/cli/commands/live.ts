@@ -103,6 +103,10 @@ interface ServeFlags {
   endpointsFile?: string;
   endpointsPoll: number;
   maxEndpoints?: number;
+  k8sSelector?: string;
+  k8sPort?: number;
+  k8sNamespace?: string;
+  k8sApi?: string;
   extProcMode: string;
   extProcUsage: boolean;
   policy: string;
@@ -137,6 +141,10 @@ function registerServe(program: Command): void {
     .option('--backends <urls>', 'backend base URLs, comma-separated (repeatable)', list, [])
     .option('--endpoints-file <file>', 'endpoints (host:port or URL, one a line), re-read when the file changes; added to --backends')
     .option('--endpoints-poll <s>', 'seconds between checks of --endpoints-file', positive('--endpoints-poll'), 1)
+    .option('--k8s-selector <labels>', "watch the InferencePool's pods through the Kubernetes API: its label selector (k=v,k2=v2)")
+    .option('--k8s-port <n>', "the pool's target port on each pod (with --k8s-selector)", port('--k8s-port'))
+    .option('--k8s-namespace <ns>', "the pods' namespace (default: the service account's)")
+    .option('--k8s-api <url>', 'API server URL (default: in-cluster, from KUBERNETES_SERVICE_HOST)')
     .option('--max-endpoints <n>', 'backend slots the policy is built for (default: 64 with --endpoints-file)', int('--max-endpoints'))
     .option('--policy <name>', `routing policy: ${routers.names().join(', ')}`, 'least-outstanding')
     .option('--predictor <name>', 'output-length predictor (default: linear for policies that use predictions)')
@@ -167,8 +175,11 @@ function registerServe(program: Command): void {
       if (f.extProcMode !== 'full-duplex' && f.extProcMode !== 'buffered') throw new ConfigError(`--ext-proc-mode: expected full-duplex or buffered, got '${f.extProcMode}'`);
       const fromFile = f.endpointsFile !== undefined ? EndpointsFile.readInitial(f.endpointsFile) : [];
       const backends = [...new Set([...f.backends, ...fromFile])];
-      if (backends.length === 0 && f.endpointsFile === undefined) throw new ConfigError('gaps serve: give --backends URL[,URL...] or --endpoints-file FILE');
-      const maxEndpoints = f.maxEndpoints ?? (f.endpointsFile !== undefined ? Math.max(64, backends.length) : backends.length);
+      const dynamic = f.endpointsFile !== undefined || f.k8sSelector !== undefined;
+      if (f.endpointsFile !== undefined && f.k8sSelector !== undefined) throw new ConfigError('gaps serve: --endpoints-file and --k8s-selector both set the endpoint set; give one');
+      if (f.k8sSelector !== undefined && f.k8sPort === undefined) throw new ConfigError("--k8s-selector: give --k8s-port (the pool's target port)");
+      if (backends.length === 0 && !dynamic) throw new ConfigError('gaps serve: give --backends URL[,URL...], --endpoints-file FILE or --k8s-selector LABELS');
+      const maxEndpoints = f.maxEndpoints ?? (dynamic ? Math.max(64, backends.length) : backends.length);
       if (maxEndpoints < backends.length) throw new ConfigError(`--max-endpoints ${maxEndpoints}: fewer than the ${backends.length} endpoints given`);
       const g = new Gateway({
         backends,
@@ -199,7 +210,20 @@ function registerServe(program: Command): void {
       if (g.idleControllers > 0) {
         process.stderr.write(`gaps serve: policy '${g.router.name}' has ${g.idleControllers} rebalancing controller(s); live rebalancing is not built, they do not run\n`);
       }
+      // Built (and checked) before listening, so a configuration error exits before a port is taken.
+      const { KubePodWatch } = await import('../../live/extproc/kubeWatch.js');
+      const watch =
+        f.k8sSelector === undefined
+          ? undefined
+          : new KubePodWatch(new EndpointSlots(g.backends, (slot) => g.slo.reset(slot)), {
+              selector: f.k8sSelector,
+              targetPort: f.k8sPort as number,
+              ...(f.k8sNamespace !== undefined ? { namespace: f.k8sNamespace } : {}),
+              ...(f.k8sApi !== undefined ? { api: f.k8sApi } : {}),
+              log: (line) => process.stderr.write(`gaps serve: ${line}\n`),
+            });
       const http = await g.listen(f.port, f.host);
+      watch?.start();
       if (f.endpointsFile !== undefined) {
         const file = new EndpointsFile(new EndpointSlots(g.backends, (slot) => g.slo.reset(slot)), {
           path: f.endpointsFile,
@@ -212,7 +236,11 @@ function registerServe(program: Command): void {
       if (f.extProc !== undefined) {
         const { EndpointPicker } = await import('../../live/extproc/endpointPicker.js');
         const picker = new EndpointPicker(g, { mode: f.extProcMode, injectUsage: f.extProcUsage });
-        const grpcPort = await picker.listen(f.extProc, f.host);
+        const grpcPort = await picker.listen(f.extProc, f.host).catch(async (e: Error) => {
+          watch?.stop();
+          await http.close();
+          throw new ConfigError(`--ext-proc ${f.extProc}: cannot listen (${e.message})`);
+        });
         process.stderr.write(`gaps serve: ext_proc endpoint picker (gRPC, with grpc.health.v1) on ${f.host}:${grpcPort}\n`);
         server = { ...http, close: async () => (await picker.close(), await http.close()) };
       }
