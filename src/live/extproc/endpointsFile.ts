@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError, InputError } from '../../core/errors.js';
 import type { BackendState } from '../backend.js';
-import { normaliseUrl } from '../gateway/gateway.js';
 
 /**
  * Parses an endpoints file: one endpoint a line, `host:port` (an InferencePool's `<ip:port>`) or a
@@ -17,14 +16,26 @@ export function parseEndpoints(text: string, path: string): string[] {
     const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(line) ? line : `http://${line}`;
     let norm: string;
     try {
-      norm = normaliseUrl(url);
-      if (!new URL(norm).port && !/^[a-z]+:\/\//i.test(line)) throw new ConfigError(`'${line}' has no port (expected host:port)`);
+      norm = normalise(url, line);
     } catch (e) {
-      throw new InputError(path, i + 1, 'endpoint', (e as Error).message.replace(/^--backends: /, ''));
+      throw new InputError(path, i + 1, 'endpoint', (e as Error).message);
     }
     if (!out.includes(norm)) out.push(norm);
   }
   return out;
+}
+
+/** A base URL as the gateway writes backend URLs (origin plus path without a trailing slash). */
+function normalise(url: string, line: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError(`'${line}' is not host:port or a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`'${line}' must be http:// or https://`);
+  if (!u.port && url !== line) throw new ConfigError(`'${line}' has no port (expected host:port)`);
+  return u.origin + u.pathname.replace(/\/+$/, '');
 }
 
 /** What one application of an endpoint list changed. */

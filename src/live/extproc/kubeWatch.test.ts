@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
-import { Gateway } from '../gateway/gateway.js';
+import { BackendState } from '../backend.js';
 import { EndpointSlots } from './endpointsFile.js';
 import { KubePodWatch, podEndpoint } from './kubeWatch.js';
 
@@ -38,7 +38,7 @@ test('pod watch against a fake API server on loopback: list, watch events, 410 G
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const api = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const gw = new Gateway({ backends: [], maxEndpoints: 3, policy: 'least-outstanding' });
+  const gw = { backends: [0, 1, 2].map((i) => new BackendState(i, '')) };
   const watch = new KubePodWatch(new EndpointSlots(gw.backends), { api, namespace: 'llm', selector: 'app=vllm', targetPort: 8000, token: 'tok', retryS: 0.05 });
   const live = (): string[] => gw.backends.filter((b) => !b.vacant).map((b) => b.url).sort();
   const until = async (cond: () => boolean): Promise<void> => {

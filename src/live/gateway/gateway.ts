@@ -62,7 +62,7 @@ export interface GatewayOptions {
 
 export const BACKEND_HEADER = 'x-gaps-backend';
 
-export function normaliseUrl(u: string): string {
+function normaliseUrl(u: string): string {
   let url: URL;
   try {
     url = new URL(u);
