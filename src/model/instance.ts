@@ -222,7 +222,8 @@ export class Instance implements BatchBuilder {
     t.state[id] = ReqState.Waiting;
     t.instance[id] = this.id;
     t.live.enqueuedAt[id & t.live.mask] = now;
-    this.waiting.push(id, this.policy.rank(this.factsOf(id, t.live.generated[id & t.live.mask] as number, now), now), this.enqueueSeq++);
+    const rank = this.policy.ranksByArrival ? (t.arrival[id] as number) : this.policy.rank(this.factsOf(id, t.live.generated[id & t.live.mask] as number, now), now);
+    this.waiting.push(id, rank, this.enqueueSeq++);
     this.waitingPromptTokens += t.prompt[id] as number;
   }
 
