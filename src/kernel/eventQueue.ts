@@ -60,19 +60,27 @@ export class EventQueue {
     const T = this.time;
     const S = this.seq;
     const P = this.phase;
+    const K = this.kind;
+    const G = this.target;
+    const D = this.data;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pt = T[p] as number;
       if (pt < time || (pt === time && ((P[p] as number) < phase || ((P[p] as number) === phase && (S[p] as number) < s)))) break;
-      this.moveSlot(p, i);
+      T[i] = pt;
+      S[i] = S[p] as number;
+      P[i] = P[p] as number;
+      K[i] = K[p] as number;
+      G[i] = G[p] as number;
+      D[i] = D[p] as number;
       i = p;
     }
     T[i] = time;
     S[i] = s;
     P[i] = phase;
-    this.kind[i] = kind;
-    this.target[i] = target;
-    this.data[i] = data;
+    K[i] = kind;
+    G[i] = target;
+    D[i] = data;
   }
 
   /**
@@ -113,6 +121,9 @@ export class EventQueue {
     const T = this.time;
     const S = this.seq;
     const P = this.phase;
+    const K = this.kind;
+    const G = this.target;
+    const D = this.data;
     let i = 0;
     const half = n >> 1;
     while (i < half) {
@@ -125,29 +136,26 @@ export class EventQueue {
       }
       const ct = T[c] as number;
       if (t < ct || (t === ct && (ph < (P[c] as number) || (ph === (P[c] as number) && s < (S[c] as number))))) break;
-      this.moveSlot(c, i);
+      // The child moves up (written out: this loop is the hottest in the simulator).
+      T[i] = ct;
+      S[i] = S[c] as number;
+      P[i] = P[c] as number;
+      K[i] = K[c] as number;
+      G[i] = G[c] as number;
+      D[i] = D[c] as number;
       i = c;
     }
     T[i] = t;
     S[i] = s;
     P[i] = ph;
-    this.kind[i] = k;
-    this.target[i] = tg;
-    this.data[i] = d;
+    K[i] = k;
+    G[i] = tg;
+    D[i] = d;
   }
 
   clear(): void {
     this.n = 0;
     this.hole = false;
-  }
-
-  private moveSlot(from: number, to: number): void {
-    this.time[to] = this.time[from] as number;
-    this.seq[to] = this.seq[from] as number;
-    this.phase[to] = this.phase[from] as number;
-    this.kind[to] = this.kind[from] as number;
-    this.target[to] = this.target[from] as number;
-    this.data[to] = this.data[from] as number;
   }
 
   private grow(): void {
