@@ -6,7 +6,8 @@ import { parseDeployment } from '../../perf/presets.js';
 import { createPerfModel, DEFAULT_PERF_MODEL } from '../../perf/registry.js';
 import type { CompletionInfo, RoutedRequest } from '../../policies/clusterView.js';
 import { NO_INSTANCE, type Router } from '../../policies/routers/router.js';
-import { buildRouter, DEFAULT_PREDICTOR } from '../../run/simulate.js';
+import type { ClusterPolicy } from '../../policies/clusterPolicy.js';
+import { buildPolicy, DEFAULT_PREDICTOR } from '../../run/simulate.js';
 import { BackendState } from '../backend.js';
 import { WallClock } from '../clock.js';
 import { checkBearer, openAiApp } from '../http.js';
@@ -73,6 +74,9 @@ function normaliseUrl(u: string): string {
 export class Gateway {
   readonly app: FastifyInstance;
   readonly backends: BackendState[];
+  /** The policy as a whole (router, controllers, counters). */
+  readonly policy: ClusterPolicy;
+  /** The policy's router: what routes each request. */
   readonly router: Router;
   readonly metrics: GatewayMetrics;
   readonly clock = new WallClock();
@@ -111,14 +115,15 @@ export class Gateway {
     this.backends = o.backends.map((u, i) => new BackendState(i, normaliseUrl(u)));
     const streams = new RandomStreams(o.seed);
     const perf = createPerfModel(o.perfModel, parseDeployment(o.deployment));
-    this.router = buildRouter(o.policy, streams, this.backends.length, perf);
-    if (this.router.instanceRoles || this.router.routeDecode) {
+    this.policy = buildPolicy(o.policy, streams, this.backends.length, perf);
+    this.router = this.policy.router;
+    if (this.policy.instanceRoles || this.policy.routeDecode) {
       throw new ConfigError(`--policy '${o.policy}': phase-split policies need prefill/decode backends and KV transfer; the live router serves mixed backends only`);
     }
-    const predictorSpec = o.predictor ?? (this.router.usesPredictions ? DEFAULT_PREDICTOR : undefined);
+    const predictorSpec = o.predictor ?? (this.policy.usesPredictions ? DEFAULT_PREDICTOR : undefined);
     this.predictor = new LivePredictor(predictorSpec, streams.stream(`predictor:${predictorSpec ?? 'none'}`));
     this.view = new LiveClusterView(this.backends, o.staleAfterS, o.maxNumSeqs);
-    this.metrics = new GatewayMetrics(this.backends, this.router, () => this.clock.now(), o.staleAfterS);
+    this.metrics = new GatewayMetrics(this.backends, this.policy, () => this.clock.now(), o.staleAfterS);
     this.poller = new MetricsPoller(
       this.backends,
       signalAdapters.get(o.engine),
@@ -133,7 +138,7 @@ export class Gateway {
 
   /** Controllers (periodic rebalancing) the policy ships; the live router does not run them yet. */
   get idleControllers(): number {
-    return this.router.controllers?.length ?? 0;
+    return this.policy.controllers?.length ?? 0;
   }
 
   private routes(): void {
@@ -193,7 +198,7 @@ export class Gateway {
         view: view.instances[i],
         outstanding: b.outstanding,
       })),
-      policyStats: this.router.stats?.() ?? {},
+      policyStats: this.policy.stats?.() ?? {},
     };
   }
 

@@ -78,7 +78,7 @@ function simulate(c: Case, specs: readonly RequestSpec[]): SimResult {
     },
     perf,
     scheduler: () => factory(arg),
-    router,
+    policy: router,
     reportIntervalS: 0.05,
     slo: { e2eSlack: 5 },
     kvBytesPerToken: 1024,
