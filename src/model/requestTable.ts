@@ -29,7 +29,11 @@ const SLO_TBT = 3;
  * are final; what summaries and outputs read after completion stays here, per id.
  */
 export class RequestTable {
-  count = 0;
+  private n = 0;
+  /** Requests added so far (ids 0..count-1; ids are never reused). */
+  get count(): number {
+    return this.n;
+  }
   private cap: number;
   readonly typeNames: string[] = [];
   private readonly typeIndex = new Map<string, number>();
@@ -136,8 +140,8 @@ export class RequestTable {
 
   /** Appends a request in state Waiting (not yet on any instance) and returns its id. */
   add(r: RequestSpec): number {
-    if (this.count === this.cap) this.grow();
-    const id = this.count++;
+    if (this.n === this.cap) this.grow();
+    const id = this.n++;
     const L = this.live;
     if (id - this.oldestLive > L.mask) this.widenLive(id);
     const k = id & L.mask;
@@ -166,8 +170,9 @@ export class RequestTable {
     if (r.prefixHashes !== undefined || id < this.hashes.length) this.hashes[id] = r.prefixHashes;
     L.joinIter[k] = 0;
     L.admitSeq[k] = 0;
-    this.preemptions[id] = 0;
-    this.migrations[id] = 0;
+    // preemptions, migrations and tbtLate start at 0 and ids are never reused: the arrays are
+    // zero-filled, so they are not written here, and their pages stay untouched (not resident)
+    // for the many runs where nothing is ever preempted, migrated or late.
     L.kvHome[k] = 0;
     this.firstScheduled[id] = Number.NaN;
     this.firstToken[id] = Number.NaN;
@@ -180,7 +185,6 @@ export class RequestTable {
     L.stopAt[k] = calls ? (calls[0] as ApiCall).afterTokens : r.outputTokens;
     L.apiNext[k] = 0;
     L.contextExtra[k] = 0;
-    this.tbtLate[id] = 0;
     L.tbtMark[k] = 0;
     return id;
   }
@@ -196,7 +200,7 @@ export class RequestTable {
 
   /** Makes a heap position index follow the live ring (see `LiveSlots.track`). */
   trackPositions(p: HeapPositions): void {
-    this.live.track(p, this.oldestLive, this.count);
+    this.live.track(p, this.oldestLive, this.n);
   }
 
   /**
