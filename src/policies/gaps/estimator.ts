@@ -42,56 +42,265 @@ export class WorkList {
 }
 
 /**
- * The entries of one ledger as typed arrays, in the ledger's order, rebuilt only when the ledger's
- * version moves; the work left (a WorkList) is derived from them only when the version, the time or
- * the decode step time changes, so the estimates of one rebalancing round share it.
+ * Router-side knowledge of one instance: what this router sent there and has not seen complete, in
+ * first-come order (by arrival; see `add`), held as parallel typed arrays so that estimates read them
+ * without building anything. Slots are tracked from what a front end sees live: a request takes a
+ * batch slot when sent to an instance with a free one, or when a request ahead of it on that instance
+ * completes (the stream ends), which frees a slot for the oldest waiting one.
+ *
+ * The work left (a WorkList sharing the ledger's id, arrival and started columns) is derived only
+ * when the ledger's version, the time or the decode step time changes, so the estimates of one
+ * rebalancing round share it.
  */
-class LedgerSnapshot {
-  version = -1;
+export class InstanceLedger {
+  /** Entries outstanding. */
   length = 0;
-  central = new Float64Array(16);
-  start = new Float64Array(16);
-  prefillS = new Float64Array(16);
-  readonly work = new WorkList();
+  private prompt = new Float64Array(16);
+  private central = new Float64Array(16);
+  private calibrated = new Float64Array(16);
+  private routedAt = new Float64Array(16);
+  private start = new Float64Array(16);
+  private prefillS = new Float64Array(16);
+  /** Sum over entries of prompt + calibrated output: their peak KV demand. */
+  demandTokens = 0;
+  /** Prompt tokens sent since the instance's last report (not yet in its waiting count). */
+  promptSinceReport = 0;
+  reportTime = -1;
+  /** Entries holding a batch slot. */
+  started = 0;
+  /** Batch slots of the instance (its max_num_seqs, learnt from the view). */
+  slots = Number.POSITIVE_INFINITY;
+  /** Bumped on every change to the entries (membership, order or a start), so derived work knows when it is stale. */
+  version = 0;
+  /** The latest arrival ever added: a new arrival at or after it cannot be out of order. */
+  private maxArrival = Number.NEGATIVE_INFINITY;
+  /** The work left; its id, arrival and started arrays are the ledger's own columns. */
+  private readonly work = new WorkList();
   private workVersion = -1;
   private workNow = Number.NaN;
   private workTpot = Number.NaN;
+  /** The decode step time at the instance's current batch, by its arguments (the estimates of a round share it). */
+  memoBatch = Number.NaN;
+  memoContext = Number.NaN;
+  memoTpot = Number.NaN;
 
-  refresh(l: InstanceLedger, prefill: (tokens: number) => number): void {
-    if (this.version === l.version) return;
-    const n = l.entries.size;
-    if (n > this.central.length) {
-      const cap = Math.max(n, this.central.length * 2);
-      this.central = new Float64Array(cap);
-      this.start = new Float64Array(cap);
-      this.prefillS = new Float64Array(cap);
-    }
+  /** The entries in order, as objects (for tests and inspection; the estimator reads the columns). */
+  get entries(): Map<number, LedgerEntry> {
+    const m = new Map<number, LedgerEntry>();
+    for (let k = 0; k < this.length; k++) m.set(this.work.id[k] as number, this.entryAt(k));
+    return m;
+  }
+
+  private entryAt(k: number): LedgerEntry {
+    return {
+      prompt: this.prompt[k] as number,
+      central: this.central[k] as number,
+      calibrated: this.calibrated[k] as number,
+      routedAt: this.routedAt[k] as number,
+      arrival: this.work.arrival[k] as number,
+      start: this.start[k] as number,
+      prefillS: this.prefillS[k] as number,
+    };
+  }
+
+  private indexOf(id: number): number {
+    const ids = this.work.id;
+    for (let k = 0; k < this.length; k++) if (ids[k] === id) return k;
+    return -1;
+  }
+
+  private grow(): void {
+    const cap = this.prompt.length * 2;
+    const f = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.prompt = f(this.prompt);
+    this.central = f(this.central);
+    this.calibrated = f(this.calibrated);
+    this.routedAt = f(this.routedAt);
+    this.start = f(this.start);
+    this.prefillS = f(this.prefillS);
     const w = this.work;
-    w.reserve(n);
-    let k = 0;
-    for (const [id, e] of l.entries) {
-      if (Number.isNaN(e.prefillS)) e.prefillS = prefill(Math.max(1, e.prompt));
-      w.id[k] = id;
-      w.arrival[k] = e.arrival;
-      w.started[k] = Number.isNaN(e.start) ? 0 : 1;
-      this.central[k] = e.central;
-      this.start[k] = e.start;
-      this.prefillS[k] = e.prefillS;
-      k++;
+    w.id = f(w.id);
+    w.arrival = f(w.arrival);
+    const st = new Uint8Array(cap);
+    st.set(w.started);
+    w.started = st;
+    w.preS = new Float64Array(cap);
+    w.tokens = new Float64Array(cap);
+    this.workVersion = -1;
+  }
+
+  private put(k: number, id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, start: number): void {
+    const w = this.work;
+    w.id[k] = id;
+    w.arrival[k] = e.arrival;
+    w.started[k] = Number.isNaN(start) ? 0 : 1;
+    this.prompt[k] = e.prompt;
+    this.central[k] = e.central;
+    this.calibrated[k] = e.calibrated;
+    this.routedAt[k] = e.routedAt;
+    this.start[k] = start;
+    this.prefillS[k] = Number.NaN;
+  }
+
+  /** Moves entries [from, length) by `by` places (+1 opens a gap at `from`, -1 closes the one before it). */
+  private shift(from: number, by: number): void {
+    const end = this.length;
+    const w = this.work;
+    this.prompt.copyWithin(from + by, from, end);
+    this.central.copyWithin(from + by, from, end);
+    this.calibrated.copyWithin(from + by, from, end);
+    this.routedAt.copyWithin(from + by, from, end);
+    this.start.copyWithin(from + by, from, end);
+    this.prefillS.copyWithin(from + by, from, end);
+    w.id.copyWithin(from + by, from, end);
+    w.arrival.copyWithin(from + by, from, end);
+    w.started.copyWithin(from + by, from, end);
+  }
+
+  add(id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, now: number): void {
+    const start = this.started < this.slots ? now : Number.NaN;
+    if (!Number.isNaN(start)) this.started++;
+    this.demandTokens += e.prompt + e.calibrated;
+    this.version++;
+    const present = this.indexOf(id);
+    if (present >= 0) {
+      // Already recorded: replaced in its place, as a map keyed by id would (the first version's ledger).
+      const last = e.arrival >= this.maxArrival ? Number.NEGATIVE_INFINITY : this.lastArrival();
+      this.maxArrival = Math.max(this.maxArrival, e.arrival);
+      this.put(present, id, e, start);
+      if (e.arrival < last) this.sortByArrival();
+      return;
     }
-    this.length = n;
-    w.length = n;
-    this.version = l.version;
+    if (this.length === this.prompt.length) this.grow();
+    const n = this.length;
+    // Entries are in arrival order, so the last one's arrival is at most the latest ever added: only a
+    // request arriving before that (a moved one) can be out of order and needs the walk.
+    if (e.arrival >= this.maxArrival) {
+      this.maxArrival = e.arrival;
+      this.put(n, id, e, start);
+      this.length = n + 1;
+      return;
+    }
+    // A moved request joins the queue at its arrival position, not at the back: the order is by
+    // (arrival, id). When the entries already are in that order, only those after it move; when a
+    // request ties the last arrival it is appended.
+    const lastArrival = this.lastArrival();
+    if (!(e.arrival < lastArrival)) {
+      this.put(n, id, e, start);
+      this.length = n + 1;
+      return;
+    }
+    const { id: ids, arrival } = this.work;
+    let inOrder = true;
+    let insertAt = n;
+    for (let k = 0; k < n; k++) {
+      const a = arrival[k] as number;
+      const x = ids[k] as number;
+      if (k > 0) {
+        const pa = arrival[k - 1] as number;
+        if (a < pa || (a === pa && x < (ids[k - 1] as number))) inOrder = false;
+      }
+      if (insertAt === n && (a > e.arrival || (a === e.arrival && x > id))) insertAt = k;
+    }
+    if (!inOrder) {
+      this.put(n, id, e, start);
+      this.length = n + 1;
+      this.sortByArrival();
+      return;
+    }
+    this.shift(insertAt, 1);
+    this.put(insertAt, id, e, start);
+    this.length = n + 1;
+  }
+
+  private lastArrival(): number {
+    return this.length > 0 ? (this.work.arrival[this.length - 1] as number) : Number.NEGATIVE_INFINITY;
+  }
+
+  private sortByArrival(): void {
+    const n = this.length;
+    const w = this.work;
+    const { id: ids, arrival } = w;
+    const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => (arrival[a] as number) - (arrival[b] as number) || (ids[a] as number) - (ids[b] as number));
+    for (const a of [this.prompt, this.central, this.calibrated, this.routedAt, this.start, this.prefillS, w.id, w.arrival]) {
+      const copy = a.slice(0, n);
+      for (let k = 0; k < n; k++) a[k] = copy[order[k] as number] as number;
+    }
+    const st = w.started.slice(0, n);
+    for (let k = 0; k < n; k++) w.started[k] = st[order[k] as number] as number;
+  }
+
+  /** Removes a request and returns its entry (for a move); undefined when it is not here. */
+  take(id: number, now: number): LedgerEntry | undefined {
+    const k = this.indexOf(id);
+    if (k < 0) return undefined;
+    const e = this.entryAt(k);
+    this.drop(k, now);
+    return e;
+  }
+
+  /** Removes a request without building its entry; returns whether it was here. */
+  remove(id: number, now: number): boolean {
+    const k = this.indexOf(id);
+    if (k < 0) return false;
+    this.drop(k, now);
+    return true;
+  }
+
+  private drop(k: number, now: number): void {
+    const wasStarted = this.work.started[k] === 1;
+    this.demandTokens -= (this.prompt[k] as number) + (this.calibrated[k] as number);
+    this.shift(k + 1, -1);
+    this.length--;
+    this.version++;
+    if (wasStarted) {
+      this.started--;
+      this.promote(now);
+    }
+  }
+
+  /** The oldest waiting entries take the free slots. */
+  private promote(now: number): void {
+    if (this.started >= this.slots || this.started >= this.length) return;
+    const st = this.work.started;
+    for (let k = 0; k < this.length; k++) {
+      if (st[k]) continue;
+      st[k] = 1;
+      this.start[k] = now;
+      this.version++;
+      if (++this.started >= this.slots) return;
+    }
+  }
+
+  /** Keeps the since-report counter aligned with the instance's report, and learns its slot count. */
+  sync(v: InstanceView, now: number): void {
+    if (this.reportTime !== v.reportTime) {
+      this.reportTime = v.reportTime;
+      this.promptSinceReport = 0;
+    }
+    if (this.slots !== v.maxNumSeqs) {
+      this.slots = v.maxNumSeqs;
+      this.promote(now);
+    }
   }
 
   /** The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens. */
-  workAt(now: number, tpot: number): WorkList {
+  workAt(now: number, tpot: number, prefill: (tokens: number) => number): WorkList {
     const w = this.work;
+    w.length = this.length;
     if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
-    const { central, start, prefillS } = this;
+    const { central, start, prefillS, prompt } = this;
     const { preS, tokens } = w;
     for (let j = 0; j < this.length; j++) {
-      const pre = prefillS[j] as number;
+      let pre = prefillS[j] as number;
+      if (Number.isNaN(pre)) {
+        pre = prefill(Math.max(1, prompt[j] as number));
+        prefillS[j] = pre;
+      }
       const st = start[j] as number;
       if (Number.isNaN(st)) {
         preS[j] = pre;
@@ -108,123 +317,13 @@ class LedgerSnapshot {
     this.workTpot = tpot;
     return w;
   }
-}
 
-/**
- * Router-side knowledge of one instance: what this router sent there and has not seen complete, in
- * the order sent (first come, first served). Slots are tracked from what a front end sees live: a
- * request takes a batch slot when sent to an instance with a free one, or when a request ahead of it
- * on that instance completes (the stream ends), which frees a slot for the oldest waiting one.
- */
-export class InstanceLedger {
-  readonly entries = new Map<number, LedgerEntry>();
-  /** Sum over entries of prompt + calibrated output: their peak KV demand. */
-  demandTokens = 0;
-  /** Prompt tokens sent since the instance's last report (not yet in its waiting count). */
-  promptSinceReport = 0;
-  reportTime = -1;
-  /** Entries holding a batch slot. */
-  started = 0;
-  /** Batch slots of the instance (its max_num_seqs, learnt from the view). */
-  slots = Number.POSITIVE_INFINITY;
-  /** Bumped on every change to the entries (membership, order or a start), so snapshots know when they are stale. */
-  version = 0;
-  /** The latest arrival ever added: a new arrival at or after it cannot be out of order. */
-  private maxArrival = Number.NEGATIVE_INFINITY;
-
-  /** The entries as typed arrays, for the estimator (see LedgerSnapshot). */
-  readonly snapshot = new LedgerSnapshot();
-
-  add(id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, now: number): void {
-    const start = this.started < this.slots ? now : Number.NaN;
-    if (!Number.isNaN(start)) this.started++;
-    const entry: LedgerEntry = { prompt: e.prompt, central: e.central, calibrated: e.calibrated, routedAt: e.routedAt, arrival: e.arrival, start, prefillS: Number.NaN };
-    this.demandTokens += e.prompt + e.calibrated;
-    this.version++;
-    // Entries are in arrival order, so the last one's arrival is at most the latest ever added: only a
-    // request arriving before that (a moved one) can be out of order and needs the walk.
-    if (e.arrival >= this.maxArrival || this.entries.has(id)) {
-      const last = e.arrival >= this.maxArrival ? Number.NEGATIVE_INFINITY : this.lastArrival();
-      this.maxArrival = Math.max(this.maxArrival, e.arrival);
-      this.entries.set(id, entry);
-      if (e.arrival < last) this.sortByArrival();
-      return;
-    }
-    // A moved request joins the queue at its arrival position, not at the back: the order is by
-    // (arrival, id). When the entries already are in that order, only those after it move.
-    let inOrder = true;
-    let prevArrival = Number.NEGATIVE_INFINITY;
-    let prevId = Number.NEGATIVE_INFINITY;
-    const after = this.after;
-    after.length = 0;
-    for (const [k, x] of this.entries) {
-      if (x.arrival < prevArrival || (x.arrival === prevArrival && k < prevId)) inOrder = false;
-      prevArrival = x.arrival;
-      prevId = k;
-      if (x.arrival > e.arrival || (x.arrival === e.arrival && k > id)) after.push(k);
-    }
-    this.entries.set(id, entry);
-    if (!(e.arrival < prevArrival)) return;
-    if (!inOrder) {
-      this.sortByArrival();
-      return;
-    }
-    for (const k of after) {
-      const x = this.entries.get(k) as LedgerEntry;
-      this.entries.delete(k);
-      this.entries.set(k, x);
-    }
-  }
-
-  /** Ids that follow a moved request in the order (reused). */
-  private readonly after: number[] = [];
-
-  private lastArrival(): number {
-    let last = Number.NEGATIVE_INFINITY;
-    for (const x of this.entries.values()) last = x.arrival;
-    return last;
-  }
-
-  private sortByArrival(): void {
-    const sorted = [...this.entries].sort((a, b) => a[1].arrival - b[1].arrival || a[0] - b[0]);
-    this.entries.clear();
-    for (const [k, x] of sorted) this.entries.set(k, x);
-  }
-
-  remove(id: number, now: number): LedgerEntry | undefined {
-    const e = this.entries.get(id);
-    if (!e) return undefined;
-    this.entries.delete(id);
-    this.version++;
-    this.demandTokens -= e.prompt + e.calibrated;
-    if (!Number.isNaN(e.start)) {
-      this.started--;
-      this.promote(now);
-    }
-    return e;
-  }
-
-  /** The oldest waiting entries take the free slots. */
-  private promote(now: number): void {
-    if (this.started >= this.slots) return;
-    for (const e of this.entries.values()) {
-      if (!Number.isNaN(e.start)) continue;
-      e.start = now;
-      this.version++;
-      if (++this.started >= this.slots) return;
-    }
-  }
-
-  /** Keeps the since-report counter aligned with the instance's report, and learns its slot count. */
-  sync(v: InstanceView, now: number): void {
-    if (this.reportTime !== v.reportTime) {
-      this.reportTime = v.reportTime;
-      this.promptSinceReport = 0;
-    }
-    if (this.slots !== v.maxNumSeqs) {
-      this.slots = v.maxNumSeqs;
-      this.promote(now);
-    }
+  /** Requests waiting here (no batch slot yet) that arrived after `arrival`, other than `self`. */
+  waitingBehind(self: number, arrival: number): number {
+    const { id, arrival: arr, started } = this.work;
+    let behind = 0;
+    for (let j = 0; j < this.length; j++) if (id[j] !== self && !started[j] && (arr[j] as number) > arrival) behind++;
+    return behind;
   }
 }
 
@@ -283,10 +382,17 @@ export class CompletionEstimator {
     return this.perf.iterationTime(s);
   }
 
-  /** Mean KV context per sequence, from the report (or the request's own size when nothing runs). */
-  private context(v: InstanceView, prompt: number, own: number): number {
-    return v.running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / v.running : prompt + own / 2;
+  /** The prefill of a request's own prompt; the candidates of a round ask for the same one against every instance. */
+  private ownPrefill(prompt: number): number {
+    if (prompt !== this.lastPrompt) {
+      this.lastPrompt = prompt;
+      this.lastPrefill = this.prefill(prompt);
+    }
+    return this.lastPrefill;
   }
+
+  private lastPrompt = Number.NaN;
+  private lastPrefill = Number.NaN;
 
   /**
    * The work ahead on the instance, one entry per outstanding request, in first-come order. From the
@@ -294,18 +400,14 @@ export class CompletionEstimator {
    * Without one (no global monitoring) the reported counts stand in, each of `typical` tokens
    * (running ones half done), all ahead of any request estimated (id NaN, arrival minus infinity).
    */
-  private workList(v: InstanceView, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number): WorkList {
-    if (ledger) {
-      const snap = ledger.snapshot;
-      snap.refresh(ledger, this.prefillFn);
-      return snap.workAt(now, tpot);
-    }
+  private workList(v: InstanceView, running: number, waitingReported: number, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number): WorkList {
+    if (ledger) return ledger.workAt(now, tpot, this.prefillFn);
     const w = this.counted;
     const pre = this.prefill(Math.max(1, typicalPrompt));
-    const waiting = v.waiting + v.sinceReport;
-    w.reserve(Math.max(0, v.running) + Math.max(0, waiting));
+    const waiting = waitingReported + v.sinceReport;
+    w.reserve(Math.max(0, running) + Math.max(0, waiting));
     let k = 0;
-    for (let j = 0; j < v.running; j++, k++) {
+    for (let j = 0; j < running; j++, k++) {
       w.id[k] = Number.NaN;
       w.arrival[k] = Number.NEGATIVE_INFINITY;
       w.started[k] = 1;
@@ -374,11 +476,26 @@ export class CompletionEstimator {
    * for a move) at its own place in the first-come order, leaving it out of the work ahead.
    */
   estimate(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, upper: number, now: number, typical = own, typicalPrompt = prompt, at: QueuePosition = NEW_ARRIVAL): number {
+    return this.estimateAt(v, v.running, v.waiting, ledger, prompt, own, upper, now, typical, typicalPrompt, at);
+  }
+
+  /** `estimate` on instance v with `running` and `waiting` in place of its reported counts (a candidate's source without it). */
+  estimateAt(v: InstanceView, running: number, waiting: number, ledger: InstanceLedger | undefined, prompt: number, own: number, upper: number, now: number, typical = own, typicalPrompt = prompt, at: QueuePosition = NEW_ARRIVAL): number {
     own = Math.max(1, own);
     const slots = Math.max(1, v.maxNumSeqs);
-    const ctx = this.context(v, prompt, own);
-    const tpotNow = this.decodeStep(Math.min(slots, v.running + 1), ctx * Math.min(slots, v.running + 1));
-    const w = this.workList(v, ledger, tpotNow, typical, typicalPrompt, now);
+    // Mean KV context per sequence, from the report (or the request's own size when nothing runs).
+    const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
+    const b0 = Math.min(slots, running + 1);
+    let tpotNow: number;
+    if (ledger) {
+      if (ledger.memoBatch !== b0 || ledger.memoContext !== ctx * b0) {
+        ledger.memoBatch = b0;
+        ledger.memoContext = ctx * b0;
+        ledger.memoTpot = this.decodeStep(b0, ctx * b0);
+      }
+      tpotNow = ledger.memoTpot;
+    } else tpotNow = this.decodeStep(b0, ctx * b0);
+    const w = this.workList(v, running, waiting, ledger, tpotNow, typical, typicalPrompt, now);
     // One pass, in first-come order, leaving the request itself out: the overlap of the work with its
     // own decode, how many are ahead of it, and the prefill left ahead of it (requests behind it add
     // nothing; as first written, a misplaced `else` let each of them reset the sum to the reported
@@ -413,7 +530,7 @@ export class CompletionEstimator {
     const kvWait = excess > 0 ? (excess * tpot) / batch : 0;
     // Starting at once, its prefill shares iterations with the prefills still running ahead of it.
     if (slotWait !== 0 || !ledger) prefillAhead = 0;
-    return Math.max(slotWait, kvWait) + prefillAhead + this.prefill(prompt) + own * tpot;
+    return Math.max(slotWait, kvWait) + prefillAhead + this.ownPrefill(prompt) + own * tpot;
   }
 
   /**
@@ -422,9 +539,9 @@ export class CompletionEstimator {
    * server would serve them.
    */
   workLeft(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, typical = own, typicalPrompt = prompt, now = 0): number {
-    const ctx = this.context(v, prompt, Math.max(1, own));
+    const ctx = v.running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / v.running : prompt + Math.max(1, own) / 2;
     const tpot1 = this.decodeStep(1, ctx);
-    const w = this.workList(v, ledger, tpot1, typical, typicalPrompt, now);
+    const w = this.workList(v, v.running, v.waiting, ledger, tpot1, typical, typicalPrompt, now);
     const { preS, tokens } = w;
     let work = 0;
     for (let k = 0; k < w.length; k++) work += (preS[k] as number) + (tokens[k] as number) * tpot1;
@@ -433,13 +550,7 @@ export class CompletionEstimator {
 
   /** Requests waiting on a ledger's instance (no batch slot yet) that arrived after `arrival`, other than `self`. */
   waitingBehind(ledger: InstanceLedger, self: number, arrival: number): number {
-    const snap = ledger.snapshot;
-    snap.refresh(ledger, this.prefillFn);
-    const { id, arrival: arr } = snap.work;
-    const start = snap.start;
-    let behind = 0;
-    for (let j = 0; j < snap.length; j++) if (id[j] !== self && Number.isNaN(start[j] as number) && (arr[j] as number) > arrival) behind++;
-    return behind;
+    return ledger.waitingBehind(self, arrival);
   }
 
   /** The request alone on an idle instance. */

@@ -175,7 +175,7 @@ export class GapsState {
   moved(id: number, to: number, now: number): void {
     const i = this.where.get(id);
     if (i === undefined) return;
-    const e = (this.ledgers[i] as InstanceLedger).remove(id, now);
+    const e = (this.ledgers[i] as InstanceLedger).take(id, now);
     if (!e) return;
     (this.ledgers[to] as InstanceLedger).add(id, e, now);
     this.where.set(id, to);
