@@ -156,6 +156,11 @@ export class GapsState {
     return this.estimator.estimate(v, this.ledger(v, now), prompt, central, upper, now, this.meanOutput, this.meanPrompt, at);
   }
 
+  /** completionTime on v with `running` and `waiting` in place of its reported counts (a candidate's source without it). */
+  completionTimeAt(v: InstanceView, running: number, waiting: number, prompt: number, central: number, upper: number, now: number, at: QueuePosition): number {
+    return this.estimator.estimateAt(v, running, waiting, this.ledger(v, now), prompt, central, upper, now, this.meanOutput, this.meanPrompt, at);
+  }
+
   record(id: number, instance: number, prompt: number, central: number, calibrated: number, now: number, arrival = now): void {
     this.routed++;
     this.meanPrompt += (prompt - this.meanPrompt) / this.routed;
