@@ -41,26 +41,32 @@ export class WorkList {
   }
 }
 
+/** Fields of a ledger row (see InstanceLedger). */
+const F_ID = 0;
+const F_ARRIVAL = 1;
+const F_PROMPT = 2;
+const F_CENTRAL = 3;
+const F_CALIBRATED = 4;
+const F_ROUTED = 5;
+const F_START = 6;
+const F_PREFILL = 7;
+const STRIDE = 8;
+
 /**
  * Router-side knowledge of one instance: what this router sent there and has not seen complete, in
- * first-come order (by arrival; see `add`), held as parallel typed arrays so that estimates read them
- * without building anything. Slots are tracked from what a front end sees live: a request takes a
- * batch slot when sent to an instance with a free one, or when a request ahead of it on that instance
- * completes (the stream ends), which frees a slot for the oldest waiting one.
+ * first-come order (by arrival; see `add`), one row of numbers per request in one typed array, so that
+ * a removal is one copy and estimates build no objects. Slots are tracked from what a front end sees
+ * live: a request takes a batch slot when sent to an instance with a free one, or when a request ahead
+ * of it on that instance completes (the stream ends), which frees a slot for the oldest waiting one.
  *
- * The work left (a WorkList sharing the ledger's id, arrival and started columns) is derived only
- * when the ledger's version, the time or the decode step time changes, so the estimates of one
- * rebalancing round share it.
+ * The work left (a WorkList) is derived only when the ledger's version, the time or the decode step
+ * time changes, so the estimates of one rebalancing round share it.
  */
 export class InstanceLedger {
   /** Entries outstanding. */
   length = 0;
-  private prompt = new Float64Array(16);
-  private central = new Float64Array(16);
-  private calibrated = new Float64Array(16);
-  private routedAt = new Float64Array(16);
-  private start = new Float64Array(16);
-  private prefillS = new Float64Array(16);
+  /** Row k is [id, arrival, prompt, central, calibrated, routedAt, start (NaN: waiting), prefill seconds (NaN: not yet computed)]. */
+  private rows = new Float64Array(16 * STRIDE);
   /** Sum over entries of prompt + calibrated output: their peak KV demand. */
   demandTokens = 0;
   /** Prompt tokens sent since the instance's last report (not yet in its waiting count). */
@@ -74,7 +80,6 @@ export class InstanceLedger {
   version = 0;
   /** The latest arrival ever added: a new arrival at or after it cannot be out of order. */
   private maxArrival = Number.NEGATIVE_INFINITY;
-  /** The work left; its id, arrival and started arrays are the ledger's own columns. */
   private readonly work = new WorkList();
   private workVersion = -1;
   private workNow = Number.NaN;
@@ -84,154 +89,125 @@ export class InstanceLedger {
   memoContext = Number.NaN;
   memoTpot = Number.NaN;
 
-  /** The entries in order, as objects (for tests and inspection; the estimator reads the columns). */
+  /** The entries in order, as objects (for tests and inspection; the estimator reads the rows). */
   get entries(): Map<number, LedgerEntry> {
     const m = new Map<number, LedgerEntry>();
-    for (let k = 0; k < this.length; k++) m.set(this.work.id[k] as number, this.entryAt(k));
+    for (let k = 0; k < this.length; k++) m.set(this.rows[k * STRIDE + F_ID] as number, this.entryAt(k));
     return m;
   }
 
   private entryAt(k: number): LedgerEntry {
+    const r = this.rows;
+    const o = k * STRIDE;
     return {
-      prompt: this.prompt[k] as number,
-      central: this.central[k] as number,
-      calibrated: this.calibrated[k] as number,
-      routedAt: this.routedAt[k] as number,
-      arrival: this.work.arrival[k] as number,
-      start: this.start[k] as number,
-      prefillS: this.prefillS[k] as number,
+      prompt: r[o + F_PROMPT] as number,
+      central: r[o + F_CENTRAL] as number,
+      calibrated: r[o + F_CALIBRATED] as number,
+      routedAt: r[o + F_ROUTED] as number,
+      arrival: r[o + F_ARRIVAL] as number,
+      start: r[o + F_START] as number,
+      prefillS: r[o + F_PREFILL] as number,
     };
   }
 
   private indexOf(id: number): number {
-    const ids = this.work.id;
-    for (let k = 0; k < this.length; k++) if (ids[k] === id) return k;
+    const r = this.rows;
+    for (let k = 0, o = F_ID; k < this.length; k++, o += STRIDE) if (r[o] === id) return k;
     return -1;
   }
 
-  private grow(): void {
-    const cap = this.prompt.length * 2;
-    const f = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.prompt = f(this.prompt);
-    this.central = f(this.central);
-    this.calibrated = f(this.calibrated);
-    this.routedAt = f(this.routedAt);
-    this.start = f(this.start);
-    this.prefillS = f(this.prefillS);
-    const w = this.work;
-    w.id = f(w.id);
-    w.arrival = f(w.arrival);
-    const st = new Uint8Array(cap);
-    st.set(w.started);
-    w.started = st;
-    w.preS = new Float64Array(cap);
-    w.tokens = new Float64Array(cap);
-    this.workVersion = -1;
-  }
-
-  private put(k: number, id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, start: number): void {
-    const w = this.work;
-    w.id[k] = id;
-    w.arrival[k] = e.arrival;
-    w.started[k] = Number.isNaN(start) ? 0 : 1;
-    this.prompt[k] = e.prompt;
-    this.central[k] = e.central;
-    this.calibrated[k] = e.calibrated;
-    this.routedAt[k] = e.routedAt;
-    this.start[k] = start;
-    this.prefillS[k] = Number.NaN;
-  }
-
-  /** Moves entries [from, length) by `by` places (+1 opens a gap at `from`, -1 closes the one before it). */
-  private shift(from: number, by: number): void {
-    const end = this.length;
-    const w = this.work;
-    this.prompt.copyWithin(from + by, from, end);
-    this.central.copyWithin(from + by, from, end);
-    this.calibrated.copyWithin(from + by, from, end);
-    this.routedAt.copyWithin(from + by, from, end);
-    this.start.copyWithin(from + by, from, end);
-    this.prefillS.copyWithin(from + by, from, end);
-    w.id.copyWithin(from + by, from, end);
-    w.arrival.copyWithin(from + by, from, end);
-    w.started.copyWithin(from + by, from, end);
+  private put(k: number, id: number, arrival: number, prompt: number, central: number, calibrated: number, routedAt: number, start: number): void {
+    const r = this.rows;
+    const o = k * STRIDE;
+    r[o + F_ID] = id;
+    r[o + F_ARRIVAL] = arrival;
+    r[o + F_PROMPT] = prompt;
+    r[o + F_CENTRAL] = central;
+    r[o + F_CALIBRATED] = calibrated;
+    r[o + F_ROUTED] = routedAt;
+    r[o + F_START] = start;
+    r[o + F_PREFILL] = Number.NaN;
   }
 
   add(id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, now: number): void {
+    this.insert(id, e.prompt, e.central, e.calibrated, e.routedAt, e.arrival, now, false);
+  }
+
+  /**
+   * `add` without an entry object. `absent`: the caller knows the id is not in this ledger (GapsState
+   * tracks where every id is), which skips the look-up for it.
+   */
+  insert(id: number, prompt: number, central: number, calibrated: number, routedAt: number, arrival: number, now: number, absent: boolean): void {
     const start = this.started < this.slots ? now : Number.NaN;
     if (!Number.isNaN(start)) this.started++;
-    this.demandTokens += e.prompt + e.calibrated;
+    this.demandTokens += prompt + calibrated;
     this.version++;
-    const present = this.indexOf(id);
+    const present = absent ? -1 : this.indexOf(id);
     if (present >= 0) {
       // Already recorded: replaced in its place, as a map keyed by id would (the first version's ledger).
-      const last = e.arrival >= this.maxArrival ? Number.NEGATIVE_INFINITY : this.lastArrival();
-      this.maxArrival = Math.max(this.maxArrival, e.arrival);
-      this.put(present, id, e, start);
-      if (e.arrival < last) this.sortByArrival();
+      const last = arrival >= this.maxArrival ? Number.NEGATIVE_INFINITY : this.lastArrival();
+      this.maxArrival = Math.max(this.maxArrival, arrival);
+      this.put(present, id, arrival, prompt, central, calibrated, routedAt, start);
+      if (arrival < last) this.sortByArrival();
       return;
     }
-    if (this.length === this.prompt.length) this.grow();
     const n = this.length;
+    if ((n + 1) * STRIDE > this.rows.length) {
+      const rows = new Float64Array(this.rows.length * 2);
+      rows.set(this.rows);
+      this.rows = rows;
+    }
     // Entries are in arrival order, so the last one's arrival is at most the latest ever added: only a
     // request arriving before that (a moved one) can be out of order and needs the walk.
-    if (e.arrival >= this.maxArrival) {
-      this.maxArrival = e.arrival;
-      this.put(n, id, e, start);
+    if (arrival >= this.maxArrival) {
+      this.maxArrival = arrival;
+      this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
       this.length = n + 1;
       return;
     }
     // A moved request joins the queue at its arrival position, not at the back: the order is by
-    // (arrival, id). When the entries already are in that order, only those after it move; when a
-    // request ties the last arrival it is appended.
-    const lastArrival = this.lastArrival();
-    if (!(e.arrival < lastArrival)) {
-      this.put(n, id, e, start);
+    // (arrival, id). When the entries already are in that order, only those after it move; a request
+    // that ties the last arrival is appended.
+    if (!(arrival < this.lastArrival())) {
+      this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
       this.length = n + 1;
       return;
     }
-    const { id: ids, arrival } = this.work;
+    const r = this.rows;
     let inOrder = true;
     let insertAt = n;
-    for (let k = 0; k < n; k++) {
-      const a = arrival[k] as number;
-      const x = ids[k] as number;
+    for (let k = 0, o = 0; k < n; k++, o += STRIDE) {
+      const a = r[o + F_ARRIVAL] as number;
+      const x = r[o + F_ID] as number;
       if (k > 0) {
-        const pa = arrival[k - 1] as number;
-        if (a < pa || (a === pa && x < (ids[k - 1] as number))) inOrder = false;
+        const pa = r[o - STRIDE + F_ARRIVAL] as number;
+        if (a < pa || (a === pa && x < (r[o - STRIDE + F_ID] as number))) inOrder = false;
       }
-      if (insertAt === n && (a > e.arrival || (a === e.arrival && x > id))) insertAt = k;
+      if (insertAt === n && (a > arrival || (a === arrival && x > id))) insertAt = k;
     }
     if (!inOrder) {
-      this.put(n, id, e, start);
+      this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
       this.length = n + 1;
       this.sortByArrival();
       return;
     }
-    this.shift(insertAt, 1);
-    this.put(insertAt, id, e, start);
+    r.copyWithin((insertAt + 1) * STRIDE, insertAt * STRIDE, n * STRIDE);
+    this.put(insertAt, id, arrival, prompt, central, calibrated, routedAt, start);
     this.length = n + 1;
   }
 
   private lastArrival(): number {
-    return this.length > 0 ? (this.work.arrival[this.length - 1] as number) : Number.NEGATIVE_INFINITY;
+    return this.length > 0 ? (this.rows[(this.length - 1) * STRIDE + F_ARRIVAL] as number) : Number.NEGATIVE_INFINITY;
   }
 
   private sortByArrival(): void {
     const n = this.length;
-    const w = this.work;
-    const { id: ids, arrival } = w;
-    const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => (arrival[a] as number) - (arrival[b] as number) || (ids[a] as number) - (ids[b] as number));
-    for (const a of [this.prompt, this.central, this.calibrated, this.routedAt, this.start, this.prefillS, w.id, w.arrival]) {
-      const copy = a.slice(0, n);
-      for (let k = 0; k < n; k++) a[k] = copy[order[k] as number] as number;
-    }
-    const st = w.started.slice(0, n);
-    for (let k = 0; k < n; k++) w.started[k] = st[order[k] as number] as number;
+    const r = this.rows;
+    const order = Array.from({ length: n }, (_, k) => k).sort(
+      (a, b) => (r[a * STRIDE + F_ARRIVAL] as number) - (r[b * STRIDE + F_ARRIVAL] as number) || (r[a * STRIDE + F_ID] as number) - (r[b * STRIDE + F_ID] as number),
+    );
+    const copy = r.slice(0, n * STRIDE);
+    for (let k = 0; k < n; k++) r.set(copy.subarray((order[k] as number) * STRIDE, (order[k] as number) * STRIDE + STRIDE), k * STRIDE);
   }
 
   /** Removes a request and returns its entry (for a move); undefined when it is not here. */
@@ -252,9 +228,12 @@ export class InstanceLedger {
   }
 
   private drop(k: number, now: number): void {
-    const wasStarted = this.work.started[k] === 1;
-    this.demandTokens -= (this.prompt[k] as number) + (this.calibrated[k] as number);
-    this.shift(k + 1, -1);
+    const r = this.rows;
+    const o = k * STRIDE;
+    const wasStarted = !Number.isNaN(r[o + F_START] as number);
+    this.demandTokens -= (r[o + F_PROMPT] as number) + (r[o + F_CALIBRATED] as number);
+    const end = this.length * STRIDE;
+    if (o + STRIDE < end) r.copyWithin(o, o + STRIDE, end);
     this.length--;
     this.version++;
     if (wasStarted) {
@@ -266,11 +245,10 @@ export class InstanceLedger {
   /** The oldest waiting entries take the free slots. */
   private promote(now: number): void {
     if (this.started >= this.slots || this.started >= this.length) return;
-    const st = this.work.started;
-    for (let k = 0; k < this.length; k++) {
-      if (st[k]) continue;
-      st[k] = 1;
-      this.start[k] = now;
+    const r = this.rows;
+    for (let k = 0, o = F_START; k < this.length; k++, o += STRIDE) {
+      if (!Number.isNaN(r[o] as number)) continue;
+      r[o] = now;
       this.version++;
       if (++this.started >= this.slots) return;
     }
@@ -291,25 +269,32 @@ export class InstanceLedger {
   /** The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens. */
   workAt(now: number, tpot: number, prefill: (tokens: number) => number): WorkList {
     const w = this.work;
-    w.length = this.length;
     if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
-    const { central, start, prefillS, prompt } = this;
-    const { preS, tokens } = w;
-    for (let j = 0; j < this.length; j++) {
-      let pre = prefillS[j] as number;
+    const n = this.length;
+    w.reserve(n);
+    w.length = n;
+    const r = this.rows;
+    const { id, arrival, started, preS, tokens } = w;
+    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+      let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
-        pre = prefill(Math.max(1, prompt[j] as number));
-        prefillS[j] = pre;
+        pre = prefill(Math.max(1, r[o + F_PROMPT] as number));
+        r[o + F_PREFILL] = pre;
       }
-      const st = start[j] as number;
+      id[j] = r[o + F_ID] as number;
+      arrival[j] = r[o + F_ARRIVAL] as number;
+      const central = r[o + F_CENTRAL] as number;
+      const st = r[o + F_START] as number;
       if (Number.isNaN(st)) {
+        started[j] = 0;
         preS[j] = pre;
-        tokens[j] = Math.max(1, central[j] as number);
+        tokens[j] = Math.max(1, central);
       } else {
+        started[j] = 1;
         const elapsed = Math.max(0, now - st);
         const produced = Math.max(0, elapsed - pre) / tpot;
         preS[j] = Math.max(0, pre - elapsed);
-        tokens[j] = Math.max(1, (central[j] as number) - produced);
+        tokens[j] = Math.max(1, central - produced);
       }
     }
     this.workVersion = this.version;
@@ -320,9 +305,11 @@ export class InstanceLedger {
 
   /** Requests waiting here (no batch slot yet) that arrived after `arrival`, other than `self`. */
   waitingBehind(self: number, arrival: number): number {
-    const { id, arrival: arr, started } = this.work;
+    const r = this.rows;
     let behind = 0;
-    for (let j = 0; j < this.length; j++) if (id[j] !== self && !started[j] && (arr[j] as number) > arrival) behind++;
+    for (let k = 0, o = 0; k < this.length; k++, o += STRIDE) {
+      if (r[o + F_ID] !== self && Number.isNaN(r[o + F_START] as number) && (r[o + F_ARRIVAL] as number) > arrival) behind++;
+    }
     return behind;
   }
 }

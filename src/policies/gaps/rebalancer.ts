@@ -23,6 +23,8 @@ export class GapsRebalancer implements Controller {
   readonly intervalS: number;
   private lastRound = Number.NEGATIVE_INFINITY;
   rounds = 0;
+  /** The instances of a round (reused). */
+  private readonly views: InstanceView[] = [];
   considered = 0;
   moves = 0;
 
@@ -35,7 +37,7 @@ export class GapsRebalancer implements Controller {
   }
 
   tick(now: number, ctl: ClusterControl): void {
-    const views = this.s.candidates(ctl.view);
+    const views = this.s.candidates(ctl.view, this.views);
     if (views.length < 2) return;
     const periodic = now - this.lastRound >= this.s.opts.rebalanceIntervalS;
     if (!periodic && !this.spike(views)) return;

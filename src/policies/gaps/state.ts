@@ -118,19 +118,37 @@ export class GapsState {
 
   /** Eq. 9's cluster utilisation u over the instances a decision considers, read as `opts.signal`. */
   utilisation(cands: readonly InstanceView[]): number {
-    if (cands.length === 0) return 0;
+    const n = cands.length;
+    if (n === 0) return 0;
+    const g = this.variant.global;
     let u = 0;
-    for (const v of cands) {
-      if (this.opts.signal === 'kv') u += v.kvUsage;
-      else if (this.opts.signal === 'waiting') u += v.waiting + (this.variant.global ? Math.max(0, v.sinceReport + v.running - v.maxNumSeqs) : 0) > 0 ? 1 : 0;
-      else u += Math.max(v.kvUsage, Math.min(1, this.queueLength(v) / Math.max(1, v.maxNumSeqs)));
+    if (this.opts.signal === 'kv') {
+      for (let i = 0; i < n; i++) u += (cands[i] as InstanceView).kvUsage;
+    } else if (this.opts.signal === 'waiting') {
+      for (let i = 0; i < n; i++) {
+        const v = cands[i] as InstanceView;
+        u += v.waiting + (g ? Math.max(0, v.sinceReport + v.running - v.maxNumSeqs) : 0) > 0 ? 1 : 0;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = cands[i] as InstanceView;
+        u += Math.max(v.kvUsage, Math.min(1, (v.waiting + v.running + (g ? v.sinceReport : 0)) / Math.max(1, v.maxNumSeqs)));
+      }
     }
-    return u / cands.length;
+    return u / n;
   }
 
-  /** The instances a decision may consider: all, or two sampled ones when global awareness is off. */
-  candidates(view: ClusterView): InstanceView[] {
-    let avail = view.instances.filter((v) => v.available && v.role !== 'decode');
+  /** The buffer `candidates` fills for routing (a decision holds it only until it returns). */
+  private readonly routeCands: InstanceView[] = [];
+
+  /**
+   * The instances a decision may consider: all, or two sampled ones when global awareness is off.
+   * With global awareness the answer is `out` (by default a buffer reused by every routing decision).
+   */
+  candidates(view: ClusterView, out: InstanceView[] = this.routeCands): InstanceView[] {
+    out.length = 0;
+    for (const v of view.instances) if (v.available && v.role !== 'decode') out.push(v);
+    let avail = out;
     if (this.variant.monitor === false) avail = avail.map(ownCountsOnly);
     if (this.variant.global || avail.length <= 2) return avail;
     const a = this.rng.int(avail.length);
@@ -165,7 +183,8 @@ export class GapsState {
     this.routed++;
     this.meanPrompt += (prompt - this.meanPrompt) / this.routed;
     const l = this.ledgers[instance] as InstanceLedger;
-    l.add(id, { prompt, central, calibrated, routedAt: now, arrival }, now);
+    // Every id in a ledger is in `where` with that ledger's instance, so when `where` says otherwise it is not there.
+    l.insert(id, prompt, central, calibrated, now, arrival, now, this.where.get(id) !== instance);
     l.promptSinceReport += prompt;
     this.where.set(id, instance);
   }
