@@ -138,6 +138,38 @@ export class GapsState {
     return u / n;
   }
 
+  /** The instance `occupancyAndShortestQueue` found. */
+  shortest: InstanceView | undefined;
+
+  /**
+   * `utilisation(candidates(view))` and the first instance with the shortest `queueLength` in one pass
+   * over the view, in the common configuration (global awareness, monitor reports, the occupancy
+   * signal); the instance is left in `shortest`. Undefined in the others, or when no instance is
+   * available.
+   */
+  occupancyAndShortestQueue(view: ClusterView): number | undefined {
+    if (!this.variant.global || this.variant.monitor === false || this.opts.signal !== 'occupancy') return undefined;
+    let u = 0;
+    let n = 0;
+    let first: InstanceView | undefined;
+    let best: InstanceView | undefined;
+    let bestQ = Number.POSITIVE_INFINITY;
+    for (const v of view.instances) {
+      if (!v.available || v.role === 'decode') continue;
+      const q = v.waiting + v.running + v.sinceReport;
+      u += Math.max(v.kvUsage, Math.min(1, q / Math.max(1, v.maxNumSeqs)));
+      n++;
+      first ??= v;
+      if (q < bestQ) {
+        bestQ = q;
+        best = v;
+      }
+    }
+    if (n === 0) return undefined;
+    this.shortest = best ?? first;
+    return u / n;
+  }
+
   /** The buffer `candidates` fills for routing (a decision holds it only until it returns). */
   private readonly routeCands: InstanceView[] = [];
 
