@@ -30,14 +30,16 @@ export class WorkList {
   preS = new Float64Array(16);
   tokens = new Float64Array(16);
 
-  reserve(n: number): void {
-    if (n <= this.id.length) return;
+  /** Makes room for n entries; true when the arrays were replaced (their contents are then lost). */
+  reserve(n: number): boolean {
+    if (n <= this.id.length) return false;
     const cap = Math.max(n, this.id.length * 2);
     this.id = new Float64Array(cap);
     this.arrival = new Float64Array(cap);
     this.started = new Uint8Array(cap);
     this.preS = new Float64Array(cap);
     this.tokens = new Float64Array(cap);
+    return true;
   }
 }
 
@@ -88,6 +90,12 @@ export class InstanceLedger {
   memoBatch = Number.NaN;
   memoContext = Number.NaN;
   memoTpot = Number.NaN;
+  /** Sum and largest of the work list's decode tokens left (for lower bounds). */
+  tokenSum = 0;
+  tokenMax = 0;
+  /** Decode step times at whole batches m < 64, by context per sequence (for lower bounds; see CompletionEstimator.lowerBound). */
+  readonly boundTpot = new Float64Array(64);
+  readonly boundContext = new Float64Array(64).fill(Number.NaN);
 
   /** The entries in order, as objects (for tests and inspection; the estimator reads the rows). */
   get entries(): Map<number, LedgerEntry> {
@@ -271,32 +279,43 @@ export class InstanceLedger {
     const w = this.work;
     if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
     const n = this.length;
-    w.reserve(n);
+    const replaced = w.reserve(n);
     w.length = n;
     const r = this.rows;
     const { id, arrival, started, preS, tokens } = w;
+    if (replaced || this.workVersion !== this.version) {
+      for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+        id[j] = r[o + F_ID] as number;
+        arrival[j] = r[o + F_ARRIVAL] as number;
+        started[j] = Number.isNaN(r[o + F_START] as number) ? 0 : 1;
+      }
+    }
+    let sum = 0;
+    let max = 0;
     for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
         pre = prefill(Math.max(1, r[o + F_PROMPT] as number));
         r[o + F_PREFILL] = pre;
       }
-      id[j] = r[o + F_ID] as number;
-      arrival[j] = r[o + F_ARRIVAL] as number;
       const central = r[o + F_CENTRAL] as number;
       const st = r[o + F_START] as number;
+      let t: number;
       if (Number.isNaN(st)) {
-        started[j] = 0;
         preS[j] = pre;
-        tokens[j] = Math.max(1, central);
+        t = Math.max(1, central);
       } else {
-        started[j] = 1;
         const elapsed = Math.max(0, now - st);
         const produced = Math.max(0, elapsed - pre) / tpot;
         preS[j] = Math.max(0, pre - elapsed);
-        tokens[j] = Math.max(1, central - produced);
+        t = Math.max(1, central - produced);
       }
+      tokens[j] = t;
+      sum += t;
+      if (t > max) max = t;
     }
+    this.tokenSum = sum;
+    this.tokenMax = max;
     this.workVersion = this.version;
     this.workNow = now;
     this.workTpot = tpot;
@@ -456,6 +475,43 @@ export class CompletionEstimator {
     return free[0] as number;
   }
 
+  /** The decode step at the instance's batch now (b0 sequences), which dates the started requests' progress. */
+  private tpotNow(ledger: InstanceLedger | undefined, b0: number, ctx: number): number {
+    if (!ledger) return this.decodeStep(b0, ctx * b0);
+    if (ledger.memoBatch !== b0 || ledger.memoContext !== ctx * b0) {
+      ledger.memoBatch = b0;
+      ledger.memoContext = ctx * b0;
+      ledger.memoTpot = this.decodeStep(b0, ctx * b0);
+    }
+    return ledger.memoTpot;
+  }
+
+  /**
+   * A lower bound on `estimate(v, ledger, prompt, own, upper, now, typical, typicalPrompt, at)` for a
+   * request that is not in this ledger, any `upper` and `at`, valid when the perf model's decode step
+   * never gets faster with more sequences or more context (`PerfModel.decodeMonotone`); -Infinity
+   * without a ledger. It keeps the request's own prefill and decode and drops every wait (slots, KV,
+   * prefill ahead), and bounds the batch it decodes in from below: each request ahead overlaps it by
+   * min(t, own)/own >= t/max(own, largest t), so the overlap is at least (sum of t)/max(own, largest t),
+   * taken down to a whole batch. Costs O(1) once the instance's work list is current (it is shared by
+   * the round), against O(requests outstanding there) for the estimate.
+   */
+  lowerBound(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, now: number, typical = own, typicalPrompt = prompt): number {
+    if (!ledger) return Number.NEGATIVE_INFINITY;
+    own = Math.max(1, own);
+    const slots = Math.max(1, v.maxNumSeqs);
+    const running = v.running;
+    const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
+    const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
+    this.workList(v, running, v.waiting, ledger, tpotNow, typical, typicalPrompt, now);
+    const n = ledger.length;
+    // Rounding: the estimate's sum of n terms and this one's each err by at most n ulps; stay below both.
+    const overlap = (ledger.tokenSum / Math.max(own, ledger.tokenMax)) * (1 - 1e-9 - n * 4.5e-16);
+    const batch = Math.max(1, Math.min(slots, overlap + 1));
+    const tpot = this.decodeStep(batch, ctx * batch);
+    return this.ownPrefill(prompt) + own * tpot;
+  }
+
   /**
    * Eq. 9's completion time of a request of `prompt` tokens and `own` predicted output tokens
    * (central), whose calibrated upper estimate is `upper`, on instance v. `typical` sizes requests
@@ -472,16 +528,7 @@ export class CompletionEstimator {
     const slots = Math.max(1, v.maxNumSeqs);
     // Mean KV context per sequence, from the report (or the request's own size when nothing runs).
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
-    const b0 = Math.min(slots, running + 1);
-    let tpotNow: number;
-    if (ledger) {
-      if (ledger.memoBatch !== b0 || ledger.memoContext !== ctx * b0) {
-        ledger.memoBatch = b0;
-        ledger.memoContext = ctx * b0;
-        ledger.memoTpot = this.decodeStep(b0, ctx * b0);
-      }
-      tpotNow = ledger.memoTpot;
-    } else tpotNow = this.decodeStep(b0, ctx * b0);
+    const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
     const w = this.workList(v, running, waiting, ledger, tpotNow, typical, typicalPrompt, now);
     // One pass, in first-come order, leaving the request itself out: the overlap of the work with its
     // own decode, how many are ahead of it, and the prefill left ahead of it (requests behind it add
@@ -494,18 +541,41 @@ export class CompletionEstimator {
     let overlap = 0;
     let nAhead = 0;
     let prefillAhead = 0;
-    for (let k = 0; k < n; k++) {
-      const eid = id[k] as number;
-      if (eid === self) continue;
-      overlap += Math.min(tokens[k] as number, own) / own;
-      let isAhead = true;
-      if (!started[k]) {
-        const arr = arrival[k] as number;
-        isAhead = arr < atArrival || (arr === atArrival && eid < self) || self < 0;
-      }
-      if (isAhead) {
+    if (Number.isFinite(own) && self < 0) {
+      // A new arrival: everyone is ahead. min(t, own) / own is 1 exactly when t >= own (NaN stays NaN).
+      for (let k = 0; k < n; k++) {
+        if (id[k] === self) continue;
+        const t = tokens[k] as number;
+        overlap += t >= own ? 1 : t / own;
         nAhead++;
         prefillAhead += preS[k] as number;
+      }
+    } else if (Number.isFinite(own)) {
+      for (let k = 0; k < n; k++) {
+        const eid = id[k] as number;
+        if (eid === self) continue;
+        const t = tokens[k] as number;
+        overlap += t >= own ? 1 : t / own;
+        const arr = arrival[k] as number;
+        if (started[k] || arr < atArrival || (arr === atArrival && eid < self)) {
+          nAhead++;
+          prefillAhead += preS[k] as number;
+        }
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        const eid = id[k] as number;
+        if (eid === self) continue;
+        overlap += Math.min(tokens[k] as number, own) / own;
+        let isAhead = true;
+        if (!started[k]) {
+          const arr = arrival[k] as number;
+          isAhead = arr < atArrival || (arr === atArrival && eid < self) || self < 0;
+        }
+        if (isAhead) {
+          nAhead++;
+          prefillAhead += preS[k] as number;
+        }
       }
     }
     const batch = Math.min(slots, overlap + 1);

@@ -1,5 +1,6 @@
 import type { InstanceView } from '../clusterView.js';
 import type { ClusterControl, Controller, RequestSnapshot } from '../controllers/controller.js';
+import type { QueuePosition } from './estimator.js';
 import type { GapsState } from './state.js';
 
 /**
@@ -159,22 +160,95 @@ export class GapsRebalancer implements Controller {
     // ahead of others on the target passes that delay on, so the move must pay for it too.
     const work = this.unloaded(prompt, remaining);
     const cSrc = s.completionTimeAt(src, running, waitingHere, prompt, remaining, upper, now, at) + this.imposed(src, r, work, now);
-    let target: InstanceView | undefined;
-    let cBest = Number.POSITIVE_INFINITY;
-    for (const v of views) {
-      if (v.id === src.id) continue;
-      const c = s.completionTime(v, prompt, remaining, upper, now, at) + this.imposed(v, r, work, now);
-      if (c < cBest) {
-        cBest = c;
-        target = v;
-      }
-    }
-    if (!target) return false;
+    const gainNeeded = Math.max(s.opts.minGainS, s.opts.minRelativeGain * cSrc);
+    const best = s.perf.decodeMonotone === true ? this.bestBounded(now, r, src, views, ctl, prompt, remaining, upper, at, work, cSrc, gainNeeded) : this.bestExhaustive(now, r, src, views, prompt, remaining, upper, at, work);
+    if (best < 0) return false;
+    const target = views[best] as InstanceView;
+    const cBest = this.cBest;
     const cost = ctl.migrationCost(r.id);
-    if (cSrc - (cBest + cost) <= Math.max(s.opts.minGainS, s.opts.minRelativeGain * cSrc)) return false;
+    if (cSrc - (cBest + cost) <= gainNeeded) return false;
     if (!ctl.migrate(r.id, target.id)) return false;
     s.moved(r.id, target.id, now);
     this.moves++;
     return true;
+  }
+
+  /** The best target's completion time, set by bestExhaustive and bestBounded. */
+  private cBest = Number.POSITIVE_INFINITY;
+  /** Lower bounds of the targets' completion times, by position in the round's views (reused). */
+  private bounds = new Float64Array(16);
+
+  /** The request's completion time on target v (its estimate plus the delay it imposes there). */
+  private targetTime(now: number, r: RequestSnapshot, v: InstanceView, prompt: number, remaining: number, upper: number, at: QueuePosition, work: number): number {
+    return this.s.completionTime(v, prompt, remaining, upper, now, at) + this.imposed(v, r, work, now);
+  }
+
+  /** Position in views of the first target with the smallest completion time (left in cBest); -1 when none is finite. */
+  private bestExhaustive(now: number, r: RequestSnapshot, src: InstanceView, views: InstanceView[], prompt: number, remaining: number, upper: number, at: QueuePosition, work: number): number {
+    let best = -1;
+    let cBest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i] as InstanceView;
+      if (v.id === src.id) continue;
+      const c = this.targetTime(now, r, v, prompt, remaining, upper, at, work);
+      if (c < cBest) {
+        cBest = c;
+        best = i;
+      }
+    }
+    this.cBest = cBest;
+    return best;
+  }
+
+  /**
+   * bestExhaustive's answer, or -1 when no target could pay for the move, without estimating every
+   * target: each target's completion time is bounded from below in O(1) (its own prefill and decode at
+   * the smallest batch it can decode in; CompletionEstimator.lowerBound), the target with the smallest
+   * bound is estimated first, and a target is estimated only if its bound does not exceed the best
+   * time so far. When even the smallest bound cannot pay for the move with the gain needed, no target
+   * is estimated. Ties go to the earlier view, as in the exhaustive scan, so the choice is the same.
+   */
+  private bestBounded(now: number, r: RequestSnapshot, src: InstanceView, views: InstanceView[], ctl: ClusterControl, prompt: number, remaining: number, upper: number, at: QueuePosition, work: number, cSrc: number, gainNeeded: number): number {
+    const s = this.s;
+    const n = views.length;
+    if (this.bounds.length < n) this.bounds = new Float64Array(Math.max(n, 2 * this.bounds.length));
+    const lb = this.bounds;
+    // By our records the request is on `home` (its source); a ledger that holds it is not bounded.
+    const home = s.where.get(r.id);
+    let first = -1;
+    let minLb = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const v = views[i] as InstanceView;
+      if (v.id === src.id) continue;
+      // A margin far above the rounding of either computation (the bound is not that tight anyway).
+      let b = s.completionLowerBound(v, prompt, remaining, now) * (1 - 1e-9);
+      if (v.id === home) b = Number.NEGATIVE_INFINITY;
+      lb[i] = b;
+      if (first < 0 || b < minLb) {
+        minLb = b;
+        first = i;
+      }
+    }
+    this.cBest = Number.POSITIVE_INFINITY;
+    if (first < 0) return -1;
+    // Every target's time is at least minLb, so the move's gain is at most what minLb would give.
+    if (cSrc - (minLb + ctl.migrationCost(r.id)) <= gainNeeded) return -1;
+    let best = -1;
+    let cBest = Number.POSITIVE_INFINITY;
+    const c0 = this.targetTime(now, r, views[first] as InstanceView, prompt, remaining, upper, at, work);
+    if (c0 < cBest) {
+      cBest = c0;
+      best = first;
+    }
+    for (let i = 0; i < n; i++) {
+      if (i === first || (views[i] as InstanceView).id === src.id || (lb[i] as number) > cBest) continue;
+      const c = this.targetTime(now, r, views[i] as InstanceView, prompt, remaining, upper, at, work);
+      if (c < cBest || (c === cBest && i < best)) {
+        cBest = c;
+        best = i;
+      }
+    }
+    this.cBest = cBest;
+    return best;
   }
 }

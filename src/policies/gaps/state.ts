@@ -206,6 +206,11 @@ export class GapsState {
     return this.estimator.estimate(v, this.ledger(v, now), prompt, central, upper, now, this.meanOutput, this.meanPrompt, at);
   }
 
+  /** A lower bound on completionTime(v, prompt, central, any upper, now, any position) for a request not on v (see CompletionEstimator.lowerBound). */
+  completionLowerBound(v: InstanceView, prompt: number, central: number, now: number): number {
+    return this.estimator.lowerBound(v, this.ledger(v, now), prompt, central, now, this.meanOutput, this.meanPrompt);
+  }
+
   /** completionTime on v with `running` and `waiting` in place of its reported counts (a candidate's source without it). */
   completionTimeAt(v: InstanceView, running: number, waiting: number, prompt: number, central: number, upper: number, now: number, at: QueuePosition): number {
     return this.estimator.estimateAt(v, running, waiting, this.ledger(v, now), prompt, central, upper, now, this.meanOutput, this.meanPrompt, at);
