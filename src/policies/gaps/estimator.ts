@@ -43,6 +43,9 @@ export class WorkList {
   }
 }
 
+/** The id NEW_ARRIVAL stands at (before any request; ids of requests are not negative). */
+const NEW_ARRIVAL_ID = -1;
+
 /** Fields of a ledger row (see InstanceLedger). */
 const F_ID = 0;
 const F_ARRIVAL = 1;
@@ -275,7 +278,21 @@ export class InstanceLedger {
   }
 
   /** The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens. */
-  workAt(now: number, tpot: number, prefill: (tokens: number) => number): WorkList {
+  /**
+   * For a new arrival of `fusedOwn` tokens (NaN: none), what the estimate's pass over this work list
+   * gives, computed in the same order by the same operations while the list was derived.
+   */
+  fusedOwn = Number.NaN;
+  fusedOverlap = 0;
+  fusedAhead = 0;
+  fusedPrefill = 0;
+
+  /**
+   * The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens.
+   * With a finite `own`, also the new-arrival pass of the estimate for that size (fused*), when the
+   * list is derived anew.
+   */
+  workAt(now: number, tpot: number, prefill: (tokens: number) => number, own = Number.NaN): WorkList {
     const w = this.work;
     if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
     const n = this.length;
@@ -292,6 +309,10 @@ export class InstanceLedger {
     }
     let sum = 0;
     let max = 0;
+    const fuse = Number.isFinite(own);
+    let overlap = 0;
+    let ahead = 0;
+    let prefillAhead = 0;
     for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
@@ -313,7 +334,16 @@ export class InstanceLedger {
       tokens[j] = t;
       sum += t;
       if (t > max) max = t;
+      if (fuse && id[j] !== NEW_ARRIVAL_ID) {
+        overlap += t >= own ? 1 : t / own;
+        ahead++;
+        prefillAhead += preS[j] as number;
+      }
     }
+    this.fusedOwn = fuse ? own : Number.NaN;
+    this.fusedOverlap = overlap;
+    this.fusedAhead = ahead;
+    this.fusedPrefill = prefillAhead;
     this.tokenSum = sum;
     this.tokenMax = max;
     this.workVersion = this.version;
@@ -338,7 +368,7 @@ export interface QueuePosition {
   readonly self: number;
   readonly arrival: number;
 }
-export const NEW_ARRIVAL: QueuePosition = { self: -1, arrival: Number.POSITIVE_INFINITY };
+export const NEW_ARRIVAL: QueuePosition = { self: NEW_ARRIVAL_ID, arrival: Number.POSITIVE_INFINITY };
 
 /**
  * Predicted completion time of a request on an instance: GAPS Eq. 9 with the intent the paper states
@@ -529,19 +559,23 @@ export class CompletionEstimator {
     // Mean KV context per sequence, from the report (or the request's own size when nothing runs).
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
     const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
-    const w = this.workList(v, running, waiting, ledger, tpotNow, typical, typicalPrompt, now);
+    const self = at.self;
+    const w = ledger ? ledger.workAt(now, tpotNow, this.prefillFn, self === NEW_ARRIVAL_ID ? own : Number.NaN) : this.workList(v, running, waiting, ledger, tpotNow, typical, typicalPrompt, now);
     // One pass, in first-come order, leaving the request itself out: the overlap of the work with its
     // own decode, how many are ahead of it, and the prefill left ahead of it (requests behind it add
     // nothing; as first written, a misplaced `else` let each of them reset the sum to the reported
     // waiting prompts' prefill).
     const { id, arrival, started, preS, tokens } = w;
     const n = w.length;
-    const self = at.self;
     const atArrival = at.arrival;
     let overlap = 0;
     let nAhead = 0;
     let prefillAhead = 0;
-    if (Number.isFinite(own) && self < 0) {
+    if (ledger && self === NEW_ARRIVAL_ID && ledger.fusedOwn === own) {
+      overlap = ledger.fusedOverlap;
+      nAhead = ledger.fusedAhead;
+      prefillAhead = ledger.fusedPrefill;
+    } else if (Number.isFinite(own) && self < 0) {
       // A new arrival: everyone is ahead. min(t, own) / own is 1 exactly when t >= own (NaN stays NaN).
       for (let k = 0; k < n; k++) {
         if (id[k] === self) continue;
