@@ -646,6 +646,15 @@ export class CompletionEstimator {
 
   /** The request alone on an idle instance. */
   unloaded(prompt: number, tokens: number): number {
-    return this.prefill(Math.max(1, prompt)) + Math.max(1, tokens) * this.decodeStep(1, prompt + tokens / 2);
+    const p = Math.max(1, prompt);
+    // The rebalancer asks for running requests (prompt 0, so a one-token prefill) over and over.
+    if (p !== this.unloadedPrompt) {
+      this.unloadedPrompt = p;
+      this.unloadedPrefill = this.prefill(p);
+    }
+    return this.unloadedPrefill + Math.max(1, tokens) * this.decodeStep(1, prompt + tokens / 2);
   }
+
+  private unloadedPrompt = Number.NaN;
+  private unloadedPrefill = Number.NaN;
 }

@@ -65,6 +65,9 @@ export class GapsRebalancer implements Controller {
   private keyPhase = new Float64Array(16);
   private keyRemaining = new Float64Array(16);
   private keyId = new Float64Array(16);
+  /** Candidate positions, best first (reused: a round ranks one source at a time and finishes with it first). */
+  private readonly order: number[] = [];
+  private readonly overloaded: number[] = [];
 
   private round(now: number, ctl: ClusterControl, views: InstanceView[]): void {
     const s = this.s;
@@ -78,7 +81,8 @@ export class GapsRebalancer implements Controller {
       pressure[i] = c;
       best = Math.min(best, c);
     }
-    const overloaded: number[] = [];
+    const overloaded = this.overloaded;
+    overloaded.length = 0;
     for (let i = 0; i < n; i++) {
       const v = views[i] as InstanceView;
       if ((pressure[i] as number) > s.opts.overloadFactor * best + s.opts.minGainS && v.waiting + v.running > 0) overloaded.push(i);
@@ -115,7 +119,8 @@ export class GapsRebalancer implements Controller {
     }
     const { keyUrgent: ku, keyPhase: kp, keyRemaining: kr, keyId: kid } = this;
     const slackFactor = (1 + s.calibrator.opts.epsilon) * s.e2eSlack;
-    const order: number[] = [];
+    const order = this.order;
+    order.length = 0;
     for (let k = 0; k < n; k++) {
       const r = reqs[k] as RequestSnapshot;
       if (r.phase === 'prefilling') continue;
