@@ -135,7 +135,7 @@ describe('policies compared live under the load generator', () => {
         slowShare[policy] = (routed.values.find((v) => v.labels.backend === c.servers[3]!.url)?.value ?? 0) / 32;
         meanE2e[policy] = report.mean_e2el_ms as number;
         if (policy === 'gaps') {
-          const stats = c.gateway.router.stats?.() ?? {};
+          const stats = c.gateway.policy.stats?.() ?? {};
           assert.ok('calibrationCoverage' in stats, 'GAPS calibration statistics are exported');
           const m = await (await fetch(`${c.url}/metrics`)).text();
           assert.match(m, /gaps_router_policy_stat\{policy="gaps",stat="calibrationCoverage"\}/);

@@ -6,8 +6,9 @@ import { parseDeployment } from '../../perf/presets.js';
 import { createPerfModel, DEFAULT_PERF_MODEL } from '../../perf/registry.js';
 import type { CompletionInfo, RoutedRequest } from '../../policies/clusterView.js';
 import { NO_INSTANCE, type Router } from '../../policies/routers/router.js';
+import type { ClusterPolicy } from '../../policies/clusterPolicy.js';
 import { DEFAULT_E2E_SLACK } from '../../run/config.js';
-import { buildRouter, DEFAULT_PREDICTOR } from '../../run/simulate.js';
+import { buildPolicy, DEFAULT_PREDICTOR } from '../../run/simulate.js';
 import { BackendState } from '../backend.js';
 import { WallClock } from '../clock.js';
 import { checkBearer, openAiApp } from '../http.js';
@@ -82,6 +83,9 @@ function normaliseUrl(u: string): string {
 export class Gateway {
   readonly app: FastifyInstance;
   readonly backends: BackendState[];
+  /** The policy as a whole (router, controllers, counters). */
+  readonly policy: ClusterPolicy;
+  /** The policy's router: what routes each request. */
   readonly router: Router;
   readonly metrics: GatewayMetrics;
   readonly clock = new WallClock();
@@ -124,15 +128,16 @@ export class Gateway {
     const streams = new RandomStreams(o.seed);
     const perf = createPerfModel(o.perfModel, parseDeployment(o.deployment));
     const slo = { windowS: o.pollIntervalS, e2eSlack: DEFAULT_E2E_SLACK, ...opts.slo };
-    this.router = buildRouter(o.policy, streams, this.backends.length, perf, slo.e2eSlack);
-    if (this.router.instanceRoles || this.router.routeDecode) {
+    this.policy = buildPolicy(o.policy, streams, this.backends.length, perf, slo.e2eSlack);
+    this.router = this.policy.router;
+    if (this.policy.instanceRoles || this.policy.routeDecode) {
       throw new ConfigError(`--policy '${o.policy}': phase-split policies need prefill/decode backends and KV transfer; the live router serves mixed backends only`);
     }
-    const predictorSpec = o.predictor ?? (this.router.usesPredictions ? DEFAULT_PREDICTOR : undefined);
+    const predictorSpec = o.predictor ?? (this.policy.usesPredictions ? DEFAULT_PREDICTOR : undefined);
     this.predictor = new LivePredictor(predictorSpec, streams.stream(`predictor:${predictorSpec ?? 'none'}`));
     this.slo = new LiveSloJudge(perf, slo, this.backends.length);
     this.view = new LiveClusterView(this.backends, o.staleAfterS, o.maxNumSeqs, this.slo);
-    this.metrics = new GatewayMetrics(this.backends, this.router, () => this.clock.now(), o.staleAfterS, this.slo);
+    this.metrics = new GatewayMetrics(this.backends, this.policy, () => this.clock.now(), o.staleAfterS, this.slo);
     this.poller = new MetricsPoller(
       this.backends,
       signalAdapters.get(o.engine),
@@ -147,7 +152,7 @@ export class Gateway {
 
   /** Controllers (periodic rebalancing) the policy ships; the live router does not run them yet. */
   get idleControllers(): number {
-    return this.router.controllers?.length ?? 0;
+    return this.policy.controllers?.length ?? 0;
   }
 
   private routes(): void {
@@ -208,7 +213,7 @@ export class Gateway {
         outstanding: b.outstanding,
         slo: this.slo.backends[i],
       })),
-      policyStats: this.router.stats?.() ?? {},
+      policyStats: this.policy.stats?.() ?? {},
     };
   }
 

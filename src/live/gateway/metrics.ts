@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Router } from '../../policies/routers/router.js';
+import type { ClusterPolicy } from '../../policies/clusterPolicy.js';
 import type { BackendState } from '../backend.js';
 import type { LiveSloJudge } from '../liveSlo.js';
 
@@ -9,7 +9,7 @@ const TPOT = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2
 /**
  * The gateway's own Prometheus metrics (prom-client, one registry per gateway). Per-backend series
  * are labelled with the backend's URL. Policy counters (e.g. GAPS's calibration coverage) come from
- * `Router.stats()` under `gaps_router_policy_stat{stat}`, whatever the policy.
+ * `ClusterPolicy.stats()` under `gaps_router_policy_stat{stat}`, whatever the policy.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -24,7 +24,7 @@ export class GatewayMetrics {
   readonly decision: Histogram;
   readonly scrapeErrors: Counter<'backend'>;
 
-  constructor(backends: readonly BackendState[], router: Router, now: () => number, staleAfterS: number, slo?: LiveSloJudge) {
+  constructor(backends: readonly BackendState[], policy: ClusterPolicy, now: () => number, staleAfterS: number, slo?: LiveSloJudge) {
     const r = this.registry;
     const backend = ['backend'] as const;
     this.routed = new Counter({ name: 'gaps_router_routed_total', help: 'Requests routed to each backend (attempts, retries included).', labelNames: backend, registers: [r] });
@@ -72,8 +72,8 @@ export class GatewayMetrics {
       labelNames: ['policy', 'stat'],
       registers: [r],
       collect() {
-        const s = router.stats?.() ?? {};
-        for (const [k, v] of Object.entries(s)) if (Number.isFinite(v)) this.set({ policy: router.name, stat: k }, v);
+        const s = policy.stats?.() ?? {};
+        for (const [k, v] of Object.entries(s)) if (Number.isFinite(v)) this.set({ policy: policy.router.name, stat: k }, v);
       },
     });
     if (slo) {

@@ -1,7 +1,7 @@
 import { checkPeriod } from '../../core/limits.js';
 import { ConfigError } from '../../core/errors.js';
 import type { ClusterView, InstanceView, RoutedRequest } from '../clusterView.js';
-import type { Router, RouterFactory } from '../routers/router.js';
+import type { ClusterPolicy, ClusterPolicyFactory } from '../clusterPolicy.js';
 import { GapsRebalancer } from './rebalancer.js';
 import { DEFAULT_GAPS, GapsState, U_SIGNALS, type GapsOptions, type GapsVariant, type USignal } from './state.js';
 
@@ -13,12 +13,21 @@ export { DEFAULT_GAPS, GapsState, type GapsOptions, type GapsVariant };
  * deadlines and urgency, where an upper bound is what protects an SLO.
  */
 function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number {
-  const cands = state.candidates(view);
-  if (cands.length === 0) return -1;
-  const u = state.utilisation(cands);
+  const canPredict = state.variant.prediction && Number.isFinite(req.predictedOutputTokens);
   const calibrated = state.calibrated(req.predictedOutputTokens);
   const central = state.central(req.predictedOutputTokens);
-  const predictive = state.variant.prediction && Number.isFinite(req.predictedOutputTokens) && u >= state.opts.uThreshold;
+  // One pass for u and the shortest queue where that is all the decision can need.
+  const u0 = state.occupancyAndShortestQueue(view);
+  if (u0 !== undefined && !(canPredict && u0 >= state.opts.uThreshold)) {
+    const best = state.shortest as InstanceView;
+    state.assignedByQueue++;
+    state.record(req.id, best.id, req.promptTokens, central, calibrated, view.now, req.arrival);
+    return best.id;
+  }
+  const cands = state.candidates(view);
+  if (cands.length === 0) return -1;
+  const u = u0 ?? state.utilisation(cands);
+  const predictive = canPredict && u >= state.opts.uThreshold;
   let best = cands[0] as InstanceView;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const v of cands) {
@@ -62,18 +71,22 @@ export function parseGapsOptions(name: string, arg: string | undefined): GapsOpt
   return out as unknown as GapsOptions;
 }
 
-export function gapsRouterFactory(name: string, variant: GapsVariant): RouterFactory {
+/** A GAPS variant as a cluster policy: the Eq. 9 router, its rebalancer (unless NoRebal) and its counters. */
+export function gapsRouterFactory(name: string, variant: GapsVariant): ClusterPolicyFactory {
   return (ctx) => {
     const opts = parseGapsOptions(name, ctx.arg);
     if (!ctx.perf) throw new ConfigError(`router '${name}' needs the performance model to estimate service times`);
     const state = new GapsState(ctx.numInstances, ctx.perf, variant, opts, ctx.rng, ctx.e2eSlack ?? 5);
-    const router: Router & { state: GapsState } = {
-      name,
+    const rebalancer = variant.rebalancing ? new GapsRebalancer(state) : undefined;
+    const policy: ClusterPolicy & { state: GapsState } = {
+      router: {
+        name,
+        route: (req, view) => assign(state, req, view),
+        onComplete: (info) => state.completed(info),
+      },
       state,
       usesPredictions: variant.prediction,
-      route: (req, view) => assign(state, req, view),
-      onComplete: (info) => state.completed(info),
-      controllers: variant.rebalancing ? [new GapsRebalancer(state)] : [],
+      controllers: rebalancer ? [rebalancer] : [],
       stats: () => {
         const h = state.calibrator.health();
         return {
@@ -89,10 +102,10 @@ export function gapsRouterFactory(name: string, variant: GapsVariant): RouterFac
           calibrationBeta: h.beta,
           calibrationGamma: h.gamma,
           calibrationCentralScale: h.centralScale,
-          ...(router.controllers?.[0] as GapsRebalancer | undefined)?.stats(),
+          ...rebalancer?.stats(),
         };
       },
     };
-    return router;
+    return policy;
   };
 }
