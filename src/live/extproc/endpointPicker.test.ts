@@ -150,6 +150,16 @@ test('ext_proc buffered: headers CONTINUE at once, the body routed with the dest
   assert.equal(inFlight(), 0);
 });
 
+test('ext_proc: an SSE body is recognised without a content-type header (the injected usage chunk is still stripped)', async () => {
+  const envoy = new Envoy(duplexClient);
+  await envoy.send([reqHeaders(), reqBody(JSON.stringify({ prompt: 'a', max_tokens: 2, stream: true }))], 2);
+  const rs = await envoy.send([{ response_headers: { headers: { headers: [{ key: ':status', raw_value: Buffer.from('200') }] } } }, respBody(SSE(2, true), true)], 2);
+  envoy.end();
+  const body = (rs[1]!.response_body as { response: { body_mutation: { streamed_response: { body: Buffer } } } }).response.body_mutation.streamed_response.body;
+  assert.equal(bytes(body), SSE(2, false));
+  assert.equal(inFlight(), 0);
+});
+
 test('ext_proc retries: the data plane served a fallback, so the primary is put in cooldown and the counts move; a 5xx puts the server in cooldown', async () => {
   const envoy = new Envoy(duplexClient);
   const [h] = await envoy.send([reqHeaders(), reqBody(JSON.stringify({ prompt: 'p q', max_tokens: 1 }))], 2);

@@ -249,6 +249,8 @@ class PickSession {
 
   private onResponseBody(chunk: Buffer, eos: boolean): void {
     let out = chunk;
+    // No content-type seen (response headers not sent to the picker): an SSE body starts with an event.
+    if (!this.scanner && this.response === '' && /^(data:|:|event:)/.test(chunk.toString('latin1', 0, 6))) this.scanner = new SseScanner(this.injected);
     const s = this.scanner;
     if (s) {
       out = s.push(chunk);
