@@ -215,7 +215,7 @@ function registerServe(program: Command): void {
       const watch =
         f.k8sSelector === undefined
           ? undefined
-          : new KubePodWatch(new EndpointSlots(g.backends, (slot) => g.slo.reset(slot)), {
+          : new KubePodWatch(new EndpointSlots(g.backends, (slot) => g.slo.reset(slot), g.backends.slice(0, new Set(f.backends).size).map((b) => b.url)), {
               selector: f.k8sSelector,
               targetPort: f.k8sPort as number,
               ...(f.k8sNamespace !== undefined ? { namespace: f.k8sNamespace } : {}),
@@ -225,7 +225,7 @@ function registerServe(program: Command): void {
       const http = await g.listen(f.port, f.host);
       watch?.start();
       if (f.endpointsFile !== undefined) {
-        const file = new EndpointsFile(new EndpointSlots(g.backends, (slot) => g.slo.reset(slot)), {
+        const file = new EndpointsFile(new EndpointSlots(g.backends, (slot) => g.slo.reset(slot), g.backends.slice(0, new Set(f.backends).size).map((b) => b.url)), {
           path: f.endpointsFile,
           pollS: f.endpointsPoll,
           log: (line) => process.stderr.write(`gaps serve: ${line}\n`),
@@ -244,7 +244,7 @@ function registerServe(program: Command): void {
         process.stderr.write(`gaps serve: ext_proc endpoint picker (gRPC, with grpc.health.v1) on ${f.host}:${grpcPort}\n`);
         server = { ...http, close: async () => (await picker.close(), await http.close()) };
       }
-      await serveUntilSignal(server, `serve (${g.router.name}, ${g.backends.length} backends)`);
+      await serveUntilSignal(server, `serve (${g.router.name}, ${g.backends.filter((b) => !b.vacant).length} backends of ${g.backends.length} slots)`);
     });
 }
 

@@ -30,6 +30,9 @@ test('endpoint slots: removed endpoints drain, then free their slot; new ones ta
   assert.deepEqual(gw.backends.map((b) => b.url), ['http://127.0.0.1:4', 'http://127.0.0.1:2', 'http://127.0.0.1:3']);
   assert.equal(gw.backends[0]!.draining, false);
   assert.deepEqual(resets, [2, 0, 0]);
+  const pinned = new EndpointSlots(gw.backends, () => {}, ['http://127.0.0.1:2']);
+  pinned.apply(['http://127.0.0.1:3', 'http://127.0.0.1:4']);
+  assert.equal(gw.backends[1]!.draining, false, 'a pinned endpoint (--backends) is kept whatever the list says');
   // Shrink to one endpoint: round-robin over three slots only ever picks the one left.
   slots.apply(['http://127.0.0.1:3']);
   const picked = new Set<number>();

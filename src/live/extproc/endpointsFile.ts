@@ -61,10 +61,12 @@ export class EndpointSlots {
     private readonly backends: readonly BackendState[],
     /** Called when a slot is given a new endpoint or vacated (the SLO window starts afresh). */
     private readonly onReset: (slot: number) => void = () => {},
+    /** Endpoints always kept, whatever the list says (`--backends` given with a dynamic set). */
+    private readonly pinned: readonly string[] = [],
   ) {}
 
   apply(urls: readonly string[]): EndpointChanges {
-    const want = new Set(urls);
+    const want = new Set([...this.pinned, ...urls]);
     const added: string[] = [];
     const removed: string[] = [];
     for (const b of this.backends) {

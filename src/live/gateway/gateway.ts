@@ -163,7 +163,7 @@ export class Gateway {
     app.get('/health', async (_req, reply) => {
       const now = this.clock.now();
       const up = this.backends.filter((b) => b.available(now)).length;
-      return reply.code(up > 0 && !this.closing ? 200 : 503).send({ status: up > 0 && !this.closing ? 'ok' : 'unavailable', backendsAvailable: up, backends: this.backends.length });
+      return reply.code(up > 0 && !this.closing ? 200 : 503).send({ status: up > 0 && !this.closing ? 'ok' : 'unavailable', backendsAvailable: up, backends: this.backends.filter((b) => !b.vacant).length });
     });
     app.get('/metrics', async (_req, reply) => reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()));
     app.get('/admin/state', async (req) => (this.admin(req), this.state()));
