@@ -116,6 +116,8 @@ interface ServeFlags {
   apiKey: string[];
   adminKey: string[];
   extProc?: number;
+  rebalance: boolean;
+  migrationOverhead: number;
   maxNumSeqs: number;
 }
 
@@ -143,6 +145,8 @@ function registerServe(program: Command): void {
     .option('--admin-key <key>', 'keys for /admin/* (repeatable; without one the admin endpoints are off)', list, [])
     .option('--max-num-seqs <n>', 'batch cap the policy assumes for each backend (engines do not export it)', int('--max-num-seqs'), 256)
     .option('--ext-proc <port>', 'also serve Envoy ext_proc (gRPC) on this port: the Gateway API Inference Extension endpoint picker', port('--ext-proc'))
+    .option('--rebalance', 'run the policy\'s controllers (GAPS rebalancer, Llumnix migrator) live: move streamed requests by re-sending prompt + text so far', false)
+    .option('--migration-overhead <s>', 'seconds a move costs beyond the target\'s prefill, for the controllers\' cost check', positive('--migration-overhead'), 0.005)
     .action(async (f: ServeFlags) => {
       const { Gateway } = await import('../../live/gateway/gateway.js');
       const g = new Gateway({
@@ -160,12 +164,17 @@ function registerServe(program: Command): void {
         apiKeys: f.apiKey,
         adminKeys: f.adminKey,
         maxNumSeqs: f.maxNumSeqs,
+        rebalance: f.rebalance,
+        migrationOverheadS: f.migrationOverhead,
         ...(f.predictor ? { predictor: f.predictor } : {}),
         ...(f.deployment ? { deployment: f.deployment } : {}),
         ...(f.perfModel ? { perfModel: f.perfModel } : {}),
       });
       if (g.idleControllers > 0) {
-        process.stderr.write(`gaps serve: policy '${g.router.name}' has ${g.idleControllers} rebalancing controller(s); live rebalancing is not built, they do not run\n`);
+        process.stderr.write(`gaps serve: policy '${g.router.name}' has ${g.idleControllers} rebalancing controller(s); they do not run without --rebalance\n`);
+      }
+      if (f.rebalance && (g.policy.controllers?.length ?? 0) === 0) {
+        process.stderr.write(`gaps serve: --rebalance: policy '${g.router.name}' has no controllers, nothing will move\n`);
       }
       const http = await g.listen(f.port, f.host);
       let server = http;

@@ -18,7 +18,13 @@ import type { RunningServer } from '../emulator/server.js';
 import { GatewayMetrics } from './metrics.js';
 import { MetricsPoller } from './poller.js';
 import { LivePredictor } from './prediction.js';
-import { relay, type Attempt, type RoutedOn } from './relay.js';
+import { forwardHeaders, relay, type Attempt, type RoutedOn } from './relay.js';
+import { notMovable } from '../rebalance/continuation.js';
+import { ControllerLoop } from '../rebalance/controllerLoop.js';
+import { StreamFlight } from '../rebalance/flight.js';
+import { LiveClusterControl } from '../rebalance/liveControl.js';
+import { MigrationCounters } from '../rebalance/migrations.js';
+import { moveStream } from '../rebalance/mover.js';
 
 export interface GatewayOptions {
   readonly backends: readonly string[];
@@ -50,6 +56,10 @@ export interface GatewayOptions {
   readonly maxNumSeqs?: number;
   /** Header naming the backend that served a request. */
   readonly backendHeader?: string;
+  /** Run the policy's controllers on the wall clock, moving streamed requests between backends (docs/ROUTER.md). */
+  readonly rebalance?: boolean;
+  /** Seconds a move costs beyond the target's prefill (the re-send's round trip), for the controllers' cost check. */
+  readonly migrationOverheadS?: number;
 }
 
 export const BACKEND_HEADER = 'x-gaps-backend';
@@ -84,6 +94,10 @@ export class Gateway {
   private readonly view: LiveClusterView;
   private readonly poller: MetricsPoller;
   private readonly routed: { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
+  /** Live rebalancing (`rebalance: true`): the moves' counters, the in-flight table as `ClusterControl`, the controllers' timers. */
+  readonly migrations: MigrationCounters | undefined;
+  readonly control: LiveClusterControl | undefined;
+  private readonly controllerLoop: ControllerLoop | undefined;
   private nextId = 0;
   private inFlight = 0;
   private closing = false;
@@ -108,6 +122,8 @@ export class Gateway {
       seed: 1,
       backendHeader: BACKEND_HEADER,
       maxNumSeqs: 256,
+      rebalance: false,
+      migrationOverheadS: 0.005,
       ...opts,
       predictor: opts.predictor,
     };
@@ -132,13 +148,26 @@ export class Gateway {
       (b) => this.metrics.scrapeErrors.inc({ backend: b.url }),
     );
     this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
+    if (o.rebalance) {
+      const migrations = new MigrationCounters(this.metrics.registry);
+      const host = { o, take: (b: BackendState, p: number, routed?: boolean) => this.take(b, p, routed), migrations };
+      this.migrations = migrations;
+      this.control = new LiveClusterControl(this.view, this.backends, this.clock, perf, (f, to) => void moveStream(host, f, to), o.migrationOverheadS);
+      this.controllerLoop = new ControllerLoop(this.policy.controllers ?? [], this.control, this.clock, (c, e) =>
+        process.stderr.write(`gaps serve: controller '${c.name}' failed (reported once): ${(e as Error)?.stack ?? String(e)}\n`),
+      );
+    } else {
+      this.migrations = undefined;
+      this.control = undefined;
+      this.controllerLoop = undefined;
+    }
     this.app = openAiApp(o.bodyLimit);
     this.routes();
   }
 
-  /** Controllers (periodic rebalancing) the policy ships; the live router does not run them yet. */
+  /** Controllers (periodic rebalancing) the policy ships that do not run (without `rebalance`). */
   get idleControllers(): number {
-    return this.policy.controllers?.length ?? 0;
+    return this.controllerLoop ? 0 : (this.policy.controllers?.length ?? 0);
   }
 
   private routes(): void {
@@ -199,6 +228,11 @@ export class Gateway {
         outstanding: b.outstanding,
       })),
       policyStats: this.policy.stats?.() ?? {},
+      rebalance: {
+        enabled: this.controllerLoop !== undefined,
+        controllers: (this.policy.controllers ?? []).map((c) => ({ name: c.name, intervalS: c.intervalS })),
+        migrations: this.migrations?.snapshot() ?? null,
+      },
     };
   }
 
@@ -254,12 +288,17 @@ export class Gateway {
     const body = inject ? { ...r.body, stream_options: { ...(r.body.stream_options as object | undefined), include_usage: true } } : r.body;
     const payload = JSON.stringify(body);
     this.inFlight++;
+    let flight: StreamFlight | undefined;
     try {
       const tried = new Set<number>();
       for (let attempt = 0; ; attempt++) {
         const b = this.pick(r, id, arrival, predicted, tried);
         tried.add(b.id);
-        const a: Attempt = { gw: this, backend: b, req, reply, endpoint, parsed: r, payload, injectedUsage: inject, id, arrival, predicted };
+        if (this.control && r.stream && !flight) {
+          flight = new StreamFlight(id, endpoint, body, r, arrival, predicted, forwardHeaders(req), notMovable(endpoint, r.body), b, this.migrations as MigrationCounters);
+          this.control.add(flight);
+        }
+        const a: Attempt = { gw: this, backend: b, req, reply, endpoint, parsed: r, payload, injectedUsage: inject, id, arrival, predicted, flight };
         const outcome = await relay(a);
         if (outcome === 'done') return;
         if (attempt >= this.o.retries) {
@@ -270,6 +309,7 @@ export class Gateway {
       }
     } finally {
       this.inFlight--;
+      if (flight) this.control?.remove(flight);
     }
   }
 
@@ -298,12 +338,12 @@ export class Gateway {
     this.inFlight--;
   }
 
-  /** Takes the router's counts when a request is sent to `b`. */
-  take(b: BackendState, promptTokens: number): void {
+  /** Takes the router's counts when a request is sent to `b` (`routed`: counted as routed there; a move's continuation is not). */
+  take(b: BackendState, promptTokens: number, routed = true): void {
     b.outstanding++;
     b.sinceReport++;
     b.pendingPromptTokens += promptTokens;
-    this.metrics.routed.inc({ backend: b.url });
+    if (routed) this.metrics.routed.inc({ backend: b.url });
   }
 
   /** A failure before the first token: open the backend's circuit for the cooldown. */
@@ -342,6 +382,7 @@ export class Gateway {
   async listen(port: number, host = '127.0.0.1'): Promise<RunningServer> {
     await this.poller.scrapeAll();
     this.poller.start();
+    this.controllerLoop?.start();
     await this.app.listen({ port, host });
     const addr = this.app.server.address();
     const actual = typeof addr === 'object' && addr ? addr.port : port;
@@ -351,6 +392,7 @@ export class Gateway {
   /** Graceful shutdown: refuse new requests, wait for in-flight streams (up to `drainS`), then close. */
   async close(drainS = 10): Promise<void> {
     this.closing = true;
+    this.controllerLoop?.stop(); // no new moves while the streams in flight drain
     const deadline = Date.now() + drainS * 1000;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.poller.stop();

@@ -5,6 +5,8 @@ import { SSE_HEADERS } from '../http.js';
 import { errorBody, type Endpoint, type ParsedRequest } from '../openai.js';
 import type { Clock } from '../clock.js';
 import { eventData, SseSplitter } from './sse.js';
+import { chunkText, stitchChunk } from '../rebalance/continuation.js';
+import { BackendHold, type StreamFlight, type Upstream } from '../rebalance/flight.js';
 
 /** What a relay needs from the gateway that runs it. */
 export interface RelayHost {
@@ -33,6 +35,8 @@ export interface Attempt extends RoutedOn {
   readonly payload: string;
   /** The gateway added `stream_options.include_usage`: strip the usage chunk from what the client sees. */
   readonly injectedUsage: boolean;
+  /** With live rebalancing: the request's entry in the in-flight table, through which it can be moved. */
+  readonly flight?: StreamFlight | undefined;
 }
 
 /** 'retry': failed before anything reached the client, try another backend. 'done': the client has its answer. */
@@ -40,7 +44,7 @@ export type Outcome = 'done' | 'retry';
 
 const PATHS: Record<Endpoint, string> = { completions: '/v1/completions', chat: '/v1/chat/completions' };
 
-function forwardHeaders(req: FastifyRequest): Record<string, string> {
+export function forwardHeaders(req: FastifyRequest): Record<string, string> {
   const h: Record<string, string> = { 'content-type': 'application/json' };
   const auth = req.headers['x-backend-authorization'];
   if (typeof auth === 'string') h.authorization = auth;
@@ -55,26 +59,21 @@ function forwardHeaders(req: FastifyRequest): Record<string, string> {
  */
 export async function relay(a: Attempt): Promise<Outcome> {
   const { gw, backend: b, reply } = a;
-  const prompt = a.parsed.promptTokens;
-  gw.take(b, prompt);
-  let pendingPrompt = true;
-  const releasePrompt = (): void => {
-    if (pendingPrompt) b.pendingPromptTokens -= prompt;
-    pendingPrompt = false;
-  };
-  const release = (): void => {
-    releasePrompt();
-    b.outstanding--;
-  };
+  gw.take(b, a.parsed.promptTokens);
+  const hold = new BackendHold(b, a.parsed.promptTokens);
   const abort = new AbortController();
+  // The upstream a client's disconnect must abort: the first one, or a continuation after a move.
+  let current = abort;
   let clientGone = false;
   const onClose = (): void => {
     if (!reply.raw.writableFinished) {
       clientGone = true;
-      abort.abort();
+      current.abort();
+      a.flight?.cancel('client-gone');
     }
   };
   reply.raw.on('close', onClose);
+  if (a.flight) a.flight.backend = b;
   const timeoutMs = gw.o.upstreamTimeoutS * 1000;
   let res: Dispatcher.ResponseData;
   try {
@@ -87,7 +86,7 @@ export async function relay(a: Attempt): Promise<Outcome> {
       signal: abort.signal,
     });
   } catch (e) {
-    release();
+    hold.release();
     reply.raw.off('close', onClose);
     if (clientGone) {
       gw.completed(a, 0, Number.NaN, true);
@@ -102,11 +101,14 @@ export async function relay(a: Attempt): Promise<Outcome> {
       await res.body.dump();
       gw.markDown(b, 'status');
       gw.completed(a, 0, Number.NaN, true);
-      release();
+      hold.release();
       return 'retry';
     }
-    if (res.statusCode !== 200 || !a.parsed.stream) return await whole(a, res, release);
-    return await streamed(a, res, releasePrompt, release, () => clientGone);
+    if (res.statusCode !== 200 || !a.parsed.stream) return await whole(a, res, () => hold.release());
+    const first: Upstream = { hold, abort, body: res.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>, base: 0, continuation: false };
+    return await streamed(a, first, () => clientGone, (u) => {
+      current = u.abort;
+    });
   } finally {
     reply.raw.off('close', onClose);
   }
@@ -160,74 +162,158 @@ interface StreamState {
   sawDone: boolean;
 }
 
-async function streamed(a: Attempt, res: Dispatcher.ResponseData, releasePrompt: () => void, release: () => void, clientGone: () => boolean): Promise<Outcome> {
-  const { gw, backend: b, reply } = a;
+type UsageChunk = { usage?: { completion_tokens?: number } | null; choices?: unknown[] };
+
+/**
+ * Relays an SSE stream event by event. With a flight (live rebalancing) every chunk is parsed for
+ * its text, and the stream can switch upstream mid-way: a move's continuation replaces the source
+ * (see `StreamFlight`), its chunks stitched so the client sees one stream.
+ */
+async function streamed(a: Attempt, first: Upstream, clientGone: () => boolean, setCurrent: (u: Upstream) => void): Promise<Outcome> {
+  const { gw, reply } = a;
+  const f = a.flight;
   const raw = reply.raw;
+  let up = first;
   const s: StreamState = { started: false, firstToken: Number.NaN, tokens: 0, usageTokens: -1, sawDone: false };
-  const splitter = new SseSplitter();
+  let splitter = new SseSplitter();
   const start = (): void => {
     s.started = true;
     reply.hijack();
-    raw.writeHead(200, { ...SSE_HEADERS, [gw.o.backendHeader]: b.url });
+    raw.writeHead(200, { ...SSE_HEADERS, [gw.o.backendHeader]: up.hold.backend.url });
   };
   // Events that arrived together leave together: one write (one syscall) per upstream read.
   let out = '';
+  const token = (): void => {
+    s.tokens++;
+    if (s.tokens === 1 && Number.isNaN(s.firstToken)) s.firstToken = gw.clock.now();
+    up.hold.firstToken();
+  };
+  /** A chunk with a flight: its text is kept, and a continuation's chunk is stitched. Returns the event to send, or undefined to drop it. */
+  const tracked = (ev: string, data: string, fl: StreamFlight): string | undefined => {
+    let j: Record<string, unknown>;
+    try {
+      j = JSON.parse(data) as Record<string, unknown>;
+    } catch {
+      fl.reason = 'unparsable chunk';
+      token();
+      return ev;
+    }
+    if (up.continuation) stitchChunk(j, fl.meta, up.base);
+    const u = (j as UsageChunk).usage;
+    if (u && typeof u.completion_tokens === 'number') s.usageTokens = u.completion_tokens;
+    const usageOnly = Array.isArray(j.choices) && j.choices.length === 0;
+    if (usageOnly && a.injectedUsage) return undefined;
+    if (!usageOnly) {
+      token();
+      fl.delivered = s.tokens;
+      fl.text += chunkText(fl.endpoint, j);
+      fl.meta ??= { id: j.id, created: j.created, model: j.model };
+    }
+    return up.continuation ? `data: ${JSON.stringify(j)}` : ev;
+  };
   const onEvent = (ev: string): void => {
-    const data = eventData(ev);
+    let data = eventData(ev);
+    if (f?.holding) {
+      if (data !== '[DONE]') {
+        f.held.push(ev);
+        return;
+      }
+      f.cancel('source-finished'); // replays the held events first
+      data = eventData(ev);
+    }
     if (data === undefined) return;
     if (data === '[DONE]') {
       s.sawDone = true;
+    } else if (f) {
+      const e = tracked(ev, data, f);
+      if (e === undefined) return;
+      ev = e;
     } else if (data.includes('"usage"')) {
-      const j = JSON.parse(data) as { usage?: { completion_tokens?: number } | null; choices?: unknown[] };
+      const j = JSON.parse(data) as UsageChunk;
       if (j.usage && typeof j.usage.completion_tokens === 'number') s.usageTokens = j.usage.completion_tokens;
       const usageOnly = Array.isArray(j.choices) && j.choices.length === 0;
       if (usageOnly && a.injectedUsage) return; // the client did not ask for it
-      if (!usageOnly) s.tokens++;
+      if (!usageOnly) token();
     } else {
-      s.tokens++;
+      token();
     }
     if (!s.started) start();
-    if (s.tokens === 1 && Number.isNaN(s.firstToken)) {
-      s.firstToken = gw.clock.now();
-      releasePrompt();
-    }
     out += `${ev}\n\n`;
   };
   const flush = (): void => {
     if (out !== '') raw.write(out);
     out = '';
   };
-  try {
-    for await (const bytes of res.body) {
-      for (const ev of splitter.push(bytes as Uint8Array)) onEvent(ev);
+  if (f) {
+    f.abortCurrent = () => up.abort.abort();
+    f.replayHeld = () => {
+      for (const ev of f.held.splice(0)) onEvent(ev);
       flush();
-    }
-    const rest = splitter.rest();
-    if (rest.trim() !== '') onEvent(rest);
-    flush();
-    if (!s.sawDone) throw Object.assign(new Error('the backend ended the stream without [DONE]'), { code: 'TRUNCATED' });
-  } catch (e) {
-    release();
-    if (clientGone()) {
-      gw.completed(a, s.tokens, s.firstToken, true);
-      return 'done';
-    }
-    if (!s.started) {
-      gw.markDown(b, kindOf(e));
-      gw.completed(a, 0, Number.NaN, true);
-      return 'retry';
-    }
-    gw.markDown(b, 'midstream');
-    gw.completed(a, s.tokens, s.firstToken, true);
-    flush();
-    const msg = `backend ${b.url} failed mid-stream after ${s.tokens} chunk(s): ${(e as Error).message}`;
-    raw.write(`data: ${JSON.stringify(errorBody(502, msg, 'server_error'))}\n\n`);
-    raw.end();
-    return 'done';
+    };
   }
-  release();
+  for (;;) {
+    try {
+      for (;;) {
+        const r = await up.body.next();
+        if (r.done) break;
+        for (const ev of splitter.push(r.value)) onEvent(ev);
+        flush();
+      }
+      const rest = splitter.rest();
+      if (rest.trim() !== '') onEvent(rest);
+      flush();
+      if (!s.sawDone) throw Object.assign(new Error('the backend ended the stream without [DONE]'), { code: 'TRUNCATED' });
+      break;
+    } catch (e) {
+      up.abort.abort();
+      const sw = clientGone() ? undefined : f?.takeSwitch();
+      if (sw && f) {
+        // A move's continuation is ready: the source is left, the target relayed from here on.
+        up.hold.release();
+        up = sw.upstream;
+        f.backend = up.hold.backend;
+        setCurrent(up);
+        splitter = sw.splitter;
+        for (const ev of sw.events) onEvent(ev);
+        flush();
+        continue;
+      }
+      f?.dropSwitch();
+      f?.cancel(clientGone() ? 'client-gone' : 'source-failed');
+      return failedStream(a, up, s, e, clientGone(), flush);
+    }
+  }
+  up.hold.release();
   if (!s.started) start();
   raw.end();
-  gw.completed(a, s.usageTokens >= 0 ? s.usageTokens : s.tokens, s.firstToken, false);
+  gw.completed(on(a, up), s.usageTokens >= 0 ? s.usageTokens : s.tokens, s.firstToken, false);
+  return 'done';
+}
+
+/** The request as routed on the upstream it ended on. */
+function on(a: Attempt, up: Upstream): RoutedOn {
+  return up.hold.backend === a.backend ? a : { ...a, backend: up.hold.backend };
+}
+
+function failedStream(a: Attempt, up: Upstream, s: StreamState, e: unknown, clientGone: boolean, flush: () => void): Outcome {
+  const { gw, reply } = a;
+  const b = up.hold.backend;
+  const raw = reply.raw;
+  up.hold.release();
+  if (clientGone) {
+    gw.completed(on(a, up), s.tokens, s.firstToken, true);
+    return 'done';
+  }
+  if (!s.started) {
+    gw.markDown(b, kindOf(e));
+    gw.completed(on(a, up), 0, Number.NaN, true);
+    return 'retry';
+  }
+  gw.markDown(b, 'midstream');
+  gw.completed(on(a, up), s.tokens, s.firstToken, true);
+  flush();
+  const msg = `backend ${b.url} failed mid-stream after ${s.tokens} chunk(s): ${(e as Error).message}`;
+  raw.write(`data: ${JSON.stringify(errorBody(502, msg, 'server_error'))}\n\n`);
+  raw.end();
   return 'done';
 }
