@@ -6,7 +6,7 @@ import { errorBody, type Endpoint, type ParsedRequest } from '../openai.js';
 import type { Clock } from '../clock.js';
 import { eventData, SseSplitter } from './sse.js';
 import { chunkText, stitchChunk } from '../rebalance/continuation.js';
-import { BackendHold, type StreamFlight, type Upstream } from '../rebalance/flight.js';
+import { BackendHold, type ReadySwitch, type StreamFlight, type Upstream } from '../rebalance/flight.js';
 
 /** What a relay needs from the gateway that runs it. */
 export interface RelayHost {
@@ -73,7 +73,13 @@ export async function relay(a: Attempt): Promise<Outcome> {
     }
   };
   reply.raw.on('close', onClose);
-  if (a.flight) a.flight.backend = b;
+  const f = a.flight;
+  if (f) {
+    f.backend = b;
+    // A move may be ready before the source has answered (a waiting request): stop the source then too.
+    f.abortCurrent = () => abort.abort();
+    f.replayHeld = () => (f.held.length = 0);
+  }
   const timeoutMs = gw.o.upstreamTimeoutS * 1000;
   let res: Dispatcher.ResponseData;
   try {
@@ -87,6 +93,18 @@ export async function relay(a: Attempt): Promise<Outcome> {
     });
   } catch (e) {
     hold.release();
+    const sw = clientGone ? undefined : f?.takeSwitch();
+    if (sw) {
+      // Moved while waiting for the source's answer: the continuation is the stream.
+      try {
+        return await streamed(a, sw, () => clientGone, (u) => {
+          current = u.abort;
+        });
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+    }
+    f?.cancel(clientGone ? 'client-gone' : 'source-failed');
     reply.raw.off('close', onClose);
     if (clientGone) {
       gw.completed(a, 0, Number.NaN, true);
@@ -97,6 +115,7 @@ export async function relay(a: Attempt): Promise<Outcome> {
     return 'retry';
   }
   try {
+    if (res.statusCode !== 200 || !a.parsed.stream) f?.cancel('source-failed');
     if (res.statusCode >= 500) {
       await res.body.dump();
       gw.markDown(b, 'status');
@@ -106,7 +125,7 @@ export async function relay(a: Attempt): Promise<Outcome> {
     }
     if (res.statusCode !== 200 || !a.parsed.stream) return await whole(a, res, () => hold.release());
     const first: Upstream = { hold, abort, body: res.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>, base: 0, continuation: false };
-    return await streamed(a, first, () => clientGone, (u) => {
+    return await streamed(a, { upstream: first, events: [], splitter: new SseSplitter() }, () => clientGone, (u) => {
       current = u.abort;
     });
   } finally {
@@ -169,13 +188,15 @@ type UsageChunk = { usage?: { completion_tokens?: number } | null; choices?: unk
  * its text, and the stream can switch upstream mid-way: a move's continuation replaces the source
  * (see `StreamFlight`), its chunks stitched so the client sees one stream.
  */
-async function streamed(a: Attempt, first: Upstream, clientGone: () => boolean, setCurrent: (u: Upstream) => void): Promise<Outcome> {
+async function streamed(a: Attempt, from: ReadySwitch, clientGone: () => boolean, setCurrent: (u: Upstream) => void): Promise<Outcome> {
   const { gw, reply } = a;
   const f = a.flight;
   const raw = reply.raw;
-  let up = first;
+  let up = from.upstream;
+  setCurrent(up);
+  if (f) f.backend = up.hold.backend;
   const s: StreamState = { started: false, firstToken: Number.NaN, tokens: 0, usageTokens: -1, sawDone: false };
-  let splitter = new SseSplitter();
+  let splitter = from.splitter;
   const start = (): void => {
     s.started = true;
     reply.hijack();
@@ -247,10 +268,14 @@ async function streamed(a: Attempt, first: Upstream, clientGone: () => boolean, 
   if (f) {
     f.abortCurrent = () => up.abort.abort();
     f.replayHeld = () => {
-      for (const ev of f.held.splice(0)) onEvent(ev);
+      const held = f.held.splice(0);
+      if (raw.destroyed) return; // the client left: nothing to replay to
+      for (const ev of held) onEvent(ev);
       flush();
     };
   }
+  for (const ev of from.events) onEvent(ev);
+  flush();
   for (;;) {
     try {
       for (;;) {
@@ -278,7 +303,6 @@ async function streamed(a: Attempt, first: Upstream, clientGone: () => boolean, 
         flush();
         continue;
       }
-      f?.dropSwitch();
       f?.cancel(clientGone() ? 'client-gone' : 'source-failed');
       return failedStream(a, up, s, e, clientGone(), flush);
     }

@@ -81,7 +81,6 @@ export class StreamFlight {
   readonly held: string[] = [];
   move: PendingMove | undefined;
   switchTo: ReadySwitch | undefined;
-  moves = 0;
   /** Set by the relay: aborts the upstream being relayed now. */
   abortCurrent: () => void = () => {};
   /** Set by the relay: relays the held events to the client. */
@@ -119,7 +118,6 @@ export class StreamFlight {
   ready(s: ReadySwitch): void {
     this.move = undefined;
     this.switchTo = s;
-    this.moves++;
     this.abortCurrent();
   }
 
@@ -135,24 +133,24 @@ export class StreamFlight {
     return s;
   }
 
-  /** Ends a pending move without switching: the target is aborted, held events go to the client. */
+  /**
+   * Ends a move without switching, whether its continuation is still pending or already ready but
+   * not taken (the source finished or failed first, the client left): the target is aborted and
+   * released, the held events go to the client.
+   */
   cancel(reason: string): void {
     const m = this.move;
-    if (!m) return;
+    const s = this.switchTo;
+    if (!m && !s) return;
     this.move = undefined;
-    m.abort.abort();
+    this.switchTo = undefined;
+    m?.abort.abort();
+    if (s) {
+      s.upstream.abort.abort();
+      s.upstream.hold.release();
+    }
     this.outcomes.failed(reason);
     this.holding = false;
     this.replayHeld();
-  }
-
-  /** Drops a ready switch the relay will not take (the client left): releases the target. */
-  dropSwitch(): void {
-    const s = this.switchTo;
-    this.switchTo = undefined;
-    if (!s) return;
-    s.upstream.abort.abort();
-    s.upstream.hold.release();
-    this.outcomes.failed('client-gone');
   }
 }
