@@ -15,6 +15,8 @@ import { continuationBody, notMovable, stitchChunk } from './continuation.js';
 class FakeUpstream {
   readonly bodies: Record<string, unknown>[] = [];
   mode: 'ok' | 'refuse' | 'die-after-first' = 'ok';
+  /** Milliseconds before the response headers (a request waiting in the engine's queue). */
+  headerDelayMs = 0;
   private server: Server | undefined;
   url = '';
 
@@ -39,6 +41,8 @@ class FakeUpstream {
       res.writeHead(400, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ error: { message: 'continue_final_message is not supported' } }));
     }
+    if (this.headerDelayMs > 0) await new Promise((r) => setTimeout(r, this.headerDelayMs));
+    if (res.destroyed) return;
     const chat = req.url === '/v1/chat/completions';
     const n = body.max_tokens as number;
     const id = `${this.tag}-${this.bodies.length}`;
@@ -66,7 +70,9 @@ class FakeUpstream {
   }
 
   close(): Promise<void> {
-    return new Promise((r) => this.server?.close(() => r()));
+    const p = new Promise<void>((r) => this.server?.close(() => r()));
+    this.server?.closeAllConnections();
+    return p;
   }
 }
 
@@ -197,6 +203,17 @@ describe('live rebalancing: stitching a moved stream (fake upstreams, loopback)'
       assert.equal(r.text, Array.from({ length: 10 }, (_, i) => ` a${i}`).join(''), 'the held chunks were replayed: nothing lost');
       assert.equal(r.dones, 1);
       assert.deepEqual(gw.migrations?.snapshot().failed, { refused: 1 });
+      // The source finishes while the target is still silent: the held chunks are replayed, the target aborted.
+      await server.close();
+      await open(); // round-robin from backend 0 again
+      b.mode = 'ok';
+      b.headerDelayMs = 1000;
+      const raced = await streamAndMove(gw, server.url, '/v1/completions', { prompt: 'x', max_tokens: 6, stream: true }, 2);
+      b.headerDelayMs = 0;
+      assert.equal(raced.r.text, Array.from({ length: 6 }, (_, i) => ` a${i}`).join(''));
+      assert.equal(raced.r.dones, 1);
+      assert.deepEqual(gw.migrations?.snapshot().failed, { 'source-finished': 1 });
+      assert.equal(gw.backends[1]?.outstanding, 0, 'the aborted continuation released its counts');
       await server.close();
       await open(); // round-robin from backend 0 again
       b.mode = 'die-after-first';
@@ -213,6 +230,41 @@ describe('live rebalancing: stitching a moved stream (fake upstreams, loopback)'
       await server.close();
     }
   });
+});
+
+test('a waiting request moves before its source has answered: the client gets the target\'s stream only', async () => {
+  const a = new FakeUpstream('a', 15);
+  const b = new FakeUpstream('b', 5);
+  await a.start();
+  await b.start();
+  a.headerDelayMs = 400;
+  const gw = new Gateway({ backends: [a.url, b.url], policy: 'round-robin', rebalance: true });
+  const server = await gw.listen(0);
+  try {
+    const body = { prompt: 'p q r', max_tokens: 6, stream: true, stream_options: { include_usage: true } };
+    const pending = fetch(`${server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await new Promise((r) => setTimeout(r, 100));
+    const on0 = gw.control?.requestsOn(0) ?? [];
+    assert.equal(on0[0]?.phase, 'waiting');
+    assert.equal(gw.control?.migrationCost(on0[0]?.id as number), 0.005, 'a waiting request costs only the re-send');
+    assert.equal(gw.control?.migrate(on0[0]?.id as number, 1), true);
+    const res = await pending;
+    assert.equal(res.headers.get('x-gaps-backend'), b.url, 'the client\'s stream starts on the target');
+    const text = await res.text();
+    const datas = text.split('\n\n').map(eventData).filter((d) => d !== undefined);
+    assert.equal(datas.at(-1), '[DONE]');
+    const chunks = datas.slice(0, -1).map((d) => JSON.parse(d as string) as { choices: { text: string }[]; usage?: object });
+    assert.equal(chunks.map((c) => c.choices[0]?.text ?? '').join(''), ' b0 b1 b2 b3 b4 b5');
+    assert.deepEqual(chunks.at(-1)?.usage, { prompt_tokens: 3, completion_tokens: 6, total_tokens: 9 });
+    assert.deepEqual(b.bodies[0], { ...body }, 'the original request, re-sent unchanged');
+    assert.equal(gw.migrations?.snapshot().succeeded, 1);
+    assert.equal(gw.backends[0]?.outstanding, 0);
+    assert.equal(gw.backends[1]?.outstanding, 0);
+  } finally {
+    await server.close();
+    await a.close();
+    await b.close();
+  }
 });
 
 test('continuation bodies and what cannot move', () => {
