@@ -88,7 +88,6 @@ describe('live rebalancing with emulators (loopback)', () => {
     const { c, results } = await scenario(true);
     try {
       const st = c.gateway.migrations?.snapshot();
-      if (process.env.GAPS_DEBUG) console.log(JSON.stringify(st), results.map((r) => splitPoint(r.text)));
       assert.ok(st && st.succeeded >= 1, `a move succeeded: ${JSON.stringify(st)}`);
       for (const r of results) {
         assert.equal(r.chunks, N, 'every token, once');
