@@ -291,9 +291,13 @@ async function streamed(a: Attempt, from: ReadySwitch, clientGone: () => boolean
       break;
     } catch (e) {
       up.abort.abort();
+      // The source failed while a move was under way: the continuation may still save the stream.
+      const pending = f?.move;
+      if (pending && !clientGone() && !s.sawDone) await pending.settled;
       const sw = clientGone() ? undefined : f?.takeSwitch();
       if (sw && f) {
         // A move's continuation is ready: the source is left, the target relayed from here on.
+        if (pending) gw.markDown(up.hold.backend, 'midstream'); // the source failed on its own
         up.hold.release();
         up = sw.upstream;
         f.backend = up.hold.backend;

@@ -52,6 +52,8 @@ export interface ReadySwitch {
 export interface PendingMove {
   readonly to: BackendState;
   readonly abort: AbortController;
+  /** Resolves when the move has its outcome (ready, or abandoned). */
+  readonly settled: Promise<void>;
 }
 
 /** Where a move's outcome is counted (the gateway's migration counters). */

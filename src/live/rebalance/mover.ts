@@ -42,7 +42,8 @@ export async function moveStream(host: MoveHost, f: StreamFlight, to: BackendSta
   host.take(to, promptTokens, false);
   const hold = new BackendHold(to, promptTokens);
   const abort = new AbortController();
-  const move: PendingMove = { to, abort };
+  let settle: () => void = () => {};
+  const move: PendingMove = { to, abort, settled: new Promise<void>((r) => (settle = r)) };
   f.begin(move);
   host.migrations.attempted(f.parsed.promptTokens, base);
   const timeoutMs = host.o.upstreamTimeoutS * 1000;
@@ -74,5 +75,7 @@ export async function moveStream(host: MoveHost, f: StreamFlight, to: BackendSta
     hold.release();
     // A move the relay cancelled (source finished, client gone) was counted there.
     if (f.move === move) f.cancel(reasonOf(e));
+  } finally {
+    settle();
   }
 }

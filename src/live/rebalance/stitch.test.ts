@@ -17,6 +17,8 @@ class FakeUpstream {
   mode: 'ok' | 'refuse' | 'die-after-first' = 'ok';
   /** Milliseconds before the response headers (a request waiting in the engine's queue). */
   headerDelayMs = 0;
+  /** Cut the connection after this many chunks (a backend dying mid-stream). */
+  dieAfter: number | undefined;
   private server: Server | undefined;
   url = '';
 
@@ -54,6 +56,11 @@ class FakeUpstream {
       const choice = chat ? { index: 0, delta: k === 0 ? { role: 'assistant', content: text } : { content: text }, finish_reason: k === n - 1 ? 'length' : null } : { index: 0, text, finish_reason: k === n - 1 ? 'length' : null };
       res.write(`data: ${JSON.stringify({ id, created, model: `model-${this.tag}`, object: 'chunk', choices: [choice] })}\n\n`);
       k++;
+      if (this.dieAfter !== undefined && k >= this.dieAfter) {
+        clearInterval(timer);
+        res.destroy();
+        return;
+      }
       if (this.mode === 'die-after-first') {
         clearInterval(timer);
         setTimeout(() => res.destroy(), 30);
@@ -230,6 +237,31 @@ describe('live rebalancing: stitching a moved stream (fake upstreams, loopback)'
       await server.close();
     }
   });
+});
+
+test('a source dying while a move is under way: the continuation takes over, the stream still ends whole', async () => {
+  const a = new FakeUpstream('a', 15);
+  const b = new FakeUpstream('b', 5);
+  await a.start();
+  await b.start();
+  a.dieAfter = 4;
+  b.headerDelayMs = 150;
+  const gw = new Gateway({ backends: [a.url, b.url], policy: 'round-robin', rebalance: true });
+  const server = await gw.listen(0);
+  try {
+    const { r } = await streamAndMove(gw, server.url, '/v1/completions', { prompt: 'x', max_tokens: 10, stream: true }, 2);
+    const k = 10 - (b.bodies[0] as { max_tokens: number }).max_tokens;
+    assert.ok(k < 4, `moved after ${k} tokens, before the source died`);
+    assert.equal(r.text, Array.from({ length: k }, (_, i) => ` a${i}`).join('') + Array.from({ length: 10 - k }, (_, i) => ` b${i}`).join(''));
+    assert.equal(r.dones, 1);
+    assert.deepEqual(r.errors, []);
+    assert.equal(gw.migrations?.snapshot().succeeded, 1);
+    assert.ok(!(gw.backends[0]?.available(gw.clock.now()) ?? true), 'the source that died is in cooldown');
+  } finally {
+    await server.close();
+    await a.close();
+    await b.close();
+  }
 });
 
 test('a waiting request moves before its source has answered: the client gets the target\'s stream only', async () => {
