@@ -118,6 +118,7 @@ interface ServeFlags {
   extProc?: number;
   rebalance: boolean;
   migrationOverhead: number;
+  moveTimeout: number;
   maxNumSeqs: number;
 }
 
@@ -147,6 +148,7 @@ function registerServe(program: Command): void {
     .option('--ext-proc <port>', 'also serve Envoy ext_proc (gRPC) on this port: the Gateway API Inference Extension endpoint picker', port('--ext-proc'))
     .option('--rebalance', 'run the policy\'s controllers (GAPS rebalancer, Llumnix migrator) live: move streamed requests by re-sending prompt + text so far', false)
     .option('--migration-overhead <s>', 'seconds a move costs beyond the target\'s prefill, for the controllers\' cost check', positive('--migration-overhead'), 0.005)
+    .option('--move-timeout <s>', 'a move whose target sends nothing within this many seconds is abandoned', positive('--move-timeout'), 5)
     .action(async (f: ServeFlags) => {
       const { Gateway } = await import('../../live/gateway/gateway.js');
       const g = new Gateway({
@@ -166,6 +168,7 @@ function registerServe(program: Command): void {
         maxNumSeqs: f.maxNumSeqs,
         rebalance: f.rebalance,
         migrationOverheadS: f.migrationOverhead,
+        moveTimeoutS: f.moveTimeout,
         ...(f.predictor ? { predictor: f.predictor } : {}),
         ...(f.deployment ? { deployment: f.deployment } : {}),
         ...(f.perfModel ? { perfModel: f.perfModel } : {}),

@@ -60,6 +60,8 @@ export interface GatewayOptions {
   readonly rebalance?: boolean;
   /** Seconds a move costs beyond the target's prefill (the re-send's round trip), for the controllers' cost check. */
   readonly migrationOverheadS?: number;
+  /** A move whose target has not sent its first event within this many seconds is abandoned (the client's stream is held meanwhile). */
+  readonly moveTimeoutS?: number;
 }
 
 export const BACKEND_HEADER = 'x-gaps-backend';
@@ -124,6 +126,7 @@ export class Gateway {
       maxNumSeqs: 256,
       rebalance: false,
       migrationOverheadS: 0.005,
+      moveTimeoutS: 5,
       ...opts,
       predictor: opts.predictor,
     };

@@ -6,7 +6,7 @@ import { BackendHold, type PendingMove, type StreamFlight } from './flight.js';
 
 /** What a move needs from the gateway. */
 export interface MoveHost {
-  readonly o: { readonly upstreamTimeoutS: number };
+  readonly o: { readonly upstreamTimeoutS: number; readonly moveTimeoutS: number };
   /** Takes the router's counts on `b` (outstanding, since-report, prompt tokens waiting). */
   take(b: BackendState, promptTokens: number, routed?: boolean): void;
   readonly migrations: { attempted(promptTokens: number, generatedTokens: number): void };
@@ -47,6 +47,12 @@ export async function moveStream(host: MoveHost, f: StreamFlight, to: BackendSta
   f.begin(move);
   host.migrations.attempted(f.parsed.promptTokens, base);
   const timeoutMs = host.o.upstreamTimeoutS * 1000;
+  // The client's stream is held while the target prefills: a target that stays silent must not hold it long.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, host.o.moveTimeoutS * 1000);
   try {
     const res = await request(`${to.url}${PATHS[f.endpoint]}`, {
       method: 'POST',
@@ -74,8 +80,9 @@ export async function moveStream(host: MoveHost, f: StreamFlight, to: BackendSta
     abort.abort();
     hold.release();
     // A move the relay cancelled (source finished, client gone) was counted there.
-    if (f.move === move) f.cancel(reasonOf(e));
+    if (f.move === move) f.cancel(timedOut ? 'timeout' : reasonOf(e));
   } finally {
+    clearTimeout(timer);
     settle();
   }
 }

@@ -141,11 +141,11 @@ describe('live rebalancing: stitching a moved stream (fake upstreams, loopback)'
     await a.close();
     await b.close();
   });
-  const open = async (): Promise<void> => {
+  const open = async (moveTimeoutS = 5): Promise<void> => {
     a.bodies.length = 0;
     b.bodies.length = 0;
     // round-robin: the first request goes to backend 0 (a)
-    gw = new Gateway({ backends: [a.url, b.url], policy: 'round-robin', rebalance: true, pollIntervalS: 0.05 });
+    gw = new Gateway({ backends: [a.url, b.url], policy: 'round-robin', rebalance: true, pollIntervalS: 0.05, moveTimeoutS });
     server = await gw.listen(0);
   };
 
@@ -211,10 +211,16 @@ describe('live rebalancing: stitching a moved stream (fake upstreams, loopback)'
       assert.equal(r.dones, 1);
       assert.deepEqual(gw.migrations?.snapshot().failed, { refused: 1 });
       // The source finishes while the target is still silent: the held chunks are replayed, the target aborted.
+      // A target that stays silent past --move-timeout: abandoned, the stream goes on from its source.
       await server.close();
-      await open(); // round-robin from backend 0 again
+      await open(0.05);
       b.mode = 'ok';
       b.headerDelayMs = 1000;
+      const silent = await streamAndMove(gw, server.url, '/v1/completions', { prompt: 'x', max_tokens: 16, stream: true }, 2);
+      assert.equal(silent.r.text, Array.from({ length: 16 }, (_, i) => ` a${i}`).join(''));
+      assert.deepEqual(gw.migrations?.snapshot().failed, { timeout: 1 });
+      await server.close();
+      await open(); // round-robin from backend 0 again
       const raced = await streamAndMove(gw, server.url, '/v1/completions', { prompt: 'x', max_tokens: 6, stream: true }, 2);
       b.headerDelayMs = 0;
       assert.equal(raced.r.text, Array.from({ length: 6 }, (_, i) => ` a${i}`).join(''));
