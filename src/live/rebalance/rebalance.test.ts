@@ -109,6 +109,35 @@ describe('live rebalancing with emulators (loopback)', () => {
     }
   });
 
+  test('--rebalance: GAPS\'s rebalancer moves streams queued on the slowed backend to the restored one, every stream whole', async () => {
+    const c = await startCluster(2, { timeScale: 4, engine: { kvBlocks: 400, maxNumSeqs: 4 } }, { policy: 'gaps:rebalanceIntervalS=0.25', rebalance: true, pollIntervalS: 0.05, maxNumSeqs: 4 });
+    try {
+      const body = { messages: [{ role: 'user', content: PROMPT }], max_tokens: 40, stream: true };
+      // One completed pair teaches the predictor the output length: cold, it predicts one token, and
+      // GAPS's ledger would price the queue as empty.
+      await Promise.all([0, 1].map(() => postJson(`${c.url}/v1/chat/completions`, body)));
+      await postJson(`${c.servers[0]!.url}/admin/faults`, { slowdown: 6 });
+      const before = await generated(c.servers[1]!.url);
+      const b1 = c.gateway.backends[1]!;
+      b1.draining = true;
+      const reqs = Array.from({ length: 8 }, () => postJson(`${c.url}/v1/chat/completions`, body));
+      await new Promise((r) => setTimeout(r, 200));
+      b1.draining = false;
+      const outs = await Promise.all(reqs);
+      for (const o of outs) {
+        assert.equal(o.status, 200);
+        assert.equal((o.text.match(/"content"/g) ?? []).length, 40, 'every token once');
+        assert.equal((o.text.match(/\[DONE\]/g) ?? []).length, 1);
+      }
+      const st = c.gateway.migrations?.snapshot();
+      assert.ok(st && st.succeeded >= 1, `a move succeeded: ${JSON.stringify(st)}`);
+      assert.equal(c.gateway.policy.stats?.().rebalanceMoves, st.attempted, 'the moves are the rebalancer\'s');
+      assert.ok((await generated(c.servers[1]!.url)) > before, 'the restored backend served moved streams');
+    } finally {
+      await c.close();
+    }
+  });
+
   test('without --rebalance nothing moves', async () => {
     const { c, results } = await scenario(false);
     try {
