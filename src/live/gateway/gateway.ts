@@ -19,12 +19,10 @@ import { GatewayMetrics } from './metrics.js';
 import { MetricsPoller } from './poller.js';
 import { LivePredictor } from './prediction.js';
 import { forwardHeaders, relay, type Attempt, type RoutedOn } from './relay.js';
-import { notMovable } from '../rebalance/continuation.js';
-import { ControllerLoop } from '../rebalance/controllerLoop.js';
-import { StreamFlight } from '../rebalance/flight.js';
-import { LiveClusterControl } from '../rebalance/liveControl.js';
-import { MigrationCounters } from '../rebalance/migrations.js';
-import { moveStream } from '../rebalance/mover.js';
+import type { StreamFlight } from '../rebalance/flight.js';
+import type { LiveClusterControl } from '../rebalance/liveControl.js';
+import { LiveRebalancing } from '../rebalance/liveRebalancing.js';
+import type { MigrationCounters } from '../rebalance/migrations.js';
 
 export interface GatewayOptions {
   readonly backends: readonly string[];
@@ -96,10 +94,8 @@ export class Gateway {
   private readonly view: LiveClusterView;
   private readonly poller: MetricsPoller;
   private readonly routed: { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
-  /** Live rebalancing (`rebalance: true`): the moves' counters, the in-flight table as `ClusterControl`, the controllers' timers. */
-  readonly migrations: MigrationCounters | undefined;
-  readonly control: LiveClusterControl | undefined;
-  private readonly controllerLoop: ControllerLoop | undefined;
+  /** Live rebalancing (`rebalance: true`): the in-flight table as `ClusterControl`, the controllers' timers, the moves' counters. */
+  readonly rebalancing: LiveRebalancing | undefined;
   private nextId = 0;
   private inFlight = 0;
   private closing = false;
@@ -151,26 +147,26 @@ export class Gateway {
       (b) => this.metrics.scrapeErrors.inc({ backend: b.url }),
     );
     this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
-    if (o.rebalance) {
-      const migrations = new MigrationCounters(this.metrics.registry);
-      const host = { o, take: (b: BackendState, p: number, routed?: boolean) => this.take(b, p, routed), migrations };
-      this.migrations = migrations;
-      this.control = new LiveClusterControl(this.view, this.backends, this.clock, perf, (f, to) => void moveStream(host, f, to), o.migrationOverheadS);
-      this.controllerLoop = new ControllerLoop(this.policy.controllers ?? [], this.control, this.clock, (c, e) =>
-        process.stderr.write(`gaps serve: controller '${c.name}' failed (reported once): ${(e as Error)?.stack ?? String(e)}\n`),
-      );
-    } else {
-      this.migrations = undefined;
-      this.control = undefined;
-      this.controllerLoop = undefined;
-    }
+    const take = (b: BackendState, p: number, routed?: boolean): void => this.take(b, p, routed);
+    const controllers = this.policy.controllers ?? [];
+    this.rebalancing = o.rebalance
+      ? new LiveRebalancing({ registry: this.metrics.registry, view: this.view, backends: this.backends, clock: this.clock, perf, controllers, host: { o, take }, overheadS: o.migrationOverheadS })
+      : undefined;
     this.app = openAiApp(o.bodyLimit);
     this.routes();
   }
 
   /** Controllers (periodic rebalancing) the policy ships that do not run (without `rebalance`). */
   get idleControllers(): number {
-    return this.controllerLoop ? 0 : (this.policy.controllers?.length ?? 0);
+    return this.rebalancing ? 0 : (this.policy.controllers?.length ?? 0);
+  }
+
+  get migrations(): MigrationCounters | undefined {
+    return this.rebalancing?.migrations;
+  }
+
+  get control(): LiveClusterControl | undefined {
+    return this.rebalancing?.control;
   }
 
   private routes(): void {
@@ -231,11 +227,7 @@ export class Gateway {
         outstanding: b.outstanding,
       })),
       policyStats: this.policy.stats?.() ?? {},
-      rebalance: {
-        enabled: this.controllerLoop !== undefined,
-        controllers: (this.policy.controllers ?? []).map((c) => ({ name: c.name, intervalS: c.intervalS })),
-        migrations: this.migrations?.snapshot() ?? null,
-      },
+      rebalance: this.rebalancing?.state() ?? { enabled: false, controllers: (this.policy.controllers ?? []).map((c) => ({ name: c.name, intervalS: c.intervalS })), migrations: null },
     };
   }
 
@@ -297,10 +289,7 @@ export class Gateway {
       for (let attempt = 0; ; attempt++) {
         const b = this.pick(r, id, arrival, predicted, tried);
         tried.add(b.id);
-        if (this.control && r.stream && !flight) {
-          flight = new StreamFlight(id, endpoint, body, r, arrival, predicted, forwardHeaders(req), notMovable(endpoint, r.body), b, this.migrations as MigrationCounters);
-          this.control.add(flight);
-        }
+        if (this.rebalancing && r.stream && !flight) flight = this.rebalancing.track(id, endpoint, body, r, arrival, predicted, forwardHeaders(req), b);
         const a: Attempt = { gw: this, backend: b, req, reply, endpoint, parsed: r, payload, injectedUsage: inject, id, arrival, predicted, flight };
         const outcome = await relay(a);
         if (outcome === 'done') return;
@@ -312,7 +301,7 @@ export class Gateway {
       }
     } finally {
       this.inFlight--;
-      if (flight) this.control?.remove(flight);
+      if (flight) this.rebalancing?.untrack(flight);
     }
   }
 
@@ -385,7 +374,7 @@ export class Gateway {
   async listen(port: number, host = '127.0.0.1'): Promise<RunningServer> {
     await this.poller.scrapeAll();
     this.poller.start();
-    this.controllerLoop?.start();
+    this.rebalancing?.start();
     await this.app.listen({ port, host });
     const addr = this.app.server.address();
     const actual = typeof addr === 'object' && addr ? addr.port : port;
@@ -395,7 +384,7 @@ export class Gateway {
   /** Graceful shutdown: refuse new requests, wait for in-flight streams (up to `drainS`), then close. */
   async close(drainS = 10): Promise<void> {
     this.closing = true;
-    this.controllerLoop?.stop(); // no new moves while the streams in flight drain
+    this.rebalancing?.stop(); // no new moves while the streams in flight drain
     const deadline = Date.now() + drainS * 1000;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.poller.stop();
