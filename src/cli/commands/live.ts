@@ -186,6 +186,7 @@ function registerServe(program: Command): void {
         const picker = new EndpointPicker(g);
         const grpcPort = await picker.listen(f.extProc, f.host);
         process.stderr.write(`gaps serve: ext_proc endpoint picker (gRPC, with grpc.health.v1) on ${f.host}:${grpcPort}\n`);
+        if (f.rebalance) process.stderr.write('gaps serve: --rebalance moves only streams relayed over HTTP; requests Envoy sends after an ext_proc pick are not moved\n');
         server = { ...http, close: async () => (await picker.close(), await http.close()) };
       }
       await serveUntilSignal(server, `serve (${g.router.name}, ${g.backends.length} backends)`);

@@ -44,7 +44,7 @@ export class StreamRelay {
       f.abortCurrent = () => this.up.abort.abort();
       f.replayHeld = () => {
         const held = f.held.splice(0);
-        if (this.raw.destroyed) return; // the client left: nothing to replay to
+        if (this.raw.destroyed || this.raw.writableEnded) return; // nothing to replay to
         for (const ev of held) this.onEvent(ev);
         this.flush();
       };

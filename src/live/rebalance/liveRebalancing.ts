@@ -49,7 +49,10 @@ export class LiveRebalancing {
     return f;
   }
 
+  /** The request is answered, however it ended: no move may start, one under way is abandoned (its target released). */
   untrack(f: StreamFlight): void {
+    f.reason = 'finished';
+    f.cancel('source-finished');
     this.control.remove(f);
   }
 
