@@ -13,8 +13,9 @@ import type { StreamFlight } from './flight.js';
  * - `view`: the same live view the router reads, refreshed at each access.
  * - `requestsOn(i)`: the streamed requests in the router's in-flight table now relayed from backend
  *   i that can be moved: phase 'waiting' before the client's first token, 'decoding' after it;
- *   generated tokens counted from the relayed stream; KV tokens = prompt + generated (what a
- *   re-send must prefill). Non-streamed requests, and streamed ones that cannot be continued
+ *   generated tokens counted from the relayed stream; KV tokens 0 while waiting (as in the
+ *   simulator: nothing cached yet), else prompt + generated (the KV the source holds, which a
+ *   re-send must prefill again). Non-streamed requests, and streamed ones that cannot be continued
  *   elsewhere (n > 1, tool calls, token-id prompts, ...), are not listed: their progress is not
  *   visible or not transferable.
  * - `migrationCost(id)`: a live estimate of the stall a move causes: a waiting request's is the
@@ -60,7 +61,7 @@ export class LiveClusterControl implements ClusterControl {
         arrival: f.arrival,
         promptTokens: f.parsed.promptTokens,
         generatedTokens: f.delivered,
-        kvTokens: f.parsed.promptTokens + f.delivered,
+        kvTokens: f.delivered === 0 ? 0 : f.parsed.promptTokens + f.delivered,
         predictedOutputTokens: f.predicted,
       });
     }
