@@ -1,12 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import { request, type Dispatcher } from 'undici';
-import type { Endpoint } from '../openai.js';
-import { SseSplitter } from './sse.js';
-import { BackendHold, type Upstream } from '../rebalance/flight.js';
+import { SSE_HEADERS } from '../http.js';
+import { errorBody, type Endpoint } from '../openai.js';
+import { eventData, SseSplitter } from './sse.js';
 import { kindOf, type Attempt, type Outcome } from './attempt.js';
+import type { Hold } from '../rebalance/flight.js';
 import { StreamRelay } from './streamRelay.js';
 
 export type { Attempt, Outcome, RelayHost, RoutedOn } from './attempt.js';
+
 
 const PATHS: Record<Endpoint, string> = { completions: '/v1/completions', chat: '/v1/chat/completions' };
 
@@ -25,10 +27,19 @@ export function forwardHeaders(req: FastifyRequest): Record<string, string> {
  */
 export async function relay(a: Attempt): Promise<Outcome> {
   const { gw, backend: b, reply } = a;
-  gw.take(b, a.parsed.promptTokens);
-  const hold = new BackendHold(b, a.parsed.promptTokens);
+  const prompt = a.parsed.promptTokens;
+  gw.take(b, prompt);
+  let pendingPrompt = true;
+  const releasePrompt = (): void => {
+    if (pendingPrompt) b.pendingPromptTokens -= prompt;
+    pendingPrompt = false;
+  };
+  const release = (): void => {
+    releasePrompt();
+    b.outstanding--;
+  };
   const abort = new AbortController();
-  // The upstream a client's disconnect must abort: the first one, or a continuation after a move.
+  // The upstream a client's disconnect must abort: this one, or a continuation after a move.
   let current = abort;
   let clientGone = false;
   const onClose = (): void => {
@@ -40,6 +51,19 @@ export async function relay(a: Attempt): Promise<Outcome> {
   };
   reply.raw.on('close', onClose);
   const f = a.flight;
+  // The stream relay's view of this upstream's counts (released once, however the stream ends).
+  let held = true;
+  const hold: Hold = {
+    backend: b,
+    firstToken: releasePrompt,
+    release: () => {
+      if (held) release();
+      held = false;
+    },
+  };
+  const setCurrent = (c: AbortController): void => {
+    current = c;
+  };
   if (f) {
     f.backend = b;
     // A move may be ready before the source has answered (a waiting request): stop the source then too.
@@ -58,14 +82,12 @@ export async function relay(a: Attempt): Promise<Outcome> {
       signal: abort.signal,
     });
   } catch (e) {
-    hold.release();
+    release();
     const sw = clientGone ? undefined : f?.takeSwitch();
     if (sw) {
       // Moved while waiting for the source's answer: the continuation is the stream.
       try {
-        return await new StreamRelay(a, sw, () => clientGone, (u) => {
-          current = u.abort;
-        }).run();
+        return await new StreamRelay(a, sw, () => clientGone, setCurrent).run();
       } finally {
         reply.raw.off('close', onClose);
       }
@@ -86,14 +108,16 @@ export async function relay(a: Attempt): Promise<Outcome> {
       await res.body.dump();
       gw.markDown(b, 'status');
       gw.completed(a, 0, Number.NaN, true);
-      hold.release();
+      release();
       return 'retry';
     }
-    if (res.statusCode !== 200 || !a.parsed.stream) return await whole(a, res, () => hold.release());
-    const first: Upstream = { hold, abort, body: res.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>, base: 0, continuation: false };
-    return await new StreamRelay(a, { upstream: first, events: [], splitter: new SseSplitter() }, () => clientGone, (u) => {
-      current = u.abort;
-    }).run();
+    if (res.statusCode !== 200 || !a.parsed.stream) return await whole(a, res, release);
+    if (f) {
+      // Live rebalancing: the stream is relayed event by event so that it can be moved.
+      const body = res.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+      return await new StreamRelay(a, { upstream: { hold, abort, body, base: 0, continuation: false }, events: [], splitter: new SseSplitter() }, () => clientGone, setCurrent).run();
+    }
+    return await streamed(a, res, releasePrompt, release, () => clientGone);
   } finally {
     reply.raw.off('close', onClose);
   }
@@ -129,5 +153,85 @@ async function whole(a: Attempt, res: Dispatcher.ResponseData, release: () => vo
     .header(gw.o.backendHeader, b.url)
     .type(typeof type === 'string' ? type : 'application/json')
     .send(text);
+  return 'done';
+}
+
+interface StreamState {
+  started: boolean;
+  firstToken: number;
+  tokens: number;
+  usageTokens: number;
+  sawDone: boolean;
+}
+
+async function streamed(a: Attempt, res: Dispatcher.ResponseData, releasePrompt: () => void, release: () => void, clientGone: () => boolean): Promise<Outcome> {
+  const { gw, backend: b, reply } = a;
+  const raw = reply.raw;
+  const s: StreamState = { started: false, firstToken: Number.NaN, tokens: 0, usageTokens: -1, sawDone: false };
+  const splitter = new SseSplitter();
+  const start = (): void => {
+    s.started = true;
+    reply.hijack();
+    raw.writeHead(200, { ...SSE_HEADERS, [gw.o.backendHeader]: b.url });
+  };
+  // Events that arrived together leave together: one write (one syscall) per upstream read.
+  let out = '';
+  const onEvent = (ev: string): void => {
+    const data = eventData(ev);
+    if (data === undefined) return;
+    if (data === '[DONE]') {
+      s.sawDone = true;
+    } else if (data.includes('"usage"')) {
+      const j = JSON.parse(data) as { usage?: { completion_tokens?: number } | null; choices?: unknown[] };
+      if (j.usage && typeof j.usage.completion_tokens === 'number') s.usageTokens = j.usage.completion_tokens;
+      const usageOnly = Array.isArray(j.choices) && j.choices.length === 0;
+      if (usageOnly && a.injectedUsage) return; // the client did not ask for it
+      if (!usageOnly) s.tokens++;
+    } else {
+      s.tokens++;
+    }
+    if (!s.started) start();
+    if (s.tokens === 1 && Number.isNaN(s.firstToken)) {
+      s.firstToken = gw.clock.now();
+      releasePrompt();
+    }
+    out += `${ev}\n\n`;
+  };
+  const flush = (): void => {
+    if (out !== '') raw.write(out);
+    out = '';
+  };
+  try {
+    for await (const bytes of res.body) {
+      for (const ev of splitter.push(bytes as Uint8Array)) onEvent(ev);
+      flush();
+    }
+    const rest = splitter.rest();
+    if (rest.trim() !== '') onEvent(rest);
+    flush();
+    if (!s.sawDone) throw Object.assign(new Error('the backend ended the stream without [DONE]'), { code: 'TRUNCATED' });
+  } catch (e) {
+    release();
+    if (clientGone()) {
+      gw.completed(a, s.tokens, s.firstToken, true);
+      return 'done';
+    }
+    if (!s.started) {
+      gw.markDown(b, kindOf(e));
+      gw.completed(a, 0, Number.NaN, true);
+      return 'retry';
+    }
+    gw.markDown(b, 'midstream');
+    gw.completed(a, s.tokens, s.firstToken, true);
+    flush();
+    const msg = `backend ${b.url} failed mid-stream after ${s.tokens} chunk(s): ${(e as Error).message}`;
+    raw.write(`data: ${JSON.stringify(errorBody(502, msg, 'server_error'))}\n\n`);
+    raw.end();
+    return 'done';
+  }
+  release();
+  if (!s.started) start();
+  raw.end();
+  gw.completed(a, s.usageTokens >= 0 ? s.usageTokens : s.tokens, s.firstToken, false);
   return 'done';
 }

@@ -31,13 +31,13 @@ export class StreamRelay {
     private readonly a: Attempt,
     private readonly from: ReadySwitch,
     private readonly clientGone: () => boolean,
-    private readonly setCurrent: (u: Upstream) => void,
+    private readonly setCurrent: (abort: AbortController) => void,
   ) {
     this.up = from.upstream;
     this.splitter = from.splitter;
     this.f = a.flight;
     this.raw = a.reply.raw;
-    setCurrent(this.up);
+    setCurrent(this.up.abort);
     const f = this.f;
     if (f) {
       f.backend = this.up.hold.backend;
@@ -99,7 +99,7 @@ export class StreamRelay {
     this.up.hold.release();
     this.up = sw.upstream;
     f.backend = this.up.hold.backend;
-    this.setCurrent(this.up);
+    this.setCurrent(this.up.abort);
     this.splitter = sw.splitter;
     for (const ev of sw.events) this.onEvent(ev);
     this.flush();

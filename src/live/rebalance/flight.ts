@@ -3,8 +3,16 @@ import type { Endpoint, ParsedRequest } from '../openai.js';
 import type { SseSplitter } from '../gateway/sse.js';
 import type { StreamMeta } from './continuation.js';
 
-/** The router's counts on one backend for one upstream request: taken by the caller, released once here. */
-export class BackendHold {
+/** The router's counts on one backend for one upstream request: taken by the caller, released once. */
+export interface Hold {
+  readonly backend: BackendState;
+  /** The upstream produced its first token: its prompt no longer waits for prefill. */
+  firstToken(): void;
+  release(): void;
+}
+
+/** A `Hold` for a move's continuation (the first upstream's is the relay's own). */
+export class BackendHold implements Hold {
   private promptHeld = true;
   private held = true;
 
@@ -30,7 +38,7 @@ export class BackendHold {
 
 /** One upstream response a stream is being relayed from. */
 export interface Upstream {
-  readonly hold: BackendHold;
+  readonly hold: Hold;
   readonly abort: AbortController;
   readonly body: AsyncIterator<Uint8Array>;
   /** Tokens the client already had when this upstream was sent (0 for the first one). */
