@@ -243,9 +243,9 @@ export class Simulation implements InstanceListener, ClusterControl {
     }
     this.inSystem++;
     const byType = this.cfg.tbtTargetsByType;
-    if (byType && Number.isNaN(this.table.sloTbt[id] as number)) {
+    if (byType && Number.isNaN(this.table.sloTbtOf(id))) {
       const target = byType[spec.type];
-      if (target !== undefined) this.table.sloTbt[id] = target;
+      if (target !== undefined) this.table.setSloTbt(id, target);
     }
     if (this.cfg.predictor) this.table.predictedOutput[id] = this.cfg.predictor.predict(this.featuresOf(id));
     if (this.deadlines) this.deadlines.assign(id, spec.arrival, spec.promptTokens, this.table.predictedOutput[id] as number);
@@ -276,7 +276,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     const t = this.table;
     f.promptTokens = t.prompt[id] as number;
     f.type = t.type[id] as number;
-    const s = t.session[id] as number;
+    const s = t.live.session[id & t.live.mask] as number;
     f.sessionId = s < 0 ? undefined : s;
     f.oracleOutputTokens = t.output[id] as number;
     return f;
@@ -289,7 +289,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     r.arrival = t.arrival[id] as number;
     r.promptTokens = t.prompt[id] as number;
     r.type = t.typeNames[t.type[id] as number] as string;
-    const s = t.session[id] as number;
+    const s = t.live.session[id & t.live.mask] as number;
     r.sessionId = s < 0 ? undefined : s;
     r.predictedOutputTokens = t.predictedOutput[id] as number;
     r.prefixHashes = t.hashes[id];
@@ -437,14 +437,14 @@ export class Simulation implements InstanceListener, ClusterControl {
     };
     for (let i = 0; i < inst.waiting.size; i++) {
       const id = inst.waiting.idAt(i);
-      add(id, 'waiting', t.generated[id] as number, inst.kvOf(id));
+      add(id, 'waiting', inst.generatedOf(id), inst.kvOf(id));
     }
     for (let i = 0; i < inst.decode.count; i++) {
       const id = inst.decode.memberAt(i);
       add(id, 'decoding', inst.decode.generatedOf(id), inst.decode.kvOf(id));
     }
-    for (const id of inst.skippedIds()) add(id, 'decoding', t.generated[id] as number, t.kvTokens[id] as number);
-    for (const id of inst.prefillingIds()) add(id, 'prefilling', t.generated[id] as number, t.kvTokens[id] as number);
+    for (const id of inst.skippedIds()) add(id, 'decoding', inst.generatedOf(id), inst.kvOf(id));
+    for (const id of inst.prefillingIds()) add(id, 'prefilling', inst.generatedOf(id), inst.kvOf(id));
     out.sort((a, b) => a.id - b.id);
     return out;
   }

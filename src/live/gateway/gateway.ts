@@ -7,11 +7,13 @@ import { createPerfModel, DEFAULT_PERF_MODEL } from '../../perf/registry.js';
 import type { CompletionInfo, RoutedRequest } from '../../policies/clusterView.js';
 import { NO_INSTANCE, type Router } from '../../policies/routers/router.js';
 import type { ClusterPolicy } from '../../policies/clusterPolicy.js';
+import { DEFAULT_E2E_SLACK } from '../../run/config.js';
 import { buildPolicy, DEFAULT_PREDICTOR } from '../../run/simulate.js';
 import { BackendState } from '../backend.js';
 import { WallClock } from '../clock.js';
 import { checkBearer, openAiApp } from '../http.js';
 import { LiveClusterView } from '../liveView.js';
+import { LiveSloJudge, type LiveSloOptions } from '../liveSlo.js';
 import { HttpError, parseOpenAiRequest, type Endpoint, type ParsedRequest } from '../openai.js';
 import { signalAdapters } from '../signals.js';
 import type { RunningServer } from '../emulator/server.js';
@@ -54,6 +56,13 @@ export interface GatewayOptions {
   readonly maxNumSeqs?: number;
   /** Header naming the backend that served a request. */
   readonly backendHeader?: string;
+  /**
+   * Backend slots the policy is built for (at least `backends.length`): room for endpoints a watched
+   * endpoint set adds later (`src/live/extproc/endpointsFile.ts`). Extra slots start vacant.
+   */
+  readonly maxEndpoints?: number;
+  /** SLOs each finished request is judged against (as `gaps simulate --slo-*`); window defaults to the poll interval. */
+  readonly slo?: Partial<LiveSloOptions>;
   /** Run the policy's controllers on the wall clock, moving streamed requests between backends (docs/ROUTER.md). */
   readonly rebalance?: boolean;
   /** Seconds a move costs beyond the target's prefill (the re-send's round trip), for the controllers' cost check. */
@@ -64,7 +73,7 @@ export interface GatewayOptions {
 
 export const BACKEND_HEADER = 'x-gaps-backend';
 
-function normaliseUrl(u: string): string {
+export function normaliseUrl(u: string): string {
   let url: URL;
   try {
     url = new URL(u);
@@ -91,6 +100,7 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly clock = new WallClock();
   readonly predictor: LivePredictor;
+  readonly slo: LiveSloJudge;
   private readonly view: LiveClusterView;
   private readonly poller: MetricsPoller;
   private readonly routed: { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
@@ -99,10 +109,10 @@ export class Gateway {
   private nextId = 0;
   private inFlight = 0;
   private closing = false;
-  readonly o: Required<Omit<GatewayOptions, 'predictor'>> & { predictor: string | undefined };
+  readonly o: Required<Omit<GatewayOptions, 'predictor' | 'slo'>> & { predictor: string | undefined };
 
   constructor(opts: GatewayOptions) {
-    if (opts.backends.length === 0) throw new ConfigError('--backends: give at least one backend URL');
+    if (opts.backends.length === 0 && !((opts.maxEndpoints ?? 0) > 0)) throw new ConfigError('--backends: give at least one backend URL');
     const o = {
       deployment: 'llama-2-7b/a100-80gb',
       perfModel: DEFAULT_PERF_MODEL,
@@ -120,6 +130,7 @@ export class Gateway {
       seed: 1,
       backendHeader: BACKEND_HEADER,
       maxNumSeqs: 256,
+      maxEndpoints: 0,
       rebalance: false,
       migrationOverheadS: 0.005,
       moveTimeoutS: 5,
@@ -128,17 +139,20 @@ export class Gateway {
     };
     this.o = o;
     this.backends = o.backends.map((u, i) => new BackendState(i, normaliseUrl(u)));
+    for (let i = this.backends.length; i < o.maxEndpoints; i++) this.backends.push(new BackendState(i, ''));
     const streams = new RandomStreams(o.seed);
     const perf = createPerfModel(o.perfModel, parseDeployment(o.deployment));
-    this.policy = buildPolicy(o.policy, streams, this.backends.length, perf);
+    const slo = { windowS: o.pollIntervalS, e2eSlack: DEFAULT_E2E_SLACK, ...opts.slo };
+    this.policy = buildPolicy(o.policy, streams, this.backends.length, perf, slo.e2eSlack);
     this.router = this.policy.router;
     if (this.policy.instanceRoles || this.policy.routeDecode) {
       throw new ConfigError(`--policy '${o.policy}': phase-split policies need prefill/decode backends and KV transfer; the live router serves mixed backends only`);
     }
     const predictorSpec = o.predictor ?? (this.policy.usesPredictions ? DEFAULT_PREDICTOR : undefined);
     this.predictor = new LivePredictor(predictorSpec, streams.stream(`predictor:${predictorSpec ?? 'none'}`));
-    this.view = new LiveClusterView(this.backends, o.staleAfterS, o.maxNumSeqs);
-    this.metrics = new GatewayMetrics(this.backends, this.policy, () => this.clock.now(), o.staleAfterS);
+    this.slo = new LiveSloJudge(perf, slo, this.backends.length);
+    this.view = new LiveClusterView(this.backends, o.staleAfterS, o.maxNumSeqs, this.slo);
+    this.metrics = new GatewayMetrics(this.backends, this.policy, () => this.clock.now(), o.staleAfterS, this.slo);
     this.poller = new MetricsPoller(
       this.backends,
       signalAdapters.get(o.engine),
@@ -225,6 +239,7 @@ export class Gateway {
         scraped: { waiting: nullIfNaN(b.snapshot.waiting), running: nullIfNaN(b.snapshot.running), kvUsage: nullIfNaN(b.snapshot.kvUsage) },
         view: view.instances[i],
         outstanding: b.outstanding,
+        slo: this.slo.backends[i],
       })),
       policyStats: this.policy.stats?.() ?? {},
       rebalance: this.rebalancing?.state() ?? { enabled: false, controllers: (this.policy.controllers ?? []).map((c) => ({ name: c.name, intervalS: c.intervalS })), migrations: null },
@@ -348,6 +363,7 @@ export class Gateway {
   /** Tells the policy and the predictor how a request it routed ended. */
   completed(a: RoutedOn, outputTokens: number, firstTokenTime: number, failed: boolean): void {
     const now = this.clock.now();
+    const violated = !failed && this.slo.record(a.backend.id, now, a.arrival, firstTokenTime, a.parsed.promptTokens, outputTokens);
     const info: CompletionInfo = {
       id: a.id,
       instance: a.backend.id,
@@ -357,7 +373,7 @@ export class Gateway {
       outputTokens,
       predictedOutputTokens: a.predicted,
       firstTokenTime,
-      sloViolated: false,
+      sloViolated: violated,
       rejected: failed,
     };
     this.router.onComplete?.(info);
