@@ -59,4 +59,10 @@ export interface PerfModel {
   readonly accuracy?: PerfAccuracy;
   /** Seconds for one iteration of a batch with this shape; must be > 0 for a non-empty batch. */
   iterationTime(shape: BatchShape): number;
+  /**
+   * True when a decode-only iteration never gets faster with more decoding sequences or more context
+   * tokens (up to rounding). Policies may then bound completion times from below and skip work
+   * (GAPS's rebalancer does); absent or false (e.g. measured tables): they evaluate everything.
+   */
+  readonly decodeMonotone?: boolean;
 }

@@ -89,7 +89,11 @@ export class CalibratedPerfModel implements PerfModel {
     // The GPU part: the roofline without its overhead, which is added outside the floor.
     this.roofline = new RooflinePerfModel(d, rooflineOptions({ ...roof, iterationOverheadS: 0 }));
     this.interference = mixedInterferenceS;
+    this.decodeMonotone = floorPerSeqS >= 0;
   }
+
+  /** The roofline is; the decode floor is when its per-sequence term is not negative. */
+  readonly decodeMonotone: boolean;
 
   iterationTime(s: BatchShape): number {
     const gpu = this.roofline.iterationTime(s);

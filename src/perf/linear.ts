@@ -12,7 +12,12 @@ export class LinearPerfModel implements PerfModel {
     readonly c = 0,
     readonly d = 0,
     readonly e = 0,
-  ) {}
+  ) {
+    this.decodeMonotone = c >= 0 && d >= 0;
+  }
+
+  /** Non-negative per-sequence and per-context-token coefficients. */
+  readonly decodeMonotone: boolean;
 
   iterationTime(s: BatchShape): number {
     return this.a + this.b * s.prefillTokens + this.c * s.decodeSeqs + this.d * s.decodeContextTokens + this.e * s.prefillAttnPairs;

@@ -242,6 +242,8 @@ export class ThrottledRooflineTerms extends RooflineTerms {
  */
 export class RooflinePerfModel implements PerfModel {
   readonly name = 'roofline';
+  /** Every term grows with the tokens and the context (the throttle knee slows the growth, never reverses it). */
+  readonly decodeMonotone = true;
   readonly accuracy: PerfAccuracy = ROOFLINE_ACCURACY;
   readonly terms: RooflineTerms;
   readonly options: RooflineOptions;

@@ -7,18 +7,24 @@ import { createPerfModel, DEFAULT_PERF_MODEL } from '../../perf/registry.js';
 import type { CompletionInfo, RoutedRequest } from '../../policies/clusterView.js';
 import { NO_INSTANCE, type Router } from '../../policies/routers/router.js';
 import type { ClusterPolicy } from '../../policies/clusterPolicy.js';
+import { DEFAULT_E2E_SLACK } from '../../run/config.js';
 import { buildPolicy, DEFAULT_PREDICTOR } from '../../run/simulate.js';
 import { BackendState } from '../backend.js';
 import { WallClock } from '../clock.js';
 import { checkBearer, openAiApp } from '../http.js';
 import { LiveClusterView } from '../liveView.js';
+import { LiveSloJudge, type LiveSloOptions } from '../liveSlo.js';
 import { HttpError, parseOpenAiRequest, type Endpoint, type ParsedRequest } from '../openai.js';
 import { signalAdapters } from '../signals.js';
 import type { RunningServer } from '../emulator/server.js';
 import { GatewayMetrics } from './metrics.js';
 import { MetricsPoller } from './poller.js';
 import { LivePredictor } from './prediction.js';
-import { relay, type Attempt, type RoutedOn } from './relay.js';
+import { forwardHeaders, relay, type Attempt, type RoutedOn } from './relay.js';
+import type { StreamFlight } from '../rebalance/flight.js';
+import type { LiveClusterControl } from '../rebalance/liveControl.js';
+import { LiveRebalancing } from '../rebalance/liveRebalancing.js';
+import type { MigrationCounters } from '../rebalance/migrations.js';
 
 export interface GatewayOptions {
   readonly backends: readonly string[];
@@ -50,11 +56,24 @@ export interface GatewayOptions {
   readonly maxNumSeqs?: number;
   /** Header naming the backend that served a request. */
   readonly backendHeader?: string;
+  /**
+   * Backend slots the policy is built for (at least `backends.length`): room for endpoints a watched
+   * endpoint set adds later (`src/live/extproc/endpointsFile.ts`). Extra slots start vacant.
+   */
+  readonly maxEndpoints?: number;
+  /** SLOs each finished request is judged against (as `gaps simulate --slo-*`); window defaults to the poll interval. */
+  readonly slo?: Partial<LiveSloOptions>;
+  /** Run the policy's controllers on the wall clock, moving streamed requests between backends (docs/ROUTER.md). */
+  readonly rebalance?: boolean;
+  /** Seconds a move costs beyond the target's prefill (the re-send's round trip), for the controllers' cost check. */
+  readonly migrationOverheadS?: number;
+  /** A move whose target has not sent its first event within this many seconds is abandoned (the client's stream is held meanwhile). */
+  readonly moveTimeoutS?: number;
 }
 
 export const BACKEND_HEADER = 'x-gaps-backend';
 
-function normaliseUrl(u: string): string {
+export function normaliseUrl(u: string): string {
   let url: URL;
   try {
     url = new URL(u);
@@ -81,16 +100,19 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly clock = new WallClock();
   readonly predictor: LivePredictor;
+  readonly slo: LiveSloJudge;
   private readonly view: LiveClusterView;
   private readonly poller: MetricsPoller;
   private readonly routed: { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
+  /** Live rebalancing (`rebalance: true`): the in-flight table as `ClusterControl`, the controllers' timers, the moves' counters. */
+  readonly rebalancing: LiveRebalancing | undefined;
   private nextId = 0;
   private inFlight = 0;
   private closing = false;
-  readonly o: Required<Omit<GatewayOptions, 'predictor'>> & { predictor: string | undefined };
+  readonly o: Required<Omit<GatewayOptions, 'predictor' | 'slo'>> & { predictor: string | undefined };
 
   constructor(opts: GatewayOptions) {
-    if (opts.backends.length === 0) throw new ConfigError('--backends: give at least one backend URL');
+    if (opts.backends.length === 0 && !((opts.maxEndpoints ?? 0) > 0)) throw new ConfigError('--backends: give at least one backend URL');
     const o = {
       deployment: 'llama-2-7b/a100-80gb',
       perfModel: DEFAULT_PERF_MODEL,
@@ -108,22 +130,29 @@ export class Gateway {
       seed: 1,
       backendHeader: BACKEND_HEADER,
       maxNumSeqs: 256,
+      maxEndpoints: 0,
+      rebalance: false,
+      migrationOverheadS: 0.005,
+      moveTimeoutS: 5,
       ...opts,
       predictor: opts.predictor,
     };
     this.o = o;
     this.backends = o.backends.map((u, i) => new BackendState(i, normaliseUrl(u)));
+    for (let i = this.backends.length; i < o.maxEndpoints; i++) this.backends.push(new BackendState(i, ''));
     const streams = new RandomStreams(o.seed);
     const perf = createPerfModel(o.perfModel, parseDeployment(o.deployment));
-    this.policy = buildPolicy(o.policy, streams, this.backends.length, perf);
+    const slo = { windowS: o.pollIntervalS, e2eSlack: DEFAULT_E2E_SLACK, ...opts.slo };
+    this.policy = buildPolicy(o.policy, streams, this.backends.length, perf, slo.e2eSlack);
     this.router = this.policy.router;
     if (this.policy.instanceRoles || this.policy.routeDecode) {
       throw new ConfigError(`--policy '${o.policy}': phase-split policies need prefill/decode backends and KV transfer; the live router serves mixed backends only`);
     }
     const predictorSpec = o.predictor ?? (this.policy.usesPredictions ? DEFAULT_PREDICTOR : undefined);
     this.predictor = new LivePredictor(predictorSpec, streams.stream(`predictor:${predictorSpec ?? 'none'}`));
-    this.view = new LiveClusterView(this.backends, o.staleAfterS, o.maxNumSeqs);
-    this.metrics = new GatewayMetrics(this.backends, this.policy, () => this.clock.now(), o.staleAfterS);
+    this.slo = new LiveSloJudge(perf, slo, this.backends.length);
+    this.view = new LiveClusterView(this.backends, o.staleAfterS, o.maxNumSeqs, this.slo);
+    this.metrics = new GatewayMetrics(this.backends, this.policy, () => this.clock.now(), o.staleAfterS, this.slo);
     this.poller = new MetricsPoller(
       this.backends,
       signalAdapters.get(o.engine),
@@ -132,13 +161,26 @@ export class Gateway {
       (b) => this.metrics.scrapeErrors.inc({ backend: b.url }),
     );
     this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
+    const take = (b: BackendState, p: number, routed?: boolean): void => this.take(b, p, routed);
+    const controllers = this.policy.controllers ?? [];
+    this.rebalancing = o.rebalance
+      ? new LiveRebalancing({ registry: this.metrics.registry, view: this.view, backends: this.backends, clock: this.clock, perf, controllers, host: { o, take }, overheadS: o.migrationOverheadS })
+      : undefined;
     this.app = openAiApp(o.bodyLimit);
     this.routes();
   }
 
-  /** Controllers (periodic rebalancing) the policy ships; the live router does not run them yet. */
+  /** Controllers (periodic rebalancing) the policy ships that do not run (without `rebalance`). */
   get idleControllers(): number {
-    return this.policy.controllers?.length ?? 0;
+    return this.rebalancing ? 0 : (this.policy.controllers?.length ?? 0);
+  }
+
+  get migrations(): MigrationCounters | undefined {
+    return this.rebalancing?.migrations;
+  }
+
+  get control(): LiveClusterControl | undefined {
+    return this.rebalancing?.control;
   }
 
   private routes(): void {
@@ -197,8 +239,10 @@ export class Gateway {
         scraped: { waiting: nullIfNaN(b.snapshot.waiting), running: nullIfNaN(b.snapshot.running), kvUsage: nullIfNaN(b.snapshot.kvUsage) },
         view: view.instances[i],
         outstanding: b.outstanding,
+        slo: this.slo.backends[i],
       })),
       policyStats: this.policy.stats?.() ?? {},
+      rebalance: this.rebalancing?.state() ?? { enabled: false, controllers: (this.policy.controllers ?? []).map((c) => ({ name: c.name, intervalS: c.intervalS })), migrations: null },
     };
   }
 
@@ -254,12 +298,14 @@ export class Gateway {
     const body = inject ? { ...r.body, stream_options: { ...(r.body.stream_options as object | undefined), include_usage: true } } : r.body;
     const payload = JSON.stringify(body);
     this.inFlight++;
+    let flight: StreamFlight | undefined;
     try {
       const tried = new Set<number>();
       for (let attempt = 0; ; attempt++) {
         const b = this.pick(r, id, arrival, predicted, tried);
         tried.add(b.id);
-        const a: Attempt = { gw: this, backend: b, req, reply, endpoint, parsed: r, payload, injectedUsage: inject, id, arrival, predicted };
+        if (this.rebalancing && r.stream && !flight) flight = this.rebalancing.track(id, endpoint, body, r, arrival, predicted, forwardHeaders(req), b);
+        const a: Attempt = { gw: this, backend: b, req, reply, endpoint, parsed: r, payload, injectedUsage: inject, id, arrival, predicted, flight };
         const outcome = await relay(a);
         if (outcome === 'done') return;
         if (attempt >= this.o.retries) {
@@ -270,6 +316,7 @@ export class Gateway {
       }
     } finally {
       this.inFlight--;
+      if (flight) this.rebalancing?.untrack(flight);
     }
   }
 
@@ -298,12 +345,12 @@ export class Gateway {
     this.inFlight--;
   }
 
-  /** Takes the router's counts when a request is sent to `b`. */
-  take(b: BackendState, promptTokens: number): void {
+  /** Takes the router's counts when a request is sent to `b` (`routed`: counted as routed there; a move's continuation is not). */
+  take(b: BackendState, promptTokens: number, routed = true): void {
     b.outstanding++;
     b.sinceReport++;
     b.pendingPromptTokens += promptTokens;
-    this.metrics.routed.inc({ backend: b.url });
+    if (routed) this.metrics.routed.inc({ backend: b.url });
   }
 
   /** A failure before the first token: open the backend's circuit for the cooldown. */
@@ -316,6 +363,7 @@ export class Gateway {
   /** Tells the policy and the predictor how a request it routed ended. */
   completed(a: RoutedOn, outputTokens: number, firstTokenTime: number, failed: boolean): void {
     const now = this.clock.now();
+    const violated = !failed && this.slo.record(a.backend.id, now, a.arrival, firstTokenTime, a.parsed.promptTokens, outputTokens);
     const info: CompletionInfo = {
       id: a.id,
       instance: a.backend.id,
@@ -325,7 +373,7 @@ export class Gateway {
       outputTokens,
       predictedOutputTokens: a.predicted,
       firstTokenTime,
-      sloViolated: false,
+      sloViolated: violated,
       rejected: failed,
     };
     this.router.onComplete?.(info);
@@ -342,6 +390,7 @@ export class Gateway {
   async listen(port: number, host = '127.0.0.1'): Promise<RunningServer> {
     await this.poller.scrapeAll();
     this.poller.start();
+    this.rebalancing?.start();
     await this.app.listen({ port, host });
     const addr = this.app.server.address();
     const actual = typeof addr === 'object' && addr ? addr.port : port;
@@ -351,6 +400,7 @@ export class Gateway {
   /** Graceful shutdown: refuse new requests, wait for in-flight streams (up to `drainS`), then close. */
   async close(drainS = 10): Promise<void> {
     this.closing = true;
+    this.rebalancing?.stop(); // no new moves while the streams in flight drain
     const deadline = Date.now() + drainS * 1000;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.poller.stop();

@@ -30,94 +30,48 @@ export class WorkList {
   preS = new Float64Array(16);
   tokens = new Float64Array(16);
 
-  reserve(n: number): void {
-    if (n <= this.id.length) return;
+  /** Makes room for n entries; true when the arrays were replaced (their contents are then lost). */
+  reserve(n: number): boolean {
+    if (n <= this.id.length) return false;
     const cap = Math.max(n, this.id.length * 2);
     this.id = new Float64Array(cap);
     this.arrival = new Float64Array(cap);
     this.started = new Uint8Array(cap);
     this.preS = new Float64Array(cap);
     this.tokens = new Float64Array(cap);
+    return true;
   }
 }
 
-/**
- * The entries of one ledger as typed arrays, in the ledger's order, rebuilt only when the ledger's
- * version moves; the work left (a WorkList) is derived from them only when the version, the time or
- * the decode step time changes, so the estimates of one rebalancing round share it.
- */
-class LedgerSnapshot {
-  version = -1;
-  length = 0;
-  central = new Float64Array(16);
-  start = new Float64Array(16);
-  prefillS = new Float64Array(16);
-  readonly work = new WorkList();
-  private workVersion = -1;
-  private workNow = Number.NaN;
-  private workTpot = Number.NaN;
+/** The id NEW_ARRIVAL stands at (before any request; ids of requests are not negative). */
+const NEW_ARRIVAL_ID = -1;
 
-  refresh(l: InstanceLedger, prefill: (tokens: number) => number): void {
-    if (this.version === l.version) return;
-    const n = l.entries.size;
-    if (n > this.central.length) {
-      const cap = Math.max(n, this.central.length * 2);
-      this.central = new Float64Array(cap);
-      this.start = new Float64Array(cap);
-      this.prefillS = new Float64Array(cap);
-    }
-    const w = this.work;
-    w.reserve(n);
-    let k = 0;
-    for (const [id, e] of l.entries) {
-      if (Number.isNaN(e.prefillS)) e.prefillS = prefill(Math.max(1, e.prompt));
-      w.id[k] = id;
-      w.arrival[k] = e.arrival;
-      w.started[k] = Number.isNaN(e.start) ? 0 : 1;
-      this.central[k] = e.central;
-      this.start[k] = e.start;
-      this.prefillS[k] = e.prefillS;
-      k++;
-    }
-    this.length = n;
-    w.length = n;
-    this.version = l.version;
-  }
-
-  /** The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens. */
-  workAt(now: number, tpot: number): WorkList {
-    const w = this.work;
-    if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
-    const { central, start, prefillS } = this;
-    const { preS, tokens } = w;
-    for (let j = 0; j < this.length; j++) {
-      const pre = prefillS[j] as number;
-      const st = start[j] as number;
-      if (Number.isNaN(st)) {
-        preS[j] = pre;
-        tokens[j] = Math.max(1, central[j] as number);
-      } else {
-        const elapsed = Math.max(0, now - st);
-        const produced = Math.max(0, elapsed - pre) / tpot;
-        preS[j] = Math.max(0, pre - elapsed);
-        tokens[j] = Math.max(1, (central[j] as number) - produced);
-      }
-    }
-    this.workVersion = this.version;
-    this.workNow = now;
-    this.workTpot = tpot;
-    return w;
-  }
-}
+/** Fields of a ledger row (see InstanceLedger). */
+const F_ID = 0;
+const F_ARRIVAL = 1;
+const F_PROMPT = 2;
+const F_CENTRAL = 3;
+const F_CALIBRATED = 4;
+const F_ROUTED = 5;
+const F_START = 6;
+const F_PREFILL = 7;
+const STRIDE = 8;
 
 /**
  * Router-side knowledge of one instance: what this router sent there and has not seen complete, in
- * the order sent (first come, first served). Slots are tracked from what a front end sees live: a
- * request takes a batch slot when sent to an instance with a free one, or when a request ahead of it
- * on that instance completes (the stream ends), which frees a slot for the oldest waiting one.
+ * first-come order (by arrival; see `add`), one row of numbers per request in one typed array, so that
+ * a removal is one copy and estimates build no objects. Slots are tracked from what a front end sees
+ * live: a request takes a batch slot when sent to an instance with a free one, or when a request ahead
+ * of it on that instance completes (the stream ends), which frees a slot for the oldest waiting one.
+ *
+ * The work left (a WorkList) is derived only when the ledger's version, the time or the decode step
+ * time changes, so the estimates of one rebalancing round share it.
  */
 export class InstanceLedger {
-  readonly entries = new Map<number, LedgerEntry>();
+  /** Entries outstanding. */
+  length = 0;
+  /** Row k is [id, arrival, prompt, central, calibrated, routedAt, start (NaN: waiting), prefill seconds (NaN: not yet computed)]. */
+  private rows = new Float64Array(16 * STRIDE);
   /** Sum over entries of prompt + calibrated output: their peak KV demand. */
   demandTokens = 0;
   /** Prompt tokens sent since the instance's last report (not yet in its waiting count). */
@@ -127,89 +81,185 @@ export class InstanceLedger {
   started = 0;
   /** Batch slots of the instance (its max_num_seqs, learnt from the view). */
   slots = Number.POSITIVE_INFINITY;
-  /** Bumped on every change to the entries (membership, order or a start), so snapshots know when they are stale. */
+  /** Bumped on every change to the entries (membership, order or a start), so derived work knows when it is stale. */
   version = 0;
   /** The latest arrival ever added: a new arrival at or after it cannot be out of order. */
   private maxArrival = Number.NEGATIVE_INFINITY;
+  private readonly work = new WorkList();
+  private workVersion = -1;
+  private workNow = Number.NaN;
+  private workTpot = Number.NaN;
+  /** The decode step time at the instance's current batch, by its arguments (the estimates of a round share it). */
+  memoBatch = Number.NaN;
+  memoContext = Number.NaN;
+  memoTpot = Number.NaN;
+  /** Sum and largest of the work list's decode tokens left (for lower bounds). */
+  tokenSum = 0;
+  tokenMax = 0;
+  /** Decode step times at whole batches m < 64, by context per sequence (for lower bounds; see CompletionEstimator.lowerBound). */
+  readonly boundTpot = new Float64Array(64);
+  readonly boundContext = new Float64Array(64).fill(Number.NaN);
 
-  /** The entries as typed arrays, for the estimator (see LedgerSnapshot). */
-  readonly snapshot = new LedgerSnapshot();
+  /** The entries in order, as objects (for tests and inspection; the estimator reads the rows). */
+  get entries(): Map<number, LedgerEntry> {
+    const m = new Map<number, LedgerEntry>();
+    for (let k = 0; k < this.length; k++) m.set(this.rows[k * STRIDE + F_ID] as number, this.entryAt(k));
+    return m;
+  }
+
+  private entryAt(k: number): LedgerEntry {
+    const r = this.rows;
+    const o = k * STRIDE;
+    return {
+      prompt: r[o + F_PROMPT] as number,
+      central: r[o + F_CENTRAL] as number,
+      calibrated: r[o + F_CALIBRATED] as number,
+      routedAt: r[o + F_ROUTED] as number,
+      arrival: r[o + F_ARRIVAL] as number,
+      start: r[o + F_START] as number,
+      prefillS: r[o + F_PREFILL] as number,
+    };
+  }
+
+  private indexOf(id: number): number {
+    const r = this.rows;
+    for (let k = 0, o = F_ID; k < this.length; k++, o += STRIDE) if (r[o] === id) return k;
+    return -1;
+  }
+
+  private put(k: number, id: number, arrival: number, prompt: number, central: number, calibrated: number, routedAt: number, start: number): void {
+    const r = this.rows;
+    const o = k * STRIDE;
+    r[o + F_ID] = id;
+    r[o + F_ARRIVAL] = arrival;
+    r[o + F_PROMPT] = prompt;
+    r[o + F_CENTRAL] = central;
+    r[o + F_CALIBRATED] = calibrated;
+    r[o + F_ROUTED] = routedAt;
+    r[o + F_START] = start;
+    r[o + F_PREFILL] = Number.NaN;
+  }
 
   add(id: number, e: Omit<LedgerEntry, 'start' | 'prefillS'>, now: number): void {
+    this.insert(id, e.prompt, e.central, e.calibrated, e.routedAt, e.arrival, now, false);
+  }
+
+  /**
+   * `add` without an entry object. `absent`: the caller knows the id is not in this ledger (GapsState
+   * tracks where every id is), which skips the look-up for it.
+   */
+  insert(id: number, prompt: number, central: number, calibrated: number, routedAt: number, arrival: number, now: number, absent: boolean): void {
     const start = this.started < this.slots ? now : Number.NaN;
     if (!Number.isNaN(start)) this.started++;
-    const entry: LedgerEntry = { prompt: e.prompt, central: e.central, calibrated: e.calibrated, routedAt: e.routedAt, arrival: e.arrival, start, prefillS: Number.NaN };
-    this.demandTokens += e.prompt + e.calibrated;
+    this.demandTokens += prompt + calibrated;
     this.version++;
+    const present = absent ? -1 : this.indexOf(id);
+    if (present >= 0) {
+      // Already recorded: replaced in its place, as a map keyed by id would (the first version's ledger).
+      const last = arrival >= this.maxArrival ? Number.NEGATIVE_INFINITY : this.lastArrival();
+      this.maxArrival = Math.max(this.maxArrival, arrival);
+      this.put(present, id, arrival, prompt, central, calibrated, routedAt, start);
+      if (arrival < last) this.sortByArrival();
+      return;
+    }
+    const n = this.length;
+    if ((n + 1) * STRIDE > this.rows.length) {
+      const rows = new Float64Array(this.rows.length * 2);
+      rows.set(this.rows);
+      this.rows = rows;
+    }
     // Entries are in arrival order, so the last one's arrival is at most the latest ever added: only a
     // request arriving before that (a moved one) can be out of order and needs the walk.
-    if (e.arrival >= this.maxArrival || this.entries.has(id)) {
-      const last = e.arrival >= this.maxArrival ? Number.NEGATIVE_INFINITY : this.lastArrival();
-      this.maxArrival = Math.max(this.maxArrival, e.arrival);
-      this.entries.set(id, entry);
-      if (e.arrival < last) this.sortByArrival();
+    if (arrival >= this.maxArrival) {
+      this.maxArrival = arrival;
+      this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
+      this.length = n + 1;
       return;
     }
     // A moved request joins the queue at its arrival position, not at the back: the order is by
-    // (arrival, id). When the entries already are in that order, only those after it move.
-    let inOrder = true;
-    let prevArrival = Number.NEGATIVE_INFINITY;
-    let prevId = Number.NEGATIVE_INFINITY;
-    const after = this.after;
-    after.length = 0;
-    for (const [k, x] of this.entries) {
-      if (x.arrival < prevArrival || (x.arrival === prevArrival && k < prevId)) inOrder = false;
-      prevArrival = x.arrival;
-      prevId = k;
-      if (x.arrival > e.arrival || (x.arrival === e.arrival && k > id)) after.push(k);
+    // (arrival, id). When the entries already are in that order, only those after it move; a request
+    // that ties the last arrival is appended.
+    if (!(arrival < this.lastArrival())) {
+      this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
+      this.length = n + 1;
+      return;
     }
-    this.entries.set(id, entry);
-    if (!(e.arrival < prevArrival)) return;
+    const r = this.rows;
+    let inOrder = true;
+    let insertAt = n;
+    for (let k = 0, o = 0; k < n; k++, o += STRIDE) {
+      const a = r[o + F_ARRIVAL] as number;
+      const x = r[o + F_ID] as number;
+      if (k > 0) {
+        const pa = r[o - STRIDE + F_ARRIVAL] as number;
+        if (a < pa || (a === pa && x < (r[o - STRIDE + F_ID] as number))) inOrder = false;
+      }
+      if (insertAt === n && (a > arrival || (a === arrival && x > id))) insertAt = k;
+    }
     if (!inOrder) {
+      this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
+      this.length = n + 1;
       this.sortByArrival();
       return;
     }
-    for (const k of after) {
-      const x = this.entries.get(k) as LedgerEntry;
-      this.entries.delete(k);
-      this.entries.set(k, x);
-    }
+    r.copyWithin((insertAt + 1) * STRIDE, insertAt * STRIDE, n * STRIDE);
+    this.put(insertAt, id, arrival, prompt, central, calibrated, routedAt, start);
+    this.length = n + 1;
   }
 
-  /** Ids that follow a moved request in the order (reused). */
-  private readonly after: number[] = [];
-
   private lastArrival(): number {
-    let last = Number.NEGATIVE_INFINITY;
-    for (const x of this.entries.values()) last = x.arrival;
-    return last;
+    return this.length > 0 ? (this.rows[(this.length - 1) * STRIDE + F_ARRIVAL] as number) : Number.NEGATIVE_INFINITY;
   }
 
   private sortByArrival(): void {
-    const sorted = [...this.entries].sort((a, b) => a[1].arrival - b[1].arrival || a[0] - b[0]);
-    this.entries.clear();
-    for (const [k, x] of sorted) this.entries.set(k, x);
+    const n = this.length;
+    const r = this.rows;
+    const order = Array.from({ length: n }, (_, k) => k).sort(
+      (a, b) => (r[a * STRIDE + F_ARRIVAL] as number) - (r[b * STRIDE + F_ARRIVAL] as number) || (r[a * STRIDE + F_ID] as number) - (r[b * STRIDE + F_ID] as number),
+    );
+    const copy = r.slice(0, n * STRIDE);
+    for (let k = 0; k < n; k++) r.set(copy.subarray((order[k] as number) * STRIDE, (order[k] as number) * STRIDE + STRIDE), k * STRIDE);
   }
 
-  remove(id: number, now: number): LedgerEntry | undefined {
-    const e = this.entries.get(id);
-    if (!e) return undefined;
-    this.entries.delete(id);
+  /** Removes a request and returns its entry (for a move); undefined when it is not here. */
+  take(id: number, now: number): LedgerEntry | undefined {
+    const k = this.indexOf(id);
+    if (k < 0) return undefined;
+    const e = this.entryAt(k);
+    this.drop(k, now);
+    return e;
+  }
+
+  /** Removes a request without building its entry; returns whether it was here. */
+  remove(id: number, now: number): boolean {
+    const k = this.indexOf(id);
+    if (k < 0) return false;
+    this.drop(k, now);
+    return true;
+  }
+
+  private drop(k: number, now: number): void {
+    const r = this.rows;
+    const o = k * STRIDE;
+    const wasStarted = !Number.isNaN(r[o + F_START] as number);
+    this.demandTokens -= (r[o + F_PROMPT] as number) + (r[o + F_CALIBRATED] as number);
+    const end = this.length * STRIDE;
+    if (o + STRIDE < end) r.copyWithin(o, o + STRIDE, end);
+    this.length--;
     this.version++;
-    this.demandTokens -= e.prompt + e.calibrated;
-    if (!Number.isNaN(e.start)) {
+    if (wasStarted) {
       this.started--;
       this.promote(now);
     }
-    return e;
   }
 
   /** The oldest waiting entries take the free slots. */
   private promote(now: number): void {
-    if (this.started >= this.slots) return;
-    for (const e of this.entries.values()) {
-      if (!Number.isNaN(e.start)) continue;
-      e.start = now;
+    if (this.started >= this.slots || this.started >= this.length) return;
+    const r = this.rows;
+    for (let k = 0, o = F_START; k < this.length; k++, o += STRIDE) {
+      if (!Number.isNaN(r[o] as number)) continue;
+      r[o] = now;
       this.version++;
       if (++this.started >= this.slots) return;
     }
@@ -226,6 +276,91 @@ export class InstanceLedger {
       this.promote(now);
     }
   }
+
+  /** The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens. */
+  /**
+   * For a new arrival of `fusedOwn` tokens (NaN: none), what the estimate's pass over this work list
+   * gives, computed in the same order by the same operations while the list was derived.
+   */
+  fusedOwn = Number.NaN;
+  fusedOverlap = 0;
+  fusedAhead = 0;
+  fusedPrefill = 0;
+
+  /**
+   * The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens.
+   * With a finite `own`, also the new-arrival pass of the estimate for that size (fused*), when the
+   * list is derived anew.
+   */
+  workAt(now: number, tpot: number, prefill: (tokens: number) => number, own = Number.NaN): WorkList {
+    const w = this.work;
+    if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
+    const n = this.length;
+    const replaced = w.reserve(n);
+    w.length = n;
+    const r = this.rows;
+    const { id, arrival, started, preS, tokens } = w;
+    if (replaced || this.workVersion !== this.version) {
+      for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+        id[j] = r[o + F_ID] as number;
+        arrival[j] = r[o + F_ARRIVAL] as number;
+        started[j] = Number.isNaN(r[o + F_START] as number) ? 0 : 1;
+      }
+    }
+    let sum = 0;
+    let max = 0;
+    const fuse = Number.isFinite(own);
+    let overlap = 0;
+    let ahead = 0;
+    let prefillAhead = 0;
+    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+      let pre = r[o + F_PREFILL] as number;
+      if (Number.isNaN(pre)) {
+        pre = prefill(Math.max(1, r[o + F_PROMPT] as number));
+        r[o + F_PREFILL] = pre;
+      }
+      const central = r[o + F_CENTRAL] as number;
+      const st = r[o + F_START] as number;
+      let t: number;
+      if (Number.isNaN(st)) {
+        preS[j] = pre;
+        t = Math.max(1, central);
+      } else {
+        const elapsed = Math.max(0, now - st);
+        const produced = Math.max(0, elapsed - pre) / tpot;
+        preS[j] = Math.max(0, pre - elapsed);
+        t = Math.max(1, central - produced);
+      }
+      tokens[j] = t;
+      sum += t;
+      if (t > max) max = t;
+      if (fuse && id[j] !== NEW_ARRIVAL_ID) {
+        overlap += t >= own ? 1 : t / own;
+        ahead++;
+        prefillAhead += preS[j] as number;
+      }
+    }
+    this.fusedOwn = fuse ? own : Number.NaN;
+    this.fusedOverlap = overlap;
+    this.fusedAhead = ahead;
+    this.fusedPrefill = prefillAhead;
+    this.tokenSum = sum;
+    this.tokenMax = max;
+    this.workVersion = this.version;
+    this.workNow = now;
+    this.workTpot = tpot;
+    return w;
+  }
+
+  /** Requests waiting here (no batch slot yet) that arrived after `arrival`, other than `self`. */
+  waitingBehind(self: number, arrival: number): number {
+    const r = this.rows;
+    let behind = 0;
+    for (let k = 0, o = 0; k < this.length; k++, o += STRIDE) {
+      if (r[o + F_ID] !== self && Number.isNaN(r[o + F_START] as number) && (r[o + F_ARRIVAL] as number) > arrival) behind++;
+    }
+    return behind;
+  }
 }
 
 /** Where a request stands in an instance's first-come order: its id (-1: a new arrival, behind everyone) and arrival. */
@@ -233,7 +368,7 @@ export interface QueuePosition {
   readonly self: number;
   readonly arrival: number;
 }
-export const NEW_ARRIVAL: QueuePosition = { self: -1, arrival: Number.POSITIVE_INFINITY };
+export const NEW_ARRIVAL: QueuePosition = { self: NEW_ARRIVAL_ID, arrival: Number.POSITIVE_INFINITY };
 
 /**
  * Predicted completion time of a request on an instance: GAPS Eq. 9 with the intent the paper states
@@ -283,10 +418,17 @@ export class CompletionEstimator {
     return this.perf.iterationTime(s);
   }
 
-  /** Mean KV context per sequence, from the report (or the request's own size when nothing runs). */
-  private context(v: InstanceView, prompt: number, own: number): number {
-    return v.running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / v.running : prompt + own / 2;
+  /** The prefill of a request's own prompt; the candidates of a round ask for the same one against every instance. */
+  private ownPrefill(prompt: number): number {
+    if (prompt !== this.lastPrompt) {
+      this.lastPrompt = prompt;
+      this.lastPrefill = this.prefill(prompt);
+    }
+    return this.lastPrefill;
   }
+
+  private lastPrompt = Number.NaN;
+  private lastPrefill = Number.NaN;
 
   /**
    * The work ahead on the instance, one entry per outstanding request, in first-come order. From the
@@ -294,18 +436,14 @@ export class CompletionEstimator {
    * Without one (no global monitoring) the reported counts stand in, each of `typical` tokens
    * (running ones half done), all ahead of any request estimated (id NaN, arrival minus infinity).
    */
-  private workList(v: InstanceView, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number): WorkList {
-    if (ledger) {
-      const snap = ledger.snapshot;
-      snap.refresh(ledger, this.prefillFn);
-      return snap.workAt(now, tpot);
-    }
+  private workList(v: InstanceView, running: number, waitingReported: number, ledger: InstanceLedger | undefined, tpot: number, typical: number, typicalPrompt: number, now: number): WorkList {
+    if (ledger) return ledger.workAt(now, tpot, this.prefillFn);
     const w = this.counted;
     const pre = this.prefill(Math.max(1, typicalPrompt));
-    const waiting = v.waiting + v.sinceReport;
-    w.reserve(Math.max(0, v.running) + Math.max(0, waiting));
+    const waiting = waitingReported + v.sinceReport;
+    w.reserve(Math.max(0, running) + Math.max(0, waiting));
     let k = 0;
-    for (let j = 0; j < v.running; j++, k++) {
+    for (let j = 0; j < running; j++, k++) {
       w.id[k] = Number.NaN;
       w.arrival[k] = Number.NEGATIVE_INFINITY;
       w.started[k] = 1;
@@ -367,6 +505,43 @@ export class CompletionEstimator {
     return free[0] as number;
   }
 
+  /** The decode step at the instance's batch now (b0 sequences), which dates the started requests' progress. */
+  private tpotNow(ledger: InstanceLedger | undefined, b0: number, ctx: number): number {
+    if (!ledger) return this.decodeStep(b0, ctx * b0);
+    if (ledger.memoBatch !== b0 || ledger.memoContext !== ctx * b0) {
+      ledger.memoBatch = b0;
+      ledger.memoContext = ctx * b0;
+      ledger.memoTpot = this.decodeStep(b0, ctx * b0);
+    }
+    return ledger.memoTpot;
+  }
+
+  /**
+   * A lower bound on `estimate(v, ledger, prompt, own, upper, now, typical, typicalPrompt, at)` for a
+   * request that is not in this ledger, any `upper` and `at`, valid when the perf model's decode step
+   * never gets faster with more sequences or more context (`PerfModel.decodeMonotone`); -Infinity
+   * without a ledger. It keeps the request's own prefill and decode and drops every wait (slots, KV,
+   * prefill ahead), and bounds the batch it decodes in from below: each request ahead overlaps it by
+   * min(t, own)/own >= t/max(own, largest t), so the overlap is at least (sum of t)/max(own, largest t),
+   * taken down to a whole batch. Costs O(1) once the instance's work list is current (it is shared by
+   * the round), against O(requests outstanding there) for the estimate.
+   */
+  lowerBound(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, now: number, typical = own, typicalPrompt = prompt): number {
+    if (!ledger) return Number.NEGATIVE_INFINITY;
+    own = Math.max(1, own);
+    const slots = Math.max(1, v.maxNumSeqs);
+    const running = v.running;
+    const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
+    const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
+    this.workList(v, running, v.waiting, ledger, tpotNow, typical, typicalPrompt, now);
+    const n = ledger.length;
+    // Rounding: the estimate's sum of n terms and this one's each err by at most n ulps; stay below both.
+    const overlap = (ledger.tokenSum / Math.max(own, ledger.tokenMax)) * (1 - 1e-9 - n * 4.5e-16);
+    const batch = Math.max(1, Math.min(slots, overlap + 1));
+    const tpot = this.decodeStep(batch, ctx * batch);
+    return this.ownPrefill(prompt) + own * tpot;
+  }
+
   /**
    * Eq. 9's completion time of a request of `prompt` tokens and `own` predicted output tokens
    * (central), whose calibrated upper estimate is `upper`, on instance v. `typical` sizes requests
@@ -374,34 +549,67 @@ export class CompletionEstimator {
    * for a move) at its own place in the first-come order, leaving it out of the work ahead.
    */
   estimate(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, upper: number, now: number, typical = own, typicalPrompt = prompt, at: QueuePosition = NEW_ARRIVAL): number {
+    return this.estimateAt(v, v.running, v.waiting, ledger, prompt, own, upper, now, typical, typicalPrompt, at);
+  }
+
+  /** `estimate` on instance v with `running` and `waiting` in place of its reported counts (a candidate's source without it). */
+  estimateAt(v: InstanceView, running: number, waiting: number, ledger: InstanceLedger | undefined, prompt: number, own: number, upper: number, now: number, typical = own, typicalPrompt = prompt, at: QueuePosition = NEW_ARRIVAL): number {
     own = Math.max(1, own);
     const slots = Math.max(1, v.maxNumSeqs);
-    const ctx = this.context(v, prompt, own);
-    const tpotNow = this.decodeStep(Math.min(slots, v.running + 1), ctx * Math.min(slots, v.running + 1));
-    const w = this.workList(v, ledger, tpotNow, typical, typicalPrompt, now);
+    // Mean KV context per sequence, from the report (or the request's own size when nothing runs).
+    const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
+    const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
+    const self = at.self;
+    const w = ledger ? ledger.workAt(now, tpotNow, this.prefillFn, self === NEW_ARRIVAL_ID ? own : Number.NaN) : this.workList(v, running, waiting, ledger, tpotNow, typical, typicalPrompt, now);
     // One pass, in first-come order, leaving the request itself out: the overlap of the work with its
     // own decode, how many are ahead of it, and the prefill left ahead of it (requests behind it add
     // nothing; as first written, a misplaced `else` let each of them reset the sum to the reported
     // waiting prompts' prefill).
     const { id, arrival, started, preS, tokens } = w;
     const n = w.length;
-    const self = at.self;
     const atArrival = at.arrival;
     let overlap = 0;
     let nAhead = 0;
     let prefillAhead = 0;
-    for (let k = 0; k < n; k++) {
-      const eid = id[k] as number;
-      if (eid === self) continue;
-      overlap += Math.min(tokens[k] as number, own) / own;
-      let isAhead = true;
-      if (!started[k]) {
-        const arr = arrival[k] as number;
-        isAhead = arr < atArrival || (arr === atArrival && eid < self) || self < 0;
-      }
-      if (isAhead) {
+    if (ledger && self === NEW_ARRIVAL_ID && ledger.fusedOwn === own) {
+      overlap = ledger.fusedOverlap;
+      nAhead = ledger.fusedAhead;
+      prefillAhead = ledger.fusedPrefill;
+    } else if (Number.isFinite(own) && self < 0) {
+      // A new arrival: everyone is ahead. min(t, own) / own is 1 exactly when t >= own (NaN stays NaN).
+      for (let k = 0; k < n; k++) {
+        if (id[k] === self) continue;
+        const t = tokens[k] as number;
+        overlap += t >= own ? 1 : t / own;
         nAhead++;
         prefillAhead += preS[k] as number;
+      }
+    } else if (Number.isFinite(own)) {
+      for (let k = 0; k < n; k++) {
+        const eid = id[k] as number;
+        if (eid === self) continue;
+        const t = tokens[k] as number;
+        overlap += t >= own ? 1 : t / own;
+        const arr = arrival[k] as number;
+        if (started[k] || arr < atArrival || (arr === atArrival && eid < self)) {
+          nAhead++;
+          prefillAhead += preS[k] as number;
+        }
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        const eid = id[k] as number;
+        if (eid === self) continue;
+        overlap += Math.min(tokens[k] as number, own) / own;
+        let isAhead = true;
+        if (!started[k]) {
+          const arr = arrival[k] as number;
+          isAhead = arr < atArrival || (arr === atArrival && eid < self) || self < 0;
+        }
+        if (isAhead) {
+          nAhead++;
+          prefillAhead += preS[k] as number;
+        }
       }
     }
     const batch = Math.min(slots, overlap + 1);
@@ -413,7 +621,7 @@ export class CompletionEstimator {
     const kvWait = excess > 0 ? (excess * tpot) / batch : 0;
     // Starting at once, its prefill shares iterations with the prefills still running ahead of it.
     if (slotWait !== 0 || !ledger) prefillAhead = 0;
-    return Math.max(slotWait, kvWait) + prefillAhead + this.prefill(prompt) + own * tpot;
+    return Math.max(slotWait, kvWait) + prefillAhead + this.ownPrefill(prompt) + own * tpot;
   }
 
   /**
@@ -422,9 +630,9 @@ export class CompletionEstimator {
    * server would serve them.
    */
   workLeft(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, typical = own, typicalPrompt = prompt, now = 0): number {
-    const ctx = this.context(v, prompt, Math.max(1, own));
+    const ctx = v.running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / v.running : prompt + Math.max(1, own) / 2;
     const tpot1 = this.decodeStep(1, ctx);
-    const w = this.workList(v, ledger, tpot1, typical, typicalPrompt, now);
+    const w = this.workList(v, v.running, v.waiting, ledger, tpot1, typical, typicalPrompt, now);
     const { preS, tokens } = w;
     let work = 0;
     for (let k = 0; k < w.length; k++) work += (preS[k] as number) + (tokens[k] as number) * tpot1;
@@ -433,17 +641,20 @@ export class CompletionEstimator {
 
   /** Requests waiting on a ledger's instance (no batch slot yet) that arrived after `arrival`, other than `self`. */
   waitingBehind(ledger: InstanceLedger, self: number, arrival: number): number {
-    const snap = ledger.snapshot;
-    snap.refresh(ledger, this.prefillFn);
-    const { id, arrival: arr } = snap.work;
-    const start = snap.start;
-    let behind = 0;
-    for (let j = 0; j < snap.length; j++) if (id[j] !== self && Number.isNaN(start[j] as number) && (arr[j] as number) > arrival) behind++;
-    return behind;
+    return ledger.waitingBehind(self, arrival);
   }
 
   /** The request alone on an idle instance. */
   unloaded(prompt: number, tokens: number): number {
-    return this.prefill(Math.max(1, prompt)) + Math.max(1, tokens) * this.decodeStep(1, prompt + tokens / 2);
+    const p = Math.max(1, prompt);
+    // The rebalancer asks for running requests (prompt 0, so a one-token prefill) over and over.
+    if (p !== this.unloadedPrompt) {
+      this.unloadedPrompt = p;
+      this.unloadedPrefill = this.prefill(p);
+    }
+    return this.unloadedPrefill + Math.max(1, tokens) * this.decodeStep(1, prompt + tokens / 2);
   }
+
+  private unloadedPrompt = Number.NaN;
+  private unloadedPrefill = Number.NaN;
 }

@@ -116,7 +116,7 @@ test('the typed-array estimator matches the object-based reference bit for bit',
       (ledgers[r.on] as InstanceLedger).remove(r.id, now);
     } else {
       const r = live[rng.int(live.length)] as { id: number; on: number };
-      const e = (ledgers[r.on] as InstanceLedger).remove(r.id, now) as LedgerEntry;
+      const e = (ledgers[r.on] as InstanceLedger).take(r.id, now) as LedgerEntry;
       r.on = 1 - r.on;
       (ledgers[r.on] as InstanceLedger).add(r.id, e, now);
     }

@@ -13,12 +13,21 @@ export { DEFAULT_GAPS, GapsState, type GapsOptions, type GapsVariant };
  * deadlines and urgency, where an upper bound is what protects an SLO.
  */
 function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number {
-  const cands = state.candidates(view);
-  if (cands.length === 0) return -1;
-  const u = state.utilisation(cands);
+  const canPredict = state.variant.prediction && Number.isFinite(req.predictedOutputTokens);
   const calibrated = state.calibrated(req.predictedOutputTokens);
   const central = state.central(req.predictedOutputTokens);
-  const predictive = state.variant.prediction && Number.isFinite(req.predictedOutputTokens) && u >= state.opts.uThreshold;
+  // One pass for u and the shortest queue where that is all the decision can need.
+  const u0 = state.occupancyAndShortestQueue(view);
+  if (u0 !== undefined && !(canPredict && u0 >= state.opts.uThreshold)) {
+    const best = state.shortest as InstanceView;
+    state.assignedByQueue++;
+    state.record(req.id, best.id, req.promptTokens, central, calibrated, view.now, req.arrival);
+    return best.id;
+  }
+  const cands = state.candidates(view);
+  if (cands.length === 0) return -1;
+  const u = u0 ?? state.utilisation(cands);
+  const predictive = canPredict && u >= state.opts.uThreshold;
   let best = cands[0] as InstanceView;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const v of cands) {

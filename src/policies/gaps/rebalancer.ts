@@ -1,5 +1,6 @@
 import type { InstanceView } from '../clusterView.js';
 import type { ClusterControl, Controller, RequestSnapshot } from '../controllers/controller.js';
+import type { QueuePosition } from './estimator.js';
 import type { GapsState } from './state.js';
 
 /**
@@ -23,6 +24,8 @@ export class GapsRebalancer implements Controller {
   readonly intervalS: number;
   private lastRound = Number.NEGATIVE_INFINITY;
   rounds = 0;
+  /** The instances of a round (reused). */
+  private readonly views: InstanceView[] = [];
   considered = 0;
   moves = 0;
 
@@ -35,7 +38,7 @@ export class GapsRebalancer implements Controller {
   }
 
   tick(now: number, ctl: ClusterControl): void {
-    const views = this.s.candidates(ctl.view);
+    const views = this.s.candidates(ctl.view, this.views);
     if (views.length < 2) return;
     const periodic = now - this.lastRound >= this.s.opts.rebalanceIntervalS;
     if (!periodic && !this.spike(views)) return;
@@ -55,26 +58,45 @@ export class GapsRebalancer implements Controller {
     return max - mean >= this.s.opts.spikeThreshold;
   }
 
+  /** Each view's predicted completion time of a typical request this round, by position (reused). */
+  private pressure = new Float64Array(16);
+  /** Candidate ranking keys, by position in the source's request list (reused). */
+  private keyUrgent = new Float64Array(16);
+  private keyPhase = new Float64Array(16);
+  private keyRemaining = new Float64Array(16);
+  private keyId = new Float64Array(16);
+  /** Candidate positions, best first (reused: a round ranks one source at a time and finishes with it first). */
+  private readonly order: number[] = [];
+  private readonly overloaded: number[] = [];
+
   private round(now: number, ctl: ClusterControl, views: InstanceView[]): void {
     const s = this.s;
     const typical = s.central(Number.NaN);
-    const pressure = new Map<number, number>();
+    const n = views.length;
+    if (this.pressure.length < n) this.pressure = new Float64Array(Math.max(n, 2 * this.pressure.length));
+    const pressure = this.pressure;
     let best = Number.POSITIVE_INFINITY;
-    for (const v of views) {
-      const c = s.completionTime(v, s.meanPrompt, typical, typical, now);
-      pressure.set(v.id, c);
+    for (let i = 0; i < n; i++) {
+      const c = s.completionTime(views[i] as InstanceView, s.meanPrompt, typical, typical, now);
+      pressure[i] = c;
       best = Math.min(best, c);
     }
-    const overloaded = views
-      .filter((v) => (pressure.get(v.id) as number) > s.opts.overloadFactor * best + s.opts.minGainS && v.waiting + v.running > 0)
-      .sort((a, b) => (pressure.get(b.id) as number) - (pressure.get(a.id) as number));
+    const overloaded = this.overloaded;
+    overloaded.length = 0;
+    for (let i = 0; i < n; i++) {
+      const v = views[i] as InstanceView;
+      if ((pressure[i] as number) > s.opts.overloadFactor * best + s.opts.minGainS && v.waiting + v.running > 0) overloaded.push(i);
+    }
+    overloaded.sort((a, b) => (pressure[b] as number) - (pressure[a] as number));
     let budget = s.opts.maxMovesPerRound;
-    for (const src of overloaded) {
+    for (const i of overloaded) {
       if (budget <= 0) return;
-      for (const r of this.rankCandidates(now, ctl.requestsOn(src.id))) {
+      const src = views[i] as InstanceView;
+      const reqs = ctl.requestsOn(src.id);
+      for (const k of this.rankCandidates(now, reqs)) {
         if (budget <= 0) return;
         this.considered++;
-        if (this.tryMove(now, r, src, views, ctl)) budget--;
+        if (this.tryMove(now, reqs[k] as RequestSnapshot, src, views, ctl)) budget--;
       }
     }
   }
@@ -82,28 +104,45 @@ export class GapsRebalancer implements Controller {
   /**
    * Urgent first, then large predicted remaining work; waiting before running at equal urgency. A
    * request is urgent when finishing its calibrated upper estimate s~ alone from now would pass its
-   * adaptive deadline d = arrival + (1 + epsilon) * slack * unloaded(s~) (Eq. 2/8).
+   * adaptive deadline d = arrival + (1 + epsilon) * slack * unloaded(s~) (Eq. 2/8). Returns positions
+   * in `reqs`, best first (prefilling requests are not candidates).
    */
-  private rankCandidates(now: number, reqs: RequestSnapshot[]): RequestSnapshot[] {
+  private rankCandidates(now: number, reqs: readonly RequestSnapshot[]): number[] {
     const s = this.s;
-    const key = (r: RequestSnapshot): [number, number, number] => {
+    const n = reqs.length;
+    if (this.keyUrgent.length < n) {
+      const cap = Math.max(n, 2 * this.keyUrgent.length);
+      this.keyUrgent = new Float64Array(cap);
+      this.keyPhase = new Float64Array(cap);
+      this.keyRemaining = new Float64Array(cap);
+      this.keyId = new Float64Array(cap);
+    }
+    const { keyUrgent: ku, keyPhase: kp, keyRemaining: kr, keyId: kid } = this;
+    const slackFactor = (1 + s.calibrator.opts.epsilon) * s.e2eSlack;
+    const order = this.order;
+    order.length = 0;
+    for (let k = 0; k < n; k++) {
+      const r = reqs[k] as RequestSnapshot;
+      if (r.phase === 'prefilling') continue;
+      const waiting = r.phase === 'waiting';
       const cal = s.calibrated(r.predictedOutputTokens);
       const upperLeft = Math.max(1, cal - r.generatedTokens);
-      const deadline = Number.isFinite(r.deadline ?? Number.NaN) ? (r.deadline as number) : r.arrival + (1 + s.calibrator.opts.epsilon) * s.e2eSlack * this.unloaded(r.promptTokens, cal);
-      const urgent = now + this.unloaded(r.phase === 'waiting' ? r.promptTokens : 0, upperLeft) > deadline ? 0 : 1;
-      const remaining = Math.max(1, s.central(r.predictedOutputTokens) - r.generatedTokens);
-      return [urgent, r.phase === 'waiting' ? 0 : 1, -remaining];
-    };
-    const keyed = reqs.filter((r) => r.phase !== 'prefilling').map((r) => ({ r, k: key(r) }));
-    keyed.sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.k[2] - b.k[2] || a.r.id - b.r.id);
-    return keyed.map((x) => x.r);
+      const deadline = Number.isFinite(r.deadline ?? Number.NaN) ? (r.deadline as number) : r.arrival + slackFactor * this.unloaded(r.promptTokens, cal);
+      ku[k] = now + this.unloaded(waiting ? r.promptTokens : 0, upperLeft) > deadline ? 0 : 1;
+      kp[k] = waiting ? 0 : 1;
+      kr[k] = -Math.max(1, s.central(r.predictedOutputTokens) - r.generatedTokens);
+      kid[k] = r.id;
+      order.push(k);
+    }
+    order.sort((a, b) => (ku[a] as number) - (ku[b] as number) || (kp[a] as number) - (kp[b] as number) || (kr[a] as number) - (kr[b] as number) || (kid[a] as number) - (kid[b] as number));
+    return order;
   }
 
   /** Delay the request imposes on v's waiting requests that arrived after it, when v's batch slots are full. */
   private imposed(v: InstanceView, r: RequestSnapshot, work: number, now: number): number {
     const l = this.s.ledger(v, now);
     if (!l || l.started < l.slots) return 0;
-    const behind = this.s.estimator.waitingBehind(l, r.id, r.arrival);
+    const behind = l.waitingBehind(r.id, r.arrival);
     return (work * behind) / Math.max(1, v.maxNumSeqs);
   }
 
@@ -118,33 +157,103 @@ export class GapsRebalancer implements Controller {
     const prompt = r.phase === 'waiting' && r.kvTokens === 0 ? r.promptTokens + r.generatedTokens : 0;
     // Where it is now: the source without this request's own share.
     const waiting = r.phase === 'waiting';
-    const here = {
-      ...src,
-      waiting: Math.max(0, src.waiting - (waiting ? 1 : 0)),
-      running: Math.max(0, src.running - (waiting ? 0 : 1)),
-    };
+    const running = Math.max(0, src.running - (waiting ? 0 : 1));
+    const waitingHere = Math.max(0, src.waiting - (waiting ? 1 : 0));
     // It keeps its place in the first-come order where it is, and takes its arrival's place where it goes.
     const at = { self: r.id, arrival: r.arrival };
     // A request that waits delays everyone queued behind it by its own work (per slot): moving it
     // ahead of others on the target passes that delay on, so the move must pay for it too.
     const work = this.unloaded(prompt, remaining);
-    const cSrc = s.completionTime(here, prompt, remaining, upper, now, at) + this.imposed(src, r, work, now);
-    let target: InstanceView | undefined;
-    let cBest = Number.POSITIVE_INFINITY;
-    for (const v of views) {
-      if (v.id === src.id) continue;
-      const c = s.completionTime(v, prompt, remaining, upper, now, at) + this.imposed(v, r, work, now);
-      if (c < cBest) {
-        cBest = c;
-        target = v;
-      }
-    }
-    if (!target) return false;
+    const cSrc = s.completionTimeAt(src, running, waitingHere, prompt, remaining, upper, now, at) + this.imposed(src, r, work, now);
+    const gainNeeded = Math.max(s.opts.minGainS, s.opts.minRelativeGain * cSrc);
+    const best = s.perf.decodeMonotone === true ? this.bestBounded(now, r, src, views, ctl, prompt, remaining, upper, at, work, cSrc, gainNeeded) : this.bestExhaustive(now, r, src, views, prompt, remaining, upper, at, work);
+    if (best < 0) return false;
+    const target = views[best] as InstanceView;
+    const cBest = this.cBest;
     const cost = ctl.migrationCost(r.id);
-    if (cSrc - (cBest + cost) <= Math.max(s.opts.minGainS, s.opts.minRelativeGain * cSrc)) return false;
+    if (cSrc - (cBest + cost) <= gainNeeded) return false;
     if (!ctl.migrate(r.id, target.id)) return false;
     s.moved(r.id, target.id, now);
     this.moves++;
     return true;
+  }
+
+  /** The best target's completion time, set by bestExhaustive and bestBounded. */
+  private cBest = Number.POSITIVE_INFINITY;
+  /** Lower bounds of the targets' completion times, by position in the round's views (reused). */
+  private bounds = new Float64Array(16);
+
+  /** The request's completion time on target v (its estimate plus the delay it imposes there). */
+  private targetTime(now: number, r: RequestSnapshot, v: InstanceView, prompt: number, remaining: number, upper: number, at: QueuePosition, work: number): number {
+    return this.s.completionTime(v, prompt, remaining, upper, now, at) + this.imposed(v, r, work, now);
+  }
+
+  /** Position in views of the first target with the smallest completion time (left in cBest); -1 when none is finite. */
+  private bestExhaustive(now: number, r: RequestSnapshot, src: InstanceView, views: InstanceView[], prompt: number, remaining: number, upper: number, at: QueuePosition, work: number): number {
+    let best = -1;
+    let cBest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i] as InstanceView;
+      if (v.id === src.id) continue;
+      const c = this.targetTime(now, r, v, prompt, remaining, upper, at, work);
+      if (c < cBest) {
+        cBest = c;
+        best = i;
+      }
+    }
+    this.cBest = cBest;
+    return best;
+  }
+
+  /**
+   * bestExhaustive's answer, or -1 when no target could pay for the move, without estimating every
+   * target: each target's completion time is bounded from below in O(1) (its own prefill and decode at
+   * the smallest batch it can decode in; CompletionEstimator.lowerBound), the target with the smallest
+   * bound is estimated first, and a target is estimated only if its bound does not exceed the best
+   * time so far. When even the smallest bound cannot pay for the move with the gain needed, no target
+   * is estimated. Ties go to the earlier view, as in the exhaustive scan, so the choice is the same.
+   */
+  private bestBounded(now: number, r: RequestSnapshot, src: InstanceView, views: InstanceView[], ctl: ClusterControl, prompt: number, remaining: number, upper: number, at: QueuePosition, work: number, cSrc: number, gainNeeded: number): number {
+    const s = this.s;
+    const n = views.length;
+    if (this.bounds.length < n) this.bounds = new Float64Array(Math.max(n, 2 * this.bounds.length));
+    const lb = this.bounds;
+    // By our records the request is on `home` (its source); a ledger that holds it is not bounded.
+    const home = s.where.get(r.id);
+    let first = -1;
+    let minLb = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const v = views[i] as InstanceView;
+      if (v.id === src.id) continue;
+      // A margin far above the rounding of either computation (the bound is not that tight anyway).
+      let b = s.completionLowerBound(v, prompt, remaining, now) * (1 - 1e-9);
+      if (v.id === home) b = Number.NEGATIVE_INFINITY;
+      lb[i] = b;
+      if (first < 0 || b < minLb) {
+        minLb = b;
+        first = i;
+      }
+    }
+    this.cBest = Number.POSITIVE_INFINITY;
+    if (first < 0) return -1;
+    // Every target's time is at least minLb, so the move's gain is at most what minLb would give.
+    if (cSrc - (minLb + ctl.migrationCost(r.id)) <= gainNeeded) return -1;
+    let best = -1;
+    let cBest = Number.POSITIVE_INFINITY;
+    const c0 = this.targetTime(now, r, views[first] as InstanceView, prompt, remaining, upper, at, work);
+    if (c0 < cBest) {
+      cBest = c0;
+      best = first;
+    }
+    for (let i = 0; i < n; i++) {
+      if (i === first || (views[i] as InstanceView).id === src.id || (lb[i] as number) > cBest) continue;
+      const c = this.targetTime(now, r, views[i] as InstanceView, prompt, remaining, upper, at, work);
+      if (c < cBest || (c === cBest && i < best)) {
+        cBest = c;
+        best = i;
+      }
+    }
+    this.cBest = cBest;
+    return best;
   }
 }

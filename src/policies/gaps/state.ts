@@ -118,19 +118,69 @@ export class GapsState {
 
   /** Eq. 9's cluster utilisation u over the instances a decision considers, read as `opts.signal`. */
   utilisation(cands: readonly InstanceView[]): number {
-    if (cands.length === 0) return 0;
+    const n = cands.length;
+    if (n === 0) return 0;
+    const g = this.variant.global;
     let u = 0;
-    for (const v of cands) {
-      if (this.opts.signal === 'kv') u += v.kvUsage;
-      else if (this.opts.signal === 'waiting') u += v.waiting + (this.variant.global ? Math.max(0, v.sinceReport + v.running - v.maxNumSeqs) : 0) > 0 ? 1 : 0;
-      else u += Math.max(v.kvUsage, Math.min(1, this.queueLength(v) / Math.max(1, v.maxNumSeqs)));
+    if (this.opts.signal === 'kv') {
+      for (let i = 0; i < n; i++) u += (cands[i] as InstanceView).kvUsage;
+    } else if (this.opts.signal === 'waiting') {
+      for (let i = 0; i < n; i++) {
+        const v = cands[i] as InstanceView;
+        u += v.waiting + (g ? Math.max(0, v.sinceReport + v.running - v.maxNumSeqs) : 0) > 0 ? 1 : 0;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = cands[i] as InstanceView;
+        u += Math.max(v.kvUsage, Math.min(1, (v.waiting + v.running + (g ? v.sinceReport : 0)) / Math.max(1, v.maxNumSeqs)));
+      }
     }
-    return u / cands.length;
+    return u / n;
   }
 
-  /** The instances a decision may consider: all, or two sampled ones when global awareness is off. */
-  candidates(view: ClusterView): InstanceView[] {
-    let avail = view.instances.filter((v) => v.available && v.role !== 'decode');
+  /** The instance `occupancyAndShortestQueue` found. */
+  shortest: InstanceView | undefined;
+
+  /**
+   * `utilisation(candidates(view))` and the first instance with the shortest `queueLength` in one pass
+   * over the view, in the common configuration (global awareness, monitor reports, the occupancy
+   * signal); the instance is left in `shortest`. Undefined in the others, or when no instance is
+   * available.
+   */
+  occupancyAndShortestQueue(view: ClusterView): number | undefined {
+    if (!this.variant.global || this.variant.monitor === false || this.opts.signal !== 'occupancy') return undefined;
+    let u = 0;
+    let n = 0;
+    let first: InstanceView | undefined;
+    let best: InstanceView | undefined;
+    let bestQ = Number.POSITIVE_INFINITY;
+    for (const v of view.instances) {
+      if (!v.available || v.role === 'decode') continue;
+      const q = v.waiting + v.running + v.sinceReport;
+      u += Math.max(v.kvUsage, Math.min(1, q / Math.max(1, v.maxNumSeqs)));
+      n++;
+      first ??= v;
+      if (q < bestQ) {
+        bestQ = q;
+        best = v;
+      }
+    }
+    if (n === 0) return undefined;
+    this.shortest = best ?? first;
+    return u / n;
+  }
+
+  /** The buffer `candidates` fills for routing (a decision holds it only until it returns). */
+  private readonly routeCands: InstanceView[] = [];
+
+  /**
+   * The instances a decision may consider: all, or two sampled ones when global awareness is off.
+   * With global awareness the answer is `out` (by default a buffer reused by every routing decision).
+   */
+  candidates(view: ClusterView, out: InstanceView[] = this.routeCands): InstanceView[] {
+    out.length = 0;
+    for (const v of view.instances) if (v.available && v.role !== 'decode') out.push(v);
+    let avail = out;
     if (this.variant.monitor === false) avail = avail.map(ownCountsOnly);
     if (this.variant.global || avail.length <= 2) return avail;
     const a = this.rng.int(avail.length);
@@ -156,11 +206,22 @@ export class GapsState {
     return this.estimator.estimate(v, this.ledger(v, now), prompt, central, upper, now, this.meanOutput, this.meanPrompt, at);
   }
 
+  /** A lower bound on completionTime(v, prompt, central, any upper, now, any position) for a request not on v (see CompletionEstimator.lowerBound). */
+  completionLowerBound(v: InstanceView, prompt: number, central: number, now: number): number {
+    return this.estimator.lowerBound(v, this.ledger(v, now), prompt, central, now, this.meanOutput, this.meanPrompt);
+  }
+
+  /** completionTime on v with `running` and `waiting` in place of its reported counts (a candidate's source without it). */
+  completionTimeAt(v: InstanceView, running: number, waiting: number, prompt: number, central: number, upper: number, now: number, at: QueuePosition): number {
+    return this.estimator.estimateAt(v, running, waiting, this.ledger(v, now), prompt, central, upper, now, this.meanOutput, this.meanPrompt, at);
+  }
+
   record(id: number, instance: number, prompt: number, central: number, calibrated: number, now: number, arrival = now): void {
     this.routed++;
     this.meanPrompt += (prompt - this.meanPrompt) / this.routed;
     const l = this.ledgers[instance] as InstanceLedger;
-    l.add(id, { prompt, central, calibrated, routedAt: now, arrival }, now);
+    // Every id in a ledger is in `where` with that ledger's instance, so when `where` says otherwise it is not there.
+    l.insert(id, prompt, central, calibrated, now, arrival, now, this.where.get(id) !== instance);
     l.promptSinceReport += prompt;
     this.where.set(id, instance);
   }
@@ -175,7 +236,7 @@ export class GapsState {
   moved(id: number, to: number, now: number): void {
     const i = this.where.get(id);
     if (i === undefined) return;
-    const e = (this.ledgers[i] as InstanceLedger).remove(id, now);
+    const e = (this.ledgers[i] as InstanceLedger).take(id, now);
     if (!e) return;
     (this.ledgers[to] as InstanceLedger).add(id, e, now);
     this.where.set(id, to);

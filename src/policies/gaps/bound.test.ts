@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../kernel/rng.js';
+import { emptyShape, type BatchShape, type PerfModel } from '../../model/perfModel.js';
+import { makeDeployment } from '../../perf/presets.js';
+import { LinearPerfModel } from '../../perf/linear.js';
+import { createPerfModel } from '../../perf/registry.js';
+import { blankInstanceView, type InstanceView } from '../clusterView.js';
+import type { ClusterControl, RequestSnapshot } from '../controllers/controller.js';
+import { routers } from '../routers/registry.js';
+import type { GapsRebalancer } from './rebalancer.js';
+import type { GapsState } from './state.js';
+
+function decode(seqs: number, context: number): BatchShape {
+  const s = emptyShape();
+  s.decodeSeqs = seqs;
+  s.decodeContextTokens = context;
+  return s;
+}
+
+test('perf models that declare decodeMonotone never decode faster with more sequences or context', () => {
+  const d7 = makeDeployment('llama-2-7b', 'a100-80gb', 1);
+  const d70 = makeDeployment('llama-2-70b', 'h100-80gb', 4);
+  const models: PerfModel[] = [
+    createPerfModel('roofline', d7),
+    createPerfModel('roofline:throttleTokens=64,throttledComputeEfficiency=0.3', d70),
+    createPerfModel('calibrated', d70),
+    createPerfModel('linear:0.01,1e-5,1e-4,1e-7', d7),
+  ];
+  const rng = new Rng('monotone');
+  for (const m of models) {
+    assert.equal(m.decodeMonotone, true, m.name);
+    for (let k = 0; k < 3000; k++) {
+      const seqs = 1 + rng.int(600);
+      const ctx = rng.next() * 4000 * seqs;
+      const t = m.iterationTime(decode(seqs, ctx));
+      const moreSeqs = m.iterationTime(decode(seqs + 1 + rng.int(3), ctx));
+      const moreCtx = m.iterationTime(decode(seqs, ctx + rng.next() * 1000));
+      assert.ok(moreSeqs >= t && moreCtx >= t, `${m.name}: ${seqs} seqs, context ${ctx}: ${t} -> ${moreSeqs}, ${moreCtx}`);
+    }
+  }
+  assert.equal(new LinearPerfModel(0.01, 0, -1e-6, 1e-7).decodeMonotone, false, 'a negative per-sequence term is not monotone');
+});
+
+// A curved, monotone decode, so that batch sizes matter and ties are rare.
+const curved = (s: BatchShape): number =>
+  0.008 + 3e-5 * s.prefillTokens + 1e-9 * s.prefillAttnPairs + 2.1e-4 * Math.sqrt(s.decodeSeqs) + 8e-8 * s.decodeContextTokens;
+
+type WithState = ReturnType<ReturnType<typeof routers.get>> & { state: GapsState };
+
+/**
+ * Drives a GAPS router with the perf model given through random arrivals, completions, reports and
+ * rebalancing rounds on 12 instances, and returns every move its rebalancer made.
+ */
+function drive(perf: PerfModel, seed: string, slots: number): [number, number][] {
+  const n = 12;
+  const rng = new Rng(seed);
+  const r = routers.get('gaps')({ rng: new Rng('r'), arg: 'uThreshold=0', numInstances: n, perf, e2eSlack: 5 }) as WithState;
+  const reb = r.controllers?.[0] as GapsRebalancer;
+  const views = Array.from({ length: n }, (_, i) => ({ ...blankInstanceView(i, { maxNumSeqs: slots, kvTotalBlocks: 4000 }) }));
+  const live = new Map<number, { on: number; arrival: number; prompt: number; predicted: number; start: number }>();
+  const moves: [number, number][] = [];
+  const ctl: ClusterControl = {
+    view: { now: 0, instances: views },
+    requestsOn: (i) => {
+      const out: RequestSnapshot[] = [];
+      for (const [id, x] of live) {
+        if (x.on !== i) continue;
+        const running = x.start <= (ctl.view.now as number);
+        const generated = running ? Math.floor(((ctl.view.now as number) - x.start) * 20) : 0;
+        out.push({ id, instance: i, phase: running ? 'decoding' : 'waiting', arrival: x.arrival, promptTokens: x.prompt, generatedTokens: generated, kvTokens: running ? x.prompt + generated : 0, predictedOutputTokens: x.predicted });
+      }
+      return out;
+    },
+    migrationCost: (id) => ((live.get(id)?.start ?? 0) <= (ctl.view.now as number) ? 0.05 : 0.002),
+    migrate: (id, to) => {
+      const x = live.get(id);
+      if (!x || x.on === to) return false;
+      moves.push([id, to]);
+      x.on = to;
+      return true;
+    },
+  };
+  let now = 0;
+  let next = 0;
+  for (let step = 0; step < 600; step++) {
+    now += rng.next() * 0.2;
+    (ctl.view as { now: number }).now = now;
+    // Reports: the instances' counts as our records have them, a little stale.
+    for (const v of views) {
+      let waiting = 0;
+      let running = 0;
+      for (const x of live.values()) if (x.on === v.id) (x.start <= now ? running++ : waiting++);
+      Object.assign(v, { waiting, running, kvUsedBlocks: running * 30, kvUsage: (running * 30) / 4000, reportTime: now, sinceReport: 0, recentSloViolationRate: rng.next() < 0.3 ? 0.5 : 0 });
+    }
+    for (let k = rng.int(6); k > 0; k--) {
+      const id = next++;
+      const predicted = 20 + rng.int(900);
+      const prompt = 50 + rng.int(1500);
+      const on = r.router.route({ id, arrival: now, promptTokens: prompt, type: 't', sessionId: undefined, predictedOutputTokens: predicted }, ctl.view);
+      live.set(id, { on, arrival: now, prompt, predicted, start: now + rng.next() * 2 });
+    }
+    // Now and then a burst lands on one instance behind the router's back (another front end's).
+    if (rng.next() < 0.3) {
+      const on = rng.int(n);
+      for (let k = 0; k < 25; k++) {
+        const id = next++;
+        const predicted = 20 + rng.int(900);
+        const prompt = 50 + rng.int(1500);
+        r.state.record(id, on, prompt, r.state.central(predicted), r.state.calibrated(predicted), now, now);
+        live.set(id, { on, arrival: now, prompt, predicted, start: now + rng.next() * 6 });
+      }
+    }
+    for (const [id, x] of live) {
+      if (rng.next() < 0.05) {
+        live.delete(id);
+        r.router.onComplete?.({ id, instance: x.on, now, arrival: x.arrival, promptTokens: x.prompt, outputTokens: 10 + rng.int(900), predictedOutputTokens: x.predicted, firstTokenTime: x.start, sloViolated: false, rejected: false });
+      }
+    }
+    reb.tick(now, ctl);
+  }
+  return moves;
+}
+
+test('the rebalancer bounded by decodeMonotone makes exactly the moves of the exhaustive search', () => {
+  for (const [seed, slots] of [
+    ['a', 256],
+    ['b', 8],
+    ['c', 3],
+  ] as const) {
+    const exhaustive = drive({ name: 'curved', iterationTime: curved }, seed, slots);
+    const bounded = drive({ name: 'curved', iterationTime: curved, decodeMonotone: true }, seed, slots);
+    assert.ok(exhaustive.length > 50, `seed ${seed}: the rebalancer moved ${exhaustive.length} requests`);
+    assert.deepEqual(bounded, exhaustive, `seed ${seed}, ${slots} slots`);
+  }
+});
