@@ -2,7 +2,7 @@ import { HeapPositions } from '../../model/indexedHeap.js';
 import { Instance, type InstanceConfig, type InstanceListener } from '../../model/instance.js';
 import type { BatchPolicy } from '../../model/batchPolicy.js';
 import type { PerfModel } from '../../model/perfModel.js';
-import { RequestTable } from '../../model/requestTable.js';
+import { RequestTable, ReqState } from '../../model/requestTable.js';
 
 /**
  * The only file of src/live/ that touches `Instance`: a thin adapter exposing what the wall-clock
@@ -47,6 +47,14 @@ export class EngineModel implements InstanceListener {
   /** Takes a request out wherever it is (client gone); frees its KV. Call only when not `locked`. */
   cancel(id: number): void {
     this.inst.detach(id);
+    // Final, like a completed request: the table recycles a request's live slot only once every
+    // older request is final, so a cancelled one left in its old state would pin the window open.
+    this.table.state[id] = ReqState.Done;
+  }
+
+  /** Slots in the table's ring of live-request columns (it grows only with requests in the system). */
+  get liveSlotCount(): number {
+    return this.table.live.mask + 1;
   }
 
   /** Forms and starts the next iteration; its duration in seconds, 0 when idle. */
