@@ -1,5 +1,6 @@
 import { InvariantError } from '../core/errors.js';
 import { EventQueue } from '../kernel/eventQueue.js';
+import { SlotTimers } from '../kernel/slotTimers.js';
 import { HeapPositions } from '../model/indexedHeap.js';
 import type { BatchPolicy } from '../model/batchPolicy.js';
 import { Instance, type InstanceConfig, type InstanceListener, type RejectReason } from '../model/instance.js';
@@ -73,6 +74,10 @@ export interface SimResult {
 // Event kinds, and their phases: the order of simultaneous events is a decision, written here.
 // Iteration ends run first (they free capacity), then migrations land, then reports, controllers,
 // arrivals, and last the start of an idle instance, so that simultaneous arrivals share a batch.
+// Iteration ends (at most one per instance, most of the events) are kept apart from the heap, in a
+// winner tree of per-instance timers; since no other event has their phase, an iteration end runs
+// before any heap event of the same time, and among themselves they keep the order they were
+// scheduled in: the same total order (time, phase, sequence) as one heap of every event.
 const ITER_END = 0;
 const MIGRATION_DONE = 1;
 const MONITOR = 2;
@@ -86,6 +91,8 @@ export class Simulation implements InstanceListener, ClusterControl {
   readonly table = new RequestTable(4096);
   readonly instances: Instance[];
   private readonly q = new EventQueue(256);
+  /** When each instance's running iteration ends (event kind ITER_END). */
+  private readonly iterEnds: SlotTimers;
   private readonly views: MutableInstanceView[];
   private readonly monitor: Monitor;
   readonly view: { now: number; instances: readonly MutableInstanceView[] };
@@ -125,6 +132,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     const dp = new HeapPositions(4096);
     this.instances = [];
     this.views = [];
+    this.iterEnds = new SlotTimers(cfg.numInstances);
     for (let i = 0; i < cfg.numInstances; i++) {
       this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this, this.refiner));
       this.views.push(newInstanceView(i, cfg.instance.kvBlocks, cfg.instance.blockSize));
@@ -160,17 +168,26 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.controllers.forEach((c, i) => this.q.push(c.intervalS, CONTROLLER, CONTROLLER, i, 0));
     this.monitor.report(0);
     const q = this.q;
+    const ends = this.iterEnds;
     let events = 0;
-    while (q.pop()) {
+    for (;;) {
+      const endT = ends.peekTime();
+      // An iteration end wins a tie: its phase (0) is below every heap event's.
+      if (endT <= q.peekTime()) {
+        if (endT === Number.POSITIVE_INFINITY) break;
+        events++;
+        if (endT < this.now) throw new InvariantError(`clock went backwards: ${endT} < ${this.now}`);
+        this.now = endT;
+        this.onIterEnd(ends.pop());
+        continue;
+      }
+      q.pop();
       events++;
       const t = q.popTime;
       if (t < this.now) throw new InvariantError(`clock went backwards: ${t} < ${this.now}`);
       this.now = t;
       const target = q.popTarget;
       switch (q.popKind) {
-        case ITER_END:
-          this.onIterEnd(target);
-          break;
         case ARRIVAL:
           this.onArrival();
           break;
@@ -322,8 +339,9 @@ export class Simulation implements InstanceListener, ClusterControl {
   private startIteration(i: number): void {
     const inst = this.instances[i] as Instance;
     const dt = inst.startIteration(this.now);
-    if (dt > 0) this.q.push(this.now + dt, ITER_END, ITER_END, i, 0);
-    else if (inst.busy) throw new InvariantError(`instance ${i} formed a batch of zero duration`);
+    if (dt > 0) {
+      if (!this.iterEnds.set(i, this.now + dt)) throw new InvariantError(`instance ${i} started an iteration while one was running`);
+    } else if (inst.busy) throw new InvariantError(`instance ${i} formed a batch of zero duration`);
   }
 
   private onIterEnd(i: number): void {
