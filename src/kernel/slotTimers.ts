@@ -66,18 +66,26 @@ export class SlotTimers {
     this.replay(s);
   }
 
+  /** Re-plays the matches on the slot's path; the path's current winner stays in locals (one sibling read per level). */
   private replay(slot: number): void {
     const T = this.time;
     const S = this.seq;
     const W = this.win;
-    let j = (this.leaves + slot) >> 1;
-    while (j >= 1) {
-      const a = W[2 * j] as number;
-      const b = W[2 * j + 1] as number;
-      const ta = T[a] as number;
-      const tb = T[b] as number;
-      W[j] = tb < ta || (tb === ta && (S[b] as number) < (S[a] as number)) ? b : a;
+    let c = slot;
+    let ct = T[slot] as number;
+    let cs = S[slot] as number;
+    let j = this.leaves + slot;
+    while (j > 1) {
+      const b = W[j ^ 1] as number;
+      const bt = T[b] as number;
+      // Times are compared first; the sequence decides only a tie (sequences of pending slots are distinct).
+      if (bt < ct || (bt === ct && (S[b] as number) < cs)) {
+        c = b;
+        ct = bt;
+        cs = S[b] as number;
+      }
       j >>= 1;
+      W[j] = c;
     }
   }
 }
