@@ -73,16 +73,18 @@ export class SlotTimers {
     const W = this.win;
     let c = slot;
     let ct = T[slot] as number;
-    let cs = S[slot] as number;
     let j = this.leaves + slot;
     while (j > 1) {
       const b = W[j ^ 1] as number;
       const bt = T[b] as number;
-      // Times are compared first; the sequence decides only a tie (sequences of pending slots are distinct).
-      if (bt < ct || (bt === ct && (S[b] as number) < cs)) {
-        c = b;
-        ct = bt;
-        cs = S[b] as number;
+      if (bt === ct) {
+        // A tie in time (rare): the sequence decides (sequences of pending slots are distinct).
+        if ((S[b] as number) < (S[c] as number)) c = b;
+      } else {
+        // Without a branch on the comparison, whose outcome is a coin toss: mask selects b or c.
+        const m = -+(bt < ct);
+        c = c ^ ((c ^ b) & m);
+        ct = T[c] as number;
       }
       j >>= 1;
       W[j] = c;
