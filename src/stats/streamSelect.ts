@@ -116,11 +116,14 @@ class StreamSink implements ValueSink {
   nans = 0;
   readonly sum = new ExactSum();
   private readonly stride: number;
+  /** Values until the next one is sampled (a countdown instead of a division per value). */
+  private toSample = 0;
   private sample: number[] = [];
-  /** Windows, ascending and disjoint: [lo[j], hi[j]] with the values below and inside each. */
+  /** Windows, ascending and disjoint: [lo[j], hi[j]] with the values inside each. */
   private lo = new Float64Array(0);
   private hi = new Float64Array(0);
-  private below = new Float64Array(0);
+  /** Values below window j but not below window j - 1 (summed into the counts below each window by `solve`). */
+  private belowOnly = new Float64Array(0);
   private inside: number[][] = [];
   copy: Float64Array | undefined;
   private copied = 0;
@@ -137,7 +140,11 @@ class StreamSink implements ValueSink {
         this.count++;
         return;
       }
-      if (this.count % this.stride === 0) this.sample.push(x);
+      if (this.toSample === 0) {
+        this.sample.push(x);
+        this.toSample = this.stride;
+      }
+      this.toSample--;
       this.count++;
       this.sum.add(x);
     } else if (this.mode === GATHER) {
@@ -145,12 +152,11 @@ class StreamSink implements ValueSink {
       const lo = this.lo;
       for (let j = 0; j < lo.length; j++) {
         if (x < (lo[j] as number)) {
-          for (let k = j; k < lo.length; k++) this.below[k] = (this.below[k] as number) + 1;
+          this.belowOnly[j] = (this.belowOnly[j] as number) + 1;
           return;
         }
         if (x <= (this.hi[j] as number)) {
           (this.inside[j] as number[]).push(x);
-          for (let k = j + 1; k < lo.length; k++) this.below[k] = (this.below[k] as number) + 1;
           return;
         }
       }
@@ -180,7 +186,7 @@ class StreamSink implements ValueSink {
     }
     this.lo = Float64Array.from(los);
     this.hi = Float64Array.from(his);
-    this.below = new Float64Array(los.length);
+    this.belowOnly = new Float64Array(los.length);
     this.inside = los.map(() => []);
     this.mode = GATHER;
   }
@@ -189,11 +195,19 @@ class StreamSink implements ValueSink {
   solve(wanted: readonly number[]): boolean {
     const wins = this.inside.map((xs) => Float64Array.from(xs));
     this.inside = [];
+    // Values below window j: those below it only, plus everything below or inside the windows before it.
+    const below = new Float64Array(wins.length);
+    let acc = 0;
+    for (let j = 0; j < wins.length; j++) {
+      acc += this.belowOnly[j] as number;
+      below[j] = acc;
+      acc += (wins[j] as Float64Array).length;
+    }
     for (const r of wanted) {
       let ok = false;
       for (let j = 0; j < wins.length; j++) {
         const w = wins[j] as Float64Array;
-        const k = r - (this.below[j] as number);
+        const k = r - (below[j] as number);
         if (k >= 0 && k < w.length) {
           floydRivest(w, k, 0, w.length - 1);
           this.answers.set(r, w[k] as number);
