@@ -46,6 +46,12 @@ export class EventQueue {
     return this.n > 0 ? (this.time[0] as number) : Number.POSITIVE_INFINITY;
   }
 
+  /** Phase of the earliest event; +Infinity when empty. */
+  peekPhase(): number {
+    if (this.hole) this.fillHole();
+    return this.n > 0 ? (this.phase[0] as number) : Number.POSITIVE_INFINITY;
+  }
+
   push(time: number, phase: number, kind: number, target: number, data: number): void {
     const s = this.nextSeq++;
     if (this.hole) {

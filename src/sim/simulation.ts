@@ -77,7 +77,9 @@ export interface SimResult {
 // Iteration ends (at most one per instance, most of the events) are kept apart from the heap, in a
 // winner tree of per-instance timers; since no other event has their phase, an iteration end runs
 // before any heap event of the same time, and among themselves they keep the order they were
-// scheduled in: the same total order (time, phase, sequence) as one heap of every event.
+// scheduled in: the same total order (time, phase, sequence) as one heap of every event. Arrivals
+// come from the workload in time order, one pending at a time, so the next one is held apart too and
+// runs before a heap event of the same time exactly when that event's phase is after ARRIVAL's.
 const ITER_END = 0;
 const MIGRATION_DONE = 1;
 const MONITOR = 2;
@@ -110,6 +112,8 @@ export class Simulation implements InstanceListener, ClusterControl {
   private now = 0;
   private pending: Workload | undefined;
   private nextArrival: ReturnType<Workload['next']> | undefined;
+  /** Time of `nextArrival` (+Infinity: none): an event kept outside the heap (see the event kinds). */
+  private arrivalTime = Number.POSITIVE_INFINITY;
   private inSystem = 0;
   private rejected = 0;
   private readonly rejectedBy: Record<string, number> = {};
@@ -172,13 +176,22 @@ export class Simulation implements InstanceListener, ClusterControl {
     let events = 0;
     for (;;) {
       const endT = ends.peekTime();
-      // An iteration end wins a tie: its phase (0) is below every heap event's.
-      if (endT <= q.peekTime()) {
+      const heapT = q.peekTime();
+      const arrT = this.arrivalTime;
+      // An iteration end wins a tie: its phase (0) is below every other event's.
+      if (endT <= heapT && endT <= arrT) {
         if (endT === Number.POSITIVE_INFINITY) break;
         events++;
         if (endT < this.now) throw new InvariantError(`clock went backwards: ${endT} < ${this.now}`);
         this.now = endT;
         this.onIterEnd(ends.pop());
+        continue;
+      }
+      if (arrT < heapT || (arrT === heapT && q.peekPhase() > ARRIVAL)) {
+        events++;
+        if (arrT < this.now) throw new InvariantError(`clock went backwards: ${arrT} < ${this.now}`);
+        this.now = arrT;
+        this.onArrival();
         continue;
       }
       q.pop();
@@ -188,9 +201,6 @@ export class Simulation implements InstanceListener, ClusterControl {
       this.now = t;
       const target = q.popTarget;
       switch (q.popKind) {
-        case ARRIVAL:
-          this.onArrival();
-          break;
         case KICK:
           this.kicked[target] = 0;
           if (!(this.instances[target] as Instance).busy) this.startIteration(target);
@@ -243,11 +253,12 @@ export class Simulation implements InstanceListener, ClusterControl {
     const r = (this.pending as Workload).next();
     if (r.done) {
       this.nextArrival = undefined;
+      this.arrivalTime = Number.POSITIVE_INFINITY;
       return;
     }
     checkRequest(r.value, this.table.count, this.now);
     this.nextArrival = r;
-    this.q.push(r.value.arrival, ARRIVAL, ARRIVAL, 0, 0);
+    this.arrivalTime = r.value.arrival;
   }
 
   private onArrival(): void {
