@@ -8,7 +8,7 @@ import { BackendState } from '../src/live/backend.js';
 import { LiveClusterView } from '../src/live/liveView.js';
 import { parseDeployment } from '../src/perf/presets.js';
 import { createPerfModel } from '../src/perf/registry.js';
-import { buildRouter } from '../src/run/simulate.js';
+import { buildPolicy } from '../src/run/simulate.js';
 import { quantileSorted } from '../src/stats/quantile.js';
 
 const N = 64;
@@ -23,7 +23,7 @@ for (const policy of (process.env.GAPS_BENCH_POLICIES ?? 'round-robin,least-outs
     b.reportTime = 0;
   }
   const view = new LiveClusterView(backends, 1e9);
-  const router = buildRouter(policy, new RandomStreams(1), N, perf);
+  const { router } = buildPolicy(policy, new RandomStreams(1), N, perf);
   const req = { id: 0, arrival: 0, promptTokens: 0, type: 'default', sessionId: undefined, predictedOutputTokens: 0 };
   const perBatch: number[] = [];
   let now = 0;

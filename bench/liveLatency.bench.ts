@@ -78,7 +78,10 @@ async function drive(url: string): Promise<{ ttft: number[]; e2e: number[] }> {
 
 const backends = await Promise.all(Array.from({ length: NB }, () => nullBackend()));
 const port = 18000 + Math.floor(Math.random() * 1000);
-const gw = spawn(process.execPath, ['dist/src/cli/main.js', 'serve', '--port', String(port), '--policy', policy, '--backends', backends.map((b) => b.url).join(',')], { stdio: ['ignore', 'ignore', 'pipe'] });
+// GAPS_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the router process.
+const nodeArgs = (process.env.GAPS_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+const gw = spawn(process.execPath, [...nodeArgs, 'dist/src/cli/main.js', 'serve', '--port', String(port), '--policy', policy, '--backends', backends.map((b) => b.url).join(',')], { stdio: ['ignore', 'ignore', 'pipe'] });
+if (process.env.GAPS_BENCH_ECHO) gw.stderr.on('data', (d: Buffer) => process.stderr.write(d));
 await new Promise<void>((resolve) => gw.stderr.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
 const gwUrl = `http://127.0.0.1:${port}`;
 await drive(backends[0]!.url); // warm both paths

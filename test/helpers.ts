@@ -3,7 +3,7 @@ import type { BatchShape, PerfModel } from '../src/model/perfModel.js';
 import type { RequestSpec, Workload } from '../src/model/request.js';
 import { Rng } from '../src/kernel/rng.js';
 import { vllmScheduler } from '../src/policies/schedulers/vllm.js';
-import type { Router } from '../src/policies/routers/router.js';
+import type { ClusterPolicy } from '../src/policies/clusterPolicy.js';
 import { ReqState } from '../src/model/requestTable.js';
 import { Simulation, type ClusterConfig, type SimResult } from '../src/sim/simulation.js';
 
@@ -34,13 +34,13 @@ export function vllmStyle(chunked: boolean): ClusterConfig['scheduler'] {
   return () => vllmScheduler(chunked ? 'mixed' : 'prefill-first');
 }
 
-export function clusterConfig(router: Router, over: Partial<ClusterConfig> = {}): ClusterConfig {
+export function clusterConfig(policy: ClusterPolicy, over: Partial<ClusterConfig> = {}): ClusterConfig {
   return {
     numInstances: 1,
     instance: instanceConfig(),
     perf: linearPerf(0.01, 1e-5, 1e-7),
     scheduler: () => vllmScheduler('mixed'),
-    router,
+    policy,
     reportIntervalS: 0.05,
     slo: { e2eSlack: 5 },
     kvBytesPerToken: 524288,

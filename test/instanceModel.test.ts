@@ -102,7 +102,7 @@ test('migration moves requests with their KV and charges the transfer', () => {
       }
     },
   };
-  const always0 = { name: 'zero', route: () => 0 };
+  const always0 = { router: { name: 'zero', route: () => 0 } };
   const cfg = clusterConfig(always0, { numInstances: 2, controllers: [mover] });
   const res = run(cfg, poissonWorkload('mig', 10, 400, (r) => 200 + r.int(300), (r) => 50 + r.int(300)));
   const s = summarize(res);

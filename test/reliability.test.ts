@@ -170,7 +170,7 @@ test('item 18: configs are frozen all the way down; request specs are checked wh
   assert.throws(() => {
     (config.slo as { e2eSlack: number }).e2eSlack = 0;
   }, TypeError);
-  const cfg = clusterConfig(roundRobinRouter({ rng: new Rng('r'), numInstances: 1, arg: undefined }));
+  const cfg = clusterConfig({ router: roundRobinRouter({ rng: new Rng('r'), numInstances: 1, arg: undefined }) });
   const spec = { arrival: 0, promptTokens: 10, outputTokens: 5, type: 't' };
   const cases: [Partial<typeof spec>, RegExp][] = [
     [{ arrival: Number.NaN }, /request 1: field 'arrival': expected a finite number of seconds >= 0, got NaN/],

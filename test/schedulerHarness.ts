@@ -41,7 +41,7 @@ export function runScheduler(o: SchedRun, specs: Iterable<RequestSpec>): SimResu
     },
     perf,
     scheduler: () => factory(arg),
-    router: routers.get('round-robin')({ rng: new Rng('r'), arg: undefined, numInstances: n }),
+    policy: routers.get('round-robin')({ rng: new Rng('r'), arg: undefined, numInstances: n }),
     reportIntervalS: 0.05,
     // No default SLO: the judge would call the perf model outside iterations and pollute `shapes`.
     slo: {},

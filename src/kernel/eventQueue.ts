@@ -15,6 +15,8 @@ export class EventQueue {
   private target: Int32Array;
   private data: Int32Array;
   private n = 0;
+  /** Slot 0 is free (its event was popped) and `n` still counts it. */
+  private hole = false;
   private nextSeq = 0;
 
   /** Fields of the event most recently returned by `pop()`. */
@@ -35,92 +37,125 @@ export class EventQueue {
   }
 
   get size(): number {
-    return this.n;
+    return this.hole ? this.n - 1 : this.n;
   }
 
   /** Time of the earliest event; +Infinity when empty. */
   peekTime(): number {
+    if (this.hole) this.fillHole();
     return this.n > 0 ? (this.time[0] as number) : Number.POSITIVE_INFINITY;
   }
 
   push(time: number, phase: number, kind: number, target: number, data: number): void {
-    if (this.n === this.time.length) this.grow();
     const s = this.nextSeq++;
-    // Sift up: move the hole from the end towards the root, shifting larger parents down.
+    if (this.hole) {
+      // The slot of the event popped last is still free at the root: put this one there and sift
+      // it down (one sift instead of the pop's and this push's).
+      this.hole = false;
+      this.siftDown(time, s, phase, kind, target, data, this.n);
+      return;
+    }
+    if (this.n === this.time.length) this.grow();
     let i = this.n++;
     const T = this.time;
     const S = this.seq;
     const P = this.phase;
+    const K = this.kind;
+    const G = this.target;
+    const D = this.data;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pt = T[p] as number;
       if (pt < time || (pt === time && ((P[p] as number) < phase || ((P[p] as number) === phase && (S[p] as number) < s)))) break;
-      this.moveSlot(p, i);
+      T[i] = pt;
+      S[i] = S[p] as number;
+      P[i] = P[p] as number;
+      K[i] = K[p] as number;
+      G[i] = G[p] as number;
+      D[i] = D[p] as number;
       i = p;
     }
     T[i] = time;
     S[i] = s;
     P[i] = phase;
-    this.kind[i] = kind;
-    this.target[i] = target;
-    this.data[i] = data;
+    K[i] = kind;
+    G[i] = target;
+    D[i] = data;
   }
 
-  /** Removes the earliest event and exposes it through the `pop*` fields. Returns false when empty. */
+  /**
+   * Removes the earliest event and exposes it through the `pop*` fields. Returns false when empty.
+   * Its slot stays free at the root until the next operation: a push fills it, anything else
+   * moves the last event there first (the order of events is the same either way).
+   */
   pop(): boolean {
+    if (this.hole) this.fillHole();
     if (this.n === 0) return false;
     this.popTime = this.time[0] as number;
     this.popPhase = this.phase[0] as number;
     this.popKind = this.kind[0] as number;
     this.popTarget = this.target[0] as number;
     this.popData = this.data[0] as number;
+    this.hole = true;
+    return true;
+  }
+
+  /** The root slot is free: move the last event there and sift it down. */
+  private fillHole(): void {
+    this.hole = false;
     const last = --this.n;
-    if (last === 0) return true;
+    if (last === 0) return;
+    this.siftDown(
+      this.time[last] as number,
+      this.seq[last] as number,
+      this.phase[last] as number,
+      this.kind[last] as number,
+      this.target[last] as number,
+      this.data[last] as number,
+      last,
+    );
+  }
+
+  /** Places an event at the root of the first `n` slots (the root's content is discarded) and sifts it down. */
+  private siftDown(t: number, s: number, ph: number, k: number, tg: number, d: number, n: number): void {
     const T = this.time;
     const S = this.seq;
     const P = this.phase;
-    const t = T[last] as number;
-    const s = S[last] as number;
-    const ph = P[last] as number;
-    const k = this.kind[last] as number;
-    const tg = this.target[last] as number;
-    const d = this.data[last] as number;
-    // Sift down: move the hole from the root towards the leaves.
+    const K = this.kind;
+    const G = this.target;
+    const D = this.data;
     let i = 0;
-    const half = last >> 1;
+    const half = n >> 1;
     while (i < half) {
       let c = 2 * i + 1;
       const r = c + 1;
-      if (r < last) {
+      if (r < n) {
         const ct = T[c] as number;
         const rt = T[r] as number;
         if (rt < ct || (rt === ct && ((P[r] as number) < (P[c] as number) || ((P[r] as number) === (P[c] as number) && (S[r] as number) < (S[c] as number))))) c = r;
       }
       const ct = T[c] as number;
       if (t < ct || (t === ct && (ph < (P[c] as number) || (ph === (P[c] as number) && s < (S[c] as number))))) break;
-      this.moveSlot(c, i);
+      // The child moves up (written out: this loop is the hottest in the simulator).
+      T[i] = ct;
+      S[i] = S[c] as number;
+      P[i] = P[c] as number;
+      K[i] = K[c] as number;
+      G[i] = G[c] as number;
+      D[i] = D[c] as number;
       i = c;
     }
     T[i] = t;
     S[i] = s;
     P[i] = ph;
-    this.kind[i] = k;
-    this.target[i] = tg;
-    this.data[i] = d;
-    return true;
+    K[i] = k;
+    G[i] = tg;
+    D[i] = d;
   }
 
   clear(): void {
     this.n = 0;
-  }
-
-  private moveSlot(from: number, to: number): void {
-    this.time[to] = this.time[from] as number;
-    this.seq[to] = this.seq[from] as number;
-    this.phase[to] = this.phase[from] as number;
-    this.kind[to] = this.kind[from] as number;
-    this.target[to] = this.target[from] as number;
-    this.data[to] = this.data[from] as number;
+    this.hole = false;
   }
 
   private grow(): void {

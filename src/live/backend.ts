@@ -24,17 +24,39 @@ export class BackendState {
   draining = false;
   /** Model names the backend serves (from its /v1/models), when known. */
   models: string[] = [];
+  /**
+   * A slot with no endpoint (`url` is ''): never routed to, scraped or exported. Slots exist so a
+   * watched endpoint set can change while the policy keeps its fixed instance count.
+   */
+  vacant: boolean;
 
   constructor(
     readonly id: number,
-    readonly url: string,
-  ) {}
+    /** Base URL; changes only when a vacant slot is given a new endpoint (`assign`). */
+    public url: string,
+  ) {
+    this.vacant = url === '';
+  }
+
+  /** Gives the slot (vacant, nothing in flight) a new endpoint, with every signal unknown and every count 0. */
+  assign(url: string): void {
+    Object.assign(this.snapshot, unknownSnapshot());
+    this.url = url;
+    this.vacant = url === '';
+    this.reportTime = Number.NEGATIVE_INFINITY;
+    this.lastScrapeError = undefined;
+    this.outstanding = this.sinceReport = this.pendingPromptTokens = 0;
+    this.downUntil = Number.NEGATIVE_INFINITY;
+    this.downByScrape = false;
+    this.draining = false;
+    this.models = [];
+  }
 
   fresh(now: number, staleAfterS: number): boolean {
     return now - this.reportTime <= staleAfterS;
   }
 
   available(now: number): boolean {
-    return !this.draining && now >= this.downUntil;
+    return !this.vacant && !this.draining && now >= this.downUntil;
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { RandomStreams } from '../kernel/rng.js';
 import { routers } from '../policies/routers/registry.js';
 import { NO_INSTANCE } from '../policies/routers/router.js';
-import { buildRouter } from '../run/simulate.js';
+import { buildPolicy } from '../run/simulate.js';
 import type { BatchShape } from '../model/perfModel.js';
 import { BackendState } from './backend.js';
 import { LiveClusterView } from './liveView.js';
@@ -46,8 +46,8 @@ test('draining, cooling-down and excluded backends are unavailable', () => {
 test('every registered mixed-instance router runs unchanged on the live view: never an unavailable backend, NO_INSTANCE when none', () => {
   const perf = { name: 'flat', iterationTime: (s: BatchShape) => 0.01 + 1e-5 * (s.prefillTokens + s.decodeSeqs) };
   for (const name of routers.names()) {
-    const router = buildRouter(name, new RandomStreams(1), 4, perf);
-    if (router.instanceRoles) continue; // phase split needs prefill/decode backends: refused by the gateway
+    const policy = buildPolicy(name, new RandomStreams(1), 4, perf);
+    if (policy.instanceRoles) continue; // phase split needs prefill/decode backends: refused by the gateway
     const bs = backends(4);
     const view = new LiveClusterView(bs, 1);
     const req = { id: 0, arrival: 0, promptTokens: 100, type: 'default', sessionId: undefined, predictedOutputTokens: 50 };
@@ -55,11 +55,11 @@ test('every registered mixed-instance router runs unchanged on the live view: ne
     for (let i = 0; i < 40; i++) {
       req.id = i;
       req.arrival = i * 0.01;
-      const k = router.route(req, view.refresh(i * 0.01));
+      const k = policy.router.route(req, view.refresh(i * 0.01));
       assert.ok(k >= 0 && k < 4 && k !== 1, `${name} picked ${k}`);
       (bs[k] as BackendState).outstanding++;
     }
     for (const b of bs) b.draining = true;
-    assert.equal(router.route(req, view.refresh(1)), NO_INSTANCE, `${name} with nothing available`);
+    assert.equal(policy.router.route(req, view.refresh(1)), NO_INSTANCE, `${name} with nothing available`);
   }
 });

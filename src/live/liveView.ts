@@ -1,6 +1,11 @@
 import { blankInstanceView, type ClusterView, type InstanceView } from '../policies/clusterView.js';
 import type { BackendState } from './backend.js';
 
+/** Where the view reads each backend's recent SLO-violation rate (the live SLO judge). */
+export interface SloRates {
+  rate(backend: number, now: number): number;
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** KV capacity assumed for a backend that does not export it (only ratios are used then). */
@@ -20,7 +25,8 @@ export const DEFAULT_MAX_NUM_SEQS = 256;
  * - kvUsage = the mean over backends whose KV gauge is known and fresh, else 0 (no information
  *   anywhere, so no backend is preferred on KV);
  * - waitingPromptTokens is always the gateway's own count of routed prompts with no first token yet;
- * - utilization is 1 when anything is in flight, else 0; recentSloViolationRate is 0 (not judged live).
+ * - utilization is 1 when anything is in flight, else 0;
+ * - recentSloViolationRate comes from the live SLO judge (`liveSlo.ts`), 0 when none is given.
  */
 export class LiveClusterView {
   private readonly views: Mutable<InstanceView>[];
@@ -30,6 +36,7 @@ export class LiveClusterView {
     private readonly backends: readonly BackendState[],
     private readonly staleAfterS: number,
     maxNumSeqs = DEFAULT_MAX_NUM_SEQS,
+    private readonly slo?: SloRates,
   ) {
     this.views = backends.map((b) => ({ ...blankInstanceView(b.id, { kvTotalBlocks: DEFAULT_KV_BLOCKS, kvBlockSize: DEFAULT_BLOCK_SIZE, maxNumSeqs }) }));
     this.view = { now: 0, instances: this.views };
@@ -65,7 +72,7 @@ export class LiveClusterView {
       v.kvUsedBlocks = Math.round(v.kvUsage * v.kvTotalBlocks);
       v.waitingPromptTokens = b.pendingPromptTokens;
       v.utilization = v.running + v.waiting > 0 || b.outstanding > 0 ? 1 : 0;
-      v.recentSloViolationRate = 0;
+      v.recentSloViolationRate = this.slo ? this.slo.rate(i, now) : 0;
       v.outstanding = b.outstanding;
       v.sinceReport = b.sinceReport;
     }

@@ -154,6 +154,12 @@ export interface BatchPolicy {
    * request enters the queue, and at every iteration when `dynamicRank` is set.
    */
   rank(facts: RequestFacts, now: number): number;
+  /**
+   * Declares that `rank(f, now)` is `f.arrival` (first come, first served): the instance then keys
+   * its queue by arrival without gathering the request's facts, a fast path on the default
+   * scheduler. The scheduler conformance suite checks the claim against `rank`.
+   */
+  readonly ranksByArrival?: boolean;
   /** Ranks change with time or progress (deadlines, ageing): re-rank the waiting queue every iteration. */
   readonly dynamicRank?: boolean;
   /**

@@ -22,24 +22,24 @@ test('DecodeSet matches a token-by-token model exactly', () => {
     const op = r.int(10);
     if (op < 2 && nextId < t.count) {
       const id = nextId++;
-      t.kvTokens[id] = t.prompt[id] as number;
-      t.generated[id] = 1;
+      t.live.kvTokens[id & t.live.mask] = t.prompt[id] as number;
+      t.live.generated[id & t.live.mask] = 1;
       d.join(id);
-      naive.set(id, { kv: t.kvTokens[id] as number, gen: 1, out: t.output[id] as number });
+      naive.set(id, { kv: t.live.kvTokens[id & t.live.mask] as number, gen: 1, out: t.output[id] as number });
     } else if (op < 3 && naive.size > 0) {
       const ids = [...naive.keys()];
       const id = ids[r.int(ids.length)] as number;
       d.leave(id);
       const n = naive.get(id) as { kv: number; gen: number };
-      assert.equal(t.kvTokens[id], n.kv);
-      assert.equal(t.generated[id], n.gen);
-      assert.equal(t.blocks[id], Math.ceil(n.kv / B));
+      assert.equal(t.live.kvTokens[id & t.live.mask], n.kv);
+      assert.equal(t.live.generated[id & t.live.mask], n.gen);
+      assert.equal(t.live.blocks[id & t.live.mask], Math.ceil(n.kv / B));
       naive.delete(id);
       outside.push(id);
     } else if (op < 4 && outside.length > 0) {
       const id = outside.pop() as number;
       d.join(id);
-      naive.set(id, { kv: t.kvTokens[id] as number, gen: t.generated[id] as number, out: t.output[id] as number });
+      naive.set(id, { kv: t.live.kvTokens[id & t.live.mask] as number, gen: t.live.generated[id & t.live.mask] as number, out: t.output[id] as number });
     } else {
       let newBlocks = 0;
       let sumKv = 0;
@@ -63,7 +63,7 @@ test('DecodeSet matches a token-by-token model exactly', () => {
       for (const [id, n] of naive) {
         if (n.gen >= n.out) {
           assert.ok(finished.has(id), `request ${id} finishes when it reaches its output length`);
-          assert.equal(t.generated[id], n.out);
+          assert.equal(t.live.generated[id & t.live.mask], n.out);
           naive.delete(id);
         }
       }

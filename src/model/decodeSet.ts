@@ -31,19 +31,19 @@ export class DecodeSet {
 
   private residue(id: number): number {
     const B = this.blockSize;
-    const r = ((this.t.joinIter[id] as number) - (this.t.kvTokens[id] as number)) % B;
+    const r = ((this.t.live.joinIter[id & this.t.live.mask] as number) - (this.t.live.kvTokens[id & this.t.live.mask] as number)) % B;
     return r < 0 ? r + B : r;
   }
 
   /** Adds a request whose table fields kvTokens and generated are current; it decodes from the next iteration. */
   join(id: number): void {
     const t = this.t;
-    t.joinIter[id] = this.iter;
+    t.live.joinIter[id & t.live.mask] = this.iter;
     this.count++;
-    this.sumKv += t.kvTokens[id] as number;
+    this.sumKv += t.live.kvTokens[id & t.live.mask] as number;
     const r = this.residue(id);
     this.byResidue[r] = (this.byResidue[r] as number) + 1;
-    const finishAt = this.iter + (t.stopAt[id] as number) - (t.generated[id] as number);
+    const finishAt = this.iter + (t.live.stopAt[id & t.live.mask] as number) - (t.live.generated[id & t.live.mask] as number);
     this.finish.push(id, finishAt, id);
   }
 
@@ -52,15 +52,15 @@ export class DecodeSet {
     const t = this.t;
     const r = this.residue(id);
     this.byResidue[r] = (this.byResidue[r] as number) - 1;
-    const done = this.iter - (t.joinIter[id] as number);
-    const kv = (t.kvTokens[id] as number) + done;
+    const done = this.iter - (t.live.joinIter[id & t.live.mask] as number);
+    const kv = (t.live.kvTokens[id & t.live.mask] as number) + done;
     this.sumKv -= kv;
     this.count--;
     this.finish.remove(id);
-    t.kvTokens[id] = kv;
-    t.generated[id] = (t.generated[id] as number) + done;
-    t.blocks[id] = Math.ceil(kv / this.blockSize) - (t.shared[id] as number);
-    t.joinIter[id] = this.iter;
+    t.live.kvTokens[id & t.live.mask] = kv;
+    t.live.generated[id & t.live.mask] = (t.live.generated[id & t.live.mask] as number) + done;
+    t.live.blocks[id & t.live.mask] = Math.ceil(kv / this.blockSize) - (t.live.shared[id & t.live.mask] as number);
+    t.live.joinIter[id & t.live.mask] = this.iter;
   }
 
   /** KV blocks the next iteration must allocate. */
@@ -90,11 +90,11 @@ export class DecodeSet {
 
   /** Current generated tokens of a member. */
   generatedOf(id: number): number {
-    return (this.t.generated[id] as number) + this.iter - (this.t.joinIter[id] as number);
+    return (this.t.live.generated[id & this.t.live.mask] as number) + this.iter - (this.t.live.joinIter[id & this.t.live.mask] as number);
   }
 
   /** Current KV length of a member. */
   kvOf(id: number): number {
-    return (this.t.kvTokens[id] as number) + this.iter - (this.t.joinIter[id] as number);
+    return (this.t.live.kvTokens[id & this.t.live.mask] as number) + this.iter - (this.t.live.joinIter[id & this.t.live.mask] as number);
   }
 }

@@ -1,20 +1,35 @@
 /**
  * Where each request sits in the heap that currently holds it. Requests belong to at most one heap
  * of a kind at a time (one instance's waiting queue, say), so all heaps of that kind share one
- * index instead of each holding an array as long as the whole run.
+ * index instead of each holding an array as long as the whole run. Request `id`'s entry is
+ * `pos[id & mask]`: per id (growing as ids come) until the index follows a request table's ring of
+ * live slots (`RequestTable.trackPositions`), which only heaps' members, live requests, need.
  */
 export class HeapPositions {
   pos: Int32Array;
+  mask = 0x7fffffff;
+  private ring = false;
   constructor(capacity = 1024) {
     this.pos = new Int32Array(Math.max(16, capacity)).fill(-1);
   }
   ensure(id: number): void {
-    if (id < this.pos.length) return;
+    if (this.ring || id < this.pos.length) return;
     let c = this.pos.length;
     while (c <= id) c *= 2;
     const p = new Int32Array(c).fill(-1);
     p.set(this.pos);
     this.pos = p;
+  }
+  /** Becomes a ring of `mask + 1` entries, keeping the entries of ids [from, to). */
+  follow(mask: number, from: number, to: number): void {
+    const p = new Int32Array(mask + 1).fill(-1);
+    for (let id = from; id < to; id++) {
+      const k = id & this.mask;
+      if (k < this.pos.length) p[id & mask] = this.pos[k] as number;
+    }
+    this.pos = p;
+    this.mask = mask;
+    this.ring = true;
   }
 }
 
@@ -42,7 +57,9 @@ export class IndexedHeap {
   }
 
   has(id: number): boolean {
-    const p = id < this.positions.pos.length ? (this.positions.pos[id] as number) : -1;
+    const P = this.positions;
+    const k = id & P.mask;
+    const p = k < P.pos.length ? (P.pos[k] as number) : -1;
     return p >= 0 && p < this.n && this.ids[p] === id;
   }
 
@@ -70,7 +87,7 @@ export class IndexedHeap {
     this.ids[i] = id;
     this.keys[i] = key;
     this.ties[i] = tie;
-    this.positions.pos[id] = i;
+    this.positions.pos[id & this.positions.mask] = i;
     this.up(i);
   }
 
@@ -83,14 +100,14 @@ export class IndexedHeap {
 
   remove(id: number): boolean {
     if (!this.has(id)) return false;
-    this.removeAt(this.positions.pos[id] as number);
+    this.removeAt(this.positions.pos[id & this.positions.mask] as number);
     return true;
   }
 
   /** Changes a member's key (its tie stays), restoring heap order in O(log n). Returns false if absent. */
   update(id: number, key: number): boolean {
     if (!this.has(id)) return false;
-    const i = this.positions.pos[id] as number;
+    const i = this.positions.pos[id & this.positions.mask] as number;
     const old = this.keys[i] as number;
     if (old === key) return true;
     this.keys[i] = key;
@@ -101,13 +118,13 @@ export class IndexedHeap {
 
   private removeAt(i: number): void {
     const id = this.ids[i] as number;
-    this.positions.pos[id] = -1;
+    this.positions.pos[id & this.positions.mask] = -1;
     const last = --this.n;
     if (i === last) return;
     this.ids[i] = this.ids[last] as number;
     this.keys[i] = this.keys[last] as number;
     this.ties[i] = this.ties[last] as number;
-    this.positions.pos[this.ids[i] as number] = i;
+    this.positions.pos[(this.ids[i] as number) & this.positions.mask] = i;
     this.down(i);
     this.up(i);
   }
@@ -129,8 +146,9 @@ export class IndexedHeap {
     const t = this.ties[a] as number;
     this.ties[a] = this.ties[b] as number;
     this.ties[b] = t;
-    this.positions.pos[ib] = a;
-    this.positions.pos[ia] = b;
+    const P = this.positions;
+    P.pos[ib & P.mask] = a;
+    P.pos[ia & P.mask] = b;
   }
 
   private up(i: number): void {

@@ -144,6 +144,9 @@ export class Instance implements BatchBuilder {
     private readonly listener: InstanceListener,
     private readonly refine?: PredictionRefiner,
   ) {
+    // Only live requests sit in heaps: their position indexes follow the table's ring of live slots.
+    t.trackPositions(waitingPositions);
+    t.trackPositions(decodePositions);
     this.waiting = new IndexedHeap(waitingPositions);
     this.decode = new DecodeSet(t, cfg.blockSize, decodePositions);
     this.kv = new KvPool(t, cfg.kvBlocks, cfg.blockSize, cfg.hostKvBlocks, cfg.watermark, cfg.prefixCaching === true);
@@ -194,13 +197,13 @@ export class Instance implements BatchBuilder {
 
   /** Current generated tokens and KV length of a running or waiting request on this instance. */
   generatedOf(id: number): number {
-    return this.decode.has(id) ? this.decode.generatedOf(id) : (this.t.generated[id] as number);
+    return this.decode.has(id) ? this.decode.generatedOf(id) : (this.t.live.generated[id & this.t.live.mask] as number);
   }
   kvOf(id: number): number {
     if (this.decode.has(id)) return this.decode.kvOf(id);
     const t = this.t;
-    if (t.state[id] === ReqState.Waiting && t.kvHome[id] === KvHome.None) return 0;
-    return t.kvTokens[id] as number;
+    if (t.state[id] === ReqState.Waiting && t.live.kvHome[id & t.live.mask] === KvHome.None) return 0;
+    return t.live.kvTokens[id & t.live.mask] as number;
   }
 
   // ---- arrivals and departures ----
@@ -218,8 +221,9 @@ export class Instance implements BatchBuilder {
     }
     t.state[id] = ReqState.Waiting;
     t.instance[id] = this.id;
-    t.enqueuedAt[id] = now;
-    this.waiting.push(id, this.policy.rank(this.factsOf(id, t.generated[id] as number, now), now), this.enqueueSeq++);
+    t.live.enqueuedAt[id & t.live.mask] = now;
+    const rank = this.policy.ranksByArrival ? (t.arrival[id] as number) : this.policy.rank(this.factsOf(id, t.live.generated[id & t.live.mask] as number, now), now);
+    this.waiting.push(id, rank, this.enqueueSeq++);
     this.waitingPromptTokens += t.prompt[id] as number;
   }
 
@@ -244,7 +248,7 @@ export class Instance implements BatchBuilder {
       throw new InvariantError(`request ${id} is not on instance ${this.id}`);
     }
     this.kv.release(id);
-    return t.kvTokens[id] as number;
+    return t.live.kvTokens[id & t.live.mask] as number;
   }
 
   /** An API call ended: the request queues again to prefill the call's result. */
@@ -259,14 +263,14 @@ export class Instance implements BatchBuilder {
       k.sum += now - away.start;
       this.apiKinds.set(away.kind, k);
     }
-    if (t.kvHome[id] === KvHome.Resident) this.awayResident.remove(id);
-    t.lastToken[id] = now;
+    if (t.live.kvHome[id & t.live.mask] === KvHome.Resident) this.awayResident.remove(id);
+    t.live.lastToken[id & t.live.mask] = now;
     this.enqueue(id, now);
   }
 
   private recomputeTarget(id: number): number {
     const t = this.t;
-    return (t.prompt[id] as number) + (t.contextExtra[id] as number) + (t.generated[id] as number);
+    return (t.prompt[id] as number) + (t.live.contextExtra[id & t.live.mask] as number) + (t.live.generated[id & t.live.mask] as number);
   }
 
   // ---- iterations ----
@@ -359,7 +363,7 @@ export class Instance implements BatchBuilder {
     for (let i = 0; i < w.size; i++) ids.push(w.idAt(i));
     for (let i = 0; i < ids.size; i++) {
       const id = ids.get(i);
-      w.update(id, this.policy.rank(this.factsOf(id, t.generated[id] as number, now), now));
+      w.update(id, this.policy.rank(this.factsOf(id, t.live.generated[id & t.live.mask] as number, now), now));
     }
   }
   private readonly rerankIds = new IntList();
@@ -380,14 +384,14 @@ export class Instance implements BatchBuilder {
       this.tbt.add(now - this.lastDecodeEnd, d.count - fresh);
       for (let i = 0; i < fresh; i++) {
         const j = this.joiners.get(i);
-        this.tbt.add(now - (t.lastToken[j] as number), 1);
+        this.tbt.add(now - (t.live.lastToken[j & t.live.mask] as number), 1);
       }
       const gap = now - this.lastDecodeEnd;
       for (let k = 0; k < this.tbtTargets.length; k++) if (gap > (this.tbtTargets[k] as number)) this.lateIters[k] = (this.lateIters[k] as number) + 1;
       if (this.tbtTargets.length > 0) {
         for (let i = 0; i < fresh; i++) {
           const j = this.joiners.get(i);
-          this.judgeGap(j, now - (t.lastToken[j] as number));
+          this.judgeGap(j, now - (t.live.lastToken[j & t.live.mask] as number));
           this.markTbt(j);
         }
       }
@@ -399,17 +403,17 @@ export class Instance implements BatchBuilder {
       for (let id = d.nextFinished(); id >= 0; id = d.nextFinished()) {
         d.leave(id);
         this.settleTbt(id);
-        t.lastToken[id] = now;
-        if ((t.generated[id] as number) >= (t.output[id] as number)) this.complete(id, now);
+        t.live.lastToken[id & t.live.mask] = now;
+        if ((t.live.generated[id & t.live.mask] as number) >= (t.output[id] as number)) this.complete(id, now);
         else this.startApiCall(id, now);
       }
     }
     this.rejoinSkipped();
     for (let i = 0; i < this.chunkIds.size; i++) {
       const id = this.chunkIds.get(i);
-      const kv = (t.kvTokens[id] as number) + this.chunkLens.get(i);
-      t.kvTokens[id] = kv;
-      if (kv < (t.prefillTarget[id] as number)) continue;
+      const kv = (t.live.kvTokens[id & t.live.mask] as number) + this.chunkLens.get(i);
+      t.live.kvTokens[id & t.live.mask] = kv;
+      if (kv < (t.live.prefillTarget[id & t.live.mask] as number)) continue;
       this.prefilling.remove(id);
       this.kv.publishPrefix(id);
       this.emitPrefillToken(id, now);
@@ -424,19 +428,19 @@ export class Instance implements BatchBuilder {
   /** A finished prefill yields one token: the first token, or the next one after a recompute or an API call. */
   private emitPrefillToken(id: number, now: number): void {
     const t = this.t;
-    const g = (t.generated[id] as number) + 1;
-    t.generated[id] = g;
+    const g = (t.live.generated[id & t.live.mask] as number) + 1;
+    t.live.generated[id & t.live.mask] = g;
     this.itersSinceToken = 0;
     if (g === 1) {
       t.firstToken[id] = now;
       this.listener.onFirstToken(id, now);
     } else {
-      this.tbt.add(now - (t.lastToken[id] as number), 1);
-      this.judgeGap(id, now - (t.lastToken[id] as number));
+      this.tbt.add(now - (t.live.lastToken[id & t.live.mask] as number), 1);
+      this.judgeGap(id, now - (t.live.lastToken[id & t.live.mask] as number));
     }
-    t.lastToken[id] = now;
+    t.live.lastToken[id & t.live.mask] = now;
     if (g >= (t.output[id] as number)) this.complete(id, now);
-    else if (g >= (t.stopAt[id] as number)) this.startApiCall(id, now);
+    else if (g >= (t.live.stopAt[id & t.live.mask] as number)) this.startApiCall(id, now);
     else if (this.role === 'prefill') this.handoff(id, now);
     else this.joinDecode(id);
   }
@@ -446,18 +450,18 @@ export class Instance implements BatchBuilder {
     const t = this.t;
     this.kv.release(id);
     t.state[id] = ReqState.Migrating;
-    this.listener.onHandoff(id, now, t.kvTokens[id] as number);
+    this.listener.onHandoff(id, now, t.live.kvTokens[id & t.live.mask] as number);
   }
 
   /** The request reached its next API call: it leaves the batch; the policy chooses what its KV does. */
   private startApiCall(id: number, now: number): void {
     const t = this.t;
     const calls = t.apiCalls[id] as readonly ApiCall[];
-    const k = t.apiNext[id] as number;
+    const k = t.live.apiNext[id & t.live.mask] as number;
     const call = calls[k] as ApiCall;
-    t.apiNext[id] = k + 1;
-    t.stopAt[id] = k + 1 < calls.length ? (calls[k + 1] as ApiCall).afterTokens : (t.output[id] as number);
-    const facts = this.factsOf(id, t.generated[id] as number, now);
+    t.live.apiNext[id & t.live.mask] = k + 1;
+    t.live.stopAt[id & t.live.mask] = k + 1 < calls.length ? (calls[k + 1] as ApiCall).afterTokens : (t.output[id] as number);
+    const facts = this.factsOf(id, t.live.generated[id & t.live.mask] as number, now);
     const known = this.apiKinds.get(call.kind);
     const callFacts: ApiCallFacts = {
       durationS: call.durationS,
@@ -467,7 +471,7 @@ export class Instance implements BatchBuilder {
     };
     this.apiAway.set(id, { kind: call.kind, start: now });
     let strategy = this.policy.apiStrategy ? this.policy.apiStrategy(facts, callFacts) : 'discard';
-    t.contextExtra[id] = (t.contextExtra[id] as number) + call.returnTokens;
+    t.live.contextExtra[id & t.live.mask] = (t.live.contextExtra[id & t.live.mask] as number) + call.returnTokens;
     if (strategy === 'swap') {
       const moved = this.kv.swapOut(id);
       if (moved < 0) strategy = 'discard';
@@ -478,7 +482,7 @@ export class Instance implements BatchBuilder {
       this.awayResident.push(id);
     }
     if (strategy === 'discard') this.kv.discard(id, this.recomputeTarget(id));
-    else t.prefillTarget[id] = (t.kvTokens[id] as number) + call.returnTokens;
+    else t.live.prefillTarget[id & t.live.mask] = (t.live.kvTokens[id & t.live.mask] as number) + call.returnTokens;
     this.apiStrategies[strategy]++;
     t.state[id] = ReqState.ApiCall;
     this.awayCount++;
@@ -496,18 +500,18 @@ export class Instance implements BatchBuilder {
 
   private leaveDecode(id: number): void {
     const d = this.decode;
-    const wasJoiner = (this.t.joinIter[id] as number) === d.iter;
+    const wasJoiner = (this.t.live.joinIter[id & this.t.live.mask] as number) === d.iter;
     d.leave(id);
     if (wasJoiner) this.joiners.remove(id);
     else {
-      this.t.lastToken[id] = this.lastDecodeEnd;
+      this.t.live.lastToken[id & this.t.live.mask] = this.lastDecodeEnd;
       this.settleTbt(id);
     }
   }
 
   /** The request's TBT target, seconds (Infinity: none). */
   tbtTargetOf(id: number): number {
-    const own = this.t.sloTbt[id] as number;
+    const own = this.t.sloTbtOf(id);
     return Number.isNaN(own) ? (this.cfg.tbtTargetS ?? Number.POSITIVE_INFINITY) : own;
   }
 
@@ -532,7 +536,7 @@ export class Instance implements BatchBuilder {
   /** From now on the request shares the decode set's common gaps: remember the late counter. */
   private markTbt(id: number): void {
     const k = this.tbtIndex(id);
-    if (k >= 0) this.t.tbtMark[id] = this.lateIters[k] as number;
+    if (k >= 0) this.t.live.tbtMark[id & this.t.live.mask] = this.lateIters[k] as number;
   }
 
   /** The request leaves the decode set: its late common gaps since it joined are the counter's growth. */
@@ -540,8 +544,8 @@ export class Instance implements BatchBuilder {
     const k = this.tbtIndex(id);
     if (k < 0) return;
     const t = this.t;
-    t.tbtLate[id] = (t.tbtLate[id] as number) + (this.lateIters[k] as number) - (t.tbtMark[id] as number);
-    t.tbtMark[id] = this.lateIters[k] as number;
+    t.tbtLate[id] = (t.tbtLate[id] as number) + (this.lateIters[k] as number) - (t.live.tbtMark[id & t.live.mask] as number);
+    t.live.tbtMark[id & t.live.mask] = this.lateIters[k] as number;
   }
 
   private complete(id: number, now: number): void {
@@ -628,9 +632,9 @@ export class Instance implements BatchBuilder {
   prefill(id: number, maxTokens: number): number {
     const t = this.t;
     if (maxTokens <= 0 || this.chunkIds.includes(id)) return 0;
-    const kvNow = t.kvTokens[id] as number;
-    let chunk = Math.min((t.prefillTarget[id] as number) - kvNow, maxTokens);
-    const room = ((t.blocks[id] as number) + (t.shared[id] as number) + this.kv.available) * this.cfg.blockSize - kvNow;
+    const kvNow = t.live.kvTokens[id & t.live.mask] as number;
+    let chunk = Math.min((t.live.prefillTarget[id & t.live.mask] as number) - kvNow, maxTokens);
+    const room = ((t.live.blocks[id & t.live.mask] as number) + (t.live.shared[id & t.live.mask] as number) + this.kv.available) * this.cfg.blockSize - kvNow;
     chunk = Math.min(chunk, room);
     if (chunk <= 0) return 0;
     this.scheduleChunk(id, chunk);
@@ -648,7 +652,7 @@ export class Instance implements BatchBuilder {
     // A request whose whole context can never fit here is refused, as vLLM refuses prompts beyond
     // max_model_len: wherever its KV is (a phase-split handoff or a migration may bring a request
     // that fit its previous instance), admitting it would only cycle it through preemption.
-    const needed = this.role === 'prefill' ? (t.prefillTarget[id] as number) : this.lifetimeTokens(id);
+    const needed = this.role === 'prefill' ? (t.live.prefillTarget[id & t.live.mask] as number) : this.lifetimeTokens(id);
     if (this.kv.blocksFor(needed) > this.kv.usableBlocks) {
       this.removeWaiting(id);
       this.kv.leaveWaiting(id);
@@ -657,7 +661,7 @@ export class Instance implements BatchBuilder {
       return 0;
     }
     if (this.numRunning >= this.cfg.maxNumSeqs && !this.preemptFor(id, this.now)) return -1;
-    const home = t.kvHome[id] as KvHome;
+    const home = t.live.kvHome[id & t.live.mask] as KvHome;
     if (home !== KvHome.None) return this.admitWithKv(id);
     const reused = this.kv.reusePrefix(id);
     const admitted = this.admitFresh(id, maxTokens, chunked, alone);
@@ -668,9 +672,9 @@ export class Instance implements BatchBuilder {
   /** Tokens of KV the request holds at its largest: prompt, API results and every output token but the last. */
   private lifetimeTokens(id: number): number {
     const t = this.t;
-    let extra = t.contextExtra[id] as number;
+    let extra = t.live.contextExtra[id & t.live.mask] as number;
     const calls = t.apiCalls[id];
-    if (calls) for (let k = t.apiNext[id] as number; k < calls.length; k++) extra += (calls[k] as ApiCall).returnTokens;
+    if (calls) for (let k = t.live.apiNext[id & t.live.mask] as number; k < calls.length; k++) extra += (calls[k] as ApiCall).returnTokens;
     return (t.prompt[id] as number) + extra + Math.max(0, (t.output[id] as number) - 1);
   }
 
@@ -681,12 +685,12 @@ export class Instance implements BatchBuilder {
 
   private admitFresh(id: number, budget: number, chunked: boolean, alone: boolean): number {
     const t = this.t;
-    const remaining = (t.prefillTarget[id] as number) - (t.kvTokens[id] as number);
+    const remaining = (t.live.prefillTarget[id & t.live.mask] as number) - (t.live.kvTokens[id & t.live.mask] as number);
     let chunk = remaining;
     if (chunked) chunk = Math.min(remaining, budget);
     else if (remaining > budget && !alone) return -1;
     if (chunk <= 0) return -1;
-    const need = this.kv.extraBlocksFor(id, (t.kvTokens[id] as number) + chunk);
+    const need = this.kv.extraBlocksFor(id, (t.live.kvTokens[id & t.live.mask] as number) + chunk);
     while (this.kv.available - need < this.kv.watermarkBlocks) {
       if (!this.preemptFor(id, this.now)) return -1;
     }
@@ -701,14 +705,14 @@ export class Instance implements BatchBuilder {
   private admitWithKv(id: number): number {
     const t = this.t;
     const blocks = this.kv.blocksToBringIn(id);
-    const extra = this.iterHasDecode && (t.kvTokens[id] as number) % this.cfg.blockSize === 0 ? 1 : 0;
+    const extra = this.iterHasDecode && (t.live.kvTokens[id & t.live.mask] as number) % this.cfg.blockSize === 0 ? 1 : 0;
     while (this.kv.available - blocks - extra < this.kv.watermarkBlocks) {
       if (!this.preemptFor(id, this.now)) return -1;
     }
     this.removeWaiting(id);
     this.extraTime += this.kv.bringIn(id) * this.cfg.swapSecondsPerBlock;
-    const kv = t.kvTokens[id] as number;
-    if (kv >= (t.prefillTarget[id] as number)) {
+    const kv = t.live.kvTokens[id & t.live.mask] as number;
+    if (kv >= (t.live.prefillTarget[id & t.live.mask] as number)) {
       this.markAdmitted(id, ReqState.Decoding);
       this.tbtIndex(id);
       this.decode.join(id);
@@ -733,13 +737,13 @@ export class Instance implements BatchBuilder {
   private markAdmitted(id: number, state: ReqState): void {
     const t = this.t;
     t.state[id] = state;
-    t.admitSeq[id] = this.admitCounter++;
+    t.live.admitSeq[id & t.live.mask] = this.admitCounter++;
     if (Number.isNaN(t.firstScheduled[id] as number)) t.firstScheduled[id] = this.now;
   }
 
   private scheduleChunk(id: number, chunk: number): void {
     const t = this.t;
-    const kvNow = t.kvTokens[id] as number;
+    const kvNow = t.live.kvTokens[id & t.live.mask] as number;
     this.kv.growTo(id, kvNow + chunk);
     addPrefillChunk(this.shape, kvNow, chunk);
     this.chunkIds.push(id);
@@ -755,7 +759,7 @@ export class Instance implements BatchBuilder {
     else if (!this.skipped.remove(id) && !this.prefilling.remove(id)) {
       throw new InvariantError(`policy '${this.policy.name}': request ${id} is not running on instance ${this.id}`);
     }
-    let m = mode === 'default' ? (this.policy.preemptMode ? this.policy.preemptMode(this.factsOf(id, t.generated[id] as number, this.now)) : 'default') : mode;
+    let m = mode === 'default' ? (this.policy.preemptMode ? this.policy.preemptMode(this.factsOf(id, t.live.generated[id & t.live.mask] as number, this.now)) : 'default') : mode;
     if (m === 'default') m = this.cfg.preemption;
     if (m === 'swap') {
       const moved = this.kv.swapOut(id);
@@ -788,7 +792,7 @@ export class Instance implements BatchBuilder {
     const victim = this.pickVictim(now);
     if (victim < 0) return false;
     const t = this.t;
-    const waitingRank = this.policy.rank(this.factsOf(id, t.generated[id] as number, now), now);
+    const waitingRank = this.policy.rank(this.factsOf(id, t.live.generated[id & t.live.mask] as number, now), now);
     if (this.rankOfRunning(victim, now) <= waitingRank) return false;
     this.preempt(victim, 'default');
     return true;
@@ -802,7 +806,7 @@ export class Instance implements BatchBuilder {
     let bestKey = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < w.size; i++) {
       const id = w.idAt(i);
-      if (id === forId || t.kvHome[id] !== KvHome.Resident) continue;
+      if (id === forId || t.live.kvHome[id & t.live.mask] !== KvHome.Resident) continue;
       if (w.keyAt(i) > bestKey) {
         best = id;
         bestKey = w.keyAt(i);
@@ -829,7 +833,7 @@ export class Instance implements BatchBuilder {
     const consider = (id: number): void => {
       if (this.chunkIds.includes(id)) return;
       const r = this.policy.preemptive ? this.rankOfRunning(id, now) : 0;
-      const s = this.t.admitSeq[id] as number;
+      const s = this.t.live.admitSeq[id & this.t.live.mask] as number;
       if (r > bestRank || (r === bestRank && s > bestSeq)) {
         best = id;
         bestRank = r;
@@ -851,16 +855,16 @@ export class Instance implements BatchBuilder {
     const predicted = t.predictedOutput[id] as number;
     f.predictedOutputTokens = this.refiner && generated > 0 && Number.isFinite(predicted) ? this.refiner(id, generated) : predicted;
     f.generatedTokens = generated;
-    f.kvTokens = this.decode.has(id) ? this.decode.kvOf(id) : (t.kvTokens[id] as number);
-    f.prefillTarget = t.prefillTarget[id] as number;
+    f.kvTokens = this.decode.has(id) ? this.decode.kvOf(id) : (t.live.kvTokens[id & t.live.mask] as number);
+    f.prefillTarget = t.live.prefillTarget[id & t.live.mask] as number;
     f.preemptions = t.preemptions[id] as number;
     f.type = t.type[id] as number;
-    f.lastTokenTime = this.decode.has(id) && (t.joinIter[id] as number) !== this.decode.iter ? this.lastDecodeEnd : (t.lastToken[id] as number);
-    const tbt = t.sloTbt[id] as number;
+    f.lastTokenTime = this.decode.has(id) && (t.live.joinIter[id & t.live.mask] as number) !== this.decode.iter ? this.lastDecodeEnd : (t.live.lastToken[id & t.live.mask] as number);
+    const tbt = t.sloTbtOf(id);
     f.tbtTargetS = Number.isNaN(tbt) ? (this.cfg.tbtTargetS ?? Number.POSITIVE_INFINITY) : tbt;
-    f.apiCallsDone = t.apiNext[id] as number;
-    f.waitedS = t.state[id] === ReqState.Waiting ? now - (t.enqueuedAt[id] as number) : 0;
-    f.kvResident = t.kvHome[id] === KvHome.Resident;
+    f.apiCallsDone = t.live.apiNext[id & t.live.mask] as number;
+    f.waitedS = t.state[id] === ReqState.Waiting ? now - (t.live.enqueuedAt[id & t.live.mask] as number) : 0;
+    f.kvResident = t.live.kvHome[id & t.live.mask] === KvHome.Resident;
     return f;
   }
 
@@ -872,16 +876,16 @@ export class Instance implements BatchBuilder {
     let shared = 0;
     for (let i = 0; i < this.decode.count; i++) {
       const id = this.decode.memberAt(i);
-      held += Math.ceil(this.decode.kvOf(id) / B) - (t.shared[id] as number);
-      shared += t.shared[id] as number;
+      held += Math.ceil(this.decode.kvOf(id) / B) - (t.live.shared[id & t.live.mask] as number);
+      shared += t.live.shared[id & t.live.mask] as number;
     }
     const addHolder = (id: number): void => {
-      held += t.blocks[id] as number;
-      shared += t.shared[id] as number;
+      held += t.live.blocks[id & t.live.mask] as number;
+      shared += t.live.shared[id & t.live.mask] as number;
       // Each request holds exactly the blocks its KV needs (exclusive plus shared prefix blocks).
-      const need = Math.ceil((t.kvTokens[id] as number) / B);
-      if (!this.busy && (t.blocks[id] as number) + (t.shared[id] as number) !== need) {
-        throw new InvariantError(`instance ${this.id}: request ${id} holds ${t.blocks[id]} + ${t.shared[id]} shared KV blocks for ${t.kvTokens[id]} tokens (needs ${need})`);
+      const need = Math.ceil((t.live.kvTokens[id & t.live.mask] as number) / B);
+      if (!this.busy && (t.live.blocks[id & t.live.mask] as number) + (t.live.shared[id & t.live.mask] as number) !== need) {
+        throw new InvariantError(`instance ${this.id}: request ${id} holds ${t.live.blocks[id & t.live.mask]} + ${t.live.shared[id & t.live.mask]} shared KV blocks for ${t.live.kvTokens[id & t.live.mask]} tokens (needs ${need})`);
       }
     };
     for (let i = 0; i < this.prefilling.size; i++) addHolder(this.prefilling.get(i));
@@ -889,7 +893,7 @@ export class Instance implements BatchBuilder {
     for (let i = 0; i < this.awayResident.size; i++) addHolder(this.awayResident.get(i));
     for (let i = 0; i < this.waiting.size; i++) {
       const id = this.waiting.idAt(i);
-      if (t.kvHome[id] === KvHome.Resident) addHolder(id);
+      if (t.live.kvHome[id & t.live.mask] === KvHome.Resident) addHolder(id);
     }
     const cache = this.kv.prefixCache;
     if (cache && !this.busy && shared < cache.pinned) {

@@ -64,46 +64,46 @@ export class KvPool {
   /** Grows a request's exclusive blocks so it can hold `tokens` tokens of KV. */
   growTo(id: number, tokens: number): void {
     const t = this.t;
-    const need = this.blocksFor(tokens) - (t.blocks[id] as number) - (t.shared[id] as number);
+    const need = this.blocksFor(tokens) - (t.live.blocks[id & t.live.mask] as number) - (t.live.shared[id & t.live.mask] as number);
     if (need > 0) {
       this.take(need);
-      t.blocks[id] = (t.blocks[id] as number) + need;
+      t.live.blocks[id & t.live.mask] = (t.live.blocks[id & t.live.mask] as number) + need;
     }
   }
 
   /** Blocks a request would need to hold `tokens` tokens, beyond what it holds. */
   extraBlocksFor(id: number, tokens: number): number {
     const t = this.t;
-    return Math.max(0, this.blocksFor(tokens) - (t.blocks[id] as number) - (t.shared[id] as number));
+    return Math.max(0, this.blocksFor(tokens) - (t.live.blocks[id & t.live.mask] as number) - (t.live.shared[id & t.live.mask] as number));
   }
 
   /** Gives back a request's GPU blocks (exclusive ones and references to shared ones). */
   release(id: number): void {
     const t = this.t;
-    this.freeBlocks += t.blocks[id] as number;
-    t.blocks[id] = 0;
-    const shared = t.shared[id] as number;
+    this.freeBlocks += t.live.blocks[id & t.live.mask] as number;
+    t.live.blocks[id & t.live.mask] = 0;
+    const shared = t.live.shared[id & t.live.mask] as number;
     if (shared > 0) {
       (this.prefixCache as PrefixCache).release(t.hashes[id] as readonly number[], shared);
-      t.shared[id] = 0;
+      t.live.shared[id & t.live.mask] = 0;
     }
-    if (t.kvHome[id] === KvHome.Resident) t.kvHome[id] = KvHome.None;
+    if (t.live.kvHome[id & t.live.mask] === KvHome.Resident) t.live.kvHome[id & t.live.mask] = KvHome.None;
   }
 
   /** Drops a request's KV entirely: nothing on the GPU or the host; the prefill starts over. */
   discard(id: number, prefillTarget: number): void {
     const t = this.t;
-    if (t.kvHome[id] === KvHome.Host) this.hostFreeBlocks += t.blocks[id] as number;
-    else if (t.kvHome[id] !== KvHome.Migrated) this.release(id);
-    t.blocks[id] = 0;
-    t.kvTokens[id] = 0;
-    t.prefillTarget[id] = prefillTarget;
-    t.kvHome[id] = KvHome.None;
+    if (t.live.kvHome[id & t.live.mask] === KvHome.Host) this.hostFreeBlocks += t.live.blocks[id & t.live.mask] as number;
+    else if (t.live.kvHome[id & t.live.mask] !== KvHome.Migrated) this.release(id);
+    t.live.blocks[id & t.live.mask] = 0;
+    t.live.kvTokens[id & t.live.mask] = 0;
+    t.live.prefillTarget[id & t.live.mask] = prefillTarget;
+    t.live.kvHome[id & t.live.mask] = KvHome.None;
   }
 
   /** Marks a request's GPU blocks as kept while it waits. */
   keepResident(id: number): void {
-    this.t.kvHome[id] = KvHome.Resident;
+    this.t.live.kvHome[id & this.t.live.mask] = KvHome.Resident;
   }
 
   /**
@@ -112,28 +112,28 @@ export class KvPool {
    */
   swapOut(id: number): number {
     const t = this.t;
-    const blocks = (t.blocks[id] as number) + (t.shared[id] as number);
+    const blocks = (t.live.blocks[id & t.live.mask] as number) + (t.live.shared[id & t.live.mask] as number);
     if (blocks === 0 || blocks > this.hostFreeBlocks) return -1;
     this.release(id);
     this.hostFreeBlocks -= blocks;
-    t.blocks[id] = blocks;
-    t.kvHome[id] = KvHome.Host;
+    t.live.blocks[id & t.live.mask] = blocks;
+    t.live.kvHome[id & t.live.mask] = KvHome.Host;
     return blocks;
   }
 
   /** Blocks a waiting request needs on the GPU to be admitted with its KV. */
   blocksToBringIn(id: number): number {
     const t = this.t;
-    return t.kvHome[id] === KvHome.Resident ? 0 : (t.blocks[id] as number);
+    return t.live.kvHome[id & t.live.mask] === KvHome.Resident ? 0 : (t.live.blocks[id & t.live.mask] as number);
   }
 
   /** Brings a waiting request's KV onto the GPU; returns the blocks copied over PCIe (host) or 0. */
   bringIn(id: number): number {
     const t = this.t;
-    const home = t.kvHome[id] as KvHome;
-    t.kvHome[id] = KvHome.None;
+    const home = t.live.kvHome[id & t.live.mask] as KvHome;
+    t.live.kvHome[id & t.live.mask] = KvHome.None;
     if (home === KvHome.Resident) return 0;
-    const blocks = t.blocks[id] as number;
+    const blocks = t.live.blocks[id & t.live.mask] as number;
     this.take(blocks);
     if (home === KvHome.Host) {
       this.hostFreeBlocks += blocks;
@@ -145,12 +145,12 @@ export class KvPool {
   /** A request leaves this instance from the waiting queue: frees what it holds here; returns its KV tokens kept. */
   leaveWaiting(id: number): number {
     const t = this.t;
-    const home = t.kvHome[id] as KvHome;
-    if (home === KvHome.Host) this.hostFreeBlocks += t.blocks[id] as number;
+    const home = t.live.kvHome[id & t.live.mask] as KvHome;
+    if (home === KvHome.Host) this.hostFreeBlocks += t.live.blocks[id & t.live.mask] as number;
     if (home === KvHome.Resident) this.release(id);
-    const kv = home === KvHome.None ? 0 : (t.kvTokens[id] as number);
-    t.kvHome[id] = KvHome.None;
-    t.blocks[id] = 0;
+    const kv = home === KvHome.None ? 0 : (t.live.kvTokens[id & t.live.mask] as number);
+    t.live.kvHome[id & t.live.mask] = KvHome.None;
+    t.live.blocks[id & t.live.mask] = 0;
     return kv;
   }
 
@@ -160,15 +160,15 @@ export class KvPool {
    */
   receive(id: number, withKv: boolean, recomputeTarget: number): void {
     const t = this.t;
-    t.shared[id] = 0;
-    if (withKv && (t.kvTokens[id] as number) > 0) {
-      t.blocks[id] = this.blocksFor(t.kvTokens[id] as number);
-      t.kvHome[id] = KvHome.Migrated;
+    t.live.shared[id & t.live.mask] = 0;
+    if (withKv && (t.live.kvTokens[id & t.live.mask] as number) > 0) {
+      t.live.blocks[id & t.live.mask] = this.blocksFor(t.live.kvTokens[id & t.live.mask] as number);
+      t.live.kvHome[id & t.live.mask] = KvHome.Migrated;
     } else {
-      t.blocks[id] = 0;
-      t.kvTokens[id] = 0;
-      t.prefillTarget[id] = recomputeTarget;
-      t.kvHome[id] = KvHome.None;
+      t.live.blocks[id & t.live.mask] = 0;
+      t.live.kvTokens[id & t.live.mask] = 0;
+      t.live.prefillTarget[id & t.live.mask] = recomputeTarget;
+      t.live.kvHome[id & t.live.mask] = KvHome.None;
     }
   }
 
@@ -176,20 +176,20 @@ export class KvPool {
   reusePrefix(id: number): number {
     const t = this.t;
     const hashes = t.hashes[id];
-    if (!this.prefixCache || !hashes || (t.kvTokens[id] as number) > 0) return 0;
+    if (!this.prefixCache || !hashes || (t.live.kvTokens[id & t.live.mask] as number) > 0) return 0;
     const B = this.blockSize;
     // At least one token is always computed: it yields the next token.
-    const m = this.prefixCache.acquire(hashes, Math.floor(((t.prefillTarget[id] as number) - 1) / B));
-    t.shared[id] = m;
-    t.kvTokens[id] = m * B;
+    const m = this.prefixCache.acquire(hashes, Math.floor(((t.live.prefillTarget[id & t.live.mask] as number) - 1) / B));
+    t.live.shared[id & t.live.mask] = m;
+    t.live.kvTokens[id & t.live.mask] = m * B;
     return m;
   }
 
   unreusePrefix(id: number): void {
     const t = this.t;
-    (this.prefixCache as PrefixCache).release(t.hashes[id] as readonly number[], t.shared[id] as number);
-    t.shared[id] = 0;
-    t.kvTokens[id] = 0;
+    (this.prefixCache as PrefixCache).release(t.hashes[id] as readonly number[], t.live.shared[id & t.live.mask] as number);
+    t.live.shared[id & t.live.mask] = 0;
+    t.live.kvTokens[id & t.live.mask] = 0;
   }
 
   /** Prefix caching: a finished prefill's full prompt blocks become cached (shared) blocks. */
@@ -198,9 +198,9 @@ export class KvPool {
     const hashes = t.hashes[id];
     if (!this.prefixCache || !hashes) return;
     const full = Math.floor((t.prompt[id] as number) / this.blockSize);
-    const shared = t.shared[id] as number;
+    const shared = t.live.shared[id & t.live.mask] as number;
     const added = this.prefixCache.publish(hashes, shared, full);
-    t.shared[id] = shared + added;
-    t.blocks[id] = (t.blocks[id] as number) - added;
+    t.live.shared[id & t.live.mask] = shared + added;
+    t.live.blocks[id & t.live.mask] = (t.live.blocks[id & t.live.mask] as number) - added;
   }
 }

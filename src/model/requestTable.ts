@@ -1,3 +1,5 @@
+import type { HeapPositions } from './indexedHeap.js';
+import { LiveSlots } from './liveSlots.js';
 import type { ApiCall, RequestSpec } from './request.js';
 
 /** Lifecycle of a request inside the cluster. */
@@ -14,120 +16,111 @@ export const enum ReqState {
 }
 
 const NONE = -1;
+const SLO_TTFT = 0;
+const SLO_TPOT = 1;
+const SLO_SLACK = 2;
+const SLO_TBT = 3;
 
 /**
  * Per-request state and measurements as parallel typed arrays indexed by request id (arrival
  * order). One table serves the whole cluster: the instance model updates it, metrics read it.
- * Growing doubles the arrays; nothing is allocated per token or per iteration.
+ * Growing doubles the arrays; nothing is allocated per token or per iteration. What only a live
+ * request needs (KV and decode bookkeeping) is in `live`, a ring of slots recycled once requests
+ * are final; what summaries and outputs read after completion stays here, per id.
  */
 export class RequestTable {
-  count = 0;
+  private n = 0;
+  /** Requests added so far (ids 0..count-1; ids are never reused). */
+  get count(): number {
+    return this.n;
+  }
   private cap: number;
   readonly typeNames: string[] = [];
   private readonly typeIndex = new Map<string, number>();
   private lastTypeName: string | undefined = undefined;
   private lastType = 0;
+  /** Columns of live requests, indexed by `id & live.mask`. */
+  readonly live: LiveSlots;
+  /** Every request below this id is final (done or rejected): the ring's window starts here. */
+  private oldestLive = 0;
 
   arrival: Float64Array;
   prompt: Int32Array;
   output: Int32Array;
   type: Uint8Array;
-  session: Int32Array;
   /** Predicted output tokens, written by whoever predicts (router, predictor); NaN when unknown. */
   predictedOutput: Float64Array;
   /**
-   * Optional per-request SLO overrides from the workload (TTFT, TPOT, E2E slack); NaN means the run's
-   * default. Until a request carries one, the three share one all-NaN column (16 bytes per request
-   * saved on workloads without overrides), so they are read-only outside `add` (typed so).
+   * Optional per-request SLO overrides from the workload (TTFT, TPOT, E2E slack) and TBT targets
+   * (the simulation may set them by type); NaN means the run's default. A column exists only once
+   * some request carries a value (8 bytes per request and column saved otherwise): read them with
+   * the `slo*Of` methods.
    */
-  get sloTtft(): ArrayLike<number> {
-    return this.slo ? this.slo.ttft : this.noSlo;
+  private sloCols: (Float64Array | undefined)[] = [undefined, undefined, undefined, undefined];
+
+  sloTtftOf(id: number): number {
+    return this.sloOf(SLO_TTFT, id);
   }
-  get sloTpot(): ArrayLike<number> {
-    return this.slo ? this.slo.tpot : this.noSlo;
+  sloTpotOf(id: number): number {
+    return this.sloOf(SLO_TPOT, id);
   }
-  get sloSlack(): ArrayLike<number> {
-    return this.slo ? this.slo.slack : this.noSlo;
+  sloSlackOf(id: number): number {
+    return this.sloOf(SLO_SLACK, id);
   }
-  private noSlo: Float64Array;
-  private slo: { ttft: Float64Array; tpot: Float64Array; slack: Float64Array } | undefined = undefined;
-  /** Time-between-tokens target, seconds; NaN means the run's default (the simulation may set it by type). */
-  sloTbt: Float64Array;
+  /** Time-between-tokens target, seconds; NaN means the run's default. */
+  sloTbtOf(id: number): number {
+    return this.sloOf(SLO_TBT, id);
+  }
+  setSloTbt(id: number, seconds: number): void {
+    this.setSlo(SLO_TBT, id, seconds);
+  }
+
+  private sloOf(k: number, id: number): number {
+    const c = this.sloCols[k];
+    return c === undefined ? Number.NaN : (c[id] as number);
+  }
+
+  private setSlo(k: number, id: number, v: number | undefined): void {
+    let c = this.sloCols[k];
+    if (c === undefined) {
+      if (v === undefined || Number.isNaN(v)) return;
+      c = new Float64Array(this.cap).fill(Number.NaN);
+      this.sloCols[k] = c;
+    }
+    c[id] = v ?? Number.NaN;
+  }
 
   state: Uint8Array;
   instance: Int32Array;
-  /** Output tokens generated so far (for decoding requests: as of their join to the decode set). */
-  generated: Int32Array;
-  /** Tokens whose KV is computed (for decoding requests: as of their join). */
-  kvTokens: Int32Array;
-  /** Tokens the current prefill must cover: prompt plus tokens generated before a recompute. */
-  prefillTarget: Int32Array;
-  /** KV blocks held exclusively (for decoding requests: as of their join). */
-  blocks: Int32Array;
-  /** Leading KV blocks shared through the prefix cache (counted there, not in `blocks`). */
-  shared: Int32Array;
   /** Prompt block hashes (prefix caching), when the workload gives them (only those ids are set). */
   readonly hashes: (readonly number[] | undefined)[] = [];
-  /** Decode-iteration counter of the instance when the request joined its decode set (an integer). */
-  joinIter: Int32Array;
-  /** Admission order on the current instance (preemption victim choice; an integer). */
-  admitSeq: Int32Array;
   preemptions: Int32Array;
   migrations: Int32Array;
-  /** Where a waiting request's KV lives: 0 none (prefill needed), 1 host memory (swapped), 2 copied in by migration. */
-  kvHome: Uint8Array;
 
   firstScheduled: Float64Array;
   firstToken: Float64Array;
-  lastToken: Float64Array;
   completion: Float64Array;
-  /** When the request last entered a waiting queue. */
-  enqueuedAt: Float64Array;
-  /** Generated-token count at which the request next leaves the decode set: its output length, or its next API call. */
-  stopAt: Int32Array;
-  /** API calls started so far. */
-  apiNext: Int32Array;
-  /** Context tokens beyond the prompt and the generated tokens (API results appended so far). */
-  contextExtra: Int32Array;
   readonly apiCalls: (readonly ApiCall[] | undefined)[] = [];
   /** Time-between-token gaps longer than the request's TBT target, so far. */
   tbtLate: Int32Array;
-  /** The instance's late-iteration counter for the request's target when it last joined a decode set. */
-  tbtMark: Int32Array;
 
-  constructor(initialCapacity = 1024) {
+  constructor(initialCapacity = 1024, liveCapacity = 1024) {
     this.cap = Math.max(16, initialCapacity);
+    this.live = new LiveSlots(liveCapacity);
     const c = this.cap;
     this.arrival = new Float64Array(c);
     this.prompt = new Int32Array(c);
     this.output = new Int32Array(c);
     this.type = new Uint8Array(c);
-    this.session = new Int32Array(c);
     this.predictedOutput = new Float64Array(c);
-    this.noSlo = new Float64Array(c);
-    this.sloTbt = new Float64Array(c);
     this.state = new Uint8Array(c);
     this.instance = new Int32Array(c);
-    this.generated = new Int32Array(c);
-    this.kvTokens = new Int32Array(c);
-    this.prefillTarget = new Int32Array(c);
-    this.blocks = new Int32Array(c);
-    this.shared = new Int32Array(c);
-    this.joinIter = new Int32Array(c);
-    this.admitSeq = new Int32Array(c);
     this.preemptions = new Int32Array(c);
     this.migrations = new Int32Array(c);
-    this.kvHome = new Uint8Array(c);
     this.firstScheduled = new Float64Array(c);
     this.firstToken = new Float64Array(c);
-    this.lastToken = new Float64Array(c);
     this.completion = new Float64Array(c);
-    this.enqueuedAt = new Float64Array(c);
-    this.stopAt = new Int32Array(c);
-    this.apiNext = new Int32Array(c);
-    this.contextExtra = new Int32Array(c);
     this.tbtLate = new Int32Array(c);
-    this.tbtMark = new Int32Array(c);
   }
 
   typeId(name: string): number {
@@ -147,52 +140,67 @@ export class RequestTable {
 
   /** Appends a request in state Waiting (not yet on any instance) and returns its id. */
   add(r: RequestSpec): number {
-    if (this.count === this.cap) this.grow();
-    const id = this.count++;
+    if (this.n === this.cap) this.grow();
+    const id = this.n++;
+    const L = this.live;
+    if (id - this.oldestLive > L.mask) this.widenLive(id);
+    const k = id & L.mask;
     this.arrival[id] = r.arrival;
     this.prompt[id] = r.promptTokens;
     this.output[id] = r.outputTokens;
     this.type[id] = this.typeId(r.type);
-    this.session[id] = r.sessionId ?? NONE;
+    L.session[k] = r.sessionId ?? NONE;
     this.predictedOutput[id] = Number.NaN;
     const slo = r.slo;
-    if (slo && !this.slo) {
-      this.slo = { ttft: this.noSlo.slice(), tpot: this.noSlo.slice(), slack: this.noSlo.slice() };
+    const cols = this.sloCols;
+    if (slo !== undefined || cols[0] || cols[1] || cols[2] || cols[3]) {
+      this.setSlo(SLO_TTFT, id, slo?.ttftS);
+      this.setSlo(SLO_TPOT, id, slo?.tpotS);
+      this.setSlo(SLO_SLACK, id, slo?.e2eSlack);
+      this.setSlo(SLO_TBT, id, slo?.tbtS);
     }
-    if (this.slo) {
-      this.slo.ttft[id] = slo?.ttftS ?? Number.NaN;
-      this.slo.tpot[id] = slo?.tpotS ?? Number.NaN;
-      this.slo.slack[id] = slo?.e2eSlack ?? Number.NaN;
-    } else this.noSlo[id] = Number.NaN;
-    this.sloTbt[id] = slo?.tbtS ?? Number.NaN;
     this.state[id] = ReqState.Waiting;
     this.instance[id] = NONE;
-    this.generated[id] = 0;
-    this.kvTokens[id] = 0;
-    this.prefillTarget[id] = r.promptTokens;
-    this.blocks[id] = 0;
-    this.shared[id] = 0;
+    L.generated[k] = 0;
+    L.kvTokens[k] = 0;
+    L.prefillTarget[k] = r.promptTokens;
+    L.blocks[k] = 0;
+    L.shared[k] = 0;
     // Most workloads carry no hashes: leave the array empty then (reads past its end give undefined).
     if (r.prefixHashes !== undefined || id < this.hashes.length) this.hashes[id] = r.prefixHashes;
-    this.joinIter[id] = 0;
-    this.admitSeq[id] = 0;
-    this.preemptions[id] = 0;
-    this.migrations[id] = 0;
-    this.kvHome[id] = 0;
+    L.joinIter[k] = 0;
+    L.admitSeq[k] = 0;
+    // preemptions, migrations and tbtLate start at 0 and ids are never reused: the arrays are
+    // zero-filled, so they are not written here, and their pages stay untouched (not resident)
+    // for the many runs where nothing is ever preempted, migrated or late.
+    L.kvHome[k] = 0;
     this.firstScheduled[id] = Number.NaN;
     this.firstToken[id] = Number.NaN;
-    this.lastToken[id] = Number.NaN;
+    L.lastToken[k] = Number.NaN;
     this.completion[id] = Number.NaN;
-    this.enqueuedAt[id] = r.arrival;
+    L.enqueuedAt[k] = r.arrival;
     const calls = r.apiCalls !== undefined && r.apiCalls.length > 0 ? r.apiCalls : undefined;
     // Like hashes: only requests with API calls are stored (reads past the end give undefined).
     if (calls !== undefined || id < this.apiCalls.length) this.apiCalls[id] = calls;
-    this.stopAt[id] = calls ? (calls[0] as ApiCall).afterTokens : r.outputTokens;
-    this.apiNext[id] = 0;
-    this.contextExtra[id] = 0;
-    this.tbtLate[id] = 0;
-    this.tbtMark[id] = 0;
+    L.stopAt[k] = calls ? (calls[0] as ApiCall).afterTokens : r.outputTokens;
+    L.apiNext[k] = 0;
+    L.contextExtra[k] = 0;
+    L.tbtMark[k] = 0;
     return id;
+  }
+
+  /** The window of possibly live requests outgrew the ring: skip final requests, then widen it if still needed. */
+  private widenLive(id: number): void {
+    let o = this.oldestLive;
+    const st = this.state;
+    while (o < id && (st[o] === ReqState.Done || st[o] === ReqState.Rejected)) o++;
+    this.oldestLive = o;
+    this.live.fit(o, id);
+  }
+
+  /** Makes a heap position index follow the live ring (see `LiveSlots.track`). */
+  trackPositions(p: HeapPositions): void {
+    this.live.track(p, this.oldestLive, this.n);
   }
 
   /**
@@ -228,33 +236,16 @@ export class RequestTable {
     this.prompt = i(this.prompt);
     this.output = i(this.output);
     this.type = u(this.type);
-    this.session = i(this.session);
     this.predictedOutput = f(this.predictedOutput);
-    this.noSlo = f(this.noSlo);
-    if (this.slo) this.slo = { ttft: f(this.slo.ttft), tpot: f(this.slo.tpot), slack: f(this.slo.slack) };
-    this.sloTbt = f(this.sloTbt);
+    this.sloCols = this.sloCols.map((a) => (a ? f(a).fill(Number.NaN, this.cap) : undefined));
     this.state = u(this.state);
     this.instance = i(this.instance);
-    this.generated = i(this.generated);
-    this.kvTokens = i(this.kvTokens);
-    this.prefillTarget = i(this.prefillTarget);
-    this.blocks = i(this.blocks);
-    this.shared = i(this.shared);
-    this.joinIter = i(this.joinIter);
-    this.admitSeq = i(this.admitSeq);
     this.preemptions = i(this.preemptions);
     this.migrations = i(this.migrations);
-    this.kvHome = u(this.kvHome);
     this.firstScheduled = f(this.firstScheduled);
     this.firstToken = f(this.firstToken);
-    this.lastToken = f(this.lastToken);
     this.completion = f(this.completion);
-    this.enqueuedAt = f(this.enqueuedAt);
-    this.stopAt = i(this.stopAt);
-    this.apiNext = i(this.apiNext);
-    this.contextExtra = i(this.contextExtra);
     this.tbtLate = i(this.tbtLate);
-    this.tbtMark = i(this.tbtMark);
     this.cap = c;
   }
 }

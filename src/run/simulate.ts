@@ -10,7 +10,8 @@ import { parseDeployment } from '../perf/presets.js';
 import { createPerfModel } from '../perf/registry.js';
 import { perfModelAccuracy } from '../perf/accuracy.js';
 import { routers } from '../policies/routers/registry.js';
-import type { Router, RouterHints } from '../policies/routers/router.js';
+import type { RouterHints } from '../policies/routers/router.js';
+import type { ClusterPolicy } from '../policies/clusterPolicy.js';
 import { schedulers, withPrefillFirst } from '../policies/schedulers/registry.js';
 import { createPredictor } from '../predictors/registry.js';
 import type { Controller } from '../policies/controllers/controller.js';
@@ -54,8 +55,8 @@ export interface RunOutput {
 
 /** Hooks for later layers (predictors, rebalancers) without changing this function's callers. */
 export interface RunExtensions {
-  /** Replaces the router built from config.router (e.g. a composed GAPS router). */
-  readonly router?: (ctx: { streams: RandomStreams; perf: PerfModel; deployment: Deployment }) => Router;
+  /** Replaces the cluster policy built from config.router (e.g. a composed GAPS policy). */
+  readonly policy?: (ctx: { streams: RandomStreams; perf: PerfModel; deployment: Deployment }) => ClusterPolicy;
   readonly controllers?: readonly Controller[];
   /** Requests in memory instead of `config.workload` (arrival order; an array or any iterable). */
   readonly requests?: Iterable<RequestSpec>;
@@ -128,9 +129,9 @@ export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): R
   const config = Object.isFrozen(given) ? given : parseSimulateConfig(given, 'config');
   const p = prepare(config, ext.requests);
   const { resolved, perf, streams } = p;
-  const router = ext.router
-    ? ext.router({ streams, perf, deployment: resolved.deployment })
-    : buildRouter(config.router, streams, config.instances, perf, config.slo.e2eSlack, {
+  const policy = ext.policy
+    ? ext.policy({ streams, perf, deployment: resolved.deployment })
+    : buildPolicy(config.router, streams, config.instances, perf, config.slo.e2eSlack, {
         meanPromptTokens: resolved.meanPromptTokens,
         meanOutputTokens: resolved.meanOutputTokens,
         maxNumSeqs: resolved.instance.maxNumSeqs,
@@ -140,17 +141,17 @@ export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): R
   const sched = splitSpec(config.engine.chunkedPrefill ? config.scheduler : withPrefillFirst(config.scheduler));
   const schedulerFactory = schedulers.get(sched.name);
   const probe = schedulerFactory(sched.arg); // validates the scheduler's argument once
-  const needsPredictions = router.usesPredictions === true || probe.usesPredictions === true || config.slo.deadline !== undefined;
+  const needsPredictions = policy.usesPredictions === true || probe.usesPredictions === true || config.slo.deadline !== undefined;
   const predictorSpec = config.predictor ?? (needsPredictions ? DEFAULT_PREDICTOR : undefined);
-  const controllers = [...(ext.controllers ?? []), ...(router.controllers ?? [])];
-  for (const c of controllers) checkPeriod(`router '${router.name}': controller interval`, c.intervalS);
+  const controllers = [...(ext.controllers ?? []), ...(policy.controllers ?? [])];
+  for (const c of controllers) checkPeriod(`router '${policy.router.name}': controller interval`, c.intervalS);
   const predictor = predictorSpec ? createPredictor(predictorSpec, streams.stream(`predictor:${predictorSpec}`)) : undefined;
   const sim = new Simulation({
     numInstances: config.instances,
     instance: resolved.instance,
     perf: ext.wrapPerf ? ext.wrapPerf(perf) : perf,
     scheduler: () => schedulerFactory(sched.arg),
-    router,
+    policy,
     reportIntervalS: config.reportIntervalS,
     slo: config.slo,
     kvBytesPerToken: kvBytesPerToken(resolved.deployment.model),
@@ -173,7 +174,7 @@ export function runSimulation(given: SimulateConfig, ext: RunExtensions = {}): R
   ext.requestSink?.end(result.table, result.sloViolated);
   const summary = summarize(result);
   const slo = activeSlos(config.slo);
-  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: router.stats?.() ?? {}, slo, prefixCache: prefixCacheStats(result), perfModel: perfModelAccuracy(perf) }, result, resolved };
+  return { summary: { ...summary, predictor: predictorSpec ?? null, policy: policy.stats?.() ?? {}, slo, prefixCache: prefixCacheStats(result), perfModel: perfModelAccuracy(perf) }, result, resolved };
 }
 
 function prefixCacheStats(r: SimResult): { hitRate: number | null; hitBlocks: number; queriedBlocks: number } | null {
@@ -217,7 +218,8 @@ class CountedWorkload implements Iterator<RequestSpec> {
 /** The predictor a prediction-using policy gets when none is named. */
 export const DEFAULT_PREDICTOR = 'linear';
 
-export function buildRouter(spec: string, streams: RandomStreams, numInstances: number, perf?: PerfModel, e2eSlack?: number, hints?: RouterHints): Router {
+/** The cluster policy named by a router spec (`name` or `name:arg`), with its own random stream. */
+export function buildPolicy(spec: string, streams: RandomStreams, numInstances: number, perf?: PerfModel, e2eSlack?: number, hints?: RouterHints): ClusterPolicy {
   const { name, arg } = splitSpec(spec);
   const factory = routers.get(name);
   return factory({

@@ -39,26 +39,17 @@ export class Monitor {
 
   /** Refreshes the queue and KV fields only: used before every decision when reports are live. */
   refreshQueues(now: number): void {
-    for (let i = 0; i < this.instances.length; i++) {
-      const inst = this.instances[i] as Instance;
-      const v = this.views[i] as MutableInstanceView;
-      v.reportTime = now;
-      v.waiting = inst.numWaiting;
-      v.running = inst.numRunning;
-      v.kvUsedBlocks = inst.usedBlocks;
-      v.kvUsage = v.kvTotalBlocks > 0 ? v.kvUsedBlocks / v.kvTotalBlocks : 0;
-      v.waitingPromptTokens = inst.waitingPromptTokens;
-      v.sinceReport = 0;
-    }
+    for (let i = 0; i < this.instances.length; i++) refreshView(this.instances[i] as Instance, this.views[i] as MutableInstanceView, now);
   }
 
   /** Publishes a full report of every instance at `now`, including windowed utilisation and SLO rates. */
   report(now: number): void {
     const dt = now - this.lastReport;
-    this.refreshQueues(now);
+    // One pass over the instances (this runs every report interval: 20 times a simulated second by default).
     for (let i = 0; i < this.instances.length; i++) {
       const inst = this.instances[i] as Instance;
       const v = this.views[i] as MutableInstanceView;
+      refreshView(inst, v, now);
       const busy = inst.busyTimeUntil(now);
       if (dt > 0) v.utilization = Math.min(1, (busy - (this.lastBusy[i] as number)) / dt);
       this.lastBusy[i] = busy;
@@ -69,4 +60,14 @@ export class Monitor {
     }
     this.lastReport = now;
   }
+}
+
+function refreshView(inst: Instance, v: MutableInstanceView, now: number): void {
+  v.reportTime = now;
+  v.waiting = inst.numWaiting;
+  v.running = inst.numRunning;
+  v.kvUsedBlocks = inst.usedBlocks;
+  v.kvUsage = v.kvTotalBlocks > 0 ? v.kvUsedBlocks / v.kvTotalBlocks : 0;
+  v.waitingPromptTokens = inst.waitingPromptTokens;
+  v.sinceReport = 0;
 }

@@ -8,6 +8,7 @@ import type { Workload } from '../model/request.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
 import { refinePrediction, type OutputPredictor, type PredictionFeatures } from '../predictors/predictor.js';
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
+import type { ClusterPolicy } from '../policies/clusterPolicy.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
 import { checkRequest } from './requestCheck.js';
@@ -21,7 +22,8 @@ export interface ClusterConfig {
   readonly perf: PerfModel;
   /** Called once per instance: each instance gets its own batch policy object. */
   readonly scheduler: () => BatchPolicy;
-  readonly router: Router;
+  /** The cluster policy: its router routes each arrival; roles, decode routing and controllers set up the cluster. */
+  readonly policy: ClusterPolicy;
   /** Seconds between monitor reports; 0 makes queue and KV fields live (refreshed at every decision). */
   readonly reportIntervalS: number;
   readonly slo: SloDefaults;
@@ -91,7 +93,8 @@ export class Simulation implements InstanceListener, ClusterControl {
   /** Per-request calibrated deadlines (SLO mode `deadline: 'gaps'`). */
   private readonly deadlines: DeadlineStage | undefined;
   private readonly kicked: Uint8Array;
-  /** The run's controllers, then the router's own (e.g. a rebalancer that ships with the router). */
+  private readonly router: Router;
+  /** The run's controllers, then the policy's own (e.g. a rebalancer that ships with the router). */
   private readonly controllers: readonly Controller[];
   /** Per instance: (request, target, live) triples waiting for the running iteration to end. */
   private readonly pendingMoves: number[][] = [];
@@ -126,16 +129,17 @@ export class Simulation implements InstanceListener, ClusterControl {
       this.instances.push(new Instance(i, cfg.instance, cfg.perf, cfg.scheduler(), this.table, wp, dp, this, this.refiner));
       this.views.push(newInstanceView(i, cfg.instance.kvBlocks, cfg.instance.blockSize));
     }
-    const roles = cfg.router.instanceRoles?.(cfg.numInstances);
+    this.router = cfg.policy.router;
+    const roles = cfg.policy.instanceRoles?.(cfg.numInstances);
     if (roles) {
-      if (roles.length !== cfg.numInstances) throw new InvariantError(`router '${cfg.router.name}' gave ${roles.length} roles for ${cfg.numInstances} instances`);
+      if (roles.length !== cfg.numInstances) throw new InvariantError(`router '${this.router.name}' gave ${roles.length} roles for ${cfg.numInstances} instances`);
       roles.forEach((role, i) => {
         (this.instances[i] as Instance).role = role;
         (this.views[i] as MutableInstanceView).role = role;
       });
     }
     this.kicked = new Uint8Array(cfg.numInstances);
-    this.controllers = [...(cfg.controllers ?? []), ...(cfg.router.controllers ?? [])];
+    this.controllers = [...(cfg.controllers ?? []), ...(cfg.policy.controllers ?? [])];
     for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
     this.monitor = new Monitor(this.instances, this.views);
     this.view = { now: 0, instances: this.views };
@@ -239,18 +243,18 @@ export class Simulation implements InstanceListener, ClusterControl {
     }
     this.inSystem++;
     const byType = this.cfg.tbtTargetsByType;
-    if (byType && Number.isNaN(this.table.sloTbt[id] as number)) {
+    if (byType && Number.isNaN(this.table.sloTbtOf(id))) {
       const target = byType[spec.type];
-      if (target !== undefined) this.table.sloTbt[id] = target;
+      if (target !== undefined) this.table.setSloTbt(id, target);
     }
     if (this.cfg.predictor) this.table.predictedOutput[id] = this.cfg.predictor.predict(this.featuresOf(id));
     if (this.deadlines) this.deadlines.assign(id, spec.arrival, spec.promptTokens, this.table.predictedOutput[id] as number);
     const r = this.fillRouted(id);
     if (this.cfg.reportIntervalS === 0) this.monitor.refreshQueues(this.now);
     this.view.now = this.now;
-    const target = this.cfg.router.route(r, this.view);
+    const target = this.router.route(r, this.view);
     if (!Number.isInteger(target) || target < 0 || target >= this.instances.length || !this.views[target]?.available) {
-      throw new InvariantError(`router '${this.cfg.router.name}' returned invalid instance ${target}`);
+      throw new InvariantError(`router '${this.router.name}' returned invalid instance ${target}`);
     }
     const v = this.views[target] as MutableInstanceView;
     v.outstanding++;
@@ -272,7 +276,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     const t = this.table;
     f.promptTokens = t.prompt[id] as number;
     f.type = t.type[id] as number;
-    const s = t.session[id] as number;
+    const s = t.live.session[id & t.live.mask] as number;
     f.sessionId = s < 0 ? undefined : s;
     f.oracleOutputTokens = t.output[id] as number;
     return f;
@@ -285,7 +289,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     r.arrival = t.arrival[id] as number;
     r.promptTokens = t.prompt[id] as number;
     r.type = t.typeNames[t.type[id] as number] as string;
-    const s = t.session[id] as number;
+    const s = t.live.session[id & t.live.mask] as number;
     r.sessionId = s < 0 ? undefined : s;
     r.predictedOutputTokens = t.predictedOutput[id] as number;
     r.prefixHashes = t.hashes[id];
@@ -373,18 +377,18 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.monitor.recordCompletion(inst, violated);
     this.deadlines?.observe(this.table.predictedOutput[id] as number, this.table.output[id] as number);
     if (this.cfg.predictor) this.cfg.predictor.observe(this.featuresOf(id), this.table.output[id] as number);
-    this.cfg.router.onComplete?.(this.completionInfo(id, now, false));
+    this.router.onComplete?.(this.completionInfo(id, now, false));
     this.cfg.onFinal?.(id, violated);
   }
 
   onHandoff(id: number, now: number, kv: number): void {
     const from = this.table.instance[id] as number;
-    const route = this.cfg.router.routeDecode;
-    if (!route) throw new InvariantError(`instance ${from} is a prefill instance but router '${this.cfg.router.name}' has no routeDecode`);
+    const policy = this.cfg.policy;
+    if (!policy.routeDecode) throw new InvariantError(`instance ${from} is a prefill instance but router '${this.router.name}' has no routeDecode`);
     this.view.now = now;
-    const to = route.call(this.cfg.router, this.fillRouted(id), from, this.view);
+    const to = policy.routeDecode(this.fillRouted(id), from, this.view);
     if (!Number.isInteger(to) || to < 0 || to >= this.instances.length || this.views[to]?.role === 'prefill') {
-      throw new InvariantError(`router '${this.cfg.router.name}' sent a decode to invalid instance ${to}`);
+      throw new InvariantError(`router '${this.router.name}' sent a decode to invalid instance ${to}`);
     }
     const t = this.table;
     const cost = (kv * this.cfg.kvBytesPerToken) / this.cfg.interconnectBandwidth;
@@ -405,7 +409,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.rejected++;
     this.rejectedBy[reason] = (this.rejectedBy[reason] ?? 0) + 1;
     this.table.completion[id] = now;
-    this.cfg.router.onComplete?.(this.completionInfo(id, now, true));
+    this.router.onComplete?.(this.completionInfo(id, now, true));
     this.cfg.onFinal?.(id, false);
   }
 
@@ -433,14 +437,14 @@ export class Simulation implements InstanceListener, ClusterControl {
     };
     for (let i = 0; i < inst.waiting.size; i++) {
       const id = inst.waiting.idAt(i);
-      add(id, 'waiting', t.generated[id] as number, inst.kvOf(id));
+      add(id, 'waiting', inst.generatedOf(id), inst.kvOf(id));
     }
     for (let i = 0; i < inst.decode.count; i++) {
       const id = inst.decode.memberAt(i);
       add(id, 'decoding', inst.decode.generatedOf(id), inst.decode.kvOf(id));
     }
-    for (const id of inst.skippedIds()) add(id, 'decoding', t.generated[id] as number, t.kvTokens[id] as number);
-    for (const id of inst.prefillingIds()) add(id, 'prefilling', t.generated[id] as number, t.kvTokens[id] as number);
+    for (const id of inst.skippedIds()) add(id, 'decoding', inst.generatedOf(id), inst.kvOf(id));
+    for (const id of inst.prefillingIds()) add(id, 'prefilling', inst.generatedOf(id), inst.kvOf(id));
     out.sort((a, b) => a.id - b.id);
     return out;
   }

@@ -113,11 +113,11 @@ export class SloJudge {
     const ttft = (t.firstToken[id] as number) - arrival;
     const e2e = (t.completion[id] as number) - arrival;
     const out = t.output[id] as number;
-    const ttftT = pick(t.sloTtft[id] as number, this.defaults.ttftS);
+    const ttftT = pick(t.sloTtftOf(id), this.defaults.ttftS);
     if (ttftT !== undefined && ttft > ttftT) return true;
-    const tpotT = pick(t.sloTpot[id] as number, this.defaults.tpotS);
+    const tpotT = pick(t.sloTpotOf(id), this.defaults.tpotS);
     if (tpotT !== undefined && out > 1 && (e2e - ttft) / (out - 1) > tpotT) return true;
-    const slack = pick(t.sloSlack[id] as number, this.defaults.e2eSlack);
+    const slack = pick(t.sloSlackOf(id), this.defaults.e2eSlack);
     if (slack !== undefined && slack > 0 && e2e > slack * this.unloadedLatency(t.prompt[id] as number, out)) return true;
     const own = this.deadlineOf(id);
     if (!Number.isNaN(own) && (t.completion[id] as number) > own) return true;

@@ -177,3 +177,22 @@ test('reference radix sort with weights orders negative, zero and positive value
   assert.deepEqual(Array.from(sorted), [-1e9, -1, -0.25, 0, 1e-12, 2, 3.5, 3.5]);
   assert.deepEqual(Array.from(w), [7, 2, 4, 3, 5, 6, 1, 8]);
 });
+
+test('weighted selection agrees with the reference on clustered (TBT-like), periodic, signed-zero and tied data', () => {
+  const rng = new Rng('wwindows');
+  const cases: { name: string; value: (i: number) => number; n: number }[] = [
+    // TBT-like: gaps clustered in a few binades, with a tail.
+    { name: 'clustered', n: 150_000, value: () => (rng.next() < 0.98 ? 0.02 + 0.01 * rng.next() : 0.03 + rng.next() * rng.next()) },
+    { name: 'periodic', n: 100_000, value: (i) => (i % 19 === 18 ? 0.001 * rng.next() : 1 + rng.next()) },
+    { name: 'zeros', n: 30_000, value: () => (rng.next() < 0.5 ? (rng.next() < 0.5 ? -0 : 0) : rng.next() - 0.5) },
+    { name: 'ties', n: 80_000, value: () => rng.int(5) / 4 },
+  ];
+  for (const c of cases) {
+    const vals = Array.from({ length: c.n }, (_, i) => c.value(i));
+    const ws = vals.map(() => (rng.int(10) === 0 ? 0 : 1 + rng.int(rng.int(2) ? 3 : 255)));
+    const a = weightedDistribution(vals, ws);
+    const b = referenceWeightedDistribution(vals, ws);
+    for (const k of KEYS) sameBits(a[k], b[k], `${c.name} ${k}`);
+    closeMean(a.mean, b.mean, vals, ws);
+  }
+});

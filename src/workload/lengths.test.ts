@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { RandomStreams, type Rng } from '../kernel/rng.js';
 import {
   binnedOutput,
+  guidedUpperBound,
+  upperBound,
   empiricalBinnedOutput,
   empiricalLength,
   fixedLength,
@@ -152,5 +154,23 @@ describe('output given prompt-length bin', () => {
   it('rejects bins that miss small prompts or are out of order', () => {
     assert.throws(() => binnedOutput([10], [fixedLength(1)], 'x'), /first bin/);
     assert.throws(() => binnedOutput([1, 5, 5], [fixedLength(1), fixedLength(1), fixedLength(1)], 'x'), /increase/);
+  });
+});
+
+describe('guidedUpperBound', () => {
+  it('gives upperBound’s index for every u, including knots, bucket edges and values outside [0, 1)', () => {
+    const rng = new RandomStreams(7).stream('guided');
+    const tables = [
+      [...Array.from({ length: 100 }, (_, i) => i / 100), 0.995, 0.999, 0.9995, 0.9999, 1],
+      [0, 0.5, 0.5, 0.5, 1],
+      [0, 1e-9, 0.00390625, 0.0039062500000000004, 0.25, 0.999999, 1],
+      [0, 1],
+    ];
+    for (const probs of tables) {
+      const search = guidedUpperBound(probs);
+      const us = [...probs, ...Array.from({ length: 257 }, (_, k) => k / 256), -0.1, 1, 1.5, Number.NaN];
+      for (let i = 0; i < 20_000; i++) us.push(rng.next());
+      for (const u of us) assert.equal(search(u), upperBound(probs, u), `u=${u}`);
+    }
   });
 });

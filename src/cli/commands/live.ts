@@ -100,6 +100,11 @@ interface ServeFlags {
   port: number;
   host: string;
   backends: string[];
+  endpointsFile?: string;
+  endpointsPoll: number;
+  maxEndpoints?: number;
+  extProcMode: string;
+  extProcUsage: boolean;
   policy: string;
   predictor?: string;
   deployment?: string;
@@ -117,6 +122,10 @@ interface ServeFlags {
   adminKey: string[];
   extProc?: number;
   maxNumSeqs: number;
+  sloTtft?: number;
+  sloTpot?: number;
+  sloSlack?: number;
+  sloWindow?: number;
 }
 
 function registerServe(program: Command): void {
@@ -125,7 +134,10 @@ function registerServe(program: Command): void {
     .description('Run the OpenAI-compatible router: a registered policy in front of real (or emulated) model servers.')
     .requiredOption('--port <n>', 'port to listen on (0 = any free port)', port('--port'))
     .option('--host <addr>', 'address to bind', '127.0.0.1')
-    .requiredOption('--backends <urls>', 'backend base URLs, comma-separated (repeatable)', list)
+    .option('--backends <urls>', 'backend base URLs, comma-separated (repeatable)', list, [])
+    .option('--endpoints-file <file>', 'endpoints (host:port or URL, one a line), re-read when the file changes; added to --backends')
+    .option('--endpoints-poll <s>', 'seconds between checks of --endpoints-file', positive('--endpoints-poll'), 1)
+    .option('--max-endpoints <n>', 'backend slots the policy is built for (default: 64 with --endpoints-file)', int('--max-endpoints'))
     .option('--policy <name>', `routing policy: ${routers.names().join(', ')}`, 'least-outstanding')
     .option('--predictor <name>', 'output-length predictor (default: linear for policies that use predictions)')
     .option('--deployment <name>', 'deployment the policy assumes when it estimates service times', 'llama-2-7b/a100-80gb')
@@ -142,11 +154,25 @@ function registerServe(program: Command): void {
     .option('--api-key <key>', 'client keys accepted (repeatable; none = open)', list, [])
     .option('--admin-key <key>', 'keys for /admin/* (repeatable; without one the admin endpoints are off)', list, [])
     .option('--max-num-seqs <n>', 'batch cap the policy assumes for each backend (engines do not export it)', int('--max-num-seqs'), 256)
+    .option('--slo-ttft <s>', 'TTFT target each finished request is judged against, seconds', positive('--slo-ttft'))
+    .option('--slo-tpot <s>', 'TPOT target, seconds', positive('--slo-tpot'))
+    .option('--slo-slack <x>', 'end-to-end deadline as a multiple of the unloaded latency (0 = not judged)', num('--slo-slack'), 5)
+    .option('--slo-window <s>', 'window of the recent SLO-violation rate the policy sees (default: the poll interval, as the simulator\'s report interval)', positive('--slo-window'))
     .option('--ext-proc <port>', 'also serve Envoy ext_proc (gRPC) on this port: the Gateway API Inference Extension endpoint picker', port('--ext-proc'))
+    .option('--ext-proc-mode <mode>', "Envoy's body send mode towards the picker: full-duplex (FULL_DUPLEX_STREAMED) or buffered (BUFFERED/STREAMED)", 'full-duplex')
+    .option('--no-ext-proc-usage', 'do not inject stream_options.include_usage in ext_proc mode (use when Envoy does not send response bodies to the picker)')
     .action(async (f: ServeFlags) => {
       const { Gateway } = await import('../../live/gateway/gateway.js');
+      const { EndpointsFile, EndpointSlots } = await import('../../live/extproc/endpointsFile.js');
+      if (f.extProcMode !== 'full-duplex' && f.extProcMode !== 'buffered') throw new ConfigError(`--ext-proc-mode: expected full-duplex or buffered, got '${f.extProcMode}'`);
+      const fromFile = f.endpointsFile !== undefined ? EndpointsFile.readInitial(f.endpointsFile) : [];
+      const backends = [...new Set([...f.backends, ...fromFile])];
+      if (backends.length === 0 && f.endpointsFile === undefined) throw new ConfigError('gaps serve: give --backends URL[,URL...] or --endpoints-file FILE');
+      const maxEndpoints = f.maxEndpoints ?? (f.endpointsFile !== undefined ? Math.max(64, backends.length) : backends.length);
+      if (maxEndpoints < backends.length) throw new ConfigError(`--max-endpoints ${maxEndpoints}: fewer than the ${backends.length} endpoints given`);
       const g = new Gateway({
-        backends: f.backends,
+        backends,
+        maxEndpoints,
         policy: f.policy,
         engine: f.engine,
         pollIntervalS: f.pollInterval,
@@ -160,6 +186,12 @@ function registerServe(program: Command): void {
         apiKeys: f.apiKey,
         adminKeys: f.adminKey,
         maxNumSeqs: f.maxNumSeqs,
+        slo: {
+          e2eSlack: f.sloSlack,
+          ...(f.sloTtft !== undefined ? { ttftS: f.sloTtft } : {}),
+          ...(f.sloTpot !== undefined ? { tpotS: f.sloTpot } : {}),
+          ...(f.sloWindow !== undefined ? { windowS: f.sloWindow } : {}),
+        },
         ...(f.predictor ? { predictor: f.predictor } : {}),
         ...(f.deployment ? { deployment: f.deployment } : {}),
         ...(f.perfModel ? { perfModel: f.perfModel } : {}),
@@ -168,10 +200,18 @@ function registerServe(program: Command): void {
         process.stderr.write(`gaps serve: policy '${g.router.name}' has ${g.idleControllers} rebalancing controller(s); live rebalancing is not built, they do not run\n`);
       }
       const http = await g.listen(f.port, f.host);
+      if (f.endpointsFile !== undefined) {
+        const file = new EndpointsFile(new EndpointSlots(g.backends, (slot) => g.slo.reset(slot)), {
+          path: f.endpointsFile,
+          pollS: f.endpointsPoll,
+          log: (line) => process.stderr.write(`gaps serve: ${line}\n`),
+        });
+        file.start();
+      }
       let server = http;
       if (f.extProc !== undefined) {
         const { EndpointPicker } = await import('../../live/extproc/endpointPicker.js');
-        const picker = new EndpointPicker(g);
+        const picker = new EndpointPicker(g, { mode: f.extProcMode, injectUsage: f.extProcUsage });
         const grpcPort = await picker.listen(f.extProc, f.host);
         process.stderr.write(`gaps serve: ext_proc endpoint picker (gRPC, with grpc.health.v1) on ${f.host}:${grpcPort}\n`);
         server = { ...http, close: async () => (await picker.close(), await http.close()) };

@@ -60,8 +60,7 @@ export class EngineModel implements InstanceListener {
 
   /** Output tokens generated so far by a running request. */
   generated(id: number): number {
-    const d = this.inst.decode;
-    return d.has(id) ? d.generatedOf(id) : (this.table.generated[id] as number);
+    return this.inst.generatedOf(id);
   }
 
   output(id: number): number {

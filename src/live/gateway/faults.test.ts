@@ -56,7 +56,8 @@ test('fault: /metrics stops answering; the gauges go stale (unknown), requests a
   const c = await startCluster(2, EMU, GW);
   try {
     await postJson(`${c.servers[0]!.url}/admin/faults`, { metricsDown: true });
-    await sleep(400);
+    // Stale after 0.3 s without a good scrape: poll for it (up to 2 s) instead of sleeping a fixed time.
+    for (let i = 0; i < 200 && c.gateway.backends[0]!.fresh(c.gateway.clock.now(), 0.3); i++) await sleep(10);
     const now = c.gateway.clock.now();
     assert.equal(c.gateway.backends[0]!.fresh(now, 0.3), false);
     assert.equal(c.gateway.backends[1]!.fresh(now, 0.3), true);
@@ -64,7 +65,7 @@ test('fault: /metrics stops answering; the gauges go stale (unknown), requests a
     assert.deepEqual(rs.map((r) => r.status), [200, 200]);
     assert.ok((await counter(c.gateway.metrics.scrapeErrors, { backend: c.servers[0]!.url })) >= 1);
     await fetch(`${c.servers[0]!.url}/admin/faults`, { method: 'DELETE' });
-    await sleep(150);
+    for (let i = 0; i < 200 && !c.gateway.backends[0]!.fresh(c.gateway.clock.now(), 0.3); i++) await sleep(10);
     assert.equal(c.gateway.backends[0]!.fresh(c.gateway.clock.now(), 0.3), true, 'fresh again once /metrics answers');
   } finally {
     await c.close();
@@ -91,7 +92,7 @@ test('fault: a slowed backend stretches its iterations by the factor', async () 
   try {
     const time = async (): Promise<number> => {
       const t0 = performance.now();
-      const r = await postJson(`${c.servers[0]!.url}/v1/completions`, { prompt: 'a b c', max_tokens: 30 });
+      const r = await postJson(`${c.servers[0]!.url}/v1/completions`, { prompt: 'a b c', max_tokens: 16 });
       assert.equal(r.status, 200);
       return performance.now() - t0;
     };
@@ -109,15 +110,20 @@ test('fault: a slowed backend stretches its iterations by the factor', async () 
 
 test('graceful shutdown drains a stream in flight and then refuses new requests', async () => {
   const c = await startCluster(1, { timeScale: 1 }, GW);
-  const streaming = postJson(`${c.url}/v1/completions`, { prompt: 'a', max_tokens: 15, stream: true });
-  await sleep(40);
-  const closing = c.gatewayServer.close();
-  const r = await streaming;
-  await closing;
-  assert.equal(r.status, 200);
-  assert.ok(r.text.trimEnd().endsWith('data: [DONE]'), 'the stream finished whole');
-  assert.equal(r.text.split('"text"').length - 1, 15);
-  await Promise.all(c.servers.map((s) => s.close()));
+  try {
+    const streaming = postJson(`${c.url}/v1/completions`, { prompt: 'a', max_tokens: 15, stream: true });
+    // Close once the stream is in flight (not after a fixed sleep: the other tests share the CPU).
+    for (let i = 0; i < 200 && c.gateway.backends[0]!.outstanding === 0; i++) await sleep(5);
+    const closing = c.gatewayServer.close();
+    const r = await streaming;
+    await closing;
+    assert.equal(r.status, 200);
+    assert.ok(r.text.trimEnd().endsWith('data: [DONE]'), 'the stream finished whole');
+    assert.equal(r.text.split('"text"').length - 1, 15);
+    assert.equal((await fetch(`${c.url}/health`).catch(() => undefined))?.status ?? 'refused', 'refused', 'closed after the drain');
+  } finally {
+    await Promise.all(c.servers.map((s) => s.close()));
+  }
 });
 
 test('a backend that refused the first scrapes is routable as soon as it answers one (router started first)', async () => {
@@ -132,8 +138,9 @@ test('a backend that refused the first scrapes is routable as soon as it answers
     const e = new Emulator({ deployment: 'llama-2-7b/a100-80gb', timeScale: 4 });
     const s = await e.listen(port);
     try {
-      await sleep(250);
-      assert.equal(gw.backends[0]!.available(gw.clock.now()), true, 'a good scrape closes a breaker a refused scrape opened');
+      // The next scrapes (every 50 ms) find it: poll instead of sleeping a fixed time.
+      for (let i = 0; i < 100 && !gw.backends[0]!.available(gw.clock.now()); i++) await sleep(10);
+      assert.equal(gw.backends[0]!.available(gw.clock.now()), true, 'a good scrape closes a breaker a refused scrape opened (cooldown 30 s)');
       assert.equal((await postJson(`${g.url}/v1/completions`, { prompt: 'a', max_tokens: 2 })).status, 200);
     } finally {
       await s.close();

@@ -6,11 +6,14 @@ import { parseDeployment } from '../../perf/presets.js';
 import { createPerfModel, DEFAULT_PERF_MODEL } from '../../perf/registry.js';
 import type { CompletionInfo, RoutedRequest } from '../../policies/clusterView.js';
 import { NO_INSTANCE, type Router } from '../../policies/routers/router.js';
-import { buildRouter, DEFAULT_PREDICTOR } from '../../run/simulate.js';
+import type { ClusterPolicy } from '../../policies/clusterPolicy.js';
+import { DEFAULT_E2E_SLACK } from '../../run/config.js';
+import { buildPolicy, DEFAULT_PREDICTOR } from '../../run/simulate.js';
 import { BackendState } from '../backend.js';
 import { WallClock } from '../clock.js';
 import { checkBearer, openAiApp } from '../http.js';
 import { LiveClusterView } from '../liveView.js';
+import { LiveSloJudge, type LiveSloOptions } from '../liveSlo.js';
 import { HttpError, parseOpenAiRequest, type Endpoint, type ParsedRequest } from '../openai.js';
 import { signalAdapters } from '../signals.js';
 import type { RunningServer } from '../emulator/server.js';
@@ -49,11 +52,18 @@ export interface GatewayOptions {
   readonly maxNumSeqs?: number;
   /** Header naming the backend that served a request. */
   readonly backendHeader?: string;
+  /**
+   * Backend slots the policy is built for (at least `backends.length`): room for endpoints a watched
+   * endpoint set adds later (`src/live/extproc/endpointsFile.ts`). Extra slots start vacant.
+   */
+  readonly maxEndpoints?: number;
+  /** SLOs each finished request is judged against (as `gaps simulate --slo-*`); window defaults to the poll interval. */
+  readonly slo?: Partial<LiveSloOptions>;
 }
 
 export const BACKEND_HEADER = 'x-gaps-backend';
 
-function normaliseUrl(u: string): string {
+export function normaliseUrl(u: string): string {
   let url: URL;
   try {
     url = new URL(u);
@@ -73,20 +83,24 @@ function normaliseUrl(u: string): string {
 export class Gateway {
   readonly app: FastifyInstance;
   readonly backends: BackendState[];
+  /** The policy as a whole (router, controllers, counters). */
+  readonly policy: ClusterPolicy;
+  /** The policy's router: what routes each request. */
   readonly router: Router;
   readonly metrics: GatewayMetrics;
   readonly clock = new WallClock();
   readonly predictor: LivePredictor;
+  readonly slo: LiveSloJudge;
   private readonly view: LiveClusterView;
   private readonly poller: MetricsPoller;
   private readonly routed: { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
   private nextId = 0;
   private inFlight = 0;
   private closing = false;
-  readonly o: Required<Omit<GatewayOptions, 'predictor'>> & { predictor: string | undefined };
+  readonly o: Required<Omit<GatewayOptions, 'predictor' | 'slo'>> & { predictor: string | undefined };
 
   constructor(opts: GatewayOptions) {
-    if (opts.backends.length === 0) throw new ConfigError('--backends: give at least one backend URL');
+    if (opts.backends.length === 0 && !((opts.maxEndpoints ?? 0) > 0)) throw new ConfigError('--backends: give at least one backend URL');
     const o = {
       deployment: 'llama-2-7b/a100-80gb',
       perfModel: DEFAULT_PERF_MODEL,
@@ -104,21 +118,26 @@ export class Gateway {
       seed: 1,
       backendHeader: BACKEND_HEADER,
       maxNumSeqs: 256,
+      maxEndpoints: 0,
       ...opts,
       predictor: opts.predictor,
     };
     this.o = o;
     this.backends = o.backends.map((u, i) => new BackendState(i, normaliseUrl(u)));
+    for (let i = this.backends.length; i < o.maxEndpoints; i++) this.backends.push(new BackendState(i, ''));
     const streams = new RandomStreams(o.seed);
     const perf = createPerfModel(o.perfModel, parseDeployment(o.deployment));
-    this.router = buildRouter(o.policy, streams, this.backends.length, perf);
-    if (this.router.instanceRoles || this.router.routeDecode) {
+    const slo = { windowS: o.pollIntervalS, e2eSlack: DEFAULT_E2E_SLACK, ...opts.slo };
+    this.policy = buildPolicy(o.policy, streams, this.backends.length, perf, slo.e2eSlack);
+    this.router = this.policy.router;
+    if (this.policy.instanceRoles || this.policy.routeDecode) {
       throw new ConfigError(`--policy '${o.policy}': phase-split policies need prefill/decode backends and KV transfer; the live router serves mixed backends only`);
     }
-    const predictorSpec = o.predictor ?? (this.router.usesPredictions ? DEFAULT_PREDICTOR : undefined);
+    const predictorSpec = o.predictor ?? (this.policy.usesPredictions ? DEFAULT_PREDICTOR : undefined);
     this.predictor = new LivePredictor(predictorSpec, streams.stream(`predictor:${predictorSpec ?? 'none'}`));
-    this.view = new LiveClusterView(this.backends, o.staleAfterS, o.maxNumSeqs);
-    this.metrics = new GatewayMetrics(this.backends, this.router, () => this.clock.now(), o.staleAfterS);
+    this.slo = new LiveSloJudge(perf, slo, this.backends.length);
+    this.view = new LiveClusterView(this.backends, o.staleAfterS, o.maxNumSeqs, this.slo);
+    this.metrics = new GatewayMetrics(this.backends, this.policy, () => this.clock.now(), o.staleAfterS, this.slo);
     this.poller = new MetricsPoller(
       this.backends,
       signalAdapters.get(o.engine),
@@ -133,7 +152,7 @@ export class Gateway {
 
   /** Controllers (periodic rebalancing) the policy ships; the live router does not run them yet. */
   get idleControllers(): number {
-    return this.router.controllers?.length ?? 0;
+    return this.policy.controllers?.length ?? 0;
   }
 
   private routes(): void {
@@ -192,8 +211,9 @@ export class Gateway {
         scraped: { waiting: nullIfNaN(b.snapshot.waiting), running: nullIfNaN(b.snapshot.running), kvUsage: nullIfNaN(b.snapshot.kvUsage) },
         view: view.instances[i],
         outstanding: b.outstanding,
+        slo: this.slo.backends[i],
       })),
-      policyStats: this.router.stats?.() ?? {},
+      policyStats: this.policy.stats?.() ?? {},
     };
   }
 
@@ -311,6 +331,7 @@ export class Gateway {
   /** Tells the policy and the predictor how a request it routed ended. */
   completed(a: RoutedOn, outputTokens: number, firstTokenTime: number, failed: boolean): void {
     const now = this.clock.now();
+    const violated = !failed && this.slo.record(a.backend.id, now, a.arrival, firstTokenTime, a.parsed.promptTokens, outputTokens);
     const info: CompletionInfo = {
       id: a.id,
       instance: a.backend.id,
@@ -320,7 +341,7 @@ export class Gateway {
       outputTokens,
       predictedOutputTokens: a.predicted,
       firstTokenTime,
-      sloViolated: false,
+      sloViolated: violated,
       rejected: failed,
     };
     this.router.onComplete?.(info);

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Router } from '../../policies/routers/router.js';
+import type { ClusterPolicy } from '../../policies/clusterPolicy.js';
 import type { BackendState } from '../backend.js';
+import type { LiveSloJudge } from '../liveSlo.js';
 
 const LATENCY = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80];
 const TPOT = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5, 1];
@@ -8,7 +9,7 @@ const TPOT = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2
 /**
  * The gateway's own Prometheus metrics (prom-client, one registry per gateway). Per-backend series
  * are labelled with the backend's URL. Policy counters (e.g. GAPS's calibration coverage) come from
- * `Router.stats()` under `gaps_router_policy_stat{stat}`, whatever the policy.
+ * `ClusterPolicy.stats()` under `gaps_router_policy_stat{stat}`, whatever the policy.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -23,7 +24,7 @@ export class GatewayMetrics {
   readonly decision: Histogram;
   readonly scrapeErrors: Counter<'backend'>;
 
-  constructor(backends: readonly BackendState[], router: Router, now: () => number, staleAfterS: number) {
+  constructor(backends: readonly BackendState[], policy: ClusterPolicy, now: () => number, staleAfterS: number, slo?: LiveSloJudge) {
     const r = this.registry;
     const backend = ['backend'] as const;
     this.routed = new Counter({ name: 'gaps_router_routed_total', help: 'Requests routed to each backend (attempts, retries included).', labelNames: backend, registers: [r] });
@@ -33,7 +34,8 @@ export class GatewayMetrics {
       labelNames: backend,
       registers: [r],
       collect() {
-        for (const b of backends) this.set({ backend: b.url }, b.outstanding);
+        this.reset(); // a slot's URL changes when the endpoint set does
+        for (const b of backends) if (!b.vacant) this.set({ backend: b.url }, b.outstanding);
       },
     });
     new Gauge({
@@ -42,8 +44,9 @@ export class GatewayMetrics {
       labelNames: backend,
       registers: [r],
       collect() {
+        this.reset();
         const t = now();
-        for (const b of backends) this.set({ backend: b.url }, b.available(t) ? 1 : 0);
+        for (const b of backends) if (!b.vacant) this.set({ backend: b.url }, b.available(t) ? 1 : 0);
       },
     });
     new Gauge({
@@ -55,7 +58,7 @@ export class GatewayMetrics {
         this.reset();
         const t = now();
         for (const b of backends) {
-          if (!b.fresh(t, staleAfterS)) continue;
+          if (b.vacant || !b.fresh(t, staleAfterS)) continue;
           const s = b.snapshot;
           if (Number.isFinite(s.waiting)) this.set({ backend: b.url, signal: 'waiting' }, s.waiting);
           if (Number.isFinite(s.running)) this.set({ backend: b.url, signal: 'running' }, s.running);
@@ -69,10 +72,37 @@ export class GatewayMetrics {
       labelNames: ['policy', 'stat'],
       registers: [r],
       collect() {
-        const s = router.stats?.() ?? {};
-        for (const [k, v] of Object.entries(s)) if (Number.isFinite(v)) this.set({ policy: router.name, stat: k }, v);
+        const s = policy.stats?.() ?? {};
+        for (const [k, v] of Object.entries(s)) if (Number.isFinite(v)) this.set({ policy: policy.router.name, stat: k }, v);
       },
     });
+    if (slo) {
+      new Gauge({
+        name: 'gaps_router_slo_violation_rate',
+        help: 'Recent SLO-violation rate per backend: violated / judged over the last window with completions (what the policy sees).',
+        labelNames: backend,
+        registers: [r],
+        collect() {
+          this.reset();
+          const t = now();
+          for (const b of backends) if (!b.vacant) this.set({ backend: b.url }, slo.rate(b.id, t));
+        },
+      });
+      const total = (name: string, help: string, value: (id: number) => number): void => {
+        new Counter({
+          name,
+          help,
+          labelNames: backend,
+          registers: [r],
+          collect() {
+            this.reset();
+            for (const b of backends) if (!b.vacant) this.inc({ backend: b.url }, value(b.id));
+          },
+        });
+      };
+      total('gaps_router_slo_judged_total', 'Requests finished on the backend and judged against the SLOs (goodput = judged - violations).', (i) => slo.backends[i]?.judged ?? 0);
+      total('gaps_router_slo_violations_total', 'Requests finished on the backend that missed an SLO.', (i) => slo.backends[i]?.violated ?? 0);
+    }
     this.ttft = new Histogram({ name: 'gaps_router_ttft_seconds', help: 'Time to first token seen by the router.', labelNames: backend, buckets: LATENCY, registers: [r] });
     this.tpot = new Histogram({ name: 'gaps_router_tpot_seconds', help: 'Time per output token after the first: (e2e - ttft) / (output - 1).', labelNames: backend, buckets: TPOT, registers: [r] });
     this.e2e = new Histogram({ name: 'gaps_router_e2e_seconds', help: 'End-to-end latency seen by the router.', labelNames: backend, buckets: LATENCY, registers: [r] });

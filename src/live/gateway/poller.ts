@@ -51,11 +51,24 @@ export class MetricsPoller {
   }
 
   private async scrape(b: BackendState): Promise<void> {
+    if (b.vacant) return;
+    const url = b.url;
     const ms = this.opts.timeoutS * 1000;
     try {
-      const res = await request(`${b.url}/metrics`, { headersTimeout: ms, bodyTimeout: ms, signal: AbortSignal.timeout(ms) });
-      const text = await res.body.text();
+      // A plain timer rather than AbortSignal.timeout: that one fires (and builds a DOMException) even
+      // after a scrape that ended long before, twenty times a second per backend.
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), ms);
+      let text: string;
+      let res: Awaited<ReturnType<typeof request>>;
+      try {
+        res = await request(`${url}/metrics`, { headersTimeout: ms, bodyTimeout: ms, signal: ac.signal });
+        text = await res.body.text();
+      } finally {
+        clearTimeout(timer);
+      }
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
+      if (b.url !== url) return; // the slot was given another endpoint meanwhile
       readSnapshot(text, this.adapter, b.snapshot);
       b.reportTime = this.clock.now();
       b.sinceReport = 0;
@@ -65,6 +78,7 @@ export class MetricsPoller {
         b.downByScrape = false;
       }
     } catch (e) {
+      if (b.url !== url) return;
       const err = e as NodeJS.ErrnoException;
       b.lastScrapeError = err.code ?? err.message;
       if (err.code === 'ECONNREFUSED') {

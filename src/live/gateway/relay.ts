@@ -4,7 +4,7 @@ import type { BackendState } from '../backend.js';
 import { SSE_HEADERS } from '../http.js';
 import { errorBody, type Endpoint, type ParsedRequest } from '../openai.js';
 import type { Clock } from '../clock.js';
-import { eventData, SseSplitter } from './sse.js';
+import { SseScanner } from './sse.js';
 
 /** What a relay needs from the gateway that runs it. */
 export interface RelayHost {
@@ -164,47 +164,37 @@ async function streamed(a: Attempt, res: Dispatcher.ResponseData, releasePrompt:
   const { gw, backend: b, reply } = a;
   const raw = reply.raw;
   const s: StreamState = { started: false, firstToken: Number.NaN, tokens: 0, usageTokens: -1, sawDone: false };
-  const splitter = new SseSplitter();
   const start = (): void => {
     s.started = true;
     reply.hijack();
     raw.writeHead(200, { ...SSE_HEADERS, [gw.o.backendHeader]: b.url });
   };
-  // Events that arrived together leave together: one write (one syscall) per upstream read.
-  let out = '';
-  const onEvent = (ev: string): void => {
-    const data = eventData(ev);
-    if (data === undefined) return;
-    if (data === '[DONE]') {
-      s.sawDone = true;
-    } else if (data.includes('"usage"')) {
-      const j = JSON.parse(data) as { usage?: { completion_tokens?: number } | null; choices?: unknown[] };
-      if (j.usage && typeof j.usage.completion_tokens === 'number') s.usageTokens = j.usage.completion_tokens;
-      const usageOnly = Array.isArray(j.choices) && j.choices.length === 0;
-      if (usageOnly && a.injectedUsage) return; // the client did not ask for it
-      if (!usageOnly) s.tokens++;
-    } else {
-      s.tokens++;
-    }
-    if (!s.started) start();
-    if (s.tokens === 1 && Number.isNaN(s.firstToken)) {
+  // Whole events leave as received (bytes, never decoded), one write per upstream read; the write
+  // carrying [DONE] also ends the response. Nothing is written before the first data event.
+  const scan = new SseScanner(a.injectedUsage);
+  let held: Buffer | undefined;
+  const forward = (out: Buffer): void => {
+    s.tokens = scan.chunks;
+    s.usageTokens = scan.usageTokens;
+    s.sawDone = scan.sawDone;
+    if (s.tokens > 0 && Number.isNaN(s.firstToken)) {
       s.firstToken = gw.clock.now();
       releasePrompt();
     }
-    out += `${ev}\n\n`;
-  };
-  const flush = (): void => {
-    if (out !== '') raw.write(out);
-    out = '';
+    if (!s.started) {
+      held = held ? Buffer.concat([held, out]) : out;
+      if (scan.dataEvents === 0) return;
+      start();
+      out = held;
+      held = undefined;
+    }
+    if (out.length === 0) return;
+    if (s.sawDone) raw.end(out);
+    else raw.write(out);
   };
   try {
-    for await (const bytes of res.body) {
-      for (const ev of splitter.push(bytes as Uint8Array)) onEvent(ev);
-      flush();
-    }
-    const rest = splitter.rest();
-    if (rest.trim() !== '') onEvent(rest);
-    flush();
+    for await (const bytes of res.body) forward(scan.push(bytes as Uint8Array));
+    forward(scan.end());
     if (!s.sawDone) throw Object.assign(new Error('the backend ended the stream without [DONE]'), { code: 'TRUNCATED' });
   } catch (e) {
     release();
@@ -219,10 +209,8 @@ async function streamed(a: Attempt, res: Dispatcher.ResponseData, releasePrompt:
     }
     gw.markDown(b, 'midstream');
     gw.completed(a, s.tokens, s.firstToken, true);
-    flush();
     const msg = `backend ${b.url} failed mid-stream after ${s.tokens} chunk(s): ${(e as Error).message}`;
-    raw.write(`data: ${JSON.stringify(errorBody(502, msg, 'server_error'))}\n\n`);
-    raw.end();
+    if (!raw.writableEnded) raw.end(`data: ${JSON.stringify(errorBody(502, msg, 'server_error'))}\n\n`);
     return 'done';
   }
   release();

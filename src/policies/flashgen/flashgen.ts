@@ -1,5 +1,6 @@
 import { ConfigError } from '../../core/errors.js';
-import type { Router, RouterFactory } from '../routers/router.js';
+import type { ClusterPolicyFactory } from '../clusterPolicy.js';
+import type { Router } from '../routers/router.js';
 
 /**
  * FlashGen (Jeong & Ahn, ASPLOS 2025), in the GAPS paper's role of a decode-phase-optimised baseline
@@ -19,7 +20,7 @@ import type { Router, RouterFactory } from '../routers/router.js';
  * routing; the Mooncake traces carry hashes.
  */
 const AFFINITY_SLACK = 4;
-export const flashgenRouter: RouterFactory = (ctx) => {
+export const flashgenRouter: ClusterPolicyFactory = (ctx) => {
   if (ctx.arg !== undefined) throw new ConfigError(`router 'flashgen' takes no argument, got '${ctx.arg}'`);
   const home = new Map<number, number>();
   const holder = new Map<number, number>();
@@ -57,7 +58,6 @@ export const flashgenRouter: RouterFactory = (ctx) => {
       for (const h of req.prefixHashes ?? []) holder.set(h, pick);
       return pick;
     },
-    stats: () => ({ affinityHits: hits }),
   };
-  return router;
+  return { router, stats: () => ({ affinityHits: hits }) };
 };

@@ -97,7 +97,7 @@ function drive(perf: PerfModel, seed: string, slots: number): [number, number][]
       const id = next++;
       const predicted = 20 + rng.int(900);
       const prompt = 50 + rng.int(1500);
-      const on = r.route({ id, arrival: now, promptTokens: prompt, type: 't', sessionId: undefined, predictedOutputTokens: predicted }, ctl.view);
+      const on = r.router.route({ id, arrival: now, promptTokens: prompt, type: 't', sessionId: undefined, predictedOutputTokens: predicted }, ctl.view);
       live.set(id, { on, arrival: now, prompt, predicted, start: now + rng.next() * 2 });
     }
     // Now and then a burst lands on one instance behind the router's back (another front end's).
@@ -114,7 +114,7 @@ function drive(perf: PerfModel, seed: string, slots: number): [number, number][]
     for (const [id, x] of live) {
       if (rng.next() < 0.05) {
         live.delete(id);
-        r.onComplete?.({ id, instance: x.on, now, arrival: x.arrival, promptTokens: x.prompt, outputTokens: 10 + rng.int(900), predictedOutputTokens: x.predicted, firstTokenTime: x.start, sloViolated: false, rejected: false });
+        r.router.onComplete?.({ id, instance: x.on, now, arrival: x.arrival, promptTokens: x.prompt, outputTokens: 10 + rng.int(900), predictedOutputTokens: x.predicted, firstTokenTime: x.start, sloViolated: false, rejected: false });
       }
     }
     reb.tick(now, ctl);

@@ -43,13 +43,13 @@ test('Eq. 9 at one sequence per instance picks exactly what least-work-left pick
       const q = queues[i] as { id: number; done: number }[];
       while (q.length && (q[0] as { done: number }).done <= now) {
         const d = q.shift() as { id: number; done: number };
-        for (const r of [gaps, lwl]) r.onComplete?.({ id: d.id, instance: i, now: d.done, arrival: 0, promptTokens: 1, outputTokens: 100, predictedOutputTokens: 100, firstTokenTime: 0, sloViolated: false, rejected: false });
+        for (const r of [gaps, lwl]) r.router.onComplete?.({ id: d.id, instance: i, now: d.done, arrival: 0, promptTokens: 1, outputTokens: 100, predictedOutputTokens: 100, firstTokenTime: 0, sloViolated: false, rejected: false });
       }
     }
     const out = Math.round(20 + 400 * rng.next() ** 3);
     const prompt = Math.round(50 + 900 * rng.next());
-    const a = gaps.route(req(id, out, prompt, now), view);
-    const b = lwl.route(req(id, out, prompt, now), view);
+    const a = gaps.router.route(req(id, out, prompt, now), view);
+    const b = lwl.router.route(req(id, out, prompt, now), view);
     assert.equal(a, b, `decision ${id}: Eq. 9 chose ${a}, least-work-left ${b}`);
     agree++;
     const service = perf.iterationTime({ prefillSeqs: 1, prefillTokens: prompt, prefillAttnPairs: 0, prefillPastTokens: 0, decodeSeqs: 0, decodeContextTokens: 0 }) + out * 0.0102;
@@ -69,7 +69,7 @@ test('at one sequence per instance Eq. 9 waits behind the running request instea
   r.state.record(3, 1, 100, 20, 20, 0);
   const one = (running: number) => blankInstanceView(0, { maxNumSeqs: 1, running });
   const view: ClusterView = { now: 0, instances: [one(1), { ...one(1), id: 1 }] };
-  assert.equal(r.route(req(10, 50, 100, 0), view), 1, 'two short requests ahead finish before one long one');
+  assert.equal(r.router.route(req(10, 50, 100, 0), view), 1, 'two short requests ahead finish before one long one');
   // With room in the batch (256 slots) nobody waits: the request decodes beside the others and the
   // long co-runner only slows each step a little, so the fewer co-runners win.
   const wide = make('gaps', 2, 'uThreshold=0');
@@ -90,16 +90,16 @@ test('the utilisation switch turns predictive when its signal crosses u_th, at a
   });
   // One sequence per instance, KV nearly empty: occupancy reads 1, KV usage reads 0.01.
   const occ = mk('signal=occupancy');
-  occ.route(req(1, 100, 100, 0), views(1, 1, 0.01));
+  occ.router.route(req(1, 100, 100, 0), views(1, 1, 0.01));
   assert.equal(occ.state.assignedByPrediction, 1);
   const kv = mk('signal=kv');
-  kv.route(req(1, 100, 100, 0), views(1, 1, 0.01));
+  kv.router.route(req(1, 100, 100, 0), views(1, 1, 0.01));
   assert.equal(kv.state.assignedByPrediction, 0, 'the KV signal stays below u_th at one sequence per instance');
   // 'waiting': predictive only when some instance has a queue.
   const wt = mk('signal=waiting');
-  wt.route(req(1, 100, 100, 0), views(1, 256, 0.01));
+  wt.router.route(req(1, 100, 100, 0), views(1, 256, 0.01));
   assert.equal(wt.state.assignedByPrediction, 0);
-  wt.route(req(2, 100, 100, 0), { now: 0, instances: [blankInstanceView(0, { waiting: 3 }), blankInstanceView(1, { waiting: 2 })] });
+  wt.router.route(req(2, 100, 100, 0), { now: 0, instances: [blankInstanceView(0, { waiting: 3 }), blankInstanceView(1, { waiting: 2 })] });
   assert.equal(wt.state.assignedByPrediction, 1);
   assert.ok(((wt.stats?.() ?? {}).predictiveShare as number) === 0.5);
   assert.throws(() => mk('signal=busy'), /option 'signal' must be one of occupancy, waiting, kv/);
@@ -152,9 +152,9 @@ test('size-interval routing sends predicted-long requests to the designated inst
   for (let id = 0; id < 1000; id++) {
     const big = rng.next() < 0.05;
     const out = big ? 3000 + rng.int(1000) : 20 + rng.int(80);
-    const i = r.route(req(id, out, 100, id), view);
+    const i = r.router.route(req(id, out, 100, id), view);
     if (id > 200 && (!big || out >= 3900)) (big ? longOn : shortOn).push(i);
-    r.onComplete?.({ id, instance: i, now: id + 0.5, arrival: id, promptTokens: 100, outputTokens: out, predictedOutputTokens: out, firstTokenTime: id, sloViolated: false, rejected: false });
+    r.router.onComplete?.({ id, instance: i, now: id + 0.5, arrival: id, promptTokens: 100, outputTokens: out, predictedOutputTokens: out, firstTokenTime: id, sloViolated: false, rejected: false });
   }
   // The cutoff gives the long instance a quarter of the work: the largest requests, never short ones.
   assert.ok(longOn.length > 3 && longOn.every((i) => i === 3), 'the largest requests on the long instance');

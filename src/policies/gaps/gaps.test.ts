@@ -38,21 +38,21 @@ test('below u_th GAPS assigns by least queue; above it by predicted completion t
     ],
   });
   const low = make('gaps');
-  assert.equal(low.route(req(1, 800), busy(0.3)), 0, 'low utilisation: least queue');
+  assert.equal(low.router.route(req(1, 800), busy(0.3)), 0, 'low utilisation: least queue');
   const high = make('gaps');
   high.state.record(100, 0, 2000, 12_000, 12_000, 0); // our ledger: a huge predicted demand already sits on 0
-  assert.equal(high.route(req(2, 800), busy(0.98)), 1, 'high utilisation: smallest predicted completion');
+  assert.equal(high.router.route(req(2, 800), busy(0.98)), 1, 'high utilisation: smallest predicted completion');
   assert.equal(high.state.assignedByPrediction, 1);
   const nopred = make('gaps-nopred');
   nopred.state.record(100, 0, 2000, 12_000, 12_000, 0);
-  assert.equal(nopred.route(req(3, 800), busy(0.98)), 0, 'NoPred keeps to the shortest queue');
+  assert.equal(nopred.router.route(req(3, 800), busy(0.98)), 0, 'NoPred keeps to the shortest queue');
   assert.equal(nopred.state.assignedByPrediction, 0);
 });
 
 test('calibration learns from completions and inflates an under-predicting predictor', () => {
   const r = make('gaps');
   for (let i = 0; i < 3000; i++) {
-    r.onComplete?.({ id: i, instance: 0, now: i, arrival: 0, promptTokens: 10, outputTokens: 200, predictedOutputTokens: 100, firstTokenTime: 0, sloViolated: false, rejected: false });
+    r.router.onComplete?.({ id: i, instance: 0, now: i, arrival: 0, promptTokens: 10, outputTokens: 200, predictedOutputTokens: 100, firstTokenTime: 0, sloViolated: false, rejected: false });
   }
   const h = r.stats?.() ?? {};
   assert.ok((h.calibrationMape as number) > 0.45 && (h.calibrationMape as number) < 0.55);
@@ -65,7 +65,7 @@ test('NoGlobal decides from two sampled instances only', () => {
   const view: ClusterView = { now: 0, instances: Array.from({ length: 8 }, (_, i) => iv(i, { running: i === 7 ? 0 : 5 })) };
   let hitsBest = 0;
   for (let k = 0; k < 400; k++) {
-    const i = r.route(req(k, 10), view);
+    const i = r.router.route(req(k, 10), view);
     seen.add(i);
     if (i === 7) hitsBest++;
     r.state.forget(k, 0);
@@ -133,7 +133,7 @@ test('the completion estimate looks forward: many requests about to finish beat 
   const c0 = s.completionTime(view.instances[0]!, 500, 800, 800, 100);
   const c1 = s.completionTime(view.instances[1]!, 500, 800, 800, 100);
   assert.ok(c0 < c1, `short-lived co-runners: ${c0.toFixed(3)} s vs long-lived: ${c1.toFixed(3)} s`);
-  assert.equal(r.route(req(3000, 800), view), 0, 'the least-queue rule would have picked instance 1');
+  assert.equal(r.router.route(req(3000, 800), view), 0, 'the least-queue rule would have picked instance 1');
 });
 
 test('GAPS options can be set as gaps:KEY=V and are validated', () => {
@@ -149,6 +149,6 @@ test('NoGlobal, local reading: every instance, but only the front end\'s own cou
     now: 0,
     instances: [iv(0, { waiting: 50, running: 200, kvUsage: 0.99, kvUsedBlocks: 990, outstanding: 0 }), iv(1, { outstanding: 3 })],
   };
-  assert.equal(make('gaps-nomonitor').route(req(1, 100), view), 0, 'the reports are not seen: instance 0 looks empty');
-  assert.equal(make('gaps').route(req(1, 100), view), 1, 'with monitoring the reported queue counts');
+  assert.equal(make('gaps-nomonitor').router.route(req(1, 100), view), 0, 'the reports are not seen: instance 0 looks empty');
+  assert.equal(make('gaps').router.route(req(1, 100), view), 1, 'with monitoring the reported queue counts');
 });

@@ -1,7 +1,7 @@
 import { checkPeriod } from '../../core/limits.js';
 import { ConfigError } from '../../core/errors.js';
 import type { ClusterView, InstanceView, RoutedRequest } from '../clusterView.js';
-import type { Router, RouterFactory } from '../routers/router.js';
+import type { ClusterPolicy, ClusterPolicyFactory } from '../clusterPolicy.js';
 import { GapsRebalancer } from './rebalancer.js';
 import { DEFAULT_GAPS, GapsState, U_SIGNALS, type GapsOptions, type GapsVariant, type USignal } from './state.js';
 
@@ -71,18 +71,22 @@ export function parseGapsOptions(name: string, arg: string | undefined): GapsOpt
   return out as unknown as GapsOptions;
 }
 
-export function gapsRouterFactory(name: string, variant: GapsVariant): RouterFactory {
+/** A GAPS variant as a cluster policy: the Eq. 9 router, its rebalancer (unless NoRebal) and its counters. */
+export function gapsRouterFactory(name: string, variant: GapsVariant): ClusterPolicyFactory {
   return (ctx) => {
     const opts = parseGapsOptions(name, ctx.arg);
     if (!ctx.perf) throw new ConfigError(`router '${name}' needs the performance model to estimate service times`);
     const state = new GapsState(ctx.numInstances, ctx.perf, variant, opts, ctx.rng, ctx.e2eSlack ?? 5);
-    const router: Router & { state: GapsState } = {
-      name,
+    const rebalancer = variant.rebalancing ? new GapsRebalancer(state) : undefined;
+    const policy: ClusterPolicy & { state: GapsState } = {
+      router: {
+        name,
+        route: (req, view) => assign(state, req, view),
+        onComplete: (info) => state.completed(info),
+      },
       state,
       usesPredictions: variant.prediction,
-      route: (req, view) => assign(state, req, view),
-      onComplete: (info) => state.completed(info),
-      controllers: variant.rebalancing ? [new GapsRebalancer(state)] : [],
+      controllers: rebalancer ? [rebalancer] : [],
       stats: () => {
         const h = state.calibrator.health();
         return {
@@ -98,10 +102,10 @@ export function gapsRouterFactory(name: string, variant: GapsVariant): RouterFac
           calibrationBeta: h.beta,
           calibrationGamma: h.gamma,
           calibrationCentralScale: h.centralScale,
-          ...(router.controllers?.[0] as GapsRebalancer | undefined)?.stats(),
+          ...rebalancer?.stats(),
         };
       },
     };
-    return router;
+    return policy;
   };
 }

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../core/errors.js';
 import type { InstanceView } from '../clusterView.js';
-import type { Router, RouterFactory } from '../routers/router.js';
+import type { ClusterPolicy, ClusterPolicyFactory } from '../clusterPolicy.js';
+import type { Router } from '../routers/router.js';
 import { DEFAULT_GAPS, GapsState } from './state.js';
 
 /**
@@ -11,14 +12,12 @@ import { DEFAULT_GAPS, GapsState } from './state.js';
  * what GAPS's Eq. 9 reduces to. It shares GAPS's ledger and calibration, without its switch or
  * rebalancer, so the two differ only in the assignment rule.
  */
-export const leastWorkLeftRouter: RouterFactory = (ctx) => {
+export const leastWorkLeftRouter: ClusterPolicyFactory = (ctx) => {
   if (ctx.arg !== undefined) throw new ConfigError(`router 'least-work-left' takes no argument, got '${ctx.arg}'`);
   if (!ctx.perf) throw new ConfigError(`router 'least-work-left' needs the performance model to time work`);
   const state = new GapsState(ctx.numInstances, ctx.perf, { prediction: true, rebalancing: false, global: true }, DEFAULT_GAPS, ctx.rng, ctx.e2eSlack ?? 5);
-  const router: Router & { state: GapsState } = {
+  const router: Router = {
     name: 'least-work-left',
-    state,
-    usesPredictions: true,
     route(req, view) {
       const central = state.central(req.predictedOutputTokens);
       let best: InstanceView | undefined;
@@ -37,5 +36,6 @@ export const leastWorkLeftRouter: RouterFactory = (ctx) => {
     },
     onComplete: (info) => state.completed(info),
   };
-  return router;
+  const policy: ClusterPolicy & { state: GapsState } = { router, state, usesPredictions: true };
+  return policy;
 };

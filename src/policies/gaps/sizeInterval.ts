@@ -1,6 +1,7 @@
 import { ConfigError } from '../../core/errors.js';
 import type { InstanceView } from '../clusterView.js';
-import type { Router, RouterFactory } from '../routers/router.js';
+import type { ClusterPolicy, ClusterPolicyFactory } from '../clusterPolicy.js';
+import type { Router } from '../routers/router.js';
 import { DEFAULT_GAPS, GapsState } from './state.js';
 
 /**
@@ -13,7 +14,7 @@ import { DEFAULT_GAPS, GapsState } from './state.js';
  * total. (Counting tokens instead put a fifth of the conversation trace's requests on a quarter of
  * the instances: prompt tokens are cheap, decode tokens are not.) Within a class, least-work-left.
  */
-export const sizeIntervalRouter: RouterFactory = (ctx) => {
+export const sizeIntervalRouter: ClusterPolicyFactory = (ctx) => {
   let share = 0.25;
   if (ctx.arg !== undefined) {
     const [k, v] = ctx.arg.split('=');
@@ -42,10 +43,8 @@ export const sizeIntervalRouter: RouterFactory = (ctx) => {
       cutoff = x.size;
     }
   };
-  const router: Router & { state: GapsState } = {
+  const router: Router = {
     name: 'size-interval',
-    state,
-    usesPredictions: true,
     route(req, view) {
       const central = state.central(req.predictedOutputTokens);
       recent.push({ size: central, work: state.estimator.unloaded(req.promptTokens, central) });
@@ -74,7 +73,12 @@ export const sizeIntervalRouter: RouterFactory = (ctx) => {
       return best.id;
     },
     onComplete: (info) => state.completed(info),
+  };
+  const policy: ClusterPolicy & { state: GapsState } = {
+    router,
+    state,
+    usesPredictions: true,
     stats: () => ({ longInstances: longCount, sentLong: toLong, cutoffTokens: Number.isFinite(cutoff) ? cutoff : -1 }),
   };
-  return router;
+  return policy;
 };

@@ -20,10 +20,10 @@ test('llumnix dispatches to the highest freeness, counting queued demand and its
       iv(2, { running: 4, kvUsedBlocks: 600, waitingPromptTokens: 16 * 300 }), // 100 / 4 = 25
     ],
   };
-  assert.equal(r.route(req, view), 1);
+  assert.equal(r.router.route(req, view), 1);
   // 20 blocks per request sent to 1 since its report: after enough sends, 0 becomes freer.
-  for (let k = 0; k < 12; k++) r.route(req, view);
-  assert.equal(r.route(req, view), 0);
+  for (let k = 0; k < 12; k++) r.router.route(req, view);
+  assert.equal(r.router.route(req, view), 0);
 });
 
 test('llumnix migrates under imbalance: the shortest running request from the least to the most free instance', () => {

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../core/errors.js';
 import type { ClusterView, InstanceView } from '../clusterView.js';
 import type { ClusterControl, Controller } from '../controllers/controller.js';
-import type { Router, RouterFactory } from '../routers/router.js';
+import type { ClusterPolicyFactory } from '../clusterPolicy.js';
 
 /**
  * Llumnix (Sun et al., OSDI 2024), as far as a cluster simulator can host it. Read against the
@@ -118,28 +118,28 @@ export class LlumnixMigrator implements Controller {
   }
 }
 
-export const llumnixRouter: RouterFactory = (ctx) => {
+/** Llumnix as a cluster policy: freeness dispatch, and the migrator as its controller. */
+export const llumnixRouter: ClusterPolicyFactory = (ctx) => {
   const opts = parseLlumnixOptions(ctx.arg);
   const freeness = new Freeness(ctx.numInstances);
   const migrator = new LlumnixMigrator(freeness, opts);
-  const router: Router = {
-    name: 'llumnix',
-    controllers: [migrator],
-    route(req, view: ClusterView) {
-      let best = -1;
-      let bestF = Number.NEGATIVE_INFINITY;
-      for (const v of view.instances) {
-        if (!v.available || v.role === 'decode') continue;
-        const f = freeness.of(v);
-        if (f > bestF) {
-          bestF = f;
-          best = v.id;
-        }
+  const route = (req: { promptTokens: number }, view: ClusterView): number => {
+    let best = -1;
+    let bestF = Number.NEGATIVE_INFINITY;
+    for (const v of view.instances) {
+      if (!v.available || v.role === 'decode') continue;
+      const f = freeness.of(v);
+      if (f > bestF) {
+        bestF = f;
+        best = v.id;
       }
-      if (best >= 0) freeness.sent(best, Math.ceil(req.promptTokens / (view.instances[best] as InstanceView).kvBlockSize));
-      return best;
-    },
+    }
+    if (best >= 0) freeness.sent(best, Math.ceil(req.promptTokens / (view.instances[best] as InstanceView).kvBlockSize));
+    return best;
+  };
+  return {
+    router: { name: 'llumnix', route },
+    controllers: [migrator],
     stats: () => ({ liveMigrations: migrator.moves, migrationRounds: migrator.rounds }),
   };
-  return router;
 };

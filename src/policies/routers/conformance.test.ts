@@ -42,7 +42,7 @@ function workload(n: number): Iterator<RequestSpec> {
 }
 
 function simulate(name: string, seed: string): string {
-  const router = routers.get(name)(ctx(seed, 4));
+  const policy = routers.get(name)(ctx(seed, 4));
   const sim = new Simulation({
     numInstances: 4,
     instance: {
@@ -57,7 +57,7 @@ function simulate(name: string, seed: string): string {
     },
     perf,
     scheduler: () => vllmScheduler('mixed'),
-    router,
+    policy,
     reportIntervalS: 0.05,
     slo: {},
     kvBytesPerToken: 1,
@@ -77,17 +77,30 @@ for (const name of routers.names()) {
   });
 
   test(`router ${name}: never picks an unavailable instance`, () => {
-    const router = routers.get(name)(ctx('u', 4));
-    const roles = router.instanceRoles?.(4);
+    const policy = routers.get(name)(ctx('u', 4));
+    const roles = policy.instanceRoles?.(4);
     // The one available instance that may take new requests, made to look the most loaded.
     const k = roles ? roles.findIndex((r) => r !== 'decode') : 2;
     const v = view(4, (i) => ({ available: i === k, outstanding: i === k ? 50 : 0, kvUsage: i === k ? 0.9 : 0 }), roles);
-    for (let j = 0; j < 20; j++) assert.equal(router.route(req(j), v), k);
+    for (let j = 0; j < 20; j++) assert.equal(policy.router.route(req(j), v), k);
   });
 
   test(`router ${name}: returns -1 when no instance is available`, () => {
-    const router = routers.get(name)(ctx('u', 3));
-    assert.equal(router.route(req(0), view(3, () => ({ available: false }), router.instanceRoles?.(3))), -1);
+    const policy = routers.get(name)(ctx('u', 3));
+    assert.equal(policy.router.route(req(0), view(3, () => ({ available: false }), policy.instanceRoles?.(3))), -1);
+  });
+
+  test(`router ${name}: a cluster policy whose router is only what a front end needs`, () => {
+    const policy = routers.get(name)(ctx('b', 4));
+    const keys = Object.keys(policy.router).sort();
+    assert.ok(keys.every((k) => ['name', 'onComplete', 'route'].includes(k)), `${name}: router members ${keys.join(', ')}`);
+    assert.equal(typeof policy.router.route, 'function');
+    assert.equal(policy.router.name, name.replace(/:.*/, ''));
+    // Phase split comes whole: roles that make prefill instances need a decode router, and back.
+    const roles = policy.instanceRoles?.(4);
+    assert.equal(roles?.includes('prefill') === true, policy.routeDecode !== undefined, `${name}: roles and routeDecode go together`);
+    for (const c of policy.controllers ?? []) assert.ok(c.intervalS > 0 && typeof c.tick === 'function', `${name}: controller ${c.name}`);
+    for (const [k, v] of Object.entries(policy.stats?.() ?? {})) assert.equal(typeof v, 'number', `${name}: stat ${k}`);
   });
 
   test(`router ${name}: rejects an argument it does not take with a clear error`, () => {

@@ -4,7 +4,7 @@ import { leastOutstandingRouter } from './leastOutstanding.js';
 import { powerOfDRouter } from './powerOfD.js';
 import { randomRouter } from './random.js';
 import { roundRobinRouter } from './roundRobin.js';
-import type { RouterFactory } from './router.js';
+import { routerOnly, type ClusterPolicyFactory } from '../clusterPolicy.js';
 import { splitwiseRouter } from './splitwise.js';
 import { gapsRouterFactory } from '../gaps/gapsRouter.js';
 import { llumnixRouter } from '../llumnix/llumnix.js';
@@ -12,13 +12,17 @@ import { flashgenRouter } from '../flashgen/flashgen.js';
 import { leastWorkLeftRouter } from '../gaps/leastWorkLeft.js';
 import { sizeIntervalRouter } from '../gaps/sizeInterval.js';
 
-/** Routers by CLI name. A new router adds its file and one line here. */
-export const routers = new Registry<RouterFactory>('router')
-  .register('round-robin', roundRobinRouter, 'cycle through instances')
-  .register('random', randomRouter, 'uniformly random instance')
-  .register('least-outstanding', leastOutstandingRouter, 'fewest outstanding requests (router-side count)')
-  .register('least-kv', leastKvRouter, 'lowest reported KV-cache usage')
-  .register('power-of-d', powerOfDRouter, 'sample d instances (default 2, power-of-d:D), pick fewest outstanding')
+/**
+ * Cluster policies by router name (`--router`, `--policy`). Each factory returns a `ClusterPolicy`:
+ * its `router` plus whatever else the policy brings (roles, decode routing, controllers, counters).
+ * A new router adds its file and one line here (a plain router through `routerOnly`).
+ */
+export const routers = new Registry<ClusterPolicyFactory>('router')
+  .register('round-robin', routerOnly(roundRobinRouter), 'cycle through instances')
+  .register('random', routerOnly(randomRouter), 'uniformly random instance')
+  .register('least-outstanding', routerOnly(leastOutstandingRouter), 'fewest outstanding requests (router-side count)')
+  .register('least-kv', routerOnly(leastKvRouter), 'lowest reported KV-cache usage')
+  .register('power-of-d', routerOnly(powerOfDRouter), 'sample d instances (default 2, power-of-d:D), pick fewest outstanding')
   .register('gaps', gapsRouterFactory('gaps', { prediction: true, rebalancing: true, global: true }), 'GAPS: predicted completion time above u_th, selective rebalancing')
   .register('gaps-nopred', gapsRouterFactory('gaps-nopred', { prediction: false, rebalancing: true, global: true }), 'GAPS without the predictor')
   .register('gaps-norebal', gapsRouterFactory('gaps-norebal', { prediction: true, rebalancing: false, global: true }), 'GAPS without rebalancing')

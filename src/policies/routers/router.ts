@@ -2,10 +2,14 @@ import type { Rng } from '../../kernel/rng.js';
 import type { InstanceRole } from '../../model/instance.js';
 import type { PerfModel } from '../../model/perfModel.js';
 import type { ClusterView, CompletionInfo, InstanceView, RoutedRequest } from '../clusterView.js';
-import type { Controller } from '../controllers/controller.js';
 
 export type { ClusterView, CompletionInfo, InstanceRole, InstanceView, RoutedRequest };
 
+/**
+ * What a front end needs of a policy: pick an instance per request, and hear when one completes.
+ * Instance roles, a decode router, controllers, prediction needs and counters are the cluster's
+ * business: they live in `ClusterPolicy` (../clusterPolicy.ts), which carries this router.
+ */
 export interface Router {
   readonly name: string;
   /**
@@ -18,16 +22,6 @@ export interface Router {
   route(req: RoutedRequest, view: ClusterView): number;
   /** Told when a request it routed completes (live routers learn it when the stream ends). */
   onComplete?(info: CompletionInfo): void;
-  /** Roles of the instances this policy needs (default: all 'mixed'). */
-  instanceRoles?(numInstances: number): readonly InstanceRole[];
-  /** For phase-split policies: the decode instance for a request whose prefill just finished. */
-  routeDecode?(req: RoutedRequest, from: number, view: ClusterView): number;
-  /** Periodic cluster-level companions of this policy (rebalancing, migration), run by the cluster. */
-  readonly controllers?: readonly Controller[];
-  /** True when the policy reads `predictedOutputTokens`: the run then needs a predictor. */
-  readonly usesPredictions?: boolean;
-  /** Policy-specific counters reported with the run's metrics (e.g. calibration health). */
-  stats?(): Record<string, number>;
 }
 
 export interface RouterContext {
@@ -53,6 +47,7 @@ export interface RouterHints {
   readonly kvTokens: number;
 }
 
+/** Builds a plain router; the registry wraps it with `routerOnly` (../clusterPolicy.ts). */
 export type RouterFactory = (ctx: RouterContext) => Router;
 
 /** What `Router.route` returns when no instance is available (see there). */

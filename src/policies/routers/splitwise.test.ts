@@ -26,7 +26,7 @@ test('splitwise prefills on the prompt pool, decodes on the token pool and pays 
     instance: { maxNumSeqs: 64, maxBatchedTokens: 4096, blockSize: 16, kvBlocks: 3000, watermark: 0.01, preemption: 'recompute', hostKvBlocks: 0, swapSecondsPerBlock: 0 },
     perf: { name: 'lin', iterationTime: (s) => 0.01 + 2e-5 * s.prefillTokens + 1e-4 * s.decodeSeqs },
     scheduler: () => vllmScheduler('mixed'),
-    router,
+    policy: router,
     reportIntervalS: 0.05,
     slo: {},
     kvBytesPerToken: 524288,
@@ -72,8 +72,8 @@ test('splitwise sizes its pools from the workload and overflows to the mixed poo
   assert.deepEqual(roles, ['prefill', 'mixed', 'decode']);
   const view = (o: Partial<import('../clusterView.js').InstanceView>[]) => ({ now: 0, instances: o.map((x, i) => ({ ...blankInstanceView(i, { role: roles[i] }), ...x })) });
   const req = { id: 1, arrival: 0, promptTokens: 500, type: 't', sessionId: undefined, predictedOutputTokens: Number.NaN };
-  assert.equal(r.route(req, view([{ waitingPromptTokens: 100 }, {}, {}])), 0, 'a short prompt queue keeps the request on the prompt pool');
-  assert.equal(r.route(req, view([{ waitingPromptTokens: 50_000, reportTime: 1 }, { reportTime: 1 }, { reportTime: 1 }])), 1, 'a long one overflows to the mixed pool');
+  assert.equal(r.router.route(req, view([{ waitingPromptTokens: 100 }, {}, {}])), 0, 'a short prompt queue keeps the request on the prompt pool');
+  assert.equal(r.router.route(req, view([{ waitingPromptTokens: 50_000, reportTime: 1 }, { reportTime: 1 }, { reportTime: 1 }])), 1, 'a long one overflows to the mixed pool');
   assert.equal(r.routeDecode?.(req, 0, view([{}, {}, { kvUsedBlocks: 10 }])), 2, 'decodes go to the token pool');
   assert.equal(r.routeDecode?.(req, 0, view([{}, {}, { kvUsedBlocks: 950 }])), 1, 'a full token pool overflows to the mixed pool');
   assert.equal((r.stats?.() ?? {}).sentToMixed, 1);

@@ -1,6 +1,7 @@
 import { ConfigError } from '../../core/errors.js';
 import { emptyShape, type PerfModel } from '../../model/perfModel.js';
-import type { ClusterView, InstanceRole, InstanceView, Router, RouterFactory, RouterHints } from './router.js';
+import type { ClusterPolicy, ClusterPolicyFactory } from '../clusterPolicy.js';
+import type { ClusterView, InstanceRole, InstanceView, RouterHints } from './router.js';
 
 /**
  * Splitwise (Patel et al., ISCA 2024): phase splitting. The cluster is split into a prompt pool, a
@@ -69,7 +70,7 @@ function parsePools(n: number, arg: string | undefined, perf: PerfModel | undefi
   return pools;
 }
 
-export const splitwiseRouter: RouterFactory = (ctx) => {
+export const splitwiseRouter: ClusterPolicyFactory = (ctx) => {
   const n = ctx.numInstances;
   if (n < 2) throw new ConfigError(`router 'splitwise' splits prompt and decode instances and needs at least 2 instances, got ${n}`);
   const pools = parsePools(n, ctx.arg, ctx.perf, ctx.hints);
@@ -104,21 +105,23 @@ export const splitwiseRouter: RouterFactory = (ctx) => {
   const pending = (v: InstanceView): number => v.waitingPromptTokens + (promptSince[v.id] as number);
   const kvLoad = (v: InstanceView): number => v.kvUsedBlocks + (decodeSince[v.id] as number);
   const tokenFull = (v: InstanceView): boolean => kvLoad(v) > 0.9 * v.kvTotalBlocks || v.running + (decodeSince[v.id] as number > 0 ? 1 : 0) >= v.maxNumSeqs;
-  const router: Router & { pools: Pools } = {
-    name: 'splitwise',
+  const policy: ClusterPolicy & { pools: Pools } = {
     pools,
     instanceRoles: (count) => Array.from({ length: count }, (_, i): InstanceRole => (i < pools.prompt ? 'prefill' : i < pools.prompt + pools.mixed ? 'mixed' : 'decode')),
-    route(req, view) {
-      let [i, q] = pick(view, 'prefill', pending);
-      if (pools.mixed > 0 && (i < 0 || q > overflowTokens)) {
-        const [m, mq] = pick(view, 'mixed', (v) => pending(v) + v.outstanding);
-        if (m >= 0 && (i < 0 || mq < q)) {
-          i = m;
-          toMixed++;
+    router: {
+      name: 'splitwise',
+      route(req, view) {
+        let [i, q] = pick(view, 'prefill', pending);
+        if (pools.mixed > 0 && (i < 0 || q > overflowTokens)) {
+          const [m, mq] = pick(view, 'mixed', (v) => pending(v) + v.outstanding);
+          if (m >= 0 && (i < 0 || mq < q)) {
+            i = m;
+            toMixed++;
+          }
         }
-      }
-      if (i >= 0) promptSince[i] = (promptSince[i] as number) + req.promptTokens;
-      return i;
+        if (i >= 0) promptSince[i] = (promptSince[i] as number) + req.promptTokens;
+        return i;
+      },
     },
     routeDecode(req, _from, view) {
       let [i] = pick(view, 'decode', kvLoad);
@@ -134,5 +137,5 @@ export const splitwiseRouter: RouterFactory = (ctx) => {
     },
     stats: () => ({ promptInstances: pools.prompt, mixedInstances: pools.mixed, tokenInstances: n - pools.prompt - pools.mixed, sentToMixed: toMixed, decodesOnMixed }),
   };
-  return router;
+  return policy;
 };

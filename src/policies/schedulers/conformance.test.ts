@@ -78,7 +78,7 @@ function simulate(c: Case, specs: readonly RequestSpec[]): SimResult {
     },
     perf,
     scheduler: () => factory(arg),
-    router,
+    policy: router,
     reportIntervalS: 0.05,
     slo: { e2eSlack: 5 },
     kvBytesPerToken: 1024,
@@ -160,4 +160,35 @@ test('scheduler conformance: KV pressure makes every scheduler preempt', () => {
     const res = simulate(c, workload('pressure', 220, false, false));
     assert.ok(summarize(res).preemptions > 0, `${name}: the suite's load must cause preemptions`);
   }
+});
+
+test('scheduler conformance: a scheduler that declares ranksByArrival ranks by arrival', () => {
+  const r = new Rng('ranks-by-arrival');
+  let declared = 0;
+  for (const name of schedulers.names()) {
+    const policy = schedulers.get(name)(SPEC_ARGS[name] ? splitSpec(SPEC_ARGS[name]).arg : undefined);
+    if (!policy.ranksByArrival) continue;
+    declared++;
+    for (let k = 0; k < 200; k++) {
+      const f = {
+        id: r.int(1000),
+        arrival: r.next() * 100,
+        promptTokens: 1 + r.int(4000),
+        predictedOutputTokens: r.next() < 0.3 ? Number.NaN : 1 + r.int(2000),
+        generatedTokens: r.int(500),
+        kvTokens: r.int(4000),
+        prefillTarget: r.int(4000),
+        preemptions: r.int(3),
+        type: r.int(3),
+        lastTokenTime: r.next() * 100,
+        tbtTargetS: r.next() < 0.5 ? Number.POSITIVE_INFINITY : 0.05,
+        apiCallsDone: r.int(2),
+        waitedS: r.next() * 10,
+        kvResident: r.next() < 0.2,
+      };
+      assert.equal(policy.rank(f, 100 + r.next() * 100), f.arrival, `${name} declares ranksByArrival`);
+    }
+    assert.ok(!policy.dynamicRank, `${name}: ranksByArrival and dynamicRank contradict`);
+  }
+  assert.ok(declared > 0, 'the default scheduler takes the fast path');
 });

@@ -16,6 +16,7 @@ export function inferceptScheduler(): BatchPolicy {
     name: 'infercept',
     preemptive: false,
     rank: (f) => f.arrival,
+    ranksByArrival: true,
     apiStrategy: (f, call) => strategyFor(ref, est, f, call, call.predictedDurationS),
     formBatch: (b) => {
       ref.state = b;

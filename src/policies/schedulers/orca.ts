@@ -11,6 +11,7 @@ export function orcaScheduler(): BatchPolicy {
     name: 'orca',
     preemptive: false,
     rank: (f) => f.arrival,
+    ranksByArrival: true,
     formBatch: (b) => formWholePrompts(b, b.maxBatchedTokens),
   };
 }

@@ -23,6 +23,7 @@ export function radScheduler(opts: RadOptions): BatchPolicy {
     name: `rad:${T}`,
     preemptive: false,
     rank: (f) => f.arrival,
+    ranksByArrival: true,
     formBatch(b: BatchBuilder): void {
       const cap = Math.min(opts.budget, b.maxBatchedTokens);
       const n = b.numDecoding;

@@ -12,6 +12,7 @@ export function sarathiScheduler(budget: number): BatchPolicy {
     name: `sarathi:${budget}`,
     preemptive: false,
     rank: (f) => f.arrival,
+    ranksByArrival: true,
     formBatch: (b) => formMixed(b, Math.min(budget, b.maxBatchedTokens)),
   };
 }

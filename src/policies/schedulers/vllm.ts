@@ -11,6 +11,7 @@ export function vllmScheduler(style: BatchStyle, name = style === 'mixed' ? 'vll
     name,
     preemptive: false,
     rank: (f) => f.arrival,
+    ranksByArrival: true,
     formBatch: (b) => formByStyle(b, style),
   };
 }

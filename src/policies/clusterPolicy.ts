@@ -1,0 +1,33 @@
+import type { InstanceRole } from '../model/instance.js';
+import type { ClusterView, RoutedRequest } from './clusterView.js';
+import type { Controller } from './controllers/controller.js';
+import type { Router, RouterContext, RouterFactory } from './routers/router.js';
+
+/**
+ * A cluster policy as a whole: the `Router` a front end calls per request, plus what the cluster
+ * that hosts it (the simulator, or the live gateway) must set up around it. The router stays what a
+ * front end needs; everything else a policy may bring lives here, so a front end that only routes
+ * (the ext_proc endpoint picker, a benchmark) never sees it, and a host that runs controllers or
+ * phase-split instances reads it from one place.
+ */
+export interface ClusterPolicy {
+  readonly router: Router;
+  /** Roles of the instances this policy needs (default: all 'mixed'). */
+  instanceRoles?(numInstances: number): readonly InstanceRole[];
+  /** For phase-split policies: the decode instance for a request whose prefill just finished. */
+  routeDecode?(req: RoutedRequest, from: number, view: ClusterView): number;
+  /** Periodic cluster-level companions of this policy (rebalancing, migration), run by the host on its clock. */
+  readonly controllers?: readonly Controller[];
+  /** True when the policy reads `predictedOutputTokens`: the host then runs a predictor. */
+  readonly usesPredictions?: boolean;
+  /** Policy-specific counters reported with the run's metrics (e.g. calibration health). */
+  stats?(): Record<string, number>;
+}
+
+/** What the router registry holds: a named factory of whole cluster policies. */
+export type ClusterPolicyFactory = (ctx: RouterContext) => ClusterPolicy;
+
+/** A policy that is nothing but a router (round-robin, least-outstanding, ...). */
+export function routerOnly(make: RouterFactory): ClusterPolicyFactory {
+  return (ctx) => ({ router: make(ctx) });
+}
