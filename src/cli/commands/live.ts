@@ -121,6 +121,9 @@ interface ServeFlags {
   apiKey: string[];
   adminKey: string[];
   extProc?: number;
+  rebalance: boolean;
+  migrationOverhead: number;
+  moveTimeout: number;
   maxNumSeqs: number;
   sloTtft?: number;
   sloTpot?: number;
@@ -161,6 +164,9 @@ function registerServe(program: Command): void {
     .option('--ext-proc <port>', 'also serve Envoy ext_proc (gRPC) on this port: the Gateway API Inference Extension endpoint picker', port('--ext-proc'))
     .option('--ext-proc-mode <mode>', "Envoy's body send mode towards the picker: full-duplex (FULL_DUPLEX_STREAMED) or buffered (BUFFERED/STREAMED)", 'full-duplex')
     .option('--no-ext-proc-usage', 'do not inject stream_options.include_usage in ext_proc mode (use when Envoy does not send response bodies to the picker)')
+    .option('--rebalance', 'run the policy\'s controllers (GAPS rebalancer, Llumnix migrator) live: move streamed requests by re-sending prompt + text so far', false)
+    .option('--migration-overhead <s>', 'seconds a move costs beyond the target\'s prefill, for the controllers\' cost check', positive('--migration-overhead'), 0.005)
+    .option('--move-timeout <s>', 'a move whose target sends nothing within this many seconds is abandoned', positive('--move-timeout'), 5)
     .action(async (f: ServeFlags) => {
       const { Gateway } = await import('../../live/gateway/gateway.js');
       const { EndpointsFile, EndpointSlots } = await import('../../live/extproc/endpointsFile.js');
@@ -192,12 +198,18 @@ function registerServe(program: Command): void {
           ...(f.sloTpot !== undefined ? { tpotS: f.sloTpot } : {}),
           ...(f.sloWindow !== undefined ? { windowS: f.sloWindow } : {}),
         },
+        rebalance: f.rebalance,
+        migrationOverheadS: f.migrationOverhead,
+        moveTimeoutS: f.moveTimeout,
         ...(f.predictor ? { predictor: f.predictor } : {}),
         ...(f.deployment ? { deployment: f.deployment } : {}),
         ...(f.perfModel ? { perfModel: f.perfModel } : {}),
       });
       if (g.idleControllers > 0) {
-        process.stderr.write(`gaps serve: policy '${g.router.name}' has ${g.idleControllers} rebalancing controller(s); live rebalancing is not built, they do not run\n`);
+        process.stderr.write(`gaps serve: policy '${g.router.name}' has ${g.idleControllers} rebalancing controller(s); they do not run without --rebalance\n`);
+      }
+      if (f.rebalance && (g.policy.controllers?.length ?? 0) === 0) {
+        process.stderr.write(`gaps serve: --rebalance: policy '${g.router.name}' has no controllers, nothing will move\n`);
       }
       const http = await g.listen(f.port, f.host);
       if (f.endpointsFile !== undefined) {
@@ -214,6 +226,7 @@ function registerServe(program: Command): void {
         const picker = new EndpointPicker(g, { mode: f.extProcMode, injectUsage: f.extProcUsage });
         const grpcPort = await picker.listen(f.extProc, f.host);
         process.stderr.write(`gaps serve: ext_proc endpoint picker (gRPC, with grpc.health.v1) on ${f.host}:${grpcPort}\n`);
+        if (f.rebalance) process.stderr.write('gaps serve: --rebalance moves only streams relayed over HTTP; requests Envoy sends after an ext_proc pick are not moved\n');
         server = { ...http, close: async () => (await picker.close(), await http.close()) };
       }
       await serveUntilSignal(server, `serve (${g.router.name}, ${g.backends.length} backends)`);

@@ -20,7 +20,11 @@ import type { RunningServer } from '../emulator/server.js';
 import { GatewayMetrics } from './metrics.js';
 import { MetricsPoller } from './poller.js';
 import { LivePredictor } from './prediction.js';
-import { relay, type Attempt, type RoutedOn } from './relay.js';
+import { forwardHeaders, relay, type Attempt, type RoutedOn } from './relay.js';
+import type { StreamFlight } from '../rebalance/flight.js';
+import type { LiveClusterControl } from '../rebalance/liveControl.js';
+import { LiveRebalancing } from '../rebalance/liveRebalancing.js';
+import type { MigrationCounters } from '../rebalance/migrations.js';
 
 export interface GatewayOptions {
   readonly backends: readonly string[];
@@ -59,6 +63,12 @@ export interface GatewayOptions {
   readonly maxEndpoints?: number;
   /** SLOs each finished request is judged against (as `gaps simulate --slo-*`); window defaults to the poll interval. */
   readonly slo?: Partial<LiveSloOptions>;
+  /** Run the policy's controllers on the wall clock, moving streamed requests between backends (docs/ROUTER.md). */
+  readonly rebalance?: boolean;
+  /** Seconds a move costs beyond the target's prefill (the re-send's round trip), for the controllers' cost check. */
+  readonly migrationOverheadS?: number;
+  /** A move whose target has not sent its first event within this many seconds is abandoned (the client's stream is held meanwhile). */
+  readonly moveTimeoutS?: number;
 }
 
 export const BACKEND_HEADER = 'x-gaps-backend';
@@ -94,6 +104,8 @@ export class Gateway {
   private readonly view: LiveClusterView;
   private readonly poller: MetricsPoller;
   private readonly routed: { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
+  /** Live rebalancing (`rebalance: true`): the in-flight table as `ClusterControl`, the controllers' timers, the moves' counters. */
+  readonly rebalancing: LiveRebalancing | undefined;
   private nextId = 0;
   private inFlight = 0;
   private closing = false;
@@ -119,6 +131,9 @@ export class Gateway {
       backendHeader: BACKEND_HEADER,
       maxNumSeqs: 256,
       maxEndpoints: 0,
+      rebalance: false,
+      migrationOverheadS: 0.005,
+      moveTimeoutS: 5,
       ...opts,
       predictor: opts.predictor,
     };
@@ -146,13 +161,26 @@ export class Gateway {
       (b) => this.metrics.scrapeErrors.inc({ backend: b.url }),
     );
     this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
+    const take = (b: BackendState, p: number, routed?: boolean): void => this.take(b, p, routed);
+    const controllers = this.policy.controllers ?? [];
+    this.rebalancing = o.rebalance
+      ? new LiveRebalancing({ registry: this.metrics.registry, view: this.view, backends: this.backends, clock: this.clock, perf, controllers, host: { o, take }, overheadS: o.migrationOverheadS })
+      : undefined;
     this.app = openAiApp(o.bodyLimit);
     this.routes();
   }
 
-  /** Controllers (periodic rebalancing) the policy ships; the live router does not run them yet. */
+  /** Controllers (periodic rebalancing) the policy ships that do not run (without `rebalance`). */
   get idleControllers(): number {
-    return this.policy.controllers?.length ?? 0;
+    return this.rebalancing ? 0 : (this.policy.controllers?.length ?? 0);
+  }
+
+  get migrations(): MigrationCounters | undefined {
+    return this.rebalancing?.migrations;
+  }
+
+  get control(): LiveClusterControl | undefined {
+    return this.rebalancing?.control;
   }
 
   private routes(): void {
@@ -214,6 +242,7 @@ export class Gateway {
         slo: this.slo.backends[i],
       })),
       policyStats: this.policy.stats?.() ?? {},
+      rebalance: this.rebalancing?.state() ?? { enabled: false, controllers: (this.policy.controllers ?? []).map((c) => ({ name: c.name, intervalS: c.intervalS })), migrations: null },
     };
   }
 
@@ -269,12 +298,14 @@ export class Gateway {
     const body = inject ? { ...r.body, stream_options: { ...(r.body.stream_options as object | undefined), include_usage: true } } : r.body;
     const payload = JSON.stringify(body);
     this.inFlight++;
+    let flight: StreamFlight | undefined;
     try {
       const tried = new Set<number>();
       for (let attempt = 0; ; attempt++) {
         const b = this.pick(r, id, arrival, predicted, tried);
         tried.add(b.id);
-        const a: Attempt = { gw: this, backend: b, req, reply, endpoint, parsed: r, payload, injectedUsage: inject, id, arrival, predicted };
+        if (this.rebalancing && r.stream && !flight) flight = this.rebalancing.track(id, endpoint, body, r, arrival, predicted, forwardHeaders(req), b);
+        const a: Attempt = { gw: this, backend: b, req, reply, endpoint, parsed: r, payload, injectedUsage: inject, id, arrival, predicted, flight };
         const outcome = await relay(a);
         if (outcome === 'done') return;
         if (attempt >= this.o.retries) {
@@ -285,6 +316,7 @@ export class Gateway {
       }
     } finally {
       this.inFlight--;
+      if (flight) this.rebalancing?.untrack(flight);
     }
   }
 
@@ -313,12 +345,12 @@ export class Gateway {
     this.inFlight--;
   }
 
-  /** Takes the router's counts when a request is sent to `b`. */
-  take(b: BackendState, promptTokens: number): void {
+  /** Takes the router's counts when a request is sent to `b` (`routed`: counted as routed there; a move's continuation is not). */
+  take(b: BackendState, promptTokens: number, routed = true): void {
     b.outstanding++;
     b.sinceReport++;
     b.pendingPromptTokens += promptTokens;
-    this.metrics.routed.inc({ backend: b.url });
+    if (routed) this.metrics.routed.inc({ backend: b.url });
   }
 
   /** A failure before the first token: open the backend's circuit for the cooldown. */
@@ -358,6 +390,7 @@ export class Gateway {
   async listen(port: number, host = '127.0.0.1'): Promise<RunningServer> {
     await this.poller.scrapeAll();
     this.poller.start();
+    this.rebalancing?.start();
     await this.app.listen({ port, host });
     const addr = this.app.server.address();
     const actual = typeof addr === 'object' && addr ? addr.port : port;
@@ -367,6 +400,7 @@ export class Gateway {
   /** Graceful shutdown: refuse new requests, wait for in-flight streams (up to `drainS`), then close. */
   async close(drainS = 10): Promise<void> {
     this.closing = true;
+    this.rebalancing?.stop(); // no new moves while the streams in flight drain
     const deadline = Date.now() + drainS * 1000;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.poller.stop();

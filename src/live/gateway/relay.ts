@@ -1,46 +1,18 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { request, type Dispatcher } from 'undici';
-import type { BackendState } from '../backend.js';
 import { SSE_HEADERS } from '../http.js';
-import { errorBody, type Endpoint, type ParsedRequest } from '../openai.js';
-import type { Clock } from '../clock.js';
-import { SseScanner } from './sse.js';
+import { errorBody, type Endpoint } from '../openai.js';
+import { SseScanner, SseSplitter } from './sse.js';
+import { kindOf, type Attempt, type Outcome } from './attempt.js';
+import type { Hold } from '../rebalance/flight.js';
+import { StreamRelay } from './streamRelay.js';
 
-/** What a relay needs from the gateway that runs it. */
-export interface RelayHost {
-  readonly o: { readonly upstreamTimeoutS: number; readonly backendHeader: string };
-  readonly clock: Clock;
-  take(b: BackendState, promptTokens: number): void;
-  markDown(b: BackendState, kind: string): void;
-  completed(a: RoutedOn, outputTokens: number, firstTokenTime: number, failed: boolean): void;
-}
+export type { Attempt, Outcome, RelayHost, RoutedOn } from './attempt.js';
 
-/** A request and the backend the policy chose for it. */
-export interface RoutedOn {
-  readonly backend: BackendState;
-  readonly parsed: ParsedRequest;
-  readonly id: number;
-  readonly arrival: number;
-  readonly predicted: number;
-}
-
-/** One try of a request on one backend. */
-export interface Attempt extends RoutedOn {
-  readonly gw: RelayHost;
-  readonly req: FastifyRequest;
-  readonly reply: FastifyReply;
-  readonly endpoint: Endpoint;
-  readonly payload: string;
-  /** The gateway added `stream_options.include_usage`: strip the usage chunk from what the client sees. */
-  readonly injectedUsage: boolean;
-}
-
-/** 'retry': failed before anything reached the client, try another backend. 'done': the client has its answer. */
-export type Outcome = 'done' | 'retry';
 
 const PATHS: Record<Endpoint, string> = { completions: '/v1/completions', chat: '/v1/chat/completions' };
 
-function forwardHeaders(req: FastifyRequest): Record<string, string> {
+export function forwardHeaders(req: FastifyRequest): Record<string, string> {
   const h: Record<string, string> = { 'content-type': 'application/json' };
   const auth = req.headers['x-backend-authorization'];
   if (typeof auth === 'string') h.authorization = auth;
@@ -67,14 +39,37 @@ export async function relay(a: Attempt): Promise<Outcome> {
     b.outstanding--;
   };
   const abort = new AbortController();
+  // The upstream a client's disconnect must abort: this one, or a continuation after a move.
+  let current = abort;
   let clientGone = false;
   const onClose = (): void => {
     if (!reply.raw.writableFinished) {
       clientGone = true;
-      abort.abort();
+      current.abort();
+      a.flight?.cancel('client-gone');
     }
   };
   reply.raw.on('close', onClose);
+  const f = a.flight;
+  // The stream relay's view of this upstream's counts (released once, however the stream ends).
+  let held = true;
+  const hold: Hold = {
+    backend: b,
+    firstToken: releasePrompt,
+    release: () => {
+      if (held) release();
+      held = false;
+    },
+  };
+  const setCurrent = (c: AbortController): void => {
+    current = c;
+  };
+  if (f) {
+    f.backend = b;
+    // A move may be ready before the source has answered (a waiting request): stop the source then too.
+    f.abortCurrent = () => abort.abort();
+    f.replayHeld = () => (f.held.length = 0);
+  }
   const timeoutMs = gw.o.upstreamTimeoutS * 1000;
   let res: Dispatcher.ResponseData;
   try {
@@ -88,6 +83,16 @@ export async function relay(a: Attempt): Promise<Outcome> {
     });
   } catch (e) {
     release();
+    const sw = clientGone ? undefined : f?.takeSwitch();
+    if (sw) {
+      // Moved while waiting for the source's answer: the continuation is the stream.
+      try {
+        return await new StreamRelay(a, sw, () => clientGone, setCurrent).run();
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+    }
+    f?.cancel(clientGone ? 'client-gone' : 'source-failed');
     reply.raw.off('close', onClose);
     if (clientGone) {
       gw.completed(a, 0, Number.NaN, true);
@@ -98,6 +103,7 @@ export async function relay(a: Attempt): Promise<Outcome> {
     return 'retry';
   }
   try {
+    if (res.statusCode !== 200 || !a.parsed.stream) f?.cancel('source-failed');
     if (res.statusCode >= 500) {
       await res.body.dump();
       gw.markDown(b, 'status');
@@ -106,17 +112,15 @@ export async function relay(a: Attempt): Promise<Outcome> {
       return 'retry';
     }
     if (res.statusCode !== 200 || !a.parsed.stream) return await whole(a, res, release);
+    if (f) {
+      // Live rebalancing: the stream is relayed event by event so that it can be moved.
+      const body = res.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+      return await new StreamRelay(a, { upstream: { hold, abort, body, base: 0, continuation: false }, events: [], splitter: new SseSplitter() }, () => clientGone, setCurrent).run();
+    }
     return await streamed(a, res, releasePrompt, release, () => clientGone);
   } finally {
     reply.raw.off('close', onClose);
   }
-}
-
-function kindOf(e: unknown): string {
-  const code = (e as { code?: string }).code ?? '';
-  if (code.includes('TIMEOUT')) return 'timeout';
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connect';
-  return 'connect';
 }
 
 /** A non-streamed answer (or a 4xx the client must see): read it whole, forward it. */
