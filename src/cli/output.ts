@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { Distribution } from '../stats/quantile.js';
@@ -68,9 +68,26 @@ export function writeRunFiles(dir: string, out: RunOutput, provenance: Provenanc
   if (!streamed) openRequestsCsv(dir).end(out.result.table, out.result.sloViolated);
   const ts = out.result.timeSeries;
   // Column names of vLLM's gauges (vllm:num_requests_waiting, ...); kv_cache_usage_perc is a fraction in [0, 1] as in vLLM.
-  const tl = ['time_s,instance,num_requests_waiting,num_requests_running,kv_cache_usage_perc,utilization'];
-  for (let i = 0; i < ts.length; i++) {
-    tl.push(`${ts.time[i]},${ts.instance[i]},${ts.waiting[i]},${ts.running[i]},${ts.kvUsage[i]},${ts.utilization[i]}`);
+  // Written in chunks of about 1 MB: a run of millions of requests has millions of samples, and one
+  // string of them all would be a spike of hundreds of MB at the end of the run.
+  const path = join(dir, 'timeseries.csv');
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new ConfigError(`--out: cannot write '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  write(dir, 'timeseries.csv', `${tl.join('\n')}\n`);
+  try {
+    let chunk = 'time_s,instance,num_requests_waiting,num_requests_running,kv_cache_usage_perc,utilization\n';
+    for (let i = 0; i < ts.length; i++) {
+      chunk += `${ts.time[i]},${ts.instance[i]},${ts.waiting[i]},${ts.running[i]},${ts.kvUsage[i]},${ts.utilization[i]}\n`;
+      if (chunk.length >= 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
 }
