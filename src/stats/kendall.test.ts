@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../kernel/rng.js';
-import { kendallTau } from './kendall.js';
+import { kendallTau, kendallTauByComparator } from './kendall.js';
 
 /** O(n^2) tau-b by definition. */
 function naiveTau(x: number[], y: number[]): number {
@@ -33,4 +33,17 @@ test('kendallTau agrees with the definition on random data with ties', () => {
   assert.equal(kendallTau([1, 2, 3], [3, 2, 1]), -1);
   assert.equal(kendallTau([1, 2, 3], [10, 20, 30]), 1);
   assert.ok(Number.isNaN(kendallTau([1], [1])));
+});
+
+test('kendallTau by radix sort gives the same bits as the comparator sort (floats, ties, signed zeros, wide ranges)', () => {
+  const r = new Rng('tau-ranks');
+  for (let rep = 0; rep < 40; rep++) {
+    const n = 2 + r.int(3000);
+    const pool = Array.from({ length: 1 + r.int(50) }, () => (r.next() - 0.5) * 10 ** (r.int(30) - 10));
+    pool.push(0, -0);
+    const pick = (): number => (r.next() < 0.5 ? (pool[r.int(pool.length)] as number) : r.next() * 1e6);
+    const x = Array.from({ length: n }, pick);
+    const y = x.map((v) => (r.next() < 0.5 ? v * 2 : pick()));
+    assert.equal(Object.is(kendallTau(x, y), kendallTauByComparator(x, y)), true, `rep ${rep}: ${kendallTau(x, y)} vs ${kendallTauByComparator(x, y)}`);
+  }
 });

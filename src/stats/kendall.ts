@@ -7,16 +7,112 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
   if (n !== y.length) throw new RangeError('kendallTau: samples differ in length');
   if (n < 2) return Number.NaN;
+  return byRadix(x, y, n) ?? byComparator(x, y, n);
+}
+
+/**
+ * Tau needs the pairs in (x, y) order. That order comes from an LSD radix sort of the indices on
+ * each value's IEEE-754 bits made sortable (sign flipped for positives, every bit for negatives; -0
+ * read as 0, since it ties with 0): eight 16-bit passes, skipping those where every key shares the
+ * digit, and no comparator calls. Undefined when a value is not finite (the comparator path keeps
+ * its meaning there).
+ */
+function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
+  const xh = new Uint32Array(n);
+  const xl = new Uint32Array(n);
+  const yh = new Uint32Array(n);
+  const yl = new Uint32Array(n);
+  if (!sortableBits(x, n, xh, xl) || !sortableBits(y, n, yh, yl)) return undefined;
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let out = new Uint32Array(n);
+  const counts = new Uint32Array(65536);
+  // Least significant first: y's low word, y's high word, then x's (a stable sort by x of y-sorted pairs).
+  for (const [words, shift] of [
+    [yl, 0],
+    [yl, 16],
+    [yh, 0],
+    [yh, 16],
+    [xl, 0],
+    [xl, 16],
+    [xh, 0],
+    [xh, 16],
+  ] as const) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const d = ((words[i] as number) >>> shift) & 0xffff;
+      counts[d] = (counts[d] as number) + 1;
+    }
+    if (counts[((words[0] as number) >>> shift) & 0xffff] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d] as number;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const id = idx[i] as number;
+      const d = ((words[id] as number) >>> shift) & 0xffff;
+      out[counts[d] as number] = id;
+      counts[d] = (counts[d] as number) + 1;
+    }
+    const t = idx;
+    idx = out;
+    out = t;
+  }
+  const ys = new Float64Array(n);
+  for (let i = 0; i < n; i++) ys[i] = y[idx[i] as number] as number;
+  return fromSorted(n, ys, (i, j) => x[idx[i] as number] === x[idx[j] as number]);
+}
+
+const BITS = new Float64Array(1);
+const WORDS = new Uint32Array(BITS.buffer);
+/** Index of the high 32-bit word of a double in WORDS (1 on little-endian machines). */
+const HIGH = (() => {
+  BITS[0] = -1;
+  return WORDS[1] === 0xbff00000 ? 1 : 0;
+})();
+
+/** Each value's bits as two words whose unsigned order is the numeric order; false if a value is not finite. */
+function sortableBits(v: ArrayLike<number>, n: number, hi: Uint32Array, lo: Uint32Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const a = v[i] as number;
+    if (!Number.isFinite(a)) return false;
+    BITS[0] = a === 0 ? 0 : a;
+    const h = WORDS[HIGH] as number;
+    const l = WORDS[1 - HIGH] as number;
+    if (h >= 0x80000000) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~l >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = l;
+    }
+  }
+  return true;
+}
+
+/** The comparator-sort path, exported as the reference the radix path is tested against. */
+export function kendallTauByComparator(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  return x.length < 2 || x.length !== y.length ? Number.NaN : byComparator(x, y, x.length);
+}
+
+function byComparator(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number {
   const idx = Array.from({ length: n }, (_, i) => i);
   idx.sort((a, b) => (x[a] as number) - (x[b] as number) || (y[a] as number) - (y[b] as number));
   const ys = new Float64Array(n);
   for (let i = 0; i < n; i++) ys[i] = y[idx[i] as number] as number;
+  return fromSorted(n, ys, (i, j) => x[idx[i] as number] === x[idx[j] as number]);
+}
+
+/** Tau-b from the y values in (x, y) order, `sameX(i, j)` telling whether sorted positions i and j tie in x. */
+function fromSorted(n: number, ys: Float64Array<ArrayBuffer>, sameX: (i: number, j: number) => boolean): number {
   // Pairs tied in x, and tied in both.
   let tiedX = 0;
   let tiedXY = 0;
   for (let i = 0; i < n; ) {
     let j = i + 1;
-    while (j < n && x[idx[j] as number] === x[idx[i] as number]) j++;
+    while (j < n && sameX(j, i)) j++;
     tiedX += ((j - i) * (j - i - 1)) / 2;
     for (let k = i; k < j; ) {
       let m = k + 1;

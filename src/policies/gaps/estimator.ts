@@ -96,9 +96,6 @@ export class InstanceLedger {
   /** Sum and largest of the work list's decode tokens left (for lower bounds). */
   tokenSum = 0;
   tokenMax = 0;
-  /** Decode step times at whole batches m < 64, by context per sequence (for lower bounds; see CompletionEstimator.lowerBound). */
-  readonly boundTpot = new Float64Array(64);
-  readonly boundContext = new Float64Array(64).fill(Number.NaN);
 
   /** The entries in order, as objects (for tests and inspection; the estimator reads the rows). */
   get entries(): Map<number, LedgerEntry> {
@@ -522,8 +519,8 @@ export class CompletionEstimator {
    * never gets faster with more sequences or more context (`PerfModel.decodeMonotone`); -Infinity
    * without a ledger. It keeps the request's own prefill and decode and drops every wait (slots, KV,
    * prefill ahead), and bounds the batch it decodes in from below: each request ahead overlaps it by
-   * min(t, own)/own >= t/max(own, largest t), so the overlap is at least (sum of t)/max(own, largest t),
-   * taken down to a whole batch. Costs O(1) once the instance's work list is current (it is shared by
+   * min(t, own)/own >= t/max(own, largest t), so the overlap is at least (sum of t)/max(own, largest t).
+   * Costs O(1) once the instance's work list is current (it is shared by
    * the round), against O(requests outstanding there) for the estimate.
    */
   lowerBound(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, now: number, typical = own, typicalPrompt = prompt): number {

@@ -152,3 +152,25 @@ test('NoGlobal, local reading: every instance, but only the front end\'s own cou
   assert.equal(make('gaps-nomonitor').router.route(req(1, 100), view), 0, 'the reports are not seen: instance 0 looks empty');
   assert.equal(make('gaps').router.route(req(1, 100), view), 1, 'with monitoring the reported queue counts');
 });
+
+test('a violation spike needs evidence: enough completions since the last round, well above the pooled rate', () => {
+  const views = [iv(0, { waiting: 1, running: 2 }), iv(1, { running: 2 })];
+  const r = make('gaps');
+  const reb = r.controllers?.[0] as GapsRebalancer;
+  const ctl = control(views, [], 0.001, []);
+  const done = (id: number, instance: number, violated: boolean): void =>
+    r.state.completed({ id, instance, now: 10, arrival: 9, promptTokens: 100, outputTokens: 10, predictedOutputTokens: 10, firstTokenTime: 9.1, sloViolated: violated, rejected: false });
+  reb.tick(10, ctl); // the first check is a periodic round
+  assert.equal(reb.rounds, 1);
+  done(1, 0, true); // one late request: a 100% rate on one completion
+  reb.tick(10.25, ctl);
+  assert.equal(reb.rounds, 1, 'one completion is not a spike');
+  for (let k = 0; k < 8; k++) done(10 + k, 0, k < 6);
+  for (let k = 0; k < 8; k++) done(20 + k, 1, false);
+  reb.tick(10.5, ctl);
+  assert.equal(reb.rounds, 2, 'seven of nine late against a pooled 41%: a spike');
+  for (let k = 0; k < 8; k++) done(30 + k, 0, k < 3);
+  for (let k = 0; k < 8; k++) done(40 + k, 1, k < 2);
+  reb.tick(10.75, ctl);
+  assert.equal(reb.rounds, 2, '3/8 against a pooled 31%: not a spike (the counts restarted with the round)');
+});

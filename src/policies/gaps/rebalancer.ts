@@ -9,8 +9,9 @@ import type { GapsState } from './state.js';
  * overloaded instances"; a request moves "only if expected latency reduction outweighs migration
  * overhead c(i, j->k)". Minimal corrective migration: a few moves per round, cheap moves first.
  *
- * Every `checkIntervalS` the rebalancer looks for a spike (an instance whose recent SLO-violation
- * rate exceeds the cluster mean by `spikeThreshold`); every `rebalanceIntervalS` it runs anyway. A
+ * Every `checkIntervalS` the rebalancer looks for a spike (an instance whose SLO-violation rate since
+ * the last round, over at least `spikeMinCompletions` completions, exceeds the pooled rate by
+ * `spikeThreshold`); every `rebalanceIntervalS` it runs anyway. A
  * round ranks instances by the predicted completion time of a typical request; the instances above
  * the cluster's best by the overload factor (1.25) are overloaded. Their requests are candidates,
  * ordered by urgency (predicted finish past the adaptive deadline first), then by predicted remaining
@@ -44,18 +45,34 @@ export class GapsRebalancer implements Controller {
     if (!periodic && !this.spike(views)) return;
     this.lastRound = now;
     this.rounds++;
+    this.s.doneSinceRound.fill(0);
+    this.s.violatedSinceRound.fill(0);
     this.round(now, ctl, views);
   }
 
+  /**
+   * A violation spike: among the instances this front end sees, one that has completed at least
+   * `spikeMinCompletions` requests since the last round and missed SLOs on a share of them above the
+   * pooled share by `spikeThreshold`. Counting since the last round (not over the monitor's 50 ms
+   * report window, where one late request on an instance reads as a 100% rate) makes a spike a rate
+   * with evidence behind it rather than the noise of one or two completions.
+   */
   private spike(views: readonly InstanceView[]): boolean {
-    let mean = 0;
-    let max = 0;
+    const s = this.s;
+    let done = 0;
+    let violated = 0;
     for (const v of views) {
-      mean += v.recentSloViolationRate;
-      max = Math.max(max, v.recentSloViolationRate);
+      done += s.doneSinceRound[v.id] as number;
+      violated += s.violatedSinceRound[v.id] as number;
     }
-    mean /= views.length;
-    return max - mean >= this.s.opts.spikeThreshold;
+    if (done === 0) return false;
+    const pooled = violated / done;
+    const min = Math.max(1, s.opts.spikeMinCompletions);
+    for (const v of views) {
+      const d = s.doneSinceRound[v.id] as number;
+      if (d >= min && (s.violatedSinceRound[v.id] as number) / d - pooled >= s.opts.spikeThreshold) return true;
+    }
+    return false;
   }
 
   /** Each view's predicted completion time of a typical request this round, by position (reused). */

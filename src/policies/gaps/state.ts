@@ -38,6 +38,8 @@ export interface GapsOptions {
   readonly rebalanceIntervalS: number;
   readonly checkIntervalS: number;
   readonly spikeThreshold: number;
+  /** Completions an instance must have had since the last round before its violation rate can make a spike. */
+  readonly spikeMinCompletions: number;
   readonly maxMovesPerRound: number;
   /** Smallest predicted gain worth a move, seconds. */
   readonly minGainS: number;
@@ -53,6 +55,7 @@ export const DEFAULT_GAPS: GapsOptions = {
   rebalanceIntervalS: 2,
   checkIntervalS: 0.25,
   spikeThreshold: 0.2,
+  spikeMinCompletions: 8,
   maxMovesPerRound: 4,
   minGainS: 0.05,
   minRelativeGain: 0.2,
@@ -89,6 +92,9 @@ export class GapsState {
   meanPrompt = 512;
   private routed = 0;
   private completions = 0;
+  /** Per instance: completions heard since the last rebalancing round, and how many missed an SLO. */
+  readonly doneSinceRound: Int32Array;
+  readonly violatedSinceRound: Int32Array;
   assignedByQueue = 0;
   assignedByPrediction = 0;
 
@@ -101,6 +107,8 @@ export class GapsState {
     readonly e2eSlack: number,
   ) {
     this.ledgers = Array.from({ length: n }, () => new InstanceLedger());
+    this.doneSinceRound = new Int32Array(n);
+    this.violatedSinceRound = new Int32Array(n);
     this.estimator = new CompletionEstimator(perf);
   }
 
@@ -245,6 +253,11 @@ export class GapsState {
   completed(info: CompletionInfo): void {
     this.forget(info.id, info.now);
     if (info.rejected) return;
+    const i = info.instance;
+    if (i >= 0 && i < this.doneSinceRound.length) {
+      this.doneSinceRound[i] = (this.doneSinceRound[i] as number) + 1;
+      if (info.sloViolated) this.violatedSinceRound[i] = (this.violatedSinceRound[i] as number) + 1;
+    }
     this.completions++;
     this.meanOutput += (info.outputTokens - this.meanOutput) / this.completions;
     if (Number.isFinite(info.predictedOutputTokens)) this.calibrator.observe(info.predictedOutputTokens, info.outputTokens);
