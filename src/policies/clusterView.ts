@@ -42,6 +42,12 @@ export interface ClusterView {
   /** Current time from the injected clock (simulated or wall). */
   readonly now: number;
   readonly instances: readonly InstanceView[];
+  /**
+   * Optional, from a host that keeps it incrementally (the simulator): the available instance with
+   * the fewest outstanding requests, ties to the lowest id, -1 when none is available: exactly what
+   * `argminAvailable(view, (v) => v.outstanding)` returns, without the scan. Absent: scan.
+   */
+  readonly leastOutstanding?: () => number;
 }
 
 /**

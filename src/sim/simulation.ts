@@ -1,6 +1,7 @@
 import { InvariantError } from '../core/errors.js';
 import { EventQueue } from '../kernel/eventQueue.js';
 import { SlotTimers } from '../kernel/slotTimers.js';
+import { ArgminTree } from '../kernel/argminTree.js';
 import { HeapPositions } from '../model/indexedHeap.js';
 import type { BatchPolicy } from '../model/batchPolicy.js';
 import { Instance, type InstanceConfig, type InstanceListener, type RejectReason } from '../model/instance.js';
@@ -97,7 +98,9 @@ export class Simulation implements InstanceListener, ClusterControl {
   private readonly iterEnds: SlotTimers;
   private readonly views: MutableInstanceView[];
   private readonly monitor: Monitor;
-  readonly view: { now: number; instances: readonly MutableInstanceView[] };
+  readonly view: { now: number; instances: readonly MutableInstanceView[]; leastOutstanding: () => number };
+  /** The instances by outstanding requests (ties: lowest id), updated at every change of a view's `outstanding`. */
+  private readonly byOutstanding: ArgminTree;
   private readonly judge: SloJudge;
   /** Per-request calibrated deadlines (SLO mode `deadline: 'gaps'`). */
   private readonly deadlines: DeadlineStage | undefined;
@@ -154,7 +157,8 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.controllers = [...(cfg.controllers ?? []), ...(cfg.policy.controllers ?? [])];
     for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
     this.monitor = new Monitor(this.instances, this.views);
-    this.view = { now: 0, instances: this.views };
+    this.byOutstanding = new ArgminTree(cfg.numInstances);
+    this.view = { now: 0, instances: this.views, leastOutstanding: () => this.leastOutstanding() };
     this.judge = new SloJudge(cfg.perf, this.table, cfg.slo);
     if (cfg.slo.deadline === 'gaps') {
       if (!cfg.predictor) throw new InvariantError("SLO mode 'deadline: gaps' needs a predictor");
@@ -284,9 +288,8 @@ export class Simulation implements InstanceListener, ClusterControl {
     if (!Number.isInteger(target) || target < 0 || target >= this.instances.length || !this.views[target]?.available) {
       throw new InvariantError(`router '${this.router.name}' returned invalid instance ${target}`);
     }
-    const v = this.views[target] as MutableInstanceView;
-    v.outstanding++;
-    v.sinceReport++;
+    this.addOutstanding(target, 1);
+    (this.views[target] as MutableInstanceView).sinceReport++;
     (this.instances[target] as Instance).enqueue(id, this.now);
     this.kick(target);
     this.pullArrival();
@@ -339,6 +342,26 @@ export class Simulation implements InstanceListener, ClusterControl {
       sloViolated: this.sloViolated[id] === 1,
       rejected,
     };
+  }
+
+  /** A view's `outstanding` changed by `delta`: the index follows. */
+  private addOutstanding(i: number, delta: number): void {
+    const v = this.views[i] as MutableInstanceView;
+    v.outstanding += delta;
+    this.byOutstanding.set(i, v.outstanding);
+  }
+
+  /** `argminAvailable(view, (v) => v.outstanding)` from the index (a scan only if the winner is unavailable). */
+  private leastOutstanding(): number {
+    const w = this.byOutstanding.min;
+    const views = this.views;
+    if ((views[w] as MutableInstanceView).available) return w;
+    let best = -1;
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i] as MutableInstanceView;
+      if (v.available && (best < 0 || v.outstanding < (views[best] as MutableInstanceView).outstanding)) best = i;
+    }
+    return best;
   }
 
   private kick(i: number): void {
@@ -398,8 +421,7 @@ export class Simulation implements InstanceListener, ClusterControl {
 
   onComplete(id: number, now: number): void {
     const inst = this.table.instance[id] as number;
-    const v = this.views[inst] as MutableInstanceView;
-    v.outstanding--;
+    this.addOutstanding(inst, -1);
     this.inSystem--;
     const violated = this.judge.violated(id);
     this.sloViolated[id] = violated ? 1 : 0;
@@ -422,10 +444,9 @@ export class Simulation implements InstanceListener, ClusterControl {
     const t = this.table;
     const cost = (kv * this.cfg.kvBytesPerToken) / this.cfg.interconnectBandwidth;
     t.instance[id] = to;
-    (this.views[from] as MutableInstanceView).outstanding--;
-    const dst = this.views[to] as MutableInstanceView;
-    dst.outstanding++;
-    dst.sinceReport++;
+    this.addOutstanding(from, -1);
+    this.addOutstanding(to, 1);
+    (this.views[to] as MutableInstanceView).sinceReport++;
     this.kvTransfers++;
     this.kvTransferSeconds += cost;
     this.q.push(now + cost, MIGRATION_DONE, MIGRATION_DONE, to, id);
@@ -433,7 +454,7 @@ export class Simulation implements InstanceListener, ClusterControl {
 
   onReject(id: number, now: number, reason: RejectReason): void {
     const inst = this.table.instance[id] as number;
-    (this.views[inst] as MutableInstanceView).outstanding--;
+    this.addOutstanding(inst, -1);
     this.inSystem--;
     this.rejected++;
     this.rejectedBy[reason] = (this.rejectedBy[reason] ?? 0) + 1;
@@ -515,10 +536,9 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.movingWithKv.set(id, kv > 0);
     t.state[id] = ReqState.Migrating;
     t.migrations[id] = (t.migrations[id] as number) + 1;
-    (this.views[from] as MutableInstanceView).outstanding--;
-    const dst = this.views[to] as MutableInstanceView;
-    dst.outstanding++;
-    dst.sinceReport++;
+    this.addOutstanding(from, -1);
+    this.addOutstanding(to, 1);
+    (this.views[to] as MutableInstanceView).sinceReport++;
     this.migrations++;
     this.migrationSeconds += cost;
     this.migratedBytes += kv * this.cfg.kvBytesPerToken;

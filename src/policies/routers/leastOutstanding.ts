@@ -6,6 +6,7 @@ export const leastOutstandingRouter: RouterFactory = (ctx) => {
   if (ctx.arg !== undefined) throw new ConfigError(`router 'least-outstanding' takes no argument, got '${ctx.arg}'`);
   return {
     name: 'least-outstanding',
-    route: (_req, view) => argminAvailable(view, (v) => v.outstanding),
+    // The host's incremental index when it keeps one (the same answer as the scan).
+    route: (_req, view) => (view.leastOutstanding ? view.leastOutstanding() : argminAvailable(view, (v) => v.outstanding)),
   };
 };
