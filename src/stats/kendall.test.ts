@@ -47,3 +47,13 @@ test('kendallTau by radix sort gives the same bits as the comparator sort (float
     assert.equal(Object.is(kendallTau(x, y), kendallTauByComparator(x, y)), true, `rep ${rep}: ${kendallTau(x, y)} vs ${kendallTauByComparator(x, y)}`);
   }
 });
+
+test('kendallTau agrees with the definition on a few thousand pairs (insertion runs and many merge levels)', () => {
+  const r = new Rng('tau-long');
+  for (const n of [31, 32, 33, 1000, 4099]) {
+    const x = Array.from({ length: n }, () => r.int(n));
+    const y = x.map((v) => (r.next() < 0.6 ? v + r.int(50) : r.int(n)) * 0.5);
+    assert.ok(Math.abs(kendallTau(x, y) - naiveTau(x, y)) < 1e-12, `n ${n}`);
+    assert.ok(Math.abs(kendallTauByComparator(x, y) - naiveTau(x, y)) < 1e-12, `n ${n} (comparator)`);
+  }
+});

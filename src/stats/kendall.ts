@@ -27,7 +27,10 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
   for (let i = 0; i < n; i++) idx[i] = i;
   let out = new Uint32Array(n);
   const counts = new Uint32Array(65536);
+  // y's dense rank (equal values, -0 and 0 included, share one), read off the order after y's passes.
+  const rank = new Uint32Array(n);
   // Least significant first: y's low word, y's high word, then x's (a stable sort by x of y-sorted pairs).
+  let pass = 0;
   for (const [words, shift] of [
     [yl, 0],
     [yl, 16],
@@ -38,6 +41,7 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
     [xh, 0],
     [xh, 16],
   ] as const) {
+    if (pass++ === 4) ranksInOrder(idx, yh, yl, rank, n);
     counts.fill(0);
     for (let i = 0; i < n; i++) {
       const d = ((words[i] as number) >>> shift) & 0xffff;
@@ -60,9 +64,27 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
     idx = out;
     out = t;
   }
-  const ys = new Float64Array(n);
-  for (let i = 0; i < n; i++) ys[i] = y[idx[i] as number] as number;
+  const ys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) ys[i] = rank[idx[i] as number] as number;
   return fromSorted(n, ys, (i, j) => x[idx[i] as number] === x[idx[j] as number]);
+}
+
+/** rank[i] = the dense rank of pair i's y, given `idx` in y order (ties adjacent). */
+function ranksInOrder(idx: Uint32Array, yh: Uint32Array, yl: Uint32Array, rank: Uint32Array, n: number): void {
+  let r = 0;
+  let ph = yh[idx[0] as number] as number;
+  let pl = yl[idx[0] as number] as number;
+  for (let i = 0; i < n; i++) {
+    const id = idx[i] as number;
+    const h = yh[id] as number;
+    const l = yl[id] as number;
+    if (h !== ph || l !== pl) {
+      r++;
+      ph = h;
+      pl = l;
+    }
+    rank[id] = r;
+  }
 }
 
 const BITS = new Float64Array(1);
@@ -106,7 +128,7 @@ function byComparator(x: ArrayLike<number>, y: ArrayLike<number>, n: number): nu
 }
 
 /** Tau-b from the y values in (x, y) order, `sameX(i, j)` telling whether sorted positions i and j tie in x. */
-function fromSorted(n: number, ys: Float64Array<ArrayBuffer>, sameX: (i: number, j: number) => boolean): number {
+function fromSorted(n: number, ys: Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>, sameX: (i: number, j: number) => boolean): number {
   // Pairs tied in x, and tied in both.
   let tiedX = 0;
   let tiedXY = 0;
@@ -137,13 +159,37 @@ function fromSorted(n: number, ys: Float64Array<ArrayBuffer>, sameX: (i: number,
   return denom > 0 ? concordantMinusDiscordant / denom : Number.NaN;
 }
 
-/** Sorts `a` ascending in place and returns the number of strict inversions. */
-function mergeCountSwaps(a: Float64Array<ArrayBuffer>): number {
+/** Sorted runs this long are made by insertion before the merges start. */
+const RUN = 32;
+
+/**
+ * Sorts `a` ascending in place and returns the number of strict inversions: insertion sorts of runs
+ * of RUN values (each shift past a larger value is one inversion), then bottom-up merges (a value
+ * taken from the right run passes every value left in the left one). Exact for any input order.
+ */
+function mergeCountSwaps(a: Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>): number {
+  return a instanceof Uint32Array ? countU32(a) : countF64(a);
+}
+
+function countF64(a: Float64Array<ArrayBuffer>): number {
   const n = a.length;
+  let swaps = 0;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const v = a[i] as number;
+      let j = i - 1;
+      while (j >= lo && (a[j] as number) > v) {
+        a[j + 1] = a[j] as number;
+        j--;
+      }
+      swaps += i - 1 - j;
+      a[j + 1] = v;
+    }
+  }
   let buf = new Float64Array(n);
   let src: Float64Array<ArrayBuffer> = a;
-  let swaps = 0;
-  for (let width = 1; width < n; width *= 2) {
+  for (let width = RUN; width < n; width *= 2) {
     for (let lo = 0; lo < n; lo += 2 * width) {
       const mid = Math.min(lo + width, n);
       const hi = Math.min(lo + 2 * width, n);
@@ -151,10 +197,65 @@ function mergeCountSwaps(a: Float64Array<ArrayBuffer>): number {
       let j = mid;
       let k = lo;
       while (i < mid && j < hi) {
-        if ((src[j] as number) < (src[i] as number)) {
+        const u = src[i] as number;
+        const w = src[j] as number;
+        if (w < u) {
           swaps += mid - i;
-          buf[k++] = src[j++] as number;
-        } else buf[k++] = src[i++] as number;
+          buf[k++] = w;
+          j++;
+        } else {
+          buf[k++] = u;
+          i++;
+        }
+      }
+      while (i < mid) buf[k++] = src[i++] as number;
+      while (j < hi) buf[k++] = src[j++] as number;
+    }
+    const tmp = src;
+    src = buf;
+    buf = tmp;
+  }
+  if (src !== a) a.set(src);
+  return swaps;
+}
+
+/** countF64 over 32-bit ranks (half the memory traffic); the same steps. */
+function countU32(a: Uint32Array<ArrayBuffer>): number {
+  const n = a.length;
+  let swaps = 0;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const v = a[i] as number;
+      let j = i - 1;
+      while (j >= lo && (a[j] as number) > v) {
+        a[j + 1] = a[j] as number;
+        j--;
+      }
+      swaps += i - 1 - j;
+      a[j + 1] = v;
+    }
+  }
+  let buf = new Uint32Array(n);
+  let src: Uint32Array<ArrayBuffer> = a;
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const u = src[i] as number;
+        const w = src[j] as number;
+        if (w < u) {
+          swaps += mid - i;
+          buf[k++] = w;
+          j++;
+        } else {
+          buf[k++] = u;
+          i++;
+        }
       }
       while (i < mid) buf[k++] = src[i++] as number;
       while (j < hi) buf[k++] = src[j++] as number;
