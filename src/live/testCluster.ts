@@ -1,5 +1,6 @@
 import { Emulator, type EmulatorOptions, type RunningServer } from './emulator/server.js';
 import { Gateway, type GatewayOptions } from './gateway/gateway.js';
+import { eventData } from './gateway/sse.js';
 
 /** A loopback cluster for tests and benchmarks: emulators behind one gateway, all on 127.0.0.1. */
 export interface TestCluster {
@@ -38,4 +39,19 @@ export async function startCluster(n: number, emu: Partial<EmulatorOptions>, gw:
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** The data payloads of a streamed (SSE) response body, event by event as they arrive ('[DONE]' included). */
+export async function* sseData(body: ReadableStream<Uint8Array> | null): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(bytes, { stream: true });
+    let i: number;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const data = eventData(buf.slice(0, i));
+      buf = buf.slice(i + 2);
+      if (data !== undefined) yield data;
+    }
+  }
 }

@@ -1,8 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { textOf } from '../emulator/responses.js';
-import { eventData } from '../gateway/sse.js';
-import { postJson, startCluster, type TestCluster } from '../testCluster.js';
+import { postJson, sseData, startCluster, type TestCluster } from '../testCluster.js';
 
 const N = 60;
 const PROMPT = Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ');
@@ -27,25 +26,17 @@ function stream(url: string, k: number): { started: Promise<void>; done: Promise
       body: JSON.stringify({ messages: [{ role: 'user', content: PROMPT }], max_tokens: N, stream: true, stream_options: { include_usage: true } }),
     });
     const r: Result = { text: '', chunks: 0, dones: 0, usage: undefined, ids: new Set(), backend: res.headers.get('x-gaps-backend') };
-    const dec = new TextDecoder();
-    let buf = '';
-    for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += dec.decode(bytes, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const data = eventData(buf.slice(0, i));
-        buf = buf.slice(i + 2);
-        if (data === '[DONE]') r.dones++;
-        else if (data !== undefined) {
-          const j = JSON.parse(data) as { id: string; choices: { delta: { content?: string } }[]; usage?: Result['usage'] };
-          r.ids.add(j.id);
-          if (j.usage) r.usage = j.usage;
-          if (j.choices.length > 0) {
-            r.chunks++;
-            r.text += j.choices[0]?.delta.content ?? '';
-          }
-          if (r.chunks === k) onStart();
+    for await (const data of sseData(res.body)) {
+      if (data === '[DONE]') r.dones++;
+      else {
+        const j = JSON.parse(data) as { id: string; choices: { delta: { content?: string } }[]; usage?: Result['usage'] };
+        r.ids.add(j.id);
+        if (j.usage) r.usage = j.usage;
+        if (j.choices.length > 0) {
+          r.chunks++;
+          r.text += j.choices[0]?.delta.content ?? '';
         }
+        if (r.chunks === k) onStart();
       }
     }
     onStart();

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Gateway } from '../gateway/gateway.js';
 import type { RunningServer } from '../emulator/server.js';
 import { eventData } from '../gateway/sse.js';
+import { sseData } from '../testCluster.js';
 import { continuationBody, notMovable, stitchChunk } from './continuation.js';
 
 /**
@@ -94,24 +95,16 @@ interface Received {
 async function streamAndMove(gw: Gateway, url: string, path: string, body: object, moveAt: number): Promise<{ r: Received; moved: boolean }> {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const r: Received = { chunks: [], text: '', dones: 0, errors: [] };
-  const decoder = new TextDecoder();
-  let buf = '';
   let moved = false;
-  for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(bytes, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf('\n\n')) >= 0) {
-      const data = eventData(buf.slice(0, i));
-      buf = buf.slice(i + 2);
-      if (data === '[DONE]') r.dones++;
-      else if (data !== undefined) {
-        const j = JSON.parse(data) as Record<string, unknown>;
-        if (j.error) r.errors.push(JSON.stringify(j.error));
-        else {
-          r.chunks.push(j);
-          const c = (j.choices as Record<string, unknown>[])[0];
-          r.text += c ? ((c.text as string | undefined) ?? ((c.delta as { content?: string }).content ?? '')) : '';
-        }
+  for await (const data of sseData(res.body)) {
+    if (data === '[DONE]') r.dones++;
+    else {
+      const j = JSON.parse(data) as Record<string, unknown>;
+      if (j.error) r.errors.push(JSON.stringify(j.error));
+      else {
+        r.chunks.push(j);
+        const c = (j.choices as Record<string, unknown>[])[0];
+        r.text += c ? ((c.text as string | undefined) ?? ((c.delta as { content?: string }).content ?? '')) : '';
       }
     }
     const content = r.chunks.filter((c) => (c.choices as unknown[]).length > 0).length;
