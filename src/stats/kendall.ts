@@ -20,34 +20,43 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
 function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
   const xh = new Uint32Array(n);
   const xl = new Uint32Array(n);
-  const yh = new Uint32Array(n);
-  const yl = new Uint32Array(n);
-  if (!sortableBits(x, n, xh, xl) || !sortableBits(y, n, yh, yl)) return undefined;
-  let idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  let out = new Uint32Array(n);
+  if (!sortableBits(x, n, xh, xl)) return undefined;
   const counts = new Uint32Array(65536);
-  // y's dense rank (equal values, -0 and 0 included, share one), read off the order after y's passes.
+  // y's rank: any integer key in y's order (equal values, -0 and 0 included, share one).
   const rank = new Uint32Array(n);
-  // Least significant first: y's low word, y's high word, then x's (a stable sort by x of y-sorted pairs).
-  let pass = 0;
-  for (const [words, shift] of [
-    [yl, 0],
-    [yl, 16],
-    [yh, 0],
-    [yh, 16],
-    [xl, 0],
-    [xl, 16],
-    [xh, 0],
-    [xh, 16],
-  ] as const) {
-    if (pass++ === 4) ranksInOrder(idx, yh, yl, rank, n);
+  let idx = smallIntegerOrder(y, n, rank, counts);
+  if (idx === undefined) {
+    const yh = new Uint32Array(n);
+    const yl = new Uint32Array(n);
+    if (!sortableBits(y, n, yh, yl)) return undefined;
+    idx = new Uint32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    idx = radixPasses(idx, [yl, yl, yh, yh], counts, n);
+    ranksInOrder(idx, yh, yl, rank, n);
+  }
+  // Then x's words, least significant first: a stable sort by x of the y-sorted pairs.
+  idx = radixPasses(idx, [xl, xl, xh, xh], counts, n);
+  const ys = new Uint32Array(n);
+  for (let i = 0; i < n; i++) ys[i] = rank[idx[i] as number] as number;
+  const order = idx;
+  return fromSorted(n, ys, (i, j) => x[order[i] as number] === x[order[j] as number]);
+}
+
+/**
+ * Stable 16-bit LSD passes of `idx` on the low then high half of each of `words` (given twice each,
+ * low half first), skipping a pass where every key shares the digit; returns the sorted indices.
+ */
+function radixPasses(idx: Uint32Array<ArrayBuffer>, words: readonly Uint32Array[], counts: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
+  let out = new Uint32Array(n);
+  for (let p = 0; p < words.length; p++) {
+    const w = words[p] as Uint32Array;
+    const shift = p % 2 === 0 ? 0 : 16;
     counts.fill(0);
     for (let i = 0; i < n; i++) {
-      const d = ((words[i] as number) >>> shift) & 0xffff;
+      const d = ((w[i] as number) >>> shift) & 0xffff;
       counts[d] = (counts[d] as number) + 1;
     }
-    if (counts[((words[0] as number) >>> shift) & 0xffff] === n) continue;
+    if (counts[((w[0] as number) >>> shift) & 0xffff] === n) continue;
     let sum = 0;
     for (let d = 0; d < 65536; d++) {
       const c = counts[d] as number;
@@ -56,7 +65,7 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
     }
     for (let i = 0; i < n; i++) {
       const id = idx[i] as number;
-      const d = ((words[id] as number) >>> shift) & 0xffff;
+      const d = ((w[id] as number) >>> shift) & 0xffff;
       out[counts[d] as number] = id;
       counts[d] = (counts[d] as number) + 1;
     }
@@ -64,9 +73,42 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
     idx = out;
     out = t;
   }
-  const ys = new Uint32Array(n);
-  for (let i = 0; i < n; i++) ys[i] = rank[idx[i] as number] as number;
-  return fromSorted(n, ys, (i, j) => x[idx[i] as number] === x[idx[j] as number]);
+  return idx;
+}
+
+/**
+ * When every y is an integer and they span fewer than 65,536 values (token counts, typically), the
+ * indices in y order by one counting sort, with `rank[i] = y[i] - min(y)`; undefined otherwise.
+ */
+function smallIntegerOrder(y: ArrayLike<number>, n: number, rank: Uint32Array, counts: Uint32Array): Uint32Array<ArrayBuffer> | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const v = y[i] as number;
+    if (!Number.isInteger(v)) return undefined;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!(max - min < 65536)) return undefined;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) {
+    const r = (y[i] as number) - min;
+    rank[i] = r;
+    counts[r] = (counts[r] as number) + 1;
+  }
+  let sum = 0;
+  for (let d = 0; d < 65536; d++) {
+    const c = counts[d] as number;
+    counts[d] = sum;
+    sum += c;
+  }
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rank[i] as number;
+    idx[counts[r] as number] = i;
+    counts[r] = (counts[r] as number) + 1;
+  }
+  return idx;
 }
 
 /** rank[i] = the dense rank of pair i's y, given `idx` in y order (ties adjacent). */
