@@ -25,6 +25,7 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
   // y's rank: any integer key in y's order (equal values, -0 and 0 included, share one).
   const rank = new Uint32Array(n);
   let idx = smallIntegerOrder(y, n, rank, counts);
+  let maxRank = smallIntegerSpan;
   if (idx === undefined) {
     const yh = new Uint32Array(n);
     const yl = new Uint32Array(n);
@@ -32,14 +33,14 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
     idx = new Uint32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
     idx = radixPasses(idx, [yl, yl, yh, yh], counts, n);
-    ranksInOrder(idx, yh, yl, rank, n);
+    maxRank = ranksInOrder(idx, yh, yl, rank, n);
   }
   // Then x's words, least significant first: a stable sort by x of the y-sorted pairs.
   idx = radixPasses(idx, [xl, xl, xh, xh], counts, n);
   const ys = new Uint32Array(n);
   for (let i = 0; i < n; i++) ys[i] = rank[idx[i] as number] as number;
   const order = idx;
-  return fromSorted(n, ys, (i, j) => x[order[i] as number] === x[order[j] as number]);
+  return fromSorted(n, ys, (i, j) => x[order[i] as number] === x[order[j] as number], maxRank);
 }
 
 /**
@@ -80,6 +81,9 @@ function radixPasses(idx: Uint32Array<ArrayBuffer>, words: readonly Uint32Array[
  * When every y is an integer and they span fewer than 65,536 values (token counts, typically), the
  * indices in y order by one counting sort, with `rank[i] = y[i] - min(y)`; undefined otherwise.
  */
+/** The largest rank smallIntegerOrder gave (max(y) - min(y)). */
+let smallIntegerSpan = 0;
+
 function smallIntegerOrder(y: ArrayLike<number>, n: number, rank: Uint32Array, counts: Uint32Array): Uint32Array<ArrayBuffer> | undefined {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
@@ -90,6 +94,7 @@ function smallIntegerOrder(y: ArrayLike<number>, n: number, rank: Uint32Array, c
     if (v > max) max = v;
   }
   if (!(max - min < 65536)) return undefined;
+  smallIntegerSpan = max - min;
   counts.fill(0);
   for (let i = 0; i < n; i++) {
     const r = (y[i] as number) - min;
@@ -112,7 +117,7 @@ function smallIntegerOrder(y: ArrayLike<number>, n: number, rank: Uint32Array, c
 }
 
 /** rank[i] = the dense rank of pair i's y, given `idx` in y order (ties adjacent). */
-function ranksInOrder(idx: Uint32Array, yh: Uint32Array, yl: Uint32Array, rank: Uint32Array, n: number): void {
+function ranksInOrder(idx: Uint32Array, yh: Uint32Array, yl: Uint32Array, rank: Uint32Array, n: number): number {
   let r = 0;
   let ph = yh[idx[0] as number] as number;
   let pl = yl[idx[0] as number] as number;
@@ -127,6 +132,7 @@ function ranksInOrder(idx: Uint32Array, yh: Uint32Array, yl: Uint32Array, rank: 
     }
     rank[id] = r;
   }
+  return r;
 }
 
 const BITS = new Float64Array(1);
@@ -170,7 +176,7 @@ function byComparator(x: ArrayLike<number>, y: ArrayLike<number>, n: number): nu
 }
 
 /** Tau-b from the y values in (x, y) order, `sameX(i, j)` telling whether sorted positions i and j tie in x. */
-function fromSorted(n: number, ys: Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>, sameX: (i: number, j: number) => boolean): number {
+function fromSorted(n: number, ys: Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>, sameX: (i: number, j: number) => boolean, maxRank = Number.POSITIVE_INFINITY): number {
   // Pairs tied in x, and tied in both.
   let tiedX = 0;
   let tiedXY = 0;
@@ -186,19 +192,56 @@ function fromSorted(n: number, ys: Float64Array<ArrayBuffer> | Uint32Array<Array
     }
     i = j;
   }
-  const swaps = mergeCountSwaps(ys);
-  // After sorting, equal y values are adjacent.
+  let swaps: number;
   let tiedY = 0;
-  for (let i = 0; i < n; ) {
-    let j = i + 1;
-    while (j < n && ys[j] === ys[i]) j++;
-    tiedY += ((j - i) * (j - i - 1)) / 2;
-    i = j;
+  if (ys instanceof Uint32Array && maxRank < 65536) {
+    swaps = countByBits(ys, maxRank);
+    const hist = new Uint32Array(maxRank + 1);
+    for (let i = 0; i < n; i++) hist[ys[i] as number] = (hist[ys[i] as number] as number) + 1;
+    for (let r = 0; r <= maxRank; r++) {
+      const c = hist[r] as number;
+      tiedY += (c * (c - 1)) / 2;
+    }
+  } else {
+    swaps = mergeCountSwaps(ys);
+    // After sorting, equal y values are adjacent.
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      while (j < n && ys[j] === ys[i]) j++;
+      tiedY += ((j - i) * (j - i - 1)) / 2;
+      i = j;
+    }
   }
   const n0 = (n * (n - 1)) / 2;
   const concordantMinusDiscordant = n0 - tiedX - tiedY + tiedXY - 2 * swaps;
   const denom = Math.sqrt((n0 - tiedX) * (n0 - tiedY));
   return denom > 0 ? concordantMinusDiscordant / denom : Number.NaN;
+}
+
+/**
+ * The strict inversions of integer ranks below 2^16, bit by bit: a pair i < j with r_i > r_j agrees
+ * on the bits above the highest one where they differ, where r_i has a 1 and r_j a 0; so at each bit
+ * b, from the top, a pass in order counts, per prefix r >>> (b + 1), the ones seen, and adds them at
+ * each zero. Equal ranks never differ and are never counted. One sequential pass a bit over a counter
+ * array of at most 2^15 entries, no data-dependent branches beyond the counter index.
+ */
+function countByBits(ys: Uint32Array<ArrayBuffer>, maxRank: number): number {
+  const n = ys.length;
+  let bits = 0;
+  while (maxRank >>> bits > 0) bits++;
+  const ones = new Float64Array(Math.max(1, 1 << Math.max(0, bits - 1)));
+  let swaps = 0;
+  for (let b = bits - 1; b >= 0; b--) {
+    ones.fill(0, 0, 1 << (bits - 1 - b));
+    const up = b + 1;
+    for (let i = 0; i < n; i++) {
+      const r = ys[i] as number;
+      const p = r >>> up;
+      if ((r >>> b) & 1) ones[p] = (ones[p] as number) + 1;
+      else swaps += ones[p] as number;
+    }
+  }
+  return swaps;
 }
 
 /** Sorted runs this long are made by insertion before the merges start. */
