@@ -38,9 +38,13 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
   // Then x's words, least significant first: a stable sort by x of the y-sorted pairs.
   idx = radixPasses(idx, [xl, xl, xh, xh], counts, n);
   const ys = new Uint32Array(n);
-  for (let i = 0; i < n; i++) ys[i] = rank[idx[i] as number] as number;
-  const order = idx;
-  return fromSorted(n, ys, (i, j) => x[order[i] as number] === x[order[j] as number], maxRank);
+  const xs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = idx[i] as number;
+    ys[i] = rank[id] as number;
+    xs[i] = x[id] as number;
+  }
+  return fromSorted(n, ys, (i, j) => xs[i] === xs[j], maxRank);
 }
 
 /**
