@@ -75,3 +75,17 @@ test('kendallTau with integer y (one counting sort) gives the same bits as the c
     assert.equal(Object.is(kendallTau(x, y), kendallTauByComparator(x, y)), true, `rep ${rep}: ${kendallTau(x, y)} vs ${kendallTauByComparator(x, y)}`);
   }
 });
+
+test('kendallTau: x values crowded into one high word (long runs for the low-word fix-up) give the comparator bits', () => {
+  const r = new Rng('tau-crowded');
+  for (const [n, spread] of [
+    [500, 1e-9],
+    [3000, 1e-12],
+    [3000, 1e-6],
+    [2000, 1],
+  ] as const) {
+    const x = Array.from({ length: n }, () => 100 + Math.floor(r.next() * 50) * spread * (r.next() < 0.5 ? 1 : 1.5));
+    const y = x.map(() => r.int(30));
+    assert.equal(Object.is(kendallTau(x, y), kendallTauByComparator(x, y)), true, `n ${n} spread ${spread}`);
+  }
+});
