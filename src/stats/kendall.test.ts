@@ -47,3 +47,45 @@ test('kendallTau by radix sort gives the same bits as the comparator sort (float
     assert.equal(Object.is(kendallTau(x, y), kendallTauByComparator(x, y)), true, `rep ${rep}: ${kendallTau(x, y)} vs ${kendallTauByComparator(x, y)}`);
   }
 });
+
+test('kendallTau agrees with the definition on a few thousand pairs (insertion runs and many merge levels)', () => {
+  const r = new Rng('tau-long');
+  for (const n of [31, 32, 33, 1000, 4099]) {
+    const x = Array.from({ length: n }, () => r.int(n));
+    const y = x.map((v) => (r.next() < 0.6 ? v + r.int(50) : r.int(n)) * 0.5);
+    assert.ok(Math.abs(kendallTau(x, y) - naiveTau(x, y)) < 1e-12, `n ${n}`);
+    assert.ok(Math.abs(kendallTauByComparator(x, y) - naiveTau(x, y)) < 1e-12, `n ${n} (comparator)`);
+  }
+});
+
+test('kendallTau with integer y (one counting sort) gives the same bits as the comparator sort, at and past the 65,536-value span', () => {
+  const r = new Rng('tau-int');
+  const bases = [0, -40000, 2 ** 60];
+  for (let rep = 0; rep < 24; rep++) {
+    const n = 2 + r.int(4000);
+    const base = bases[rep % 3] as number;
+    const span = [10, 65535, 65536, 1000000][rep % 4] as number;
+    const x = Array.from({ length: n }, () => (r.next() < 0.3 ? r.int(40) : r.next() * 100));
+    const y = x.map((v) => {
+      const k = r.next() < 0.6 ? Math.floor(v) : r.int(span);
+      return base === 2 ** 60 ? base + 256 * (k % 4096) : base + k;
+    });
+    if (rep % 3 === 0) y[0] = -0;
+    if (rep % 4 === 1) y[1] = base + 65535;
+    assert.equal(Object.is(kendallTau(x, y), kendallTauByComparator(x, y)), true, `rep ${rep}: ${kendallTau(x, y)} vs ${kendallTauByComparator(x, y)}`);
+  }
+});
+
+test('kendallTau: x values crowded into one high word (long runs for the low-word fix-up) give the comparator bits', () => {
+  const r = new Rng('tau-crowded');
+  for (const [n, spread] of [
+    [500, 1e-9],
+    [3000, 1e-12],
+    [3000, 1e-6],
+    [2000, 1],
+  ] as const) {
+    const x = Array.from({ length: n }, () => 100 + Math.floor(r.next() * 50) * spread * (r.next() < 0.5 ? 1 : 1.5));
+    const y = x.map(() => r.int(30));
+    assert.equal(Object.is(kendallTau(x, y), kendallTauByComparator(x, y)), true, `n ${n} spread ${spread}`);
+  }
+});

@@ -20,30 +20,48 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
 function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
   const xh = new Uint32Array(n);
   const xl = new Uint32Array(n);
-  const yh = new Uint32Array(n);
-  const yl = new Uint32Array(n);
-  if (!sortableBits(x, n, xh, xl) || !sortableBits(y, n, yh, yl)) return undefined;
-  let idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  let out = new Uint32Array(n);
+  if (!sortableBits(x, n, xh, xl)) return undefined;
   const counts = new Uint32Array(65536);
-  // Least significant first: y's low word, y's high word, then x's (a stable sort by x of y-sorted pairs).
-  for (const [words, shift] of [
-    [yl, 0],
-    [yl, 16],
-    [yh, 0],
-    [yh, 16],
-    [xl, 0],
-    [xl, 16],
-    [xh, 0],
-    [xh, 16],
-  ] as const) {
+  // y's rank: any integer key in y's order (equal values, -0 and 0 included, share one).
+  const rank = new Uint32Array(n);
+  let idx = smallIntegerOrder(y, n, rank, counts);
+  let maxRank = smallIntegerSpan;
+  if (idx === undefined) {
+    const yh = new Uint32Array(n);
+    const yl = new Uint32Array(n);
+    if (!sortableBits(y, n, yh, yl)) return undefined;
+    idx = new Uint32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    idx = radixPasses(idx, [yl, yl, yh, yh], counts, n);
+    maxRank = ranksInOrder(idx, yh, yl, rank, n);
+  }
+  // Then x's words, least significant first: a stable sort by x of the y-sorted pairs.
+  idx = radixPasses(idx, [xl, xl, xh, xh], counts, n);
+  const ys = new Uint32Array(n);
+  const xs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = idx[i] as number;
+    ys[i] = rank[id] as number;
+    xs[i] = x[id] as number;
+  }
+  return fromSorted(n, ys, (i, j) => xs[i] === xs[j], maxRank);
+}
+
+/**
+ * Stable 16-bit LSD passes of `idx` on the low then high half of each of `words` (given twice each,
+ * low half first), skipping a pass where every key shares the digit; returns the sorted indices.
+ */
+function radixPasses(idx: Uint32Array<ArrayBuffer>, words: readonly Uint32Array[], counts: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
+  let out = new Uint32Array(n);
+  for (let p = 0; p < words.length; p++) {
+    const w = words[p] as Uint32Array;
+    const shift = p % 2 === 0 ? 0 : 16;
     counts.fill(0);
     for (let i = 0; i < n; i++) {
-      const d = ((words[i] as number) >>> shift) & 0xffff;
+      const d = ((w[i] as number) >>> shift) & 0xffff;
       counts[d] = (counts[d] as number) + 1;
     }
-    if (counts[((words[0] as number) >>> shift) & 0xffff] === n) continue;
+    if (counts[((w[0] as number) >>> shift) & 0xffff] === n) continue;
     let sum = 0;
     for (let d = 0; d < 65536; d++) {
       const c = counts[d] as number;
@@ -52,7 +70,7 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
     }
     for (let i = 0; i < n; i++) {
       const id = idx[i] as number;
-      const d = ((words[id] as number) >>> shift) & 0xffff;
+      const d = ((w[id] as number) >>> shift) & 0xffff;
       out[counts[d] as number] = id;
       counts[d] = (counts[d] as number) + 1;
     }
@@ -60,9 +78,65 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
     idx = out;
     out = t;
   }
-  const ys = new Float64Array(n);
-  for (let i = 0; i < n; i++) ys[i] = y[idx[i] as number] as number;
-  return fromSorted(n, ys, (i, j) => x[idx[i] as number] === x[idx[j] as number]);
+  return idx;
+}
+
+/**
+ * When every y is an integer and they span fewer than 65,536 values (token counts, typically), the
+ * indices in y order by one counting sort, with `rank[i] = y[i] - min(y)`; undefined otherwise.
+ */
+/** The largest rank smallIntegerOrder gave (max(y) - min(y)). */
+let smallIntegerSpan = 0;
+
+function smallIntegerOrder(y: ArrayLike<number>, n: number, rank: Uint32Array, counts: Uint32Array): Uint32Array<ArrayBuffer> | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const v = y[i] as number;
+    if (!Number.isInteger(v)) return undefined;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!(max - min < 65536)) return undefined;
+  smallIntegerSpan = max - min;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) {
+    const r = (y[i] as number) - min;
+    rank[i] = r;
+    counts[r] = (counts[r] as number) + 1;
+  }
+  let sum = 0;
+  for (let d = 0; d < 65536; d++) {
+    const c = counts[d] as number;
+    counts[d] = sum;
+    sum += c;
+  }
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rank[i] as number;
+    idx[counts[r] as number] = i;
+    counts[r] = (counts[r] as number) + 1;
+  }
+  return idx;
+}
+
+/** rank[i] = the dense rank of pair i's y, given `idx` in y order (ties adjacent). */
+function ranksInOrder(idx: Uint32Array, yh: Uint32Array, yl: Uint32Array, rank: Uint32Array, n: number): number {
+  let r = 0;
+  let ph = yh[idx[0] as number] as number;
+  let pl = yl[idx[0] as number] as number;
+  for (let i = 0; i < n; i++) {
+    const id = idx[i] as number;
+    const h = yh[id] as number;
+    const l = yl[id] as number;
+    if (h !== ph || l !== pl) {
+      r++;
+      ph = h;
+      pl = l;
+    }
+    rank[id] = r;
+  }
+  return r;
 }
 
 const BITS = new Float64Array(1);
@@ -106,7 +180,7 @@ function byComparator(x: ArrayLike<number>, y: ArrayLike<number>, n: number): nu
 }
 
 /** Tau-b from the y values in (x, y) order, `sameX(i, j)` telling whether sorted positions i and j tie in x. */
-function fromSorted(n: number, ys: Float64Array<ArrayBuffer>, sameX: (i: number, j: number) => boolean): number {
+function fromSorted(n: number, ys: Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>, sameX: (i: number, j: number) => boolean, maxRank = Number.POSITIVE_INFINITY): number {
   // Pairs tied in x, and tied in both.
   let tiedX = 0;
   let tiedXY = 0;
@@ -122,14 +196,25 @@ function fromSorted(n: number, ys: Float64Array<ArrayBuffer>, sameX: (i: number,
     }
     i = j;
   }
-  const swaps = mergeCountSwaps(ys);
-  // After sorting, equal y values are adjacent.
+  let swaps: number;
   let tiedY = 0;
-  for (let i = 0; i < n; ) {
-    let j = i + 1;
-    while (j < n && ys[j] === ys[i]) j++;
-    tiedY += ((j - i) * (j - i - 1)) / 2;
-    i = j;
+  if (ys instanceof Uint32Array && maxRank < 65536) {
+    swaps = countByBits(ys, maxRank);
+    const hist = new Uint32Array(maxRank + 1);
+    for (let i = 0; i < n; i++) hist[ys[i] as number] = (hist[ys[i] as number] as number) + 1;
+    for (let r = 0; r <= maxRank; r++) {
+      const c = hist[r] as number;
+      tiedY += (c * (c - 1)) / 2;
+    }
+  } else {
+    swaps = mergeCountSwaps(ys);
+    // After sorting, equal y values are adjacent.
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      while (j < n && ys[j] === ys[i]) j++;
+      tiedY += ((j - i) * (j - i - 1)) / 2;
+      i = j;
+    }
   }
   const n0 = (n * (n - 1)) / 2;
   const concordantMinusDiscordant = n0 - tiedX - tiedY + tiedXY - 2 * swaps;
@@ -137,13 +222,63 @@ function fromSorted(n: number, ys: Float64Array<ArrayBuffer>, sameX: (i: number,
   return denom > 0 ? concordantMinusDiscordant / denom : Number.NaN;
 }
 
-/** Sorts `a` ascending in place and returns the number of strict inversions. */
-function mergeCountSwaps(a: Float64Array<ArrayBuffer>): number {
+/**
+ * The strict inversions of integer ranks below 2^16, bit by bit: a pair i < j with r_i > r_j agrees
+ * on the bits above the highest one where they differ, where r_i has a 1 and r_j a 0; so at each bit
+ * b, from the top, a pass in order counts, per prefix r >>> (b + 1), the ones seen, and adds them at
+ * each zero. Equal ranks never differ and are never counted. One sequential pass a bit over a counter
+ * array of at most 2^15 entries, no data-dependent branches beyond the counter index.
+ */
+function countByBits(ys: Uint32Array<ArrayBuffer>, maxRank: number): number {
+  const n = ys.length;
+  let bits = 0;
+  while (maxRank >>> bits > 0) bits++;
+  const ones = new Float64Array(Math.max(1, 1 << Math.max(0, bits - 1)));
+  let swaps = 0;
+  for (let b = bits - 1; b >= 0; b--) {
+    ones.fill(0, 0, 1 << (bits - 1 - b));
+    const up = b + 1;
+    for (let i = 0; i < n; i++) {
+      const r = ys[i] as number;
+      const p = r >>> up;
+      if ((r >>> b) & 1) ones[p] = (ones[p] as number) + 1;
+      else swaps += ones[p] as number;
+    }
+  }
+  return swaps;
+}
+
+/** Sorted runs this long are made by insertion before the merges start. */
+const RUN = 32;
+
+/**
+ * Sorts `a` ascending in place and returns the number of strict inversions: insertion sorts of runs
+ * of RUN values (each shift past a larger value is one inversion), then bottom-up merges (a value
+ * taken from the right run passes every value left in the left one). Exact for any input order.
+ */
+function mergeCountSwaps(a: Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>): number {
+  return a instanceof Uint32Array ? countU32(a) : countF64(a);
+}
+
+function countF64(a: Float64Array<ArrayBuffer>): number {
   const n = a.length;
+  let swaps = 0;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const v = a[i] as number;
+      let j = i - 1;
+      while (j >= lo && (a[j] as number) > v) {
+        a[j + 1] = a[j] as number;
+        j--;
+      }
+      swaps += i - 1 - j;
+      a[j + 1] = v;
+    }
+  }
   let buf = new Float64Array(n);
   let src: Float64Array<ArrayBuffer> = a;
-  let swaps = 0;
-  for (let width = 1; width < n; width *= 2) {
+  for (let width = RUN; width < n; width *= 2) {
     for (let lo = 0; lo < n; lo += 2 * width) {
       const mid = Math.min(lo + width, n);
       const hi = Math.min(lo + 2 * width, n);
@@ -151,10 +286,65 @@ function mergeCountSwaps(a: Float64Array<ArrayBuffer>): number {
       let j = mid;
       let k = lo;
       while (i < mid && j < hi) {
-        if ((src[j] as number) < (src[i] as number)) {
+        const u = src[i] as number;
+        const w = src[j] as number;
+        if (w < u) {
           swaps += mid - i;
-          buf[k++] = src[j++] as number;
-        } else buf[k++] = src[i++] as number;
+          buf[k++] = w;
+          j++;
+        } else {
+          buf[k++] = u;
+          i++;
+        }
+      }
+      while (i < mid) buf[k++] = src[i++] as number;
+      while (j < hi) buf[k++] = src[j++] as number;
+    }
+    const tmp = src;
+    src = buf;
+    buf = tmp;
+  }
+  if (src !== a) a.set(src);
+  return swaps;
+}
+
+/** countF64 over 32-bit ranks (half the memory traffic); the same steps. */
+function countU32(a: Uint32Array<ArrayBuffer>): number {
+  const n = a.length;
+  let swaps = 0;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const v = a[i] as number;
+      let j = i - 1;
+      while (j >= lo && (a[j] as number) > v) {
+        a[j + 1] = a[j] as number;
+        j--;
+      }
+      swaps += i - 1 - j;
+      a[j + 1] = v;
+    }
+  }
+  let buf = new Uint32Array(n);
+  let src: Uint32Array<ArrayBuffer> = a;
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const u = src[i] as number;
+        const w = src[j] as number;
+        if (w < u) {
+          swaps += mid - i;
+          buf[k++] = w;
+          j++;
+        } else {
+          buf[k++] = u;
+          i++;
+        }
       }
       while (i < mid) buf[k++] = src[i++] as number;
       while (j < hi) buf[k++] = src[j++] as number;

@@ -3,6 +3,7 @@ import type { PerfModel } from '../../model/perfModel.js';
 import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calibration.js';
 import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView } from '../clusterView.js';
 import { CompletionEstimator, InstanceLedger, NEW_ARRIVAL, type QueuePosition } from './estimator.js';
+import { IdPlaces } from './idPlaces.js';
 
 /** The three components GAPS's ablations switch off (docs/GAPS.md). */
 export interface GapsVariant {
@@ -83,7 +84,7 @@ function ownCountsOnly(v: InstanceView): InstanceView {
 export class GapsState {
   readonly ledgers: InstanceLedger[];
   /** Which instance each outstanding request is on, by our records. */
-  readonly where = new Map<number, number>();
+  readonly where = new IdPlaces();
   readonly calibrator = new BiasAwareCalibrator(DEFAULT_CALIBRATION);
   readonly estimator: CompletionEstimator;
   /** Running mean of completed output lengths: the size NoPred assumes for every request. */
