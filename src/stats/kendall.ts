@@ -256,11 +256,9 @@ const RUN = 32;
  * of RUN values (each shift past a larger value is one inversion), then bottom-up merges (a value
  * taken from the right run passes every value left in the left one). Exact for any input order.
  */
-function mergeCountSwaps(a: Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>): number {
-  return a instanceof Uint32Array ? countU32(a) : countF64(a);
-}
-
-function countF64(a: Float64Array<ArrayBuffer>): number {
+function mergeCountSwaps<A extends Float64Array<ArrayBuffer> | Uint32Array<ArrayBuffer>>(a: A): number {
+  // One body for both element types: y values (the comparator path) and ranks of 2^16 or more
+  // (32-bit, half the memory traffic). Neither is the common case, which countByBits takes.
   const n = a.length;
   let swaps = 0;
   for (let lo = 0; lo < n; lo += RUN) {
@@ -276,57 +274,8 @@ function countF64(a: Float64Array<ArrayBuffer>): number {
       a[j + 1] = v;
     }
   }
-  let buf = new Float64Array(n);
-  let src: Float64Array<ArrayBuffer> = a;
-  for (let width = RUN; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n);
-      const hi = Math.min(lo + 2 * width, n);
-      let i = lo;
-      let j = mid;
-      let k = lo;
-      while (i < mid && j < hi) {
-        const u = src[i] as number;
-        const w = src[j] as number;
-        if (w < u) {
-          swaps += mid - i;
-          buf[k++] = w;
-          j++;
-        } else {
-          buf[k++] = u;
-          i++;
-        }
-      }
-      while (i < mid) buf[k++] = src[i++] as number;
-      while (j < hi) buf[k++] = src[j++] as number;
-    }
-    const tmp = src;
-    src = buf;
-    buf = tmp;
-  }
-  if (src !== a) a.set(src);
-  return swaps;
-}
-
-/** countF64 over 32-bit ranks (half the memory traffic); the same steps. */
-function countU32(a: Uint32Array<ArrayBuffer>): number {
-  const n = a.length;
-  let swaps = 0;
-  for (let lo = 0; lo < n; lo += RUN) {
-    const hi = Math.min(lo + RUN, n);
-    for (let i = lo + 1; i < hi; i++) {
-      const v = a[i] as number;
-      let j = i - 1;
-      while (j >= lo && (a[j] as number) > v) {
-        a[j + 1] = a[j] as number;
-        j--;
-      }
-      swaps += i - 1 - j;
-      a[j + 1] = v;
-    }
-  }
-  let buf = new Uint32Array(n);
-  let src: Uint32Array<ArrayBuffer> = a;
+  let buf = (a instanceof Uint32Array ? new Uint32Array(n) : new Float64Array(n)) as A;
+  let src: A = a;
   for (let width = RUN; width < n; width *= 2) {
     for (let lo = 0; lo < n; lo += 2 * width) {
       const mid = Math.min(lo + width, n);
