@@ -12,6 +12,7 @@ import { refinePrediction, type OutputPredictor, type PredictionFeatures } from 
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterPolicy } from '../policies/clusterPolicy.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
+import { ViewStamps } from '../policies/clusterView.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
 import { checkRequest } from './requestCheck.js';
 import { DeadlineStage } from './deadlines.js';
@@ -98,7 +99,9 @@ export class Simulation implements InstanceListener, ClusterControl {
   private readonly iterEnds: SlotTimers;
   private readonly views: MutableInstanceView[];
   private readonly monitor: Monitor;
-  readonly view: { now: number; instances: readonly MutableInstanceView[]; leastOutstanding: () => number };
+  readonly view: { now: number; instances: readonly MutableInstanceView[]; leastOutstanding: () => number; stamps: ViewStamps };
+  /** Change stamps of the views (ClusterView.stamps): touched wherever a view field changes. */
+  private readonly stamps: ViewStamps;
   /** The instances by outstanding requests (ties: lowest id), updated at every change of a view's `outstanding`. */
   private readonly byOutstanding: ArgminTree;
   private readonly judge: SloJudge;
@@ -156,9 +159,10 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.kicked = new Uint8Array(cfg.numInstances);
     this.controllers = [...(cfg.controllers ?? []), ...(cfg.policy.controllers ?? [])];
     for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
-    this.monitor = new Monitor(this.instances, this.views);
+    this.stamps = new ViewStamps(cfg.numInstances);
+    this.monitor = new Monitor(this.instances, this.views, this.stamps);
     this.byOutstanding = new ArgminTree(cfg.numInstances);
-    this.view = { now: 0, instances: this.views, leastOutstanding: () => this.leastOutstanding() };
+    this.view = { now: 0, instances: this.views, leastOutstanding: () => this.leastOutstanding(), stamps: this.stamps };
     this.judge = new SloJudge(cfg.perf, this.table, cfg.slo);
     if (cfg.slo.deadline === 'gaps') {
       if (!cfg.predictor) throw new InvariantError("SLO mode 'deadline: gaps' needs a predictor");
@@ -290,6 +294,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     }
     this.addOutstanding(target, 1);
     (this.views[target] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(target);
     (this.instances[target] as Instance).enqueue(id, this.now);
     this.kick(target);
     this.pullArrival();
@@ -349,6 +354,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     const v = this.views[i] as MutableInstanceView;
     v.outstanding += delta;
     this.byOutstanding.set(i, v.outstanding);
+    this.stamps.touch(i);
   }
 
   /** `argminAvailable(view, (v) => v.outstanding)` from the index (a scan only if the winner is unavailable). */
@@ -447,6 +453,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.addOutstanding(from, -1);
     this.addOutstanding(to, 1);
     (this.views[to] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(to);
     this.kvTransfers++;
     this.kvTransferSeconds += cost;
     this.q.push(now + cost, MIGRATION_DONE, MIGRATION_DONE, to, id);
@@ -539,6 +546,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.addOutstanding(from, -1);
     this.addOutstanding(to, 1);
     (this.views[to] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(to);
     this.migrations++;
     this.migrationSeconds += cost;
     this.migratedBytes += kv * this.cfg.kvBytesPerToken;

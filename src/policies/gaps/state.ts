@@ -1,7 +1,7 @@
 import type { Rng } from '../../kernel/rng.js';
 import type { PerfModel } from '../../model/perfModel.js';
 import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calibration.js';
-import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView } from '../clusterView.js';
+import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView, type ViewStamps } from '../clusterView.js';
 import { CompletionEstimator, InstanceLedger, NEW_ARRIVAL, type QueuePosition } from './estimator.js';
 import { IdPlaces } from './idPlaces.js';
 
@@ -154,10 +154,18 @@ export class GapsState {
    * `utilisation(candidates(view))` and the first instance with the shortest `queueLength` in one pass
    * over the view, in the common configuration (global awareness, monitor reports, the occupancy
    * signal); the instance is left in `shortest`. Undefined in the others, or when no instance is
-   * available.
+   * available. Where the view carries change stamps, each instance's term is re-read only when its
+   * view changed (see `occupancyByStamps`); the result is the same bits.
    */
   occupancyAndShortestQueue(view: ClusterView): number | undefined {
     if (!this.variant.global || this.variant.monitor === false || this.opts.signal !== 'occupancy') return undefined;
+    const st = view.stamps;
+    if (st !== undefined && st.at.length === view.instances.length) return this.occupancyByStamps(view, st);
+    return this.occupancyByScan(view);
+  }
+
+  /** `occupancyAndShortestQueue` by reading every view (the reference the stamped path must equal). */
+  occupancyByScan(view: ClusterView): number | undefined {
     let u = 0;
     let n = 0;
     let first: InstanceView | undefined;
@@ -176,6 +184,71 @@ export class GapsState {
     }
     if (n === 0) return undefined;
     this.shortest = best ?? first;
+    return u / n;
+  }
+
+  /** Per instance, as last read from its view: whether it is a candidate, its Eq. 9 term and its queue length. */
+  private candOf = new Uint8Array(0);
+  private termOf = new Float64Array(0);
+  private queueOf = new Float64Array(0);
+  /** The stamps and the clock they had when the terms were last brought up to date. */
+  private termStamps: ViewStamps | undefined;
+  private termClock = -1;
+
+  /**
+   * `occupancyByScan` from cached terms: a view's term and queue length are recomputed (by the same
+   * expression) only when its stamp is past the clock of the last read, and the terms are then summed
+   * in index order from 0 as the scan sums them, so u has the same bits; the first strict minimum of
+   * the queue lengths is the scan's `best`.
+   */
+  occupancyByStamps(view: ClusterView, st: ViewStamps): number | undefined {
+    const views = view.instances;
+    const m = views.length;
+    let since = this.termClock;
+    if (this.termStamps !== st || this.termOf.length !== m) {
+      this.termStamps = st;
+      this.candOf = new Uint8Array(m);
+      this.termOf = new Float64Array(m);
+      this.queueOf = new Float64Array(m);
+      since = -1;
+    }
+    const cand = this.candOf;
+    const term = this.termOf;
+    const queue = this.queueOf;
+    const at = st.at;
+    if (since !== st.clock) {
+      for (let i = 0; i < m; i++) {
+        if ((at[i] as number) <= since) continue;
+        const v = views[i] as InstanceView;
+        if (!v.available || v.role === 'decode') {
+          cand[i] = 0;
+          continue;
+        }
+        const q = v.waiting + v.running + v.sinceReport;
+        cand[i] = 1;
+        queue[i] = q;
+        term[i] = Math.max(v.kvUsage, Math.min(1, q / Math.max(1, v.maxNumSeqs)));
+      }
+      this.termClock = st.clock;
+    }
+    let u = 0;
+    let n = 0;
+    let first = -1;
+    let best = -1;
+    let bestQ = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < m; i++) {
+      if (cand[i] === 0) continue;
+      u += term[i] as number;
+      n++;
+      if (first < 0) first = i;
+      const q = queue[i] as number;
+      if (q < bestQ) {
+        bestQ = q;
+        best = i;
+      }
+    }
+    if (n === 0) return undefined;
+    this.shortest = views[best >= 0 ? best : first] as InstanceView;
     return u / n;
   }
 
