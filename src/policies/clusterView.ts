@@ -97,7 +97,11 @@ export interface RoutedRequest {
   readonly deadline?: number | undefined;
 }
 
-/** What a router learns when a request it routed finishes (a live router reads it off the response). */
+/**
+ * What a router learns when a request it routed finishes (a live router reads it off the response).
+ * Callers may reuse one object for every completion (the simulator does): a policy that keeps
+ * anything must copy the fields, never the object.
+ */
 export interface CompletionInfo {
   readonly id: number;
   readonly instance: number;

@@ -333,21 +333,36 @@ export class Simulation implements InstanceListener, ClusterControl {
     return r;
   }
 
+  /** The one CompletionInfo object every completion fills (as `routed` for arrivals; a router copies what it keeps). */
+  private readonly completedInfo: { -readonly [K in keyof CompletionInfo]: CompletionInfo[K] } = {
+    id: 0,
+    instance: 0,
+    now: 0,
+    arrival: 0,
+    promptTokens: 0,
+    outputTokens: 0,
+    predictedOutputTokens: Number.NaN,
+    firstTokenTime: 0,
+    sloViolated: false,
+    rejected: false,
+  };
+
   private completionInfo(id: number, now: number, rejected: boolean): CompletionInfo {
     const t = this.table;
-    return {
-      id,
-      instance: t.instance[id] as number,
-      now,
-      arrival: t.arrival[id] as number,
-      promptTokens: t.prompt[id] as number,
-      outputTokens: t.output[id] as number,
-      predictedOutputTokens: t.predictedOutput[id] as number,
-      firstTokenTime: t.firstToken[id] as number,
-      sloViolated: this.sloViolated[id] === 1,
-      rejected,
-    };
+    const c = this.completedInfo;
+    c.id = id;
+    c.instance = t.instance[id] as number;
+    c.now = now;
+    c.arrival = t.arrival[id] as number;
+    c.promptTokens = t.prompt[id] as number;
+    c.outputTokens = t.output[id] as number;
+    c.predictedOutputTokens = t.predictedOutput[id] as number;
+    c.firstTokenTime = t.firstToken[id] as number;
+    c.sloViolated = this.sloViolated[id] === 1;
+    c.rejected = rejected;
+    return c;
   }
+
 
   /** A view's `outstanding` changed by `delta`: the index follows. */
   private addOutstanding(i: number, delta: number): void {
