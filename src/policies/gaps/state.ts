@@ -158,10 +158,24 @@ export class GapsState {
    * view changed (see `occupancyByStamps`); the result is the same bits.
    */
   occupancyAndShortestQueue(view: ClusterView): number | undefined {
-    if (!this.variant.global || this.variant.monitor === false || this.opts.signal !== 'occupancy') return undefined;
+    return this.readOccupancy(view) ? this.occupancy : undefined;
+  }
+
+  /** u from the last `readOccupancy` that returned true. */
+  occupancy = 0;
+
+  /**
+   * `occupancyAndShortestQueue` with u left in `occupancy` (a number field, where a returned double
+   * would be boxed on every call); false where that would be undefined.
+   */
+  readOccupancy(view: ClusterView): boolean {
+    if (!this.variant.global || this.variant.monitor === false || this.opts.signal !== 'occupancy') return false;
     const st = view.stamps;
     if (st !== undefined && st.at.length === view.instances.length) return this.occupancyByStamps(view, st);
-    return this.occupancyByScan(view);
+    const u = this.occupancyByScan(view);
+    if (u === undefined) return false;
+    this.occupancy = u;
+    return true;
   }
 
   /** `occupancyAndShortestQueue` by reading every view (the reference the stamped path must equal). */
@@ -201,7 +215,7 @@ export class GapsState {
    * in index order from 0 as the scan sums them, so u has the same bits; the first strict minimum of
    * the queue lengths is the scan's `best`.
    */
-  occupancyByStamps(view: ClusterView, st: ViewStamps): number | undefined {
+  private occupancyByStamps(view: ClusterView, st: ViewStamps): boolean {
     const views = view.instances;
     const m = views.length;
     let since = this.termClock;
@@ -247,9 +261,10 @@ export class GapsState {
         best = i;
       }
     }
-    if (n === 0) return undefined;
+    if (n === 0) return false;
     this.shortest = views[best >= 0 ? best : first] as InstanceView;
-    return u / n;
+    this.occupancy = u / n;
+    return true;
   }
 
   /** The buffer `candidates` fills for routing (a decision holds it only until it returns). */
