@@ -87,10 +87,13 @@ export class GapsState {
   readonly where = new IdPlaces();
   readonly calibrator = new BiasAwareCalibrator(DEFAULT_CALIBRATION);
   readonly estimator: CompletionEstimator;
-  /** Running mean of completed output lengths: the size NoPred assumes for every request. */
-  meanOutput = 100;
-  /** Running mean of routed prompt lengths: the typical request the rebalancer prices instances with. */
-  meanPrompt = 512;
+  // Number fields that take fractional values are declared with a double (their starting values are
+  // set in the constructor), so that they hold doubles in place: a field that starts as a small
+  // integer can be boxed anew on every store, a heap number per request.
+  /** Running mean of completed output lengths: the size NoPred assumes for every request (100 before any). */
+  meanOutput = Number.NaN;
+  /** Running mean of routed prompt lengths: the typical request the rebalancer prices instances with (512 before any). */
+  meanPrompt = Number.NaN;
   private routed = 0;
   private completions = 0;
   /** Per instance: completions heard since the last rebalancing round, and how many missed an SLO. */
@@ -111,6 +114,8 @@ export class GapsState {
     this.doneSinceRound = new Int32Array(n);
     this.violatedSinceRound = new Int32Array(n);
     this.estimator = new CompletionEstimator(perf);
+    this.meanOutput = 100;
+    this.meanPrompt = 512;
   }
 
   /** s~ in tokens for a raw prediction (NaN or disabled prediction: the running mean). */
@@ -161,8 +166,8 @@ export class GapsState {
     return this.readOccupancy(view) ? this.occupancy : undefined;
   }
 
-  /** u from the last `readOccupancy` that returned true. */
-  occupancy = 0;
+  /** u from the last `readOccupancy` that returned true (a double field: see meanOutput). */
+  occupancy = Number.NaN;
 
   /**
    * `occupancyAndShortestQueue` with u left in `occupancy` (a number field, where a returned double
