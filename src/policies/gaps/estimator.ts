@@ -158,7 +158,18 @@ export class InstanceLedger {
     const n = this.length;
     if (absent && arrival >= this.maxArrival && (n + 1) * STRIDE <= this.rows.length) {
       this.maxArrival = arrival;
-      this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
+      // `put`, written out (a call here would box the numbers it passes).
+      const r = this.rows;
+      const o = n * STRIDE;
+      r[o + F_ID] = id;
+      this.ids[n] = id;
+      r[o + F_ARRIVAL] = arrival;
+      r[o + F_PROMPT] = prompt;
+      r[o + F_CENTRAL] = central;
+      r[o + F_CALIBRATED] = calibrated;
+      r[o + F_ROUTED] = routedAt;
+      r[o + F_START] = start;
+      r[o + F_PREFILL] = Number.NaN;
       this.length = n + 1;
       return;
     }

@@ -14,16 +14,25 @@ export { DEFAULT_GAPS, GapsState, type GapsOptions, type GapsVariant };
  */
 function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number {
   const canPredict = state.variant.prediction && Number.isFinite(req.predictedOutputTokens);
-  const calibrated = state.calibrated(req.predictedOutputTokens);
-  const central = state.central(req.predictedOutputTokens);
   // One pass for u and the shortest queue where that is all the decision can need.
   const haveU = state.readOccupancy(view);
   if (haveU && !(canPredict && state.occupancy >= state.opts.uThreshold)) {
     const best = state.shortest as InstanceView;
     state.assignedByQueue++;
-    state.record(req.id, best.id, req.promptTokens, central, calibrated, view.now, req.arrival);
+    state.recordRouted(req, best.id, view);
     return best.id;
   }
+  return assignByScore(state, req, view, haveU, canPredict);
+}
+
+/**
+ * The rest of Eq. 9 (predictive decisions, and the configurations without the one-pass u), apart
+ * from `assign` so that the common path stays small enough for the compiler to inline its
+ * bookkeeping.
+ */
+function assignByScore(state: GapsState, req: RoutedRequest, view: ClusterView, haveU: boolean, canPredict: boolean): number {
+  const calibrated = state.calibrated(req.predictedOutputTokens);
+  const central = state.central(req.predictedOutputTokens);
   const cands = state.candidates(view);
   if (cands.length === 0) return -1;
   const u = haveU ? state.occupancy : state.utilisation(cands);

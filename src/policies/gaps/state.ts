@@ -1,7 +1,7 @@
 import type { Rng } from '../../kernel/rng.js';
 import type { PerfModel } from '../../model/perfModel.js';
 import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calibration.js';
-import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView, type ViewStamps } from '../clusterView.js';
+import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView, type RoutedRequest, type ViewStamps } from '../clusterView.js';
 import { CompletionEstimator, InstanceLedger, NEW_ARRIVAL, type QueuePosition } from './estimator.js';
 import { IdPlaces } from './idPlaces.js';
 
@@ -316,6 +316,16 @@ export class GapsState {
   /** completionTime on v with `running` and `waiting` in place of its reported counts (a candidate's source without it). */
   completionTimeAt(v: InstanceView, running: number, waiting: number, prompt: number, central: number, upper: number, now: number, at: QueuePosition): number {
     return this.estimator.estimateAt(v, running, waiting, this.ledger(v, now), prompt, central, upper, now, this.meanOutput, this.meanPrompt, at);
+  }
+
+  /**
+   * `record` of a routing decision: the request's central and calibrated sizes are computed here (the
+   * same values the router would pass), and its fields read from the objects, so that the call passes
+   * no fractional numbers (each would be boxed: a heap number per request).
+   */
+  recordRouted(req: RoutedRequest, instance: number, view: ClusterView): void {
+    const p = req.predictedOutputTokens;
+    this.record(req.id, instance, req.promptTokens, this.central(p), this.calibrated(p), view.now, req.arrival);
   }
 
   record(id: number, instance: number, prompt: number, central: number, calibrated: number, now: number, arrival = now): void {
