@@ -19,6 +19,8 @@ export class DecodeSet {
   sumKv = 0;
   private readonly byResidue: Int32Array;
   private readonly finish: IndexedHeap;
+  /** The finish heap's smallest key (+Infinity when empty), kept here so each iteration's check reads no heap. */
+  private stop = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly t: RequestTable,
@@ -45,6 +47,7 @@ export class DecodeSet {
     this.byResidue[r] = (this.byResidue[r] as number) + 1;
     const finishAt = this.iter + (t.live.stopAt[id & t.live.mask] as number) - (t.live.generated[id & t.live.mask] as number);
     this.finish.push(id, finishAt, id);
+    if (finishAt < this.stop) this.stop = finishAt;
   }
 
   /** Removes a member and writes its current kvTokens, generated and blocks back into the table. */
@@ -56,7 +59,10 @@ export class DecodeSet {
     const kv = (t.live.kvTokens[id & t.live.mask] as number) + done;
     this.sumKv -= kv;
     this.count--;
-    this.finish.remove(id);
+    // A finishing member is usually the heap's root: popping it skips the position lookup.
+    if (this.finish.peekId() === id) this.finish.pop();
+    else this.finish.remove(id);
+    this.stop = this.finish.peekKey();
     t.live.kvTokens[id & t.live.mask] = kv;
     t.live.generated[id & t.live.mask] = (t.live.generated[id & t.live.mask] as number) + done;
     t.live.blocks[id & t.live.mask] = Math.ceil(kv / this.blockSize) - (t.live.shared[id & t.live.mask] as number);
@@ -76,7 +82,7 @@ export class DecodeSet {
 
   /** The member that reaches its stop (completion or API call) at or before the current iteration, or -1. */
   nextFinished(): number {
-    return this.finish.size > 0 && this.finish.peekKey() <= this.iter ? this.finish.peekId() : -1;
+    return this.stop <= this.iter ? this.finish.peekId() : -1;
   }
 
   has(id: number): boolean {
