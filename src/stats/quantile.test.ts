@@ -208,3 +208,29 @@ test('weighted selection agrees with the reference on clustered (TBT-like), peri
     closeMean(a.mean, b.mean, vals, ws);
   }
 });
+
+test('weighted selection: fine first digits, deep refinement, and the 16-bit fallback for wide ranges all agree with the reference', () => {
+  const rng = new Rng('wdeep');
+  const cases: { name: string; value: () => number; n: number }[] = [
+    // More than 16k entries in one 24-bit bucket: split by 16 more bits (40), then 56, then the last 8.
+    { name: 'one 24-bit bucket', n: 60_000, value: () => 1 + rng.int(1 << 20) * 2 ** -32 },
+    { name: 'one 24-bit bucket, low bits', n: 60_000, value: () => 1 + rng.int(1 << 16) * 2 ** -40 },
+    { name: 'one 40-bit bucket', n: 60_000, value: () => 1 + rng.int(1 << 12) * 2 ** -52 },
+    { name: 'constant', n: 60_000, value: () => 0.03125 },
+    { name: 'constant and a tail', n: 60_000, value: () => (rng.next() < 0.999 ? 0.03125 : 0.5) },
+    // Values spanning more than 128 binary exponents (and both signs): 16-bit first digits.
+    { name: 'wide range', n: 60_000, value: () => (rng.int(2) ? -1 : 1) * 2 ** (rng.int(400) - 200) * (1 + rng.next()) },
+    { name: 'wide range, ties', n: 60_000, value: () => 2 ** (rng.int(300) - 150) },
+    { name: 'wide range, one 16-bit bucket', n: 60_000, value: () => (rng.int(20) === 0 ? 2 ** (rng.int(300) - 150) : 1 + rng.int(1 << 20) * 2 ** -36) },
+    { name: 'negative and positive', n: 60_000, value: () => rng.uniform(-2, 2) },
+    { name: 'with NaN', n: 20_000, value: () => (rng.int(30) === 0 ? Number.NaN : rng.exponential(1)) },
+  ];
+  for (const c of cases) {
+    const vals = Array.from({ length: c.n }, () => c.value());
+    const ws = vals.map(() => (rng.int(10) === 0 ? 0 : 1 + rng.int(rng.int(2) ? 3 : 255)));
+    const a = weightedDistribution(vals, ws);
+    const b = referenceWeightedDistribution(vals, ws);
+    for (const k of KEYS) sameBits(a[k], b[k], `${c.name} ${k}`);
+    closeMean(a.mean, b.mean, vals, ws);
+  }
+});
