@@ -129,7 +129,10 @@ export class Rng {
   /** Marsaglia and Tsang's rejection loop (shape >= 1, or NaN). */
   private gammaAtLeastOne(shape: number, scale: number): number {
     const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
+    return this.marsagliaTsang(d, 1 / Math.sqrt(9 * d), scale);
+  }
+
+  private marsagliaTsang(d: number, c: number, scale: number): number {
     for (;;) {
       let x = 0;
       let v = 0;
@@ -144,6 +147,15 @@ export class Rng {
     }
   }
 
+  /** `gamma(g.shape, g.scale)` with its constants computed once (`gammaConstants`): the same draws. */
+  gammaWith(g: GammaConstants): number {
+    if (g.boost) {
+      const u = this.nextOpen();
+      return this.marsagliaTsang(g.d, g.c, g.scale) * Math.pow(u, g.invShape);
+    }
+    return this.marsagliaTsang(g.d, g.c, g.scale);
+  }
+
   /** Pareto with minimum xm and tail index alpha. */
   pareto(xm: number, alpha: number): number {
     return xm / Math.pow(this.nextOpen(), 1 / alpha);
@@ -153,6 +165,29 @@ export class Rng {
   weibull(shape: number, scale: number): number {
     return scale * Math.pow(-Math.log(this.nextOpen()), 1 / shape);
   }
+}
+
+/**
+ * The constants `Rng.gamma(shape, scale)` derives on every draw, derived once for a sampler that
+ * draws many times with the same parameters (e.g. Gamma-renewal arrivals): the same operations on the
+ * same inputs, so `gammaWith` gives exactly `gamma`'s draws. Undefined where `gamma` would take
+ * more than one boosting step (shape < 0) or is degenerate (NaN): call `gamma` there.
+ */
+export interface GammaConstants {
+  readonly scale: number;
+  /** shape < 1: draw u, then Gamma(shape + 1) · u^(1/shape). */
+  readonly boost: boolean;
+  readonly invShape: number;
+  readonly d: number;
+  readonly c: number;
+}
+
+export function gammaConstants(shape: number, scale: number): GammaConstants | undefined {
+  const boost = shape < 1;
+  const k = boost ? shape + 1 : shape;
+  if (!(k >= 1)) return undefined;
+  const d = k - 1 / 3;
+  return { scale, boost, invShape: boost ? 1 / shape : Number.NaN, d, c: 1 / Math.sqrt(9 * d) };
 }
 
 /** One seed, many independent named streams. */

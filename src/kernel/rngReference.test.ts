@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from './rng.js';
+import { gammaConstants, Rng } from './rng.js';
 
 /**
  * The generator as first written (object fields for the state, a NaN spare, a recursive gamma), kept
@@ -127,11 +127,23 @@ test('Rng gives the reference generator\'s draws bit for bit, in the same order,
       else if (m === 2) [a, b] = [fast.normal(), ref.normal()];
       else if (m === 3) [a, b] = [fast.exponential(2.5), ref.exponential(2.5)];
       else if (m === 4) [a, b] = [fast.lognormal(6, 1.2), ref.lognormal(6, 1.2)];
-      else {
+      else if (m === 5) {
         const k = shapes[pick.nextUint32() % shapes.length] as number;
         [a, b] = [fast.gamma(k, 0.01), ref.gamma(k, 0.01)];
+      } else {
+        // The same draw through constants derived once (where they exist: not for shape < 0).
+        const k = shapes[pick.nextUint32() % shapes.length] as number;
+        const g = gammaConstants(k, 0.037);
+        [a, b] = [g ? fast.gammaWith(g) : fast.gamma(k, 0.037), ref.gamma(k, 0.037)];
       }
       assert.ok(Object.is(a, b), `${JSON.stringify(key)} draw ${i} (method ${m}): ${a} against ${b}`);
     }
   }
+});
+
+test('gammaConstants exist wherever gamma takes at most one boosting step', () => {
+  assert.equal(gammaConstants(-0.5, 1), undefined);
+  assert.equal(gammaConstants(Number.NaN, 1), undefined);
+  assert.ok(gammaConstants(0.835, 1)?.boost);
+  assert.equal(gammaConstants(1, 1)?.boost, false);
 });
