@@ -118,8 +118,9 @@ class StreamSink implements ValueSink {
   count = 0;
   nans = 0;
   readonly sum = new ExactSum();
-  /** Pass 1: counts of the keys' top 16 bits. */
+  /** Pass 1: counts of the keys' top 16 bits, and of their top 8 (so the walk to a rank skips 256 buckets a step). */
   private top: Uint32Array | undefined = new Uint32Array(65536);
+  private top8: Uint32Array | undefined = new Uint32Array(256);
   /** The live groups of this pass, all with `depth` digits fixed; `live[d]` marks their top digits. */
   private groups: Group[] = [];
   private depth = 0;
@@ -143,6 +144,8 @@ class StreamSink implements ValueSink {
       this.sum.add(x);
       const top = this.top as Uint32Array;
       top[h >>> 16] = (top[h >>> 16] as number) + 1;
+      const top8 = this.top8 as Uint32Array;
+      top8[h >>> 24] = (top8[h >>> 24] as number) + 1;
       return;
     }
     if (this.mode !== SELECT || this.live[h >>> 16] === 0) return;
@@ -167,11 +170,13 @@ class StreamSink implements ValueSink {
   /** After pass 1: the buckets holding the wanted ranks; false when nothing is wanted. */
   plan(wanted: readonly number[], finite: number): boolean {
     const top = this.top as Uint32Array;
+    const top8 = this.top8 as Uint32Array;
     this.top = undefined;
+    this.top8 = undefined;
     if (wanted.length === 0) return false;
     this.gatherMax = Math.max(1 << 16, finite >>> 2);
     const root: Group = { ph: 0, pl: 0, base: 0, count: finite, targets: [...wanted], gathered: undefined, filled: 0, hist: top };
-    return this.next([root], 0);
+    return this.next([root], 0, top8);
   }
 
   /** After a later pass: answers from the gathered buckets, the split ones refined; false when all are answered. */
@@ -194,7 +199,7 @@ class StreamSink implements ValueSink {
   }
 
   /** Splits each group by its next digit's histogram into the buckets that hold its targets. */
-  private next(parents: readonly Group[], depth: number): boolean {
+  private next(parents: readonly Group[], depth: number, coarse?: Uint32Array): boolean {
     const d = depth + 1;
     const groups: Group[] = [];
     for (const g of parents) {
@@ -203,6 +208,12 @@ class StreamSink implements ValueSink {
       let b = 0;
       let ti = 0;
       while (ti < g.targets.length) {
+        // (The root's walk passes 256 buckets at once while they all lie below the next target.)
+        if (coarse !== undefined && (b & 0xff) === 0 && (g.targets[ti] as number) >= acc + (coarse[b >>> 8] as number)) {
+          acc += coarse[b >>> 8] as number;
+          b += 256;
+          continue;
+        }
         const c = hist[b] as number;
         if ((g.targets[ti] as number) >= acc + c) {
           acc += c;

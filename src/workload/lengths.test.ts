@@ -199,3 +199,19 @@ describe('quantileTableLength', () => {
     }
   });
 });
+
+describe('binnedOutput', () => {
+  it('draws from the bin upperBound finds, for integer prompts (looked up) and any others (searched)', () => {
+    const probs = [0, 0.5, 1];
+    const dists = [1, 2, 3, 4, 5].map((k) => quantileTableLength(probs, [k, 10 * k, 100 * k]));
+    for (const edges of [[1, 128, 256, 512, 1024], [0.5, 3, 3.5, 7, 1e6]]) {
+      const model = binnedOutput(edges, dists, 'test');
+      const a = new RandomStreams(3).stream('binned');
+      const b = new RandomStreams(3).stream('binned');
+      const pick = new RandomStreams(4).stream('prompts');
+      const prompts = [1, 2, 3, 4, 7, 127, 128, 129, 255, 256, 1023, 1024, 1025, 5000, 2e6, 1.5, 3.25, 127.5, 1e6, 1e6 + 1];
+      for (let i = 0; i < 20_000; i++) prompts.push(1 + pick.int(3000));
+      for (const p of prompts) assert.equal(model.sample(a, p), dists[upperBound(edges, p) - 1]!.sample(b), `prompt ${p}`);
+    }
+  });
+});

@@ -179,9 +179,19 @@ export function binnedOutput(lowerEdges: readonly number[], dists: readonly Leng
   for (let i = 1; i < lowerEdges.length; i++) {
     if (!(lowerEdges[i]! > lowerEdges[i - 1]!)) throw new RangeError('binnedOutput: edges must increase');
   }
+  // Bin of each integer prompt below the last edge, looked up instead of searched (the same index as
+  // upperBound for such prompts); other prompts are searched. Only for edges up to 2^16.
+  const last = lowerEdges[lowerEdges.length - 1]!;
+  const table = last <= 65536 ? new Uint8Array(Math.ceil(last) + 1) : undefined;
+  if (table && dists.length <= 256) for (let k = 0; k < table.length; k++) table[k] = upperBound(lowerEdges, k) - 1;
+  const lookup = table && dists.length <= 256 ? table : undefined;
+  const size = lookup ? lookup.length : 0;
   return {
     spec,
-    sample: (rng, prompt) => dists[upperBound(lowerEdges, prompt) - 1]!.sample(rng),
+    sample: (rng, prompt) => {
+      const bin = prompt >= 1 && prompt < size && (prompt | 0) === prompt ? (lookup as Uint8Array)[prompt]! : upperBound(lowerEdges, prompt) - 1;
+      return dists[bin]!.sample(rng);
+    },
     meanGiven: (prompt) => {
       let mean = 0;
       for (let i = 0; i < dists.length; i++) {
