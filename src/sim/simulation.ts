@@ -48,6 +48,8 @@ export interface ClusterConfig {
   readonly timeSeriesIntervalS?: number;
   /** Called once per request when its record is final (completed or rejected), e.g. to stream it to disk. */
   readonly onFinal?: (id: number, sloViolated: boolean) => void;
+  /** Publish monitor reports even when nothing reads them (tests compare runs with and without). */
+  readonly alwaysReport?: boolean;
 }
 
 export interface SimResult {
@@ -113,6 +115,17 @@ export class Simulation implements InstanceListener, ClusterControl {
   private readonly controllers: readonly Controller[];
   /** Per instance: (request, target, live) triples waiting for the running iteration to end. */
   private readonly pendingMoves: number[][] = [];
+  /** Moves waiting in `pendingMoves`, all instances together: an iteration's end skips the lists while it is 0. */
+  private movesPending = 0;
+  /** `cfg.check`, read once per iteration end. */
+  private readonly check: boolean;
+  /**
+   * Whether monitor reports are published. Only the views' report fields carry them, and only the
+   * router (unless the policy declares `liveFieldsOnly`), `routeDecode`, controllers and the time series
+   * read those; when none of them does, no decision and no output can depend on the reports, so
+   * they are skipped (the MONITOR ticks still run, so event counts are the same).
+   */
+  private readonly reports: boolean;
   private sloViolated = new Uint8Array(4096);
   private readonly series: TimeSeries;
   private now = 0;
@@ -169,6 +182,13 @@ export class Simulation implements InstanceListener, ClusterControl {
       this.deadlines = new DeadlineStage(this.judge, cfg.slo.deadlineSlack ?? 5);
     }
     this.series = new TimeSeries(cfg.timeSeriesIntervalS ?? 0);
+    this.check = cfg.check === true;
+    this.reports =
+      cfg.alwaysReport === true ||
+      cfg.policy.liveFieldsOnly !== true ||
+      cfg.policy.routeDecode !== undefined ||
+      this.controllers.length > 0 ||
+      cfg.timeSeriesIntervalS !== undefined;
     this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
   }
 
@@ -178,7 +198,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.pullArrival();
     this.q.push(this.reportEvery, MONITOR, MONITOR, 0, 0);
     this.controllers.forEach((c, i) => this.q.push(c.intervalS, CONTROLLER, CONTROLLER, i, 0));
-    this.monitor.report(0);
+    if (this.reports) this.monitor.report(0);
     const q = this.q;
     const ends = this.iterEnds;
     let events = 0;
@@ -286,7 +306,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     if (this.cfg.predictor) this.table.predictedOutput[id] = this.cfg.predictor.predict(this.featuresOf(id));
     if (this.deadlines) this.deadlines.assign(id, spec.arrival, spec.promptTokens, this.table.predictedOutput[id] as number);
     const r = this.fillRouted(id);
-    if (this.cfg.reportIntervalS === 0) this.monitor.refreshQueues(this.now);
+    if (this.cfg.reportIntervalS === 0 && this.reports) this.monitor.refreshQueues(this.now);
     this.view.now = this.now;
     const target = this.router.route(r, this.view);
     if (!Number.isInteger(target) || target < 0 || target >= this.instances.length || !this.views[target]?.available) {
@@ -402,13 +422,13 @@ export class Simulation implements InstanceListener, ClusterControl {
   private onIterEnd(i: number): void {
     const inst = this.instances[i] as Instance;
     inst.finishIteration(this.now);
-    this.drainPendingMoves(i);
-    if (this.cfg.check) inst.checkInvariants();
+    if (this.movesPending > 0) this.drainPendingMoves(i);
+    if (this.check) inst.checkInvariants();
     this.startIteration(i);
   }
 
   private onMonitor(): void {
-    this.monitor.report(this.now);
+    if (this.reports) this.monitor.report(this.now);
     const ts = this.cfg.timeSeriesIntervalS;
     if (ts !== undefined) this.series.record(this.now, this.instances, this.views);
     if (this.active) this.q.push(this.nextTick(this.reportEvery), MONITOR, MONITOR, 0, 0);
@@ -446,7 +466,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.inSystem--;
     const violated = this.judge.violated(id);
     this.sloViolated[id] = violated ? 1 : 0;
-    this.monitor.recordCompletion(inst, violated);
+    if (this.reports) this.monitor.recordCompletion(inst, violated);
     this.deadlines?.observe(this.table.predictedOutput[id] as number, this.table.output[id] as number);
     if (this.cfg.predictor) this.cfg.predictor.observe(this.featuresOf(id), this.table.output[id] as number);
     this.router.onComplete?.(this.completionInfo(id, now, false));
@@ -543,6 +563,7 @@ export class Simulation implements InstanceListener, ClusterControl {
       const pend = this.pendingMoves[from] as number[];
       for (let k = 0; k < pend.length; k += 3) if (pend[k] === id) return false;
       pend.push(id, to, mode === 'live' ? 1 : 0);
+      this.movesPending++;
       return true;
     }
     this.executeMove(id, to, mode);
@@ -573,6 +594,7 @@ export class Simulation implements InstanceListener, ClusterControl {
   private drainPendingMoves(from: number): void {
     const pend = this.pendingMoves[from] as number[];
     if (pend.length === 0) return;
+    this.movesPending -= pend.length / 3;
     const t = this.table;
     for (let k = 0; k < pend.length; k += 3) {
       const id = pend[k] as number;
