@@ -280,8 +280,11 @@ export class GapsState {
    * With global awareness the answer is `out` (by default a buffer reused by every routing decision).
    */
   candidates(view: ClusterView, out: InstanceView[] = this.routeCands): InstanceView[] {
-    out.length = 0;
-    for (const v of view.instances) if (v.available && v.role !== 'decode') out.push(v);
+    // Filled by index and then cut to length: emptying the array first would drop its storage, and
+    // every tick of the rebalancer would grow it again.
+    let k = 0;
+    for (const v of view.instances) if (v.available && v.role !== 'decode') out[k++] = v;
+    out.length = k;
     let avail = out;
     if (this.variant.monitor === false) avail = avail.map(ownCountsOnly);
     if (this.variant.global || avail.length <= 2) return avail;
