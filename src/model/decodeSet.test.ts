@@ -9,8 +9,8 @@ import { RequestTable } from './requestTable.js';
  * The decode set against a naive model that counts every token: random joins, leaves and
  * iterations; generated tokens, KV lengths, new blocks per iteration and completions must agree.
  */
-test('DecodeSet matches a token-by-token model exactly', () => {
-  const B = 16;
+// Power-of-two block sizes take masks and shifts, the others divisions: both against the same model.
+for (const B of [16, 12, 1, 32, 7]) test(`DecodeSet matches a token-by-token model exactly (block size ${B})`, () => {
   const r = new Rng('decode');
   const t = new RequestTable(64);
   const d = new DecodeSet(t, B, new HeapPositions(64));

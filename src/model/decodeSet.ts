@@ -19,6 +19,15 @@ export class DecodeSet {
   sumKv = 0;
   private readonly byResidue: Int32Array;
   private readonly finish: IndexedHeap;
+  /** The finish heap's smallest key (+Infinity when empty), kept here so each iteration's check reads no heap. */
+  private stop = Number.POSITIVE_INFINITY;
+  /**
+   * For a power-of-two block size (the usual case): blockSize − 1 and log2(blockSize), so residues
+   * and block counts are a mask and a shift instead of a division (exactly equal: residues of int32
+   * differences in two's complement, ceilings of non-negative integers); -1 otherwise.
+   */
+  private readonly blockMask: number;
+  private readonly blockShift: number;
 
   constructor(
     private readonly t: RequestTable,
@@ -26,12 +35,17 @@ export class DecodeSet {
     positions: HeapPositions,
   ) {
     this.byResidue = new Int32Array(blockSize);
+    const pow2 = blockSize >= 1 && blockSize <= 1 << 30 && Number.isInteger(blockSize) && (blockSize & (blockSize - 1)) === 0;
+    this.blockMask = pow2 ? blockSize - 1 : -1;
+    this.blockShift = pow2 ? Math.log2(blockSize) : 0;
     this.finish = new IndexedHeap(positions, 64);
   }
 
   private residue(id: number): number {
+    const x = (this.t.live.joinIter[id & this.t.live.mask] as number) - (this.t.live.kvTokens[id & this.t.live.mask] as number);
+    if (this.blockMask >= 0) return x & this.blockMask;
     const B = this.blockSize;
-    const r = ((this.t.live.joinIter[id & this.t.live.mask] as number) - (this.t.live.kvTokens[id & this.t.live.mask] as number)) % B;
+    const r = x % B;
     return r < 0 ? r + B : r;
   }
 
@@ -45,6 +59,7 @@ export class DecodeSet {
     this.byResidue[r] = (this.byResidue[r] as number) + 1;
     const finishAt = this.iter + (t.live.stopAt[id & t.live.mask] as number) - (t.live.generated[id & t.live.mask] as number);
     this.finish.push(id, finishAt, id);
+    if (finishAt < this.stop) this.stop = finishAt;
   }
 
   /** Removes a member and writes its current kvTokens, generated and blocks back into the table. */
@@ -56,16 +71,20 @@ export class DecodeSet {
     const kv = (t.live.kvTokens[id & t.live.mask] as number) + done;
     this.sumKv -= kv;
     this.count--;
-    this.finish.remove(id);
+    // A finishing member is usually the heap's root: popping it skips the position lookup.
+    if (this.finish.peekId() === id) this.finish.pop();
+    else this.finish.remove(id);
+    this.stop = this.finish.peekKey();
     t.live.kvTokens[id & t.live.mask] = kv;
     t.live.generated[id & t.live.mask] = (t.live.generated[id & t.live.mask] as number) + done;
-    t.live.blocks[id & t.live.mask] = Math.ceil(kv / this.blockSize) - (t.live.shared[id & t.live.mask] as number);
+    const blocks = this.blockMask >= 0 ? (kv + this.blockMask) >>> this.blockShift : Math.ceil(kv / this.blockSize);
+    t.live.blocks[id & t.live.mask] = blocks - (t.live.shared[id & t.live.mask] as number);
     t.live.joinIter[id & t.live.mask] = this.iter;
   }
 
   /** KV blocks the next iteration must allocate. */
   blocksNeeded(): number {
-    return this.byResidue[this.iter % this.blockSize] as number;
+    return this.byResidue[this.blockMask >= 0 ? this.iter & this.blockMask : this.iter % this.blockSize] as number;
   }
 
   /** Records one finished decode iteration. */
@@ -76,7 +95,7 @@ export class DecodeSet {
 
   /** The member that reaches its stop (completion or API call) at or before the current iteration, or -1. */
   nextFinished(): number {
-    return this.finish.size > 0 && this.finish.peekKey() <= this.iter ? this.finish.peekId() : -1;
+    return this.stop <= this.iter ? this.finish.peekId() : -1;
   }
 
   has(id: number): boolean {

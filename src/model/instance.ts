@@ -679,7 +679,9 @@ export class Instance implements BatchBuilder {
   }
 
   private removeWaiting(id: number): void {
-    this.waiting.remove(id);
+    // Admissions mostly take the queue's head: popping it skips the position lookup (same heap after).
+    if (this.waiting.peekId() === id) this.waiting.pop();
+    else this.waiting.remove(id);
     this.waitingPromptTokens -= this.t.prompt[id] as number;
   }
 

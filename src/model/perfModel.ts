@@ -57,7 +57,10 @@ export interface PerfModel {
   readonly name: string;
   /** What is known of this model's error against measurements (absent: unknown). */
   readonly accuracy?: PerfAccuracy;
-  /** Seconds for one iteration of a batch with this shape; must be > 0 for a non-empty batch. */
+  /**
+   * Seconds for one iteration of a batch with this shape; must be > 0 for a non-empty batch. A pure
+   * function of the shape (the same shape always gives the same double): callers may memoise it.
+   */
   iterationTime(shape: BatchShape): number;
   /**
    * True when a decode-only iteration never gets faster with more decoding sequences or more context

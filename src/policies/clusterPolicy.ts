@@ -22,12 +22,21 @@ export interface ClusterPolicy {
   readonly usesPredictions?: boolean;
   /** Policy-specific counters reported with the run's metrics (e.g. calibration health). */
   stats?(): Record<string, number>;
+  /**
+   * True when the router's `route` reads no field that monitor reports publish (`reportTime`,
+   * `waiting`, `running`, `kvUsedBlocks`, `kvUsage`, `waitingPromptTokens`, `utilization`,
+   * `recentSloViolationRate`, `sinceReport`): only `id`, `role`, `available`, `outstanding`, the
+   * static limits and `leastOutstanding()`. A host may then skip publishing reports when nothing
+   * else reads them (the simulator does: see `Simulation.reports`; the router conformance suite
+   * checks that the results are the same).
+   */
+  readonly liveFieldsOnly?: boolean;
 }
 
 /** What the router registry holds: a named factory of whole cluster policies. */
 export type ClusterPolicyFactory = (ctx: RouterContext) => ClusterPolicy;
 
-/** A policy that is nothing but a router (round-robin, least-outstanding, ...). */
-export function routerOnly(make: RouterFactory): ClusterPolicyFactory {
-  return (ctx) => ({ router: make(ctx) });
+/** A policy that is nothing but a router (round-robin, least-outstanding, ...), with what it declares of itself. */
+export function routerOnly(make: RouterFactory, declares: { readonly liveFieldsOnly?: boolean } = {}): ClusterPolicyFactory {
+  return declares.liveFieldsOnly === true ? (ctx) => ({ router: make(ctx), liveFieldsOnly: true }) : (ctx) => ({ router: make(ctx) });
 }

@@ -12,6 +12,7 @@ import { refinePrediction, type OutputPredictor, type PredictionFeatures } from 
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterPolicy } from '../policies/clusterPolicy.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
+import { ViewStamps } from '../policies/clusterView.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
 import { checkRequest } from './requestCheck.js';
 import { DeadlineStage } from './deadlines.js';
@@ -47,6 +48,8 @@ export interface ClusterConfig {
   readonly timeSeriesIntervalS?: number;
   /** Called once per request when its record is final (completed or rejected), e.g. to stream it to disk. */
   readonly onFinal?: (id: number, sloViolated: boolean) => void;
+  /** Publish monitor reports even when nothing reads them (tests compare runs with and without). */
+  readonly alwaysReport?: boolean;
 }
 
 export interface SimResult {
@@ -98,7 +101,9 @@ export class Simulation implements InstanceListener, ClusterControl {
   private readonly iterEnds: SlotTimers;
   private readonly views: MutableInstanceView[];
   private readonly monitor: Monitor;
-  readonly view: { now: number; instances: readonly MutableInstanceView[]; leastOutstanding: () => number };
+  readonly view: { now: number; instances: readonly MutableInstanceView[]; leastOutstanding: () => number; stamps: ViewStamps };
+  /** Change stamps of the views (ClusterView.stamps): touched wherever a view field changes. */
+  private readonly stamps: ViewStamps;
   /** The instances by outstanding requests (ties: lowest id), updated at every change of a view's `outstanding`. */
   private readonly byOutstanding: ArgminTree;
   private readonly judge: SloJudge;
@@ -110,6 +115,17 @@ export class Simulation implements InstanceListener, ClusterControl {
   private readonly controllers: readonly Controller[];
   /** Per instance: (request, target, live) triples waiting for the running iteration to end. */
   private readonly pendingMoves: number[][] = [];
+  /** Moves waiting in `pendingMoves`, all instances together: an iteration's end skips the lists while it is 0. */
+  private movesPending = 0;
+  /** `cfg.check`, read once per iteration end. */
+  private readonly check: boolean;
+  /**
+   * Whether monitor reports are published. Only the views' report fields carry them, and only the
+   * router (unless the policy declares `liveFieldsOnly`), `routeDecode`, controllers and the time series
+   * read those; when none of them does, no decision and no output can depend on the reports, so
+   * they are skipped (the MONITOR ticks still run, so event counts are the same).
+   */
+  private readonly reports: boolean;
   private sloViolated = new Uint8Array(4096);
   private readonly series: TimeSeries;
   private now = 0;
@@ -156,15 +172,23 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.kicked = new Uint8Array(cfg.numInstances);
     this.controllers = [...(cfg.controllers ?? []), ...(cfg.policy.controllers ?? [])];
     for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
-    this.monitor = new Monitor(this.instances, this.views);
+    this.stamps = new ViewStamps(cfg.numInstances);
+    this.monitor = new Monitor(this.instances, this.views, this.stamps);
     this.byOutstanding = new ArgminTree(cfg.numInstances);
-    this.view = { now: 0, instances: this.views, leastOutstanding: () => this.leastOutstanding() };
+    this.view = { now: 0, instances: this.views, leastOutstanding: () => this.leastOutstanding(), stamps: this.stamps };
     this.judge = new SloJudge(cfg.perf, this.table, cfg.slo);
     if (cfg.slo.deadline === 'gaps') {
       if (!cfg.predictor) throw new InvariantError("SLO mode 'deadline: gaps' needs a predictor");
       this.deadlines = new DeadlineStage(this.judge, cfg.slo.deadlineSlack ?? 5);
     }
     this.series = new TimeSeries(cfg.timeSeriesIntervalS ?? 0);
+    this.check = cfg.check === true;
+    this.reports =
+      cfg.alwaysReport === true ||
+      cfg.policy.liveFieldsOnly !== true ||
+      cfg.policy.routeDecode !== undefined ||
+      this.controllers.length > 0 ||
+      cfg.timeSeriesIntervalS !== undefined;
     this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
   }
 
@@ -174,7 +198,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.pullArrival();
     this.q.push(this.reportEvery, MONITOR, MONITOR, 0, 0);
     this.controllers.forEach((c, i) => this.q.push(c.intervalS, CONTROLLER, CONTROLLER, i, 0));
-    this.monitor.report(0);
+    if (this.reports) this.monitor.report(0);
     const q = this.q;
     const ends = this.iterEnds;
     let events = 0;
@@ -282,7 +306,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     if (this.cfg.predictor) this.table.predictedOutput[id] = this.cfg.predictor.predict(this.featuresOf(id));
     if (this.deadlines) this.deadlines.assign(id, spec.arrival, spec.promptTokens, this.table.predictedOutput[id] as number);
     const r = this.fillRouted(id);
-    if (this.cfg.reportIntervalS === 0) this.monitor.refreshQueues(this.now);
+    if (this.cfg.reportIntervalS === 0 && this.reports) this.monitor.refreshQueues(this.now);
     this.view.now = this.now;
     const target = this.router.route(r, this.view);
     if (!Number.isInteger(target) || target < 0 || target >= this.instances.length || !this.views[target]?.available) {
@@ -290,6 +314,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     }
     this.addOutstanding(target, 1);
     (this.views[target] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(target);
     (this.instances[target] as Instance).enqueue(id, this.now);
     this.kick(target);
     this.pullArrival();
@@ -328,27 +353,43 @@ export class Simulation implements InstanceListener, ClusterControl {
     return r;
   }
 
+  /** The one CompletionInfo object every completion fills (as `routed` for arrivals; a router copies what it keeps). */
+  private readonly completedInfo: { -readonly [K in keyof CompletionInfo]: CompletionInfo[K] } = {
+    id: 0,
+    instance: 0,
+    now: 0,
+    arrival: 0,
+    promptTokens: 0,
+    outputTokens: 0,
+    predictedOutputTokens: Number.NaN,
+    firstTokenTime: 0,
+    sloViolated: false,
+    rejected: false,
+  };
+
   private completionInfo(id: number, now: number, rejected: boolean): CompletionInfo {
     const t = this.table;
-    return {
-      id,
-      instance: t.instance[id] as number,
-      now,
-      arrival: t.arrival[id] as number,
-      promptTokens: t.prompt[id] as number,
-      outputTokens: t.output[id] as number,
-      predictedOutputTokens: t.predictedOutput[id] as number,
-      firstTokenTime: t.firstToken[id] as number,
-      sloViolated: this.sloViolated[id] === 1,
-      rejected,
-    };
+    const c = this.completedInfo;
+    c.id = id;
+    c.instance = t.instance[id] as number;
+    c.now = now;
+    c.arrival = t.arrival[id] as number;
+    c.promptTokens = t.prompt[id] as number;
+    c.outputTokens = t.output[id] as number;
+    c.predictedOutputTokens = t.predictedOutput[id] as number;
+    c.firstTokenTime = t.firstToken[id] as number;
+    c.sloViolated = this.sloViolated[id] === 1;
+    c.rejected = rejected;
+    return c;
   }
+
 
   /** A view's `outstanding` changed by `delta`: the index follows. */
   private addOutstanding(i: number, delta: number): void {
     const v = this.views[i] as MutableInstanceView;
     v.outstanding += delta;
     this.byOutstanding.set(i, v.outstanding);
+    this.stamps.touch(i);
   }
 
   /** `argminAvailable(view, (v) => v.outstanding)` from the index (a scan only if the winner is unavailable). */
@@ -381,13 +422,13 @@ export class Simulation implements InstanceListener, ClusterControl {
   private onIterEnd(i: number): void {
     const inst = this.instances[i] as Instance;
     inst.finishIteration(this.now);
-    this.drainPendingMoves(i);
-    if (this.cfg.check) inst.checkInvariants();
+    if (this.movesPending > 0) this.drainPendingMoves(i);
+    if (this.check) inst.checkInvariants();
     this.startIteration(i);
   }
 
   private onMonitor(): void {
-    this.monitor.report(this.now);
+    if (this.reports) this.monitor.report(this.now);
     const ts = this.cfg.timeSeriesIntervalS;
     if (ts !== undefined) this.series.record(this.now, this.instances, this.views);
     if (this.active) this.q.push(this.nextTick(this.reportEvery), MONITOR, MONITOR, 0, 0);
@@ -425,7 +466,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.inSystem--;
     const violated = this.judge.violated(id);
     this.sloViolated[id] = violated ? 1 : 0;
-    this.monitor.recordCompletion(inst, violated);
+    if (this.reports) this.monitor.recordCompletion(inst, violated);
     this.deadlines?.observe(this.table.predictedOutput[id] as number, this.table.output[id] as number);
     if (this.cfg.predictor) this.cfg.predictor.observe(this.featuresOf(id), this.table.output[id] as number);
     this.router.onComplete?.(this.completionInfo(id, now, false));
@@ -447,6 +488,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.addOutstanding(from, -1);
     this.addOutstanding(to, 1);
     (this.views[to] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(to);
     this.kvTransfers++;
     this.kvTransferSeconds += cost;
     this.q.push(now + cost, MIGRATION_DONE, MIGRATION_DONE, to, id);
@@ -521,6 +563,7 @@ export class Simulation implements InstanceListener, ClusterControl {
       const pend = this.pendingMoves[from] as number[];
       for (let k = 0; k < pend.length; k += 3) if (pend[k] === id) return false;
       pend.push(id, to, mode === 'live' ? 1 : 0);
+      this.movesPending++;
       return true;
     }
     this.executeMove(id, to, mode);
@@ -539,6 +582,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.addOutstanding(from, -1);
     this.addOutstanding(to, 1);
     (this.views[to] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(to);
     this.migrations++;
     this.migrationSeconds += cost;
     this.migratedBytes += kv * this.cfg.kvBytesPerToken;
@@ -550,6 +594,7 @@ export class Simulation implements InstanceListener, ClusterControl {
   private drainPendingMoves(from: number): void {
     const pend = this.pendingMoves[from] as number[];
     if (pend.length === 0) return;
+    this.movesPending -= pend.length / 3;
     const t = this.table;
     for (let k = 0; k < pend.length; k += 3) {
       const id = pend[k] as number;

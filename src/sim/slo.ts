@@ -66,6 +66,15 @@ export class SloJudge {
   private readonly shape = emptyShape();
   /** Per-request absolute deadlines (NaN: none), filled through `setDeadline`. */
   private deadlines = new Float64Array(0);
+  /**
+   * Memos of the two iteration times an unloaded latency is made of (NaN: not computed yet): the
+   * prefill alone, by prompt length, and one decode step alone, by twice its context length
+   * (2·prompt + output − 1, an integer). Each entry is the value `perf.iterationTime` returned for
+   * exactly that shape (the model is a pure function of the shape), so a memoised latency is the
+   * same double as a computed one. Keys from MEMO_LIMIT up (and non-integers) are computed each time.
+   */
+  private prefillMemo: Float64Array = new Float64Array(0);
+  private decodeMemo: Float64Array = new Float64Array(0);
 
   constructor(
     private readonly perf: PerfModel,
@@ -74,6 +83,35 @@ export class SloJudge {
   ) {}
 
   unloadedLatency(prompt: number, output: number): number {
+    let total = this.prefillTime(prompt);
+    if (output > 1) total += (output - 1) * this.decodeStepTime(prompt, output);
+    return total;
+  }
+
+  /** The prompt's prefill alone on an idle instance. */
+  private prefillTime(prompt: number): number {
+    if (prompt >= 0 && prompt < MEMO_LIMIT && (prompt | 0) === prompt) {
+      if (prompt >= this.prefillMemo.length) this.prefillMemo = grownMemo(this.prefillMemo, prompt);
+      const m = this.prefillMemo[prompt] as number;
+      if (m === m) return m;
+      return (this.prefillMemo[prompt] = this.prefillTimeOf(prompt));
+    }
+    return this.prefillTimeOf(prompt);
+  }
+
+  /** One decode step alone at the mean context of the request's decode phase, prompt + (output − 1)/2. */
+  private decodeStepTime(prompt: number, output: number): number {
+    const k = 2 * prompt + output - 1;
+    if (k >= 0 && k < MEMO_LIMIT && (k | 0) === k && (prompt | 0) === prompt) {
+      if (k >= this.decodeMemo.length) this.decodeMemo = grownMemo(this.decodeMemo, k);
+      const m = this.decodeMemo[k] as number;
+      if (m === m) return m;
+      return (this.decodeMemo[k] = this.decodeStepTimeOf(prompt, output));
+    }
+    return this.decodeStepTimeOf(prompt, output);
+  }
+
+  private prefillTimeOf(prompt: number): number {
     const s = this.shape;
     s.prefillSeqs = 1;
     s.prefillTokens = prompt;
@@ -81,14 +119,15 @@ export class SloJudge {
     s.prefillAttnPairs = (prompt * (prompt + 1)) / 2;
     s.decodeSeqs = 0;
     s.decodeContextTokens = 0;
-    let total = this.perf.iterationTime(s);
-    if (output > 1) {
-      s.prefillSeqs = s.prefillTokens = s.prefillPastTokens = s.prefillAttnPairs = 0;
-      s.decodeSeqs = 1;
-      s.decodeContextTokens = prompt + (output - 1) / 2;
-      total += (output - 1) * this.perf.iterationTime(s);
-    }
-    return total;
+    return this.perf.iterationTime(s);
+  }
+
+  private decodeStepTimeOf(prompt: number, output: number): number {
+    const s = this.shape;
+    s.prefillSeqs = s.prefillTokens = s.prefillPastTokens = s.prefillAttnPairs = 0;
+    s.decodeSeqs = 1;
+    s.decodeContextTokens = prompt + (output - 1) / 2;
+    return this.perf.iterationTime(s);
   }
 
   /** Sets a request's own absolute deadline (judged on top of the run's targets). */
@@ -123,6 +162,18 @@ export class SloJudge {
     if (!Number.isNaN(own) && (t.completion[id] as number) > own) return true;
     return false;
   }
+}
+
+/** Memo keys at or above this are not memoised (8 MB a memo at most). */
+const MEMO_LIMIT = 1 << 20;
+
+/** A copy of `memo` long enough for `key` (a power of two, new entries NaN). */
+function grownMemo(memo: Float64Array, key: number): Float64Array {
+  let n = Math.max(1024, memo.length);
+  while (n <= key) n *= 2;
+  const b = new Float64Array(n).fill(Number.NaN);
+  b.set(memo);
+  return b;
 }
 
 function pick(own: number, dflt: number | undefined): number | undefined {

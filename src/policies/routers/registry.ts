@@ -18,11 +18,11 @@ import { sizeIntervalRouter } from '../gaps/sizeInterval.js';
  * A new router adds its file and one line here (a plain router through `routerOnly`).
  */
 export const routers = new Registry<ClusterPolicyFactory>('router')
-  .register('round-robin', routerOnly(roundRobinRouter), 'cycle through instances')
-  .register('random', routerOnly(randomRouter), 'uniformly random instance')
-  .register('least-outstanding', routerOnly(leastOutstandingRouter), 'fewest outstanding requests (router-side count)')
+  .register('round-robin', routerOnly(roundRobinRouter, { liveFieldsOnly: true }), 'cycle through instances')
+  .register('random', routerOnly(randomRouter, { liveFieldsOnly: true }), 'uniformly random instance')
+  .register('least-outstanding', routerOnly(leastOutstandingRouter, { liveFieldsOnly: true }), 'fewest outstanding requests (router-side count)')
   .register('least-kv', routerOnly(leastKvRouter), 'lowest reported KV-cache usage')
-  .register('power-of-d', routerOnly(powerOfDRouter), 'sample d instances (default 2, power-of-d:D), pick fewest outstanding')
+  .register('power-of-d', routerOnly(powerOfDRouter, { liveFieldsOnly: true }), 'sample d instances (default 2, power-of-d:D), pick fewest outstanding')
   .register('gaps', gapsRouterFactory('gaps', { prediction: true, rebalancing: true, global: true }), 'GAPS: predicted completion time above u_th, selective rebalancing')
   .register('gaps-nopred', gapsRouterFactory('gaps-nopred', { prediction: false, rebalancing: true, global: true }), 'GAPS without the predictor')
   .register('gaps-norebal', gapsRouterFactory('gaps-norebal', { prediction: true, rebalancing: false, global: true }), 'GAPS without rebalancing')
