@@ -30,29 +30,37 @@ function hash128(str: string): [number, number, number, number] {
 }
 
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  private spareNormal = Number.NaN;
+  /**
+   * sfc32's four 32-bit words in a typed array: V8 keeps them as raw int32 (object fields holding
+   * values beyond its 31-bit small integers would be boxed doubles, re-read through a pointer).
+   */
+  private readonly s = new Int32Array(4);
+  /** The polar method's second variate, valid while `hasSpare` (a finite number whenever set). */
+  private spare = 0;
+  private hasSpare = false;
 
   /** Seeds from a string key; use `RandomStreams` to derive keys from a seed and a component name. */
   constructor(key: string) {
     const [a, b, c, d] = hash128(key);
-    this.a = a;
-    this.b = b;
-    this.c = c;
-    this.d = d;
+    const s = this.s;
+    s[0] = a;
+    s[1] = b;
+    s[2] = c;
+    s[3] = d;
     for (let i = 0; i < 12; i++) this.nextUint32(); // warm up
   }
 
   nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
+    const s = this.s;
+    const a = s[0] as number;
+    const b = s[1] as number;
+    const c = s[2] as number;
+    const d = s[3] as number;
+    const t = (((a + b) | 0) + d) | 0;
+    s[3] = (d + 1) | 0;
+    s[0] = b ^ (b >>> 9);
+    s[1] = (c + (c << 3)) | 0;
+    s[2] = (((c << 21) | (c >>> 11)) + t) | 0;
     return t >>> 0;
   }
 
@@ -83,10 +91,9 @@ export class Rng {
 
   /** Standard normal (Marsaglia polar method, caching the second variate). */
   normal(): number {
-    if (!Number.isNaN(this.spareNormal)) {
-      const s = this.spareNormal;
-      this.spareNormal = Number.NaN;
-      return s;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     let u = 0;
     let v = 0;
@@ -97,7 +104,8 @@ export class Rng {
       s = u * u + v * v;
     } while (s >= 1 || s === 0);
     const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spareNormal = v * f;
+    this.spare = v * f;
+    this.hasSpare = true;
     return u * f;
   }
 
@@ -105,14 +113,26 @@ export class Rng {
     return Math.exp(mu + sigma * this.normal());
   }
 
-  /** Gamma(shape k, scale theta) by Marsaglia and Tsang (2000). */
+  /**
+   * Gamma(shape k, scale theta) by Marsaglia and Tsang (2000); a shape below 1 draws u first, then
+   * Gamma(k + 1) · u^(1/k).
+   */
   gamma(shape: number, scale: number): number {
     if (shape < 1) {
       const u = this.nextOpen();
-      return this.gamma(shape + 1, scale) * Math.pow(u, 1 / shape);
+      const k = shape + 1;
+      return (k < 1 ? this.gamma(k, scale) : this.gammaAtLeastOne(k, scale)) * Math.pow(u, 1 / shape);
     }
+    return this.gammaAtLeastOne(shape, scale);
+  }
+
+  /** Marsaglia and Tsang's rejection loop (shape >= 1, or NaN). */
+  private gammaAtLeastOne(shape: number, scale: number): number {
     const d = shape - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
+    return this.marsagliaTsang(d, 1 / Math.sqrt(9 * d), scale);
+  }
+
+  private marsagliaTsang(d: number, c: number, scale: number): number {
     for (;;) {
       let x = 0;
       let v = 0;
@@ -127,6 +147,15 @@ export class Rng {
     }
   }
 
+  /** `gamma(g.shape, g.scale)` with its constants computed once (`gammaConstants`): the same draws. */
+  gammaWith(g: GammaConstants): number {
+    if (g.boost) {
+      const u = this.nextOpen();
+      return this.marsagliaTsang(g.d, g.c, g.scale) * Math.pow(u, g.invShape);
+    }
+    return this.marsagliaTsang(g.d, g.c, g.scale);
+  }
+
   /** Pareto with minimum xm and tail index alpha. */
   pareto(xm: number, alpha: number): number {
     return xm / Math.pow(this.nextOpen(), 1 / alpha);
@@ -136,6 +165,29 @@ export class Rng {
   weibull(shape: number, scale: number): number {
     return scale * Math.pow(-Math.log(this.nextOpen()), 1 / shape);
   }
+}
+
+/**
+ * The constants `Rng.gamma(shape, scale)` derives on every draw, derived once for a sampler that
+ * draws many times with the same parameters (e.g. Gamma-renewal arrivals): the same operations on the
+ * same inputs, so `gammaWith` gives exactly `gamma`'s draws. Undefined where `gamma` would take
+ * more than one boosting step (shape < 0) or is degenerate (NaN): call `gamma` there.
+ */
+export interface GammaConstants {
+  readonly scale: number;
+  /** shape < 1: draw u, then Gamma(shape + 1) · u^(1/shape). */
+  readonly boost: boolean;
+  readonly invShape: number;
+  readonly d: number;
+  readonly c: number;
+}
+
+export function gammaConstants(shape: number, scale: number): GammaConstants | undefined {
+  const boost = shape < 1;
+  const k = boost ? shape + 1 : shape;
+  if (!(k >= 1)) return undefined;
+  const d = k - 1 / 3;
+  return { scale, boost, invShape: boost ? 1 / shape : Number.NaN, d, c: 1 / Math.sqrt(9 * d) };
 }
 
 /** One seed, many independent named streams. */

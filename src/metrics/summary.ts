@@ -44,40 +44,43 @@ export function summarize(r: SimResult): RunSummary {
   let preemptions = 0;
   let firstArrival = Number.POSITIVE_INFINITY;
   let lastCompletion = 0;
-  for (let id = 0; id < n; id++) {
-    const a = t.arrival[id] as number;
-    if (a < firstArrival) firstArrival = a;
-    preemptions += t.preemptions[id] as number;
-    if (t.state[id] !== ReqState.Done) continue;
-    completed++;
-    const c = t.completion[id] as number;
-    if (c > lastCompletion) lastCompletion = c;
-    const out = t.output[id] as number;
-    outTokens += out;
-    allTokens += out + (t.prompt[id] as number);
-    violated += r.sloViolated[id] as number;
-  }
   // The latency families are produced from the table on demand, all four in the same passes (two,
-  // rarely three), instead of being copied: exact percentiles without per-request buffers
-  // (src/stats/streamSelect.ts).
-  const { state, arrival, firstToken, firstScheduled, completion, output } = t;
-  const ttftS = streamingDistribution(completed);
-  const e2eS = streamingDistribution(completed);
-  const queueS = streamingDistribution(completed);
-  const tpotS = streamingDistribution(completed);
+  // rarely more), instead of being copied: exact percentiles without per-request buffers
+  // (src/stats/streamSelect.ts). The first pass also gathers the counts and totals above.
+  const { state, arrival, firstToken, firstScheduled, completion, output, prompt } = t;
+  const preempted = t.preemptions;
+  const sloViolated = r.sloViolated;
+  const ttftS = streamingDistribution(n);
+  const e2eS = streamingDistribution(n);
+  const queueS = streamingDistribution(n);
+  const tpotS = streamingDistribution(n);
+  let first = true;
   let more = true;
   while (more) {
     for (let id = 0; id < n; id++) {
-      if (state[id] !== ReqState.Done) continue;
       const a = arrival[id] as number;
+      if (first) {
+        if (a < firstArrival) firstArrival = a;
+        preemptions += preempted[id] as number;
+      }
+      if (state[id] !== ReqState.Done) continue;
+      const c = completion[id] as number;
+      const out = output[id] as number;
+      if (first) {
+        completed++;
+        if (c > lastCompletion) lastCompletion = c;
+        outTokens += out;
+        allTokens += out + (prompt[id] as number);
+        violated += sloViolated[id] as number;
+      }
       const f = (firstToken[id] as number) - a;
-      const e = (completion[id] as number) - a;
+      const e = c - a;
       ttftS.push(f);
       e2eS.push(e);
       queueS.push((firstScheduled[id] as number) - a);
-      const out = output[id] as number;
       if (out > 1) tpotS.push((e - f) / (out - 1));
     }
+    first = false;
     more = [ttftS.endPass(), e2eS.endPass(), queueS.endPass(), tpotS.endPass()].some((x) => x);
   }
   const ttft = ttftS.distribution();

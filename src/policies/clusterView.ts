@@ -48,6 +48,34 @@ export interface ClusterView {
    * `argminAvailable(view, (v) => v.outstanding)` returns, without the scan. Absent: scan.
    */
   readonly leastOutstanding?: () => number;
+  /**
+   * Optional, from a host that keeps them (the simulator): which views changed since a policy last
+   * read them, so a policy that derives per-instance terms can re-read only those. Absent: any view
+   * may have changed at any time.
+   */
+  readonly stamps?: ViewStamps;
+}
+
+/**
+ * Change stamps of a cluster's views: the host calls `touch(i)` (or `touchAll()`) at every change of
+ * any field of view i, so `at[i]` is the value `clock` had at view i's latest change. A reader that
+ * remembers the clock it last read re-reads exactly the views with a larger stamp.
+ */
+export class ViewStamps {
+  clock = 0;
+  readonly at: Float64Array;
+
+  constructor(n: number) {
+    this.at = new Float64Array(n);
+  }
+
+  touch(i: number): void {
+    this.at[i] = ++this.clock;
+  }
+
+  touchAll(): void {
+    this.at.fill(++this.clock);
+  }
 }
 
 /**
@@ -69,7 +97,11 @@ export interface RoutedRequest {
   readonly deadline?: number | undefined;
 }
 
-/** What a router learns when a request it routed finishes (a live router reads it off the response). */
+/**
+ * What a router learns when a request it routed finishes (a live router reads it off the response).
+ * Callers may reuse one object for every completion (the simulator does): a policy that keeps
+ * anything must copy the fields, never the object.
+ */
 export interface CompletionInfo {
   readonly id: number;
   readonly instance: number;

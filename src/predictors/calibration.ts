@@ -76,8 +76,10 @@ export class BiasAwareCalibrator {
   private sumLoss = 0;
   private emaActual = 0;
   private emaPredicted = 0;
-  beta: number;
-  gamma: number;
+  // Set in the constructor; declared with a double so that the fields hold doubles in place from
+  // the start (a field first left undefined is boxed anew on every store: a heap number per update).
+  beta = Number.NaN;
+  gamma = Number.NaN;
 
   constructor(readonly opts: CalibrationOptions = DEFAULT_CALIBRATION) {
     if (!(opts.alpha > 0 && opts.alpha <= 1)) throw new ConfigError(`calibration alpha must be in (0, 1], got ${opts.alpha}`);

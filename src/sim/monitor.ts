@@ -1,5 +1,5 @@
 import type { Instance } from '../model/instance.js';
-import { blankInstanceView } from '../policies/clusterView.js';
+import { blankInstanceView, type ViewStamps } from '../policies/clusterView.js';
 import type { InstanceRole, InstanceView } from '../policies/routers/router.js';
 
 /** A router-visible instance view whose fields the simulator updates in place. */
@@ -23,12 +23,15 @@ export class Monitor {
   constructor(
     private readonly instances: readonly Instance[],
     readonly views: MutableInstanceView[],
+    /** Change stamps of the views, touched at every report (optional). */
+    private readonly stamps?: ViewStamps,
   ) {
     this.lastBusy = new Float64Array(instances.length);
     this.doneInWindow = new Int32Array(instances.length);
     this.violInWindow = new Int32Array(instances.length);
     // Static engine limits a live backend reports once, with its config.
     for (let i = 0; i < instances.length; i++) (views[i] as MutableInstanceView).maxNumSeqs = (instances[i] as Instance).cfg.maxNumSeqs;
+    stamps?.touchAll();
   }
 
   /** Counts a completion towards the instance's recent SLO-violation rate. */
@@ -40,6 +43,7 @@ export class Monitor {
   /** Refreshes the queue and KV fields only: used before every decision when reports are live. */
   refreshQueues(now: number): void {
     for (let i = 0; i < this.instances.length; i++) refreshView(this.instances[i] as Instance, this.views[i] as MutableInstanceView, now);
+    this.stamps?.touchAll();
   }
 
   /** Publishes a full report of every instance at `now`, including windowed utilisation and SLO rates. */
@@ -59,6 +63,7 @@ export class Monitor {
       this.violInWindow[i] = 0;
     }
     this.lastReport = now;
+    this.stamps?.touchAll();
   }
 }
 

@@ -12,6 +12,7 @@ import { refinePrediction, type OutputPredictor, type PredictionFeatures } from 
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
 import type { ClusterPolicy } from '../policies/clusterPolicy.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
+import { ViewStamps } from '../policies/clusterView.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
 import { checkRequest } from './requestCheck.js';
 import { DeadlineStage } from './deadlines.js';
@@ -100,7 +101,9 @@ export class Simulation implements InstanceListener, ClusterControl {
   private readonly iterEnds: SlotTimers;
   private readonly views: MutableInstanceView[];
   private readonly monitor: Monitor;
-  readonly view: { now: number; instances: readonly MutableInstanceView[]; leastOutstanding: () => number };
+  readonly view: { now: number; instances: readonly MutableInstanceView[]; leastOutstanding: () => number; stamps: ViewStamps };
+  /** Change stamps of the views (ClusterView.stamps): touched wherever a view field changes. */
+  private readonly stamps: ViewStamps;
   /**
    * The instances by outstanding requests (ties: lowest id), built on the first `leastOutstanding()`
    * call and from then on updated at every change of a view's `outstanding` (routers that never ask
@@ -173,8 +176,9 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.kicked = new Uint8Array(cfg.numInstances);
     this.controllers = [...(cfg.controllers ?? []), ...(cfg.policy.controllers ?? [])];
     for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
-    this.monitor = new Monitor(this.instances, this.views);
-    this.view = { now: 0, instances: this.views, leastOutstanding: () => this.leastOutstanding() };
+    this.stamps = new ViewStamps(cfg.numInstances);
+    this.monitor = new Monitor(this.instances, this.views, this.stamps);
+    this.view = { now: 0, instances: this.views, leastOutstanding: () => this.leastOutstanding(), stamps: this.stamps };
     this.judge = new SloJudge(cfg.perf, this.table, cfg.slo);
     if (cfg.slo.deadline === 'gaps') {
       if (!cfg.predictor) throw new InvariantError("SLO mode 'deadline: gaps' needs a predictor");
@@ -313,6 +317,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     }
     this.addOutstanding(target, 1);
     (this.views[target] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(target);
     (this.instances[target] as Instance).enqueue(id, this.now);
     this.kick(target);
     this.pullArrival();
@@ -351,27 +356,43 @@ export class Simulation implements InstanceListener, ClusterControl {
     return r;
   }
 
+  /** The one CompletionInfo object every completion fills (as `routed` for arrivals; a router copies what it keeps). */
+  private readonly completedInfo: { -readonly [K in keyof CompletionInfo]: CompletionInfo[K] } = {
+    id: 0,
+    instance: 0,
+    now: 0,
+    arrival: 0,
+    promptTokens: 0,
+    outputTokens: 0,
+    predictedOutputTokens: Number.NaN,
+    firstTokenTime: 0,
+    sloViolated: false,
+    rejected: false,
+  };
+
   private completionInfo(id: number, now: number, rejected: boolean): CompletionInfo {
     const t = this.table;
-    return {
-      id,
-      instance: t.instance[id] as number,
-      now,
-      arrival: t.arrival[id] as number,
-      promptTokens: t.prompt[id] as number,
-      outputTokens: t.output[id] as number,
-      predictedOutputTokens: t.predictedOutput[id] as number,
-      firstTokenTime: t.firstToken[id] as number,
-      sloViolated: this.sloViolated[id] === 1,
-      rejected,
-    };
+    const c = this.completedInfo;
+    c.id = id;
+    c.instance = t.instance[id] as number;
+    c.now = now;
+    c.arrival = t.arrival[id] as number;
+    c.promptTokens = t.prompt[id] as number;
+    c.outputTokens = t.output[id] as number;
+    c.predictedOutputTokens = t.predictedOutput[id] as number;
+    c.firstTokenTime = t.firstToken[id] as number;
+    c.sloViolated = this.sloViolated[id] === 1;
+    c.rejected = rejected;
+    return c;
   }
+
 
   /** A view's `outstanding` changed by `delta`: the index follows. */
   private addOutstanding(i: number, delta: number): void {
     const v = this.views[i] as MutableInstanceView;
     v.outstanding += delta;
     if (this.byOutstanding) this.byOutstanding.set(i, v.outstanding);
+    this.stamps.touch(i);
   }
 
   /** `argminAvailable(view, (v) => v.outstanding)` from the index (a scan only if the winner is unavailable). */
@@ -476,6 +497,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.addOutstanding(from, -1);
     this.addOutstanding(to, 1);
     (this.views[to] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(to);
     this.kvTransfers++;
     this.kvTransferSeconds += cost;
     this.q.push(now + cost, MIGRATION_DONE, MIGRATION_DONE, to, id);
@@ -569,6 +591,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.addOutstanding(from, -1);
     this.addOutstanding(to, 1);
     (this.views[to] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(to);
     this.migrations++;
     this.migrationSeconds += cost;
     this.migratedBytes += kv * this.cfg.kvBytesPerToken;

@@ -230,20 +230,35 @@ function fromSorted(n: number, ys: Float64Array<ArrayBuffer> | Uint32Array<Array
  * array of at most 2^15 entries, no data-dependent branches beyond the counter index.
  */
 function countByBits(ys: Uint32Array<ArrayBuffer>, maxRank: number): number {
-  const n = ys.length;
   let bits = 0;
   while (maxRank >>> bits > 0) bits++;
   const ones = new Float64Array(Math.max(1, 1 << Math.max(0, bits - 1)));
   let swaps = 0;
-  for (let b = bits - 1; b >= 0; b--) {
-    ones.fill(0, 0, 1 << (bits - 1 - b));
-    const up = b + 1;
-    for (let i = 0; i < n; i++) {
-      const r = ys[i] as number;
-      const p = r >>> up;
-      if ((r >>> b) & 1) ones[p] = (ones[p] as number) + 1;
-      else swaps += ones[p] as number;
-    }
+  for (let b = bits - 1; b >= 0; b--) swaps += countAtBit(ys, ones, b, bits);
+  return swaps;
+}
+
+/**
+ * One bit of countByBits: the pairs whose highest differing bit is b. A function of its own, called
+ * once a bit, so that after the first call the pass runs in optimised code from its start (a loop
+ * inside a loop is entered through on-stack replacement, where a sum such as this one can be kept
+ * boxed: a heap number per step). The pairs counted here are at most n^2/2 < 2^53, exact in a double.
+ */
+function countAtBit(ys: Uint32Array<ArrayBuffer>, ones: Float64Array<ArrayBuffer>, b: number, bits: number): number {
+  const n = ys.length;
+  ones.fill(0, 0, 1 << (bits - 1 - b));
+  const up = b + 1;
+  let swaps = 0;
+  // Branch-free (the bit is as good as random, so a branch mispredicts half the time): a one adds 1
+  // to its prefix's count and 0 to the sum, a zero adds the count to the sum and 0 to the count;
+  // adding 0 to either leaves it exactly as it was.
+  for (let i = 0; i < n; i++) {
+    const r = ys[i] as number;
+    const p = r >>> up;
+    const one = (r >>> b) & 1;
+    const c = ones[p] as number;
+    swaps += (1 - one) * c;
+    ones[p] = c + one;
   }
   return swaps;
 }

@@ -1,5 +1,5 @@
 import { ExactSum } from './exactSum.js';
-import { floydRivest, multiSelect } from './select.js';
+import { multiSelect } from './select.js';
 
 /** Receives the values of a sample, one at a time; `visit` feeds it the same values on every call. */
 export interface ValueSink {
@@ -7,22 +7,15 @@ export interface ValueSink {
 }
 
 /**
- * Sample size that steers the windows: about 64·√n values (n = 10⁷: 200k). A window spans about
- * ±3√m sample values (6 standard deviations of a rank's position in the sample), so it holds about
- * 6n/√m ≈ n^¾/10 values: 1.3% of ten million.
- */
-function sampleSize(n: number): number {
-  return Math.min(1 << 20, Math.max(1 << 12, Math.ceil(64 * Math.sqrt(n))));
-}
-
-/**
  * Exact order statistics of a sample that is cheaper to produce twice than to hold: values computed
- * from a table (a latency = one column minus another), visited in a fixed order. Pass 1 counts them,
- * sums them exactly and keeps a strided sample; the sample gives, for each wanted rank, a window of
- * values [lo, hi] that holds that rank with overwhelming probability (the Floyd–Rivest idea). Pass 2
- * counts the values below each window and copies the ones inside it. If a window misses its rank
- * (possible only for adversarial orders), a third pass copies the whole sample and selects there, so
- * the result is exact in every case. Memory: the windows, a few percent of the sample at most.
+ * from a table (a latency = one column minus another), visited in a fixed order. A most-significant-
+ * digit radix select on the values' IEEE-754 bits (mapped to order-preserving keys: the order of an
+ * ascending `Float64Array` sort, -0 before +0, NaN excluded and counted apart). Pass 1 counts the
+ * values, sums them exactly and builds a count histogram of the keys' top 16 bits; the histogram
+ * says which bucket holds each wanted rank and how many values lie below it. Pass 2 copies the
+ * values of those buckets (one table look-up rejects every other value) and the rank is selected
+ * among them; a bucket larger than a quarter of the sample is instead split by its next 16 bits, and
+ * so on: at most four passes, two unless one 16-bit bucket holds more than a quarter of the values.
  *
  * Returns the mean (exactly rounded sum / count; NaN when empty or any value is NaN) and, for each
  * rank, its value in ascending order (NaNs last, as `Float64Array.prototype.sort` orders them).
@@ -41,21 +34,19 @@ export function streamOrderStatistics(
 /**
  * The same as a sink the caller drives, so that several samples produced by one loop share its
  * passes: push every value, call `endPass()`, and repeat the loop while it returns true (at most
- * three passes); then read `result()`.
+ * four passes); then read `result()`. (`upperBound` is accepted for compatibility; the radix select
+ * needs no stride.)
  */
 export class StreamOrderStatistics implements ValueSink {
-  private readonly sink: StreamSink;
+  private readonly sink = new StreamSink();
   private pass = 0;
   private ranks: readonly number[] = [];
-  private wanted: number[] = [];
   private out: { count: number; mean: number; values: Float64Array } | undefined;
 
   constructor(
-    upperBound: number,
+    _upperBound: number,
     private readonly ranksFor: (count: number) => readonly number[],
-  ) {
-    this.sink = new StreamSink(upperBound);
-  }
+  ) {}
 
   push(x: number): void {
     this.sink.push(x);
@@ -72,21 +63,12 @@ export class StreamOrderStatistics implements ValueSink {
       const finite = count - s.nans;
       const mean = count > 0 ? (s.nans > 0 ? Number.NaN : s.sum.value() / count) : Number.NaN;
       this.out = { count, mean, values: new Float64Array(this.ranks.length).fill(Number.NaN) };
-      this.wanted = [...new Set(this.ranks.filter((r) => r >= 0 && r < finite))].sort((a, b) => a - b);
-      if (this.wanted.length === 0) return this.finish();
-      s.plan(this.wanted, finite);
+      const wanted = [...new Set(this.ranks.filter((r) => r >= 0 && r < finite))].sort((a, b) => a - b);
+      if (!s.plan(wanted, finite)) return this.finish();
       return true;
     }
-    if (this.pass === 2) {
-      if (s.solve(this.wanted)) return this.finish();
-      s.startCopy((this.out as { count: number }).count - s.nans);
-      return true;
-    }
-    // The fallback: the whole sample in memory, as a plain multi-select.
-    const all = s.copy as Float64Array;
-    multiSelect(all, this.wanted);
-    for (const r of this.wanted) s.answers.set(r, all[r] as number);
-    return this.finish();
+    if (!s.solve()) return this.finish();
+    return true;
   }
 
   private finish(): false {
@@ -106,124 +88,180 @@ export class StreamOrderStatistics implements ValueSink {
 }
 
 const OBSERVE = 0;
-const GATHER = 1;
-const COPY = 2;
-const DONE = 3;
+const SELECT = 1;
+const DONE = 2;
+
+const BITS = new Float64Array(1);
+const WORDS = new Uint32Array(BITS.buffer);
+/** The bits of the key fixed by each depth (16-bit digits), as masks of its high and low words. */
+const MASK_HI = [0, 0xffff0000, 0xffffffff, 0xffffffff];
+const MASK_LO = [0, 0, 0, 0xffff0000];
+
+/** A bucket of keys sharing their first `depth` digits, holding at least one wanted rank. */
+interface Group {
+  readonly ph: number;
+  readonly pl: number;
+  /** Values below the bucket. */
+  readonly base: number;
+  readonly count: number;
+  /** Wanted ranks in the bucket, ascending. */
+  readonly targets: number[];
+  /** The bucket's values, copied in the next pass (small buckets), or */
+  gathered: Float64Array | undefined;
+  filled: number;
+  /** the histogram of its next digit (large buckets). */
+  hist: Uint32Array | undefined;
+}
 
 class StreamSink implements ValueSink {
   mode = OBSERVE;
   count = 0;
   nans = 0;
   readonly sum = new ExactSum();
-  private readonly stride: number;
-  /** Values until the next one is sampled (a countdown instead of a division per value). */
-  private toSample = 0;
-  private sample: number[] = [];
-  /** Windows, ascending and disjoint: [lo[j], hi[j]] with the values inside each. */
-  private lo = new Float64Array(0);
-  private hi = new Float64Array(0);
-  /** Values below window j but not below window j - 1 (summed into the counts below each window by `solve`). */
-  private belowOnly = new Float64Array(0);
-  private inside: number[][] = [];
-  copy: Float64Array | undefined;
-  private copied = 0;
+  /** Pass 1: counts of the keys' top 16 bits, and of their top 8 (so the walk to a rank skips 256 buckets a step). */
+  private top: Uint32Array | undefined = new Uint32Array(65536);
+  private top8: Uint32Array | undefined = new Uint32Array(256);
+  /** The live groups of this pass, all with `depth` digits fixed; `live[d]` marks their top digits. */
+  private groups: Group[] = [];
+  private depth = 0;
+  private live = new Uint8Array(0);
+  private gatherMax = 0;
   readonly answers = new Map<number, number>();
 
-  constructor(upperBound: number) {
-    this.stride = Math.max(1, Math.floor(upperBound / sampleSize(upperBound)));
-  }
-
   push(x: number): void {
-    if (this.mode === OBSERVE) {
-      if (x !== x) {
+    if (x !== x) {
+      if (this.mode === OBSERVE) {
         this.nans++;
         this.count++;
-        return;
       }
-      if (this.toSample === 0) {
-        this.sample.push(x);
-        this.toSample = this.stride;
-      }
-      this.toSample--;
+      return;
+    }
+    BITS[0] = x;
+    const rh = WORDS[1] as number;
+    const h = (rh & 0x80000000 ? ~rh : rh | 0x80000000) >>> 0;
+    if (this.mode === OBSERVE) {
       this.count++;
       this.sum.add(x);
-    } else if (this.mode === GATHER) {
-      if (x !== x) return;
-      const lo = this.lo;
-      for (let j = 0; j < lo.length; j++) {
-        if (x < (lo[j] as number)) {
-          this.belowOnly[j] = (this.belowOnly[j] as number) + 1;
-          return;
-        }
-        if (x <= (this.hi[j] as number)) {
-          (this.inside[j] as number[]).push(x);
-          return;
-        }
-      }
-    } else if (this.mode === COPY && x === x) (this.copy as Float64Array)[this.copied++] = x;
-  }
-
-  /** Windows around each wanted rank from the sorted sample, merged where they overlap. */
-  plan(wanted: readonly number[], finite: number): void {
-    const smp = Float64Array.from(this.sample).sort();
-    this.sample = [];
-    const m = smp.length;
-    const los: number[] = [];
-    const his: number[] = [];
-    for (const r of wanted) {
-      const at = ((r + 0.5) / finite) * m;
-      const margin = 3 * Math.sqrt(m) + 8;
-      const a = Math.floor(at - margin);
-      const b = Math.ceil(at + margin);
-      const lo = a < 0 ? Number.NEGATIVE_INFINITY : (smp[a] as number);
-      const hi = b >= m ? Number.POSITIVE_INFINITY : (smp[b] as number);
-      const last = los.length - 1;
-      if (last >= 0 && lo <= (his[last] as number)) his[last] = Math.max(his[last] as number, hi);
+      const top = this.top as Uint32Array;
+      top[h >>> 16] = (top[h >>> 16] as number) + 1;
+      const top8 = this.top8 as Uint32Array;
+      top8[h >>> 24] = (top8[h >>> 24] as number) + 1;
+      return;
+    }
+    if (this.mode !== SELECT || this.live[h >>> 16] === 0) return;
+    const l = (rh & 0x80000000 ? ~(WORDS[0] as number) : (WORDS[0] as number)) >>> 0;
+    const depth = this.depth;
+    const ph = (h & (MASK_HI[depth] as number)) >>> 0;
+    const pl = (l & (MASK_LO[depth] as number)) >>> 0;
+    const groups = this.groups;
+    for (let gi = 0; gi < groups.length; gi++) {
+      const g = groups[gi] as Group;
+      if (g.ph !== ph || g.pl !== pl) continue;
+      if (g.gathered) g.gathered[g.filled++] = x;
       else {
-        los.push(lo);
-        his.push(hi);
+        const d = depth === 1 ? h & 0xffff : depth === 2 ? l >>> 16 : l & 0xffff;
+        const hist = g.hist as Uint32Array;
+        hist[d] = (hist[d] as number) + 1;
       }
+      return;
     }
-    this.lo = Float64Array.from(los);
-    this.hi = Float64Array.from(his);
-    this.belowOnly = new Float64Array(los.length);
-    this.inside = los.map(() => []);
-    this.mode = GATHER;
   }
 
-  /** Places each wanted rank in its window; false when one fell outside every window. */
-  solve(wanted: readonly number[]): boolean {
-    const wins = this.inside.map((xs) => Float64Array.from(xs));
-    this.inside = [];
-    // Values below window j: those below it only, plus everything below or inside the windows before it.
-    const below = new Float64Array(wins.length);
-    let acc = 0;
-    for (let j = 0; j < wins.length; j++) {
-      acc += this.belowOnly[j] as number;
-      below[j] = acc;
-      acc += (wins[j] as Float64Array).length;
-    }
-    for (const r of wanted) {
-      let ok = false;
-      for (let j = 0; j < wins.length; j++) {
-        const w = wins[j] as Float64Array;
-        const k = r - (below[j] as number);
-        if (k >= 0 && k < w.length) {
-          floydRivest(w, k, 0, w.length - 1);
-          this.answers.set(r, w[k] as number);
-          ok = true;
-          break;
-        }
+  /** After pass 1: the buckets holding the wanted ranks; false when nothing is wanted. */
+  plan(wanted: readonly number[], finite: number): boolean {
+    const top = this.top as Uint32Array;
+    const top8 = this.top8 as Uint32Array;
+    this.top = undefined;
+    this.top8 = undefined;
+    if (wanted.length === 0) return false;
+    this.gatherMax = Math.max(1 << 16, finite >>> 2);
+    const root: Group = { ph: 0, pl: 0, base: 0, count: finite, targets: [...wanted], gathered: undefined, filled: 0, hist: top };
+    return this.next([root], 0, top8);
+  }
+
+  /** After a later pass: answers from the gathered buckets, the split ones refined; false when all are answered. */
+  solve(): boolean {
+    const refine: Group[] = [];
+    for (const g of this.groups) {
+      if (!g.gathered) {
+        refine.push(g);
+        continue;
       }
-      if (!ok) return false;
+      const v = g.gathered;
+      multiSelect(
+        v,
+        g.targets.map((r) => r - g.base),
+      );
+      for (const r of g.targets) this.answers.set(r, v[r - g.base] as number);
+      g.gathered = undefined;
     }
+    return this.next(refine, this.depth);
+  }
+
+  /** Splits each group by its next digit's histogram into the buckets that hold its targets. */
+  private next(parents: readonly Group[], depth: number, coarse?: Uint32Array): boolean {
+    const d = depth + 1;
+    const groups: Group[] = [];
+    for (const g of parents) {
+      const hist = g.hist as Uint32Array;
+      let acc = g.base;
+      let b = 0;
+      let ti = 0;
+      while (ti < g.targets.length) {
+        // (The root's walk passes 256 buckets at once while they all lie below the next target.)
+        if (coarse !== undefined && (b & 0xff) === 0 && (g.targets[ti] as number) >= acc + (coarse[b >>> 8] as number)) {
+          acc += coarse[b >>> 8] as number;
+          b += 256;
+          continue;
+        }
+        const c = hist[b] as number;
+        if ((g.targets[ti] as number) >= acc + c) {
+          acc += c;
+          b++;
+          continue;
+        }
+        const ph = d === 1 ? (b << 16) >>> 0 : d === 2 ? (g.ph | b) >>> 0 : g.ph;
+        const pl = d <= 2 ? 0 : d === 3 ? (b << 16) >>> 0 : (g.pl | b) >>> 0;
+        const targets: number[] = [];
+        while (ti < g.targets.length && (g.targets[ti] as number) < acc + c) targets.push(g.targets[ti++] as number);
+        if (d === 4) {
+          // All 64 bits fixed: the bucket is one value.
+          for (const r of targets) this.answers.set(r, fromKey(ph, pl));
+        } else {
+          const small = c <= this.gatherMax;
+          groups.push({
+            ph,
+            pl,
+            base: acc,
+            count: c,
+            targets,
+            gathered: small ? new Float64Array(c) : undefined,
+            filled: 0,
+            hist: small ? undefined : new Uint32Array(65536),
+          });
+        }
+        acc += c;
+        b++;
+      }
+    }
+    this.groups = groups;
+    this.depth = d;
+    if (groups.length === 0) return false;
+    this.live = new Uint8Array(65536);
+    for (const g of groups) this.live[g.ph >>> 16] = 1;
+    this.mode = SELECT;
     return true;
   }
+}
 
-  startCopy(finite: number): void {
-    this.copy = new Float64Array(finite);
-    this.copied = 0;
-    this.answers.clear();
-    this.mode = COPY;
+/** The double whose order-preserving key is (kh, kl). */
+function fromKey(kh: number, kl: number): number {
+  if (kh & 0x80000000) {
+    WORDS[1] = (kh & 0x7fffffff) >>> 0;
+    WORDS[0] = kl;
+  } else {
+    WORDS[1] = ~kh >>> 0;
+    WORDS[0] = ~kl >>> 0;
   }
+  return BITS[0] as number;
 }

@@ -26,10 +26,19 @@ export interface WeightedSelection {
 /** Groups smaller than this are copied out and sorted; larger ones are split by the next digit. */
 const GATHER_MAX = 1 << 14;
 
+/**
+ * The first pass's histogram has 24-bit digits (sign, exponent and 12 mantissa bits: buckets
+ * 1/4096 of an octave wide), kept as one block of 4,096 buckets per (sign, exponent) that occurs.
+ * Samples spanning more exponents than this fall back to 16-bit first digits (one flat histogram).
+ */
+const FINE_BITS = 24;
+const MAX_BLOCKS = 128;
+const BLOCK = 4096;
+
 interface Group {
-  /** 16-bit digits of the order-preserving key fixed so far (1..4). */
-  depth: number;
-  /** The fixed digits, as the high and low words of the key under the depth's masks. */
+  /** Leading bits of the order-preserving key fixed so far (16 or 24, then 16 more a pass, up to 64). */
+  bits: number;
+  /** The fixed bits, as the high and low words of the key (bits below `bits` are zero). */
   ph: number;
   pl: number;
   /** Rank in the expanded sample of the group's first element. */
@@ -45,45 +54,40 @@ interface Group {
   filled: number;
 }
 
-function newGroup(depth: number, ph: number, pl: number, base: number, count: number, targets: number[]): Group {
-  return { depth, ph, pl, base, count, targets, gatherV: undefined, gatherW: undefined, gatherK: undefined, hist: undefined, cnt: undefined, filled: 0 };
+function newGroup(bits: number, ph: number, pl: number, base: number, count: number, targets: number[]): Group {
+  return { bits, ph, pl, base, count, targets, gatherV: undefined, gatherW: undefined, gatherK: undefined, hist: undefined, cnt: undefined, filled: 0 };
 }
 
-const MASK_HI = [0, 0xffff0000, 0xffffffff, 0xffffffff];
-const MASK_LO = [0, 0, 0, 0xffff0000];
+/** The first pass's histogram: weights and entry counts per first digit, in the order of the keys. */
+interface FirstLevel {
+  readonly bits: number;
+  /** 24-bit digits: the block (times BLOCK) of each 12-bit (sign, exponent) prefix, or -1. */
+  readonly blockOf: Int32Array | undefined;
+  readonly hist: Float64Array;
+  readonly cnt: Uint32Array;
+  readonly total: number;
+  readonly sum: number;
+}
 
 /**
  * Exact order statistics of a weighted sample without sorting or copying it: a most-significant-digit
  * radix select on the IEEE-754 bit patterns (mapped to order-preserving unsigned keys, the same order
- * as an ascending sort with NaN last). One pass builds a weight histogram of the top 16 bits; each
- * further pass refines only the buckets that hold a requested rank, until a bucket is small enough to
- * sort or its 64 bits are all fixed. At most four passes over the data, typically two or three, and
- * memory independent of the sample size apart from the (small) gathered buckets.
+ * as an ascending sort with NaN last). One pass sums the sample exactly and builds a weight histogram
+ * of the keys' top 24 bits (16 when the values span more than 128 binary exponents); each further pass
+ * refines only the buckets that hold a requested rank (a look-up of the top digit rejects everything
+ * else) by the next 16 bits, until a bucket has at most 16k entries (gathered and sorted) or all 64
+ * bits are fixed. Usually two passes over the data (a 24-bit bucket of a latency-like sample holds a
+ * few thousand entries), at most five, and memory independent of the sample size apart from the
+ * gathered buckets and the first histogram (48 KB per binary exponent that occurs).
  * `ranksFor(total)` gives the wanted ranks once the total weight is known; each must be in [0, total).
  */
 export function weightedSelect(segs: readonly WeightedSegment[], ranksFor: (total: number) => readonly number[]): WeightedSelection {
-  const hist = new Float64Array(65536);
-  const cnt = new Uint32Array(65536);
-  const sum = new ExactSum();
-  let total = 0;
-  for (const s of segs) {
-    const u = words(s);
-    const v = s.values;
-    const w = s.weights;
-    for (let i = 0; i < s.length; i++) {
-      const wi = w[i] as number;
-      sum.add((v[i] as number) * wi);
-      const h = mapHi(u[2 * i + 1] as number);
-      const d = h >>> 16;
-      hist[d] = (hist[d] as number) + wi;
-      cnt[d] = (cnt[d] as number) + 1;
-      total += wi;
-    }
-  }
+  const first = firstPass(segs, FINE_BITS) ?? (firstPass(segs, 16) as FirstLevel);
+  const total = first.total;
   const ranks = ranksFor(total);
   const out = new Float64Array(ranks.length).fill(Number.NaN);
   const order = ranks.map((r, i) => i).sort((a, b) => (ranks[a] as number) - (ranks[b] as number));
-  let groups = split(newGroup(0, 0, 0, 0, 0, order), hist, cnt, ranks, out);
+  let groups = splitFirst(first, order, ranks, out);
   while (groups.length > 0) {
     for (const g of groups) {
       if (g.count <= GATHER_MAX) {
@@ -95,7 +99,7 @@ export function weightedSelect(segs: readonly WeightedSegment[], ranksFor: (tota
         g.cnt = new Uint32Array(65536);
       }
     }
-    pass(segs, groups);
+    pass(segs, groups, first);
     const next: Group[] = [];
     for (const g of groups) {
       if (g.gatherV) solveGathered(g, ranks, out);
@@ -103,7 +107,92 @@ export function weightedSelect(segs: readonly WeightedSegment[], ranksFor: (tota
     }
     groups = next;
   }
-  return { total, sum: sum.value(), values: out };
+  return { total, sum: first.sum, values: out };
+}
+
+/**
+ * Pass 1: total weight, exact sum and the first digit's histogram; undefined when 24-bit digits
+ * would need more than MAX_BLOCKS blocks (the caller then runs it again with 16-bit digits).
+ */
+function firstPass(segs: readonly WeightedSegment[], bits: number): FirstLevel | undefined {
+  const sum = new ExactSum();
+  let total = 0;
+  if (bits === 16) {
+    const hist = new Float64Array(65536);
+    const cnt = new Uint32Array(65536);
+    for (const s of segs) {
+      const u = words(s);
+      const v = s.values;
+      const w = s.weights;
+      for (let i = 0; i < s.length; i++) {
+        const wi = w[i] as number;
+        sum.add((v[i] as number) * wi);
+        const d = mapHi(u[2 * i + 1] as number) >>> 16;
+        hist[d] = (hist[d] as number) + wi;
+        cnt[d] = (cnt[d] as number) + 1;
+        total += wi;
+      }
+    }
+    return { bits, blockOf: undefined, hist, cnt, total, sum: sum.value() };
+  }
+  const blockOf = new Int32Array(4096).fill(-1);
+  let hist = new Float64Array(4 * BLOCK);
+  let cnt = new Uint32Array(4 * BLOCK);
+  let used = 0;
+  for (const s of segs) {
+    const u = words(s);
+    const v = s.values;
+    const w = s.weights;
+    for (let i = 0; i < s.length; i++) {
+      const wi = w[i] as number;
+      sum.add((v[i] as number) * wi);
+      const h = mapHi(u[2 * i + 1] as number);
+      let b = blockOf[h >>> 20] as number;
+      if (b < 0) {
+        if (used === MAX_BLOCKS * BLOCK) return undefined;
+        if (used === hist.length) {
+          const h2 = new Float64Array(2 * used);
+          h2.set(hist);
+          hist = h2;
+          const c2 = new Uint32Array(2 * used);
+          c2.set(cnt);
+          cnt = c2;
+        }
+        b = used;
+        blockOf[h >>> 20] = b;
+        used += BLOCK;
+      }
+      const d = b | ((h >>> 8) & 0xfff);
+      hist[d] = (hist[d] as number) + wi;
+      cnt[d] = (cnt[d] as number) + 1;
+      total += wi;
+    }
+  }
+  return { bits, blockOf, hist, cnt, total, sum: sum.value() };
+}
+
+/** The first digit's buckets that hold the targets, walked in key order. */
+function splitFirst(first: FirstLevel, order: number[], ranks: readonly number[], out: Float64Array): Group[] {
+  const root = newGroup(0, 0, 0, 0, 0, order);
+  if (first.blockOf === undefined) return split(root, first.hist, first.cnt, ranks, out, 16);
+  // 24-bit digits: blocks in the order of their 12-bit prefixes, each a 4,096-bucket histogram.
+  const groups: Group[] = [];
+  let acc = 0;
+  let ti = 0;
+  for (let e = 0; e < 4096 && ti < order.length; e++) {
+    const b = first.blockOf[e] as number;
+    if (b < 0) continue;
+    const blockGroup = newGroup(12, (e << 20) >>> 0, 0, acc, 0, []);
+    let weight = 0;
+    for (let k = 0; k < BLOCK; k++) weight += first.hist[b + k] as number;
+    // Only blocks holding a target are split (and their targets handed over).
+    while (ti < order.length && (ranks[order[ti] as number] as number) < acc + weight) blockGroup.targets.push(order[ti++] as number);
+    if (blockGroup.targets.length > 0) {
+      groups.push(...split(blockGroup, first.hist.subarray(b, b + BLOCK), first.cnt.subarray(b, b + BLOCK), ranks, out, 12));
+    }
+    acc += weight;
+  }
+  return groups;
 }
 
 function words(s: WeightedSegment): Uint32Array {
@@ -133,18 +222,38 @@ function fromKey(kh: number, kl: number): number {
   return scratch[0] as number;
 }
 
+/** The masks of the key's first `bits` bits, in its high and low words. */
+function maskHi(bits: number): number {
+  return bits >= 32 ? 0xffffffff : bits <= 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+}
+
+function maskLo(bits: number): number {
+  return bits <= 32 ? 0 : bits >= 64 ? 0xffffffff : (0xffffffff << (64 - bits)) >>> 0;
+}
+
+/** The `width`-bit digit of the key (h, l) that follows its first `bits` bits. */
+function digitOf(h: number, l: number, bits: number, width: number): number {
+  const shift = 64 - bits - width;
+  const mask = (1 << width) - 1;
+  if (shift >= 32) return (h >>> (shift - 32)) & mask;
+  if (shift + width <= 32) return (l >>> shift) & mask;
+  return ((h << (32 - shift)) | (l >>> shift)) & mask;
+}
+
 /** One pass over all elements: each element of a live group is gathered or counted in its histogram. */
-function pass(segs: readonly WeightedSegment[], groups: readonly Group[]): void {
+function pass(segs: readonly WeightedSegment[], groups: readonly Group[], first: FirstLevel): void {
   const ng = groups.length;
-  const depth = (groups[0] as Group).depth;
-  const mh = MASK_HI[depth] as number;
-  const ml = MASK_LO[depth] as number;
-  // Most elements fall in no live group: reject them with one lookup of their top digit.
-  const live = new Uint8Array(65536);
+  const bits = (groups[0] as Group).bits;
+  const width = Math.min(16, 64 - bits);
+  const mh = maskHi(bits);
+  const ml = maskLo(bits);
+  // Most elements fall in no live group: reject them with one look-up of their first digit.
+  const blockOf = first.blockOf;
+  const live = new Uint8Array(blockOf ? first.hist.length : 65536);
   const gh = new Uint32Array(ng);
   const gl = new Uint32Array(ng);
   groups.forEach((g, i) => {
-    live[g.ph >>> 16] = 1;
+    live[blockOf ? (blockOf[g.ph >>> 20] as number) | ((g.ph >>> 8) & 0xfff) : g.ph >>> 16] = 1;
     gh[i] = g.ph;
     gl[i] = g.pl;
   });
@@ -155,7 +264,7 @@ function pass(segs: readonly WeightedSegment[], groups: readonly Group[]): void 
     for (let i = 0; i < s.length; i++) {
       const rh = u[2 * i + 1] as number;
       const h = mapHi(rh);
-      if (live[h >>> 16] === 0) continue;
+      if (live[blockOf ? (blockOf[h >>> 20] as number) | ((h >>> 8) & 0xfff) : h >>> 16] === 0) continue;
       const l = mapLo(rh, u[2 * i] as number);
       const ph = (h & mh) >>> 0;
       const pl = (l & ml) >>> 0;
@@ -169,7 +278,7 @@ function pass(segs: readonly WeightedSegment[], groups: readonly Group[]): void 
           (g.gatherK as Uint32Array)[2 * f] = h;
           (g.gatherK as Uint32Array)[2 * f + 1] = l;
         } else {
-          const d = depth === 1 ? h & 0xffff : depth === 2 ? l >>> 16 : l & 0xffff;
+          const d = digitOf(h, l, bits, width);
           (g.hist as Float64Array)[d] = ((g.hist as Float64Array)[d] as number) + (w[i] as number);
           (g.cnt as Uint32Array)[d] = ((g.cnt as Uint32Array)[d] as number) + 1;
         }
@@ -179,14 +288,19 @@ function pass(segs: readonly WeightedSegment[], groups: readonly Group[]): void 
   }
 }
 
-/** Splits a group by its next digit's histogram into the buckets that hold its targets. */
-function split(g: Group, hist: Float64Array, cnt: Uint32Array, ranks: readonly number[], out: Float64Array): Group[] {
+/**
+ * Splits a group by its next digit's histogram (`width` bits; 16 by default, fewer at the end of the
+ * key) into the buckets that hold its targets.
+ */
+function split(g: Group, hist: Float64Array, cnt: Uint32Array, ranks: readonly number[], out: Float64Array, width = Math.min(16, 64 - g.bits)): Group[] {
   const groups: Group[] = [];
   let acc = g.base;
   let b = 0;
   let ti = 0;
-  const depth = g.depth + 1;
-  while (ti < g.targets.length && b < 65536) {
+  const bits = g.bits + width;
+  const shift = 64 - bits;
+  const buckets = 1 << width;
+  while (ti < g.targets.length && b < buckets) {
     const wb = hist[b] as number;
     const r = ranks[g.targets[ti] as number] as number;
     if (r >= acc + wb) {
@@ -195,11 +309,17 @@ function split(g: Group, hist: Float64Array, cnt: Uint32Array, ranks: readonly n
       continue;
     }
     // Bucket b holds rank r (and possibly the next targets too).
-    const ph = depth === 1 ? (b << 16) >>> 0 : depth === 2 ? (g.ph | b) >>> 0 : g.ph;
-    const pl = depth <= 2 ? 0 : depth === 3 ? (b << 16) >>> 0 : (g.pl | b) >>> 0;
-    const ng = newGroup(depth, ph, pl, acc, cnt[b] as number, []);
+    let ph = g.ph;
+    let pl = g.pl;
+    if (shift >= 32) ph = (ph | (b << (shift - 32))) >>> 0;
+    else if (shift + width <= 32) pl = (pl | (b << shift)) >>> 0;
+    else {
+      ph = (ph | (b >>> (32 - shift))) >>> 0;
+      pl = (pl | (b << shift)) >>> 0;
+    }
+    const ng = newGroup(bits, ph, pl, acc, cnt[b] as number, []);
     while (ti < g.targets.length && (ranks[g.targets[ti] as number] as number) < acc + wb) ng.targets.push(g.targets[ti++] as number);
-    if (depth === 4) for (const t of ng.targets) out[t] = fromKey(ph, pl);
+    if (bits === 64) for (const t of ng.targets) out[t] = fromKey(ph, pl);
     else groups.push(ng);
     acc += wb;
     b++;

@@ -1,4 +1,4 @@
-import type { Rng } from '../kernel/rng.js';
+import { gammaConstants, type GammaConstants, type Rng } from '../kernel/rng.js';
 
 /**
  * Arrival processes. Each is a lazy, allocation-free sequence of absolute arrival times (seconds
@@ -32,6 +32,8 @@ export class GammaArrivals implements ArrivalProcess {
   private t = 0;
   private readonly shape: number;
   private readonly scale: number;
+  /** The sampler's constants, derived once (the same draws as `rng.gamma(shape, scale)`). */
+  private readonly g: GammaConstants | undefined;
 
   constructor(
     rate: number,
@@ -40,10 +42,11 @@ export class GammaArrivals implements ArrivalProcess {
   ) {
     this.shape = 1 / (cv * cv);
     this.scale = 1 / (rate * this.shape);
+    this.g = gammaConstants(this.shape, this.scale);
   }
 
   next(): number {
-    this.t += this.rng.gamma(this.shape, this.scale);
+    this.t += this.g ? this.rng.gammaWith(this.g) : this.rng.gamma(this.shape, this.scale);
     return this.t;
   }
 }

@@ -174,3 +174,44 @@ describe('guidedUpperBound', () => {
     }
   });
 });
+
+describe('quantileTableLength', () => {
+  it('samples exactly what the plain inverse-CDF interpolation gives for the same draws', () => {
+    // The straightforward definition: first knot with prob > u by binary search, then interpolation.
+    const reference = (probs: readonly number[], values: readonly number[], u: number): number => {
+      const j = Math.max(1, upperBound(probs, u));
+      if (j >= values.length) return values[values.length - 1]!;
+      const p0 = probs[j - 1]!;
+      const v0 = values[j - 1]!;
+      return Math.round(v0 + ((u - p0) / (probs[j]! - p0)) * (values[j]! - v0));
+    };
+    const tables: [number[], number[]][] = [
+      [[...Array.from({ length: 100 }, (_, i) => i / 100), 0.995, 0.999, 0.9995, 0.9999, 1], Array.from({ length: 105 }, (_, i) => 1 + i * i * 1.37)],
+      [[0, 1e-9, 0.00390625, 0.0039062500000001, 0.25, 0.999999, 1], [1, 2, 2, 7.5, 100, 100.5, 4000]],
+      [[0, 1], [3, 3]],
+    ];
+    for (const [probs, values] of tables) {
+      const dist = quantileTableLength(probs, values);
+      const a = new RandomStreams(5).stream('qt');
+      const b = new RandomStreams(5).stream('qt');
+      for (let i = 0; i < 50_000; i++) assert.equal(dist.sample(a), reference(probs, values, b.next()), `draw ${i}`);
+      for (const k of [0, 1, 2, 50, 4000, 5000]) assert.ok(dist.probBelow(k) >= 0 && dist.probBelow(k) <= 1);
+    }
+  });
+});
+
+describe('binnedOutput', () => {
+  it('draws from the bin upperBound finds, for integer prompts (looked up) and any others (searched)', () => {
+    const probs = [0, 0.5, 1];
+    const dists = [1, 2, 3, 4, 5].map((k) => quantileTableLength(probs, [k, 10 * k, 100 * k]));
+    for (const edges of [[1, 128, 256, 512, 1024], [0.5, 3, 3.5, 7, 1e6]]) {
+      const model = binnedOutput(edges, dists, 'test');
+      const a = new RandomStreams(3).stream('binned');
+      const b = new RandomStreams(3).stream('binned');
+      const pick = new RandomStreams(4).stream('prompts');
+      const prompts = [1, 2, 3, 4, 7, 127, 128, 129, 255, 256, 1023, 1024, 1025, 5000, 2e6, 1.5, 3.25, 127.5, 1e6, 1e6 + 1];
+      for (let i = 0; i < 20_000; i++) prompts.push(1 + pick.int(3000));
+      for (const p of prompts) assert.equal(model.sample(a, p), dists[upperBound(edges, p) - 1]!.sample(b), `prompt ${p}`);
+    }
+  });
+});

@@ -82,26 +82,73 @@ export function empiricalLength(values: ArrayLike<number>, spec = `empirical(${v
  */
 export function quantileTableLength(probs: readonly number[], values: readonly number[], spec = 'quantile-table'): LengthDist {
   checkTable(probs, values);
-  const n = values.length;
-  let mean = 0;
-  for (let i = 1; i < n; i++) mean += ((probs[i]! - probs[i - 1]!) * (values[i]! + values[i - 1]!)) / 2;
-  const search = guidedUpperBound(probs);
-  const quantile = (u: number): number => {
-    const j = Math.max(1, search(u)); // first knot with prob > u
-    if (j >= n) return values[n - 1]!;
-    const p0 = probs[j - 1]!;
-    const v0 = values[j - 1]!;
-    return v0 + ((u - p0) / (probs[j]! - p0)) * (values[j]! - v0);
-  };
-  const probBelow = (k: number): number => {
+  return new QuantileTableLength(probs, values, spec);
+}
+
+/**
+ * The quantile table as a class over typed arrays, with the guided search of `guidedUpperBound`
+ * inlined for draws in [0, 1): one monomorphic call per sample instead of three closures. The
+ * arithmetic is the same, operation for operation.
+ */
+class QuantileTableLength implements LengthDist {
+  readonly mean: number;
+  private readonly p: Float64Array;
+  private readonly v: Float64Array;
+  private readonly guide: Int32Array;
+
+  constructor(
+    private readonly probs: readonly number[],
+    private readonly values: readonly number[],
+    readonly spec: string,
+  ) {
+    const n = values.length;
+    let mean = 0;
+    for (let i = 1; i < n; i++) mean += ((probs[i]! - probs[i - 1]!) * (values[i]! + values[i - 1]!)) / 2;
+    this.mean = mean;
+    this.p = Float64Array.from(probs);
+    this.v = Float64Array.from(values);
+    this.guide = new Int32Array(GUIDE + 1);
+    for (let k = 0; k <= GUIDE; k++) this.guide[k] = upperBound(this.p, k / GUIDE);
+  }
+
+  sample(rng: Rng): number {
+    return Math.round(this.quantile(rng.next()));
+  }
+
+  private quantile(u: number): number {
+    const a = this.p;
+    const n = a.length;
+    let lo: number;
+    if (u >= 0 && u < 1) {
+      // upperBound(a, u), searched only within u's guide bucket.
+      const k = Math.floor(u * GUIDE);
+      lo = this.guide[k] as number;
+      let hi = this.guide[k + 1] as number;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((a[mid] as number) <= u) lo = mid + 1;
+        else hi = mid;
+      }
+    } else lo = upperBound(a, u);
+    const j = Math.max(1, lo); // first knot with prob > u
+    const v = this.v;
+    if (j >= n) return v[n - 1] as number;
+    const p0 = a[j - 1] as number;
+    const v0 = v[j - 1] as number;
+    return v0 + ((u - p0) / ((a[j] as number) - p0)) * ((v[j] as number) - v0);
+  }
+
+  probBelow(k: number): number {
+    const probs = this.probs;
+    const values = this.values;
+    const n = values.length;
     const x = k - 0.5; // round(q) < k  <=>  q < k - 0.5
     if (x <= values[0]!) return 0;
     if (x > values[n - 1]!) return 1;
     const j = lowerBound(values, x); // first knot with value >= x; j >= 1 here
     const v0 = values[j - 1]!;
     return probs[j - 1]! + ((x - v0) / (values[j]! - v0)) * (probs[j]! - probs[j - 1]!);
-  };
-  return { spec, mean, sample: (rng) => Math.round(quantile(rng.next())), probBelow };
+  }
 }
 
 function checkTable(probs: readonly number[], values: readonly number[]): void {
@@ -132,9 +179,19 @@ export function binnedOutput(lowerEdges: readonly number[], dists: readonly Leng
   for (let i = 1; i < lowerEdges.length; i++) {
     if (!(lowerEdges[i]! > lowerEdges[i - 1]!)) throw new RangeError('binnedOutput: edges must increase');
   }
+  // Bin of each integer prompt below the last edge, looked up instead of searched (the same index as
+  // upperBound for such prompts); other prompts are searched. Only for edges up to 2^16.
+  const last = lowerEdges[lowerEdges.length - 1]!;
+  const table = last <= 65536 ? new Uint8Array(Math.ceil(last) + 1) : undefined;
+  if (table && dists.length <= 256) for (let k = 0; k < table.length; k++) table[k] = upperBound(lowerEdges, k) - 1;
+  const lookup = table && dists.length <= 256 ? table : undefined;
+  const size = lookup ? lookup.length : 0;
   return {
     spec,
-    sample: (rng, prompt) => dists[upperBound(lowerEdges, prompt) - 1]!.sample(rng),
+    sample: (rng, prompt) => {
+      const bin = prompt >= 1 && prompt < size && (prompt | 0) === prompt ? (lookup as Uint8Array)[prompt]! : upperBound(lowerEdges, prompt) - 1;
+      return dists[bin]!.sample(rng);
+    },
     meanGiven: (prompt) => {
       let mean = 0;
       for (let i = 0; i < dists.length; i++) {
@@ -186,8 +243,10 @@ export function lowerBound(a: ArrayLike<number>, x: number): number {
  * guide of 256 buckets gives the range of answers for u's bucket (upperBound is monotone in u, and
  * u·256 is exact), and the binary search runs only there. The same index as `upperBound` for every u.
  */
+const GUIDE = 256;
+
 export function guidedUpperBound(probs: readonly number[]): (u: number) => number {
-  const G = 256;
+  const G = GUIDE;
   const a = Float64Array.from(probs);
   const guide = new Int32Array(G + 1);
   for (let k = 0; k <= G; k++) guide[k] = upperBound(a, k / G);

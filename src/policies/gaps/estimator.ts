@@ -153,6 +153,20 @@ export class InstanceLedger {
     if (!Number.isNaN(start)) this.started++;
     this.demandTokens += prompt + calibrated;
     this.version++;
+    // The common case (a new arrival, not here, with room): appended, in a body small enough to be
+    // inlined into the caller (a call would box its numbers); every other case as before.
+    const n = this.length;
+    if (absent && arrival >= this.maxArrival && (n + 1) * STRIDE <= this.rows.length) {
+      this.maxArrival = arrival;
+      this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
+      this.length = n + 1;
+      return;
+    }
+    this.insertRest(id, prompt, central, calibrated, routedAt, arrival, absent, start);
+  }
+
+  /** `insert` after its common case: start, demand and version are already counted. */
+  private insertRest(id: number, prompt: number, central: number, calibrated: number, routedAt: number, arrival: number, absent: boolean, start: number): void {
     const present = absent ? -1 : this.indexOf(id);
     if (present >= 0) {
       // Already recorded: replaced in its place, as a map keyed by id would (the first version's ledger).

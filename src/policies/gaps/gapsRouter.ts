@@ -17,8 +17,8 @@ function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number
   const calibrated = state.calibrated(req.predictedOutputTokens);
   const central = state.central(req.predictedOutputTokens);
   // One pass for u and the shortest queue where that is all the decision can need.
-  const u0 = state.occupancyAndShortestQueue(view);
-  if (u0 !== undefined && !(canPredict && u0 >= state.opts.uThreshold)) {
+  const haveU = state.readOccupancy(view);
+  if (haveU && !(canPredict && state.occupancy >= state.opts.uThreshold)) {
     const best = state.shortest as InstanceView;
     state.assignedByQueue++;
     state.record(req.id, best.id, req.promptTokens, central, calibrated, view.now, req.arrival);
@@ -26,7 +26,7 @@ function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number
   }
   const cands = state.candidates(view);
   if (cands.length === 0) return -1;
-  const u = u0 ?? state.utilisation(cands);
+  const u = haveU ? state.occupancy : state.utilisation(cands);
   const predictive = canPredict && u >= state.opts.uThreshold;
   let best = cands[0] as InstanceView;
   let bestScore = Number.POSITIVE_INFINITY;

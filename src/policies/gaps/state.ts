@@ -1,7 +1,7 @@
 import type { Rng } from '../../kernel/rng.js';
 import type { PerfModel } from '../../model/perfModel.js';
 import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calibration.js';
-import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView } from '../clusterView.js';
+import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView, type ViewStamps } from '../clusterView.js';
 import { CompletionEstimator, InstanceLedger, NEW_ARRIVAL, type QueuePosition } from './estimator.js';
 import { IdPlaces } from './idPlaces.js';
 
@@ -87,10 +87,13 @@ export class GapsState {
   readonly where = new IdPlaces();
   readonly calibrator = new BiasAwareCalibrator(DEFAULT_CALIBRATION);
   readonly estimator: CompletionEstimator;
-  /** Running mean of completed output lengths: the size NoPred assumes for every request. */
-  meanOutput = 100;
-  /** Running mean of routed prompt lengths: the typical request the rebalancer prices instances with. */
-  meanPrompt = 512;
+  // Number fields that take fractional values are declared with a double (their starting values are
+  // set in the constructor), so that they hold doubles in place: a field that starts as a small
+  // integer can be boxed anew on every store, a heap number per request.
+  /** Running mean of completed output lengths: the size NoPred assumes for every request (100 before any). */
+  meanOutput = Number.NaN;
+  /** Running mean of routed prompt lengths: the typical request the rebalancer prices instances with (512 before any). */
+  meanPrompt = Number.NaN;
   private routed = 0;
   private completions = 0;
   /** Per instance: completions heard since the last rebalancing round, and how many missed an SLO. */
@@ -111,6 +114,8 @@ export class GapsState {
     this.doneSinceRound = new Int32Array(n);
     this.violatedSinceRound = new Int32Array(n);
     this.estimator = new CompletionEstimator(perf);
+    this.meanOutput = 100;
+    this.meanPrompt = 512;
   }
 
   /** s~ in tokens for a raw prediction (NaN or disabled prediction: the running mean). */
@@ -154,10 +159,32 @@ export class GapsState {
    * `utilisation(candidates(view))` and the first instance with the shortest `queueLength` in one pass
    * over the view, in the common configuration (global awareness, monitor reports, the occupancy
    * signal); the instance is left in `shortest`. Undefined in the others, or when no instance is
-   * available.
+   * available. Where the view carries change stamps, each instance's term is re-read only when its
+   * view changed (see `occupancyByStamps`); the result is the same bits.
    */
   occupancyAndShortestQueue(view: ClusterView): number | undefined {
-    if (!this.variant.global || this.variant.monitor === false || this.opts.signal !== 'occupancy') return undefined;
+    return this.readOccupancy(view) ? this.occupancy : undefined;
+  }
+
+  /** u from the last `readOccupancy` that returned true (a double field: see meanOutput). */
+  occupancy = Number.NaN;
+
+  /**
+   * `occupancyAndShortestQueue` with u left in `occupancy` (a number field, where a returned double
+   * would be boxed on every call); false where that would be undefined.
+   */
+  readOccupancy(view: ClusterView): boolean {
+    if (!this.variant.global || this.variant.monitor === false || this.opts.signal !== 'occupancy') return false;
+    const st = view.stamps;
+    if (st !== undefined && st.at.length === view.instances.length) return this.occupancyByStamps(view, st);
+    const u = this.occupancyByScan(view);
+    if (u === undefined) return false;
+    this.occupancy = u;
+    return true;
+  }
+
+  /** `occupancyAndShortestQueue` by reading every view (the reference the stamped path must equal). */
+  occupancyByScan(view: ClusterView): number | undefined {
     let u = 0;
     let n = 0;
     let first: InstanceView | undefined;
@@ -177,6 +204,72 @@ export class GapsState {
     if (n === 0) return undefined;
     this.shortest = best ?? first;
     return u / n;
+  }
+
+  /** Per instance, as last read from its view: whether it is a candidate, its Eq. 9 term and its queue length. */
+  private candOf = new Uint8Array(0);
+  private termOf = new Float64Array(0);
+  private queueOf = new Float64Array(0);
+  /** The stamps and the clock they had when the terms were last brought up to date. */
+  private termStamps: ViewStamps | undefined;
+  private termClock = -1;
+
+  /**
+   * `occupancyByScan` from cached terms: a view's term and queue length are recomputed (by the same
+   * expression) only when its stamp is past the clock of the last read, and the terms are then summed
+   * in index order from 0 as the scan sums them, so u has the same bits; the first strict minimum of
+   * the queue lengths is the scan's `best`.
+   */
+  private occupancyByStamps(view: ClusterView, st: ViewStamps): boolean {
+    const views = view.instances;
+    const m = views.length;
+    let since = this.termClock;
+    if (this.termStamps !== st || this.termOf.length !== m) {
+      this.termStamps = st;
+      this.candOf = new Uint8Array(m);
+      this.termOf = new Float64Array(m);
+      this.queueOf = new Float64Array(m);
+      since = -1;
+    }
+    const cand = this.candOf;
+    const term = this.termOf;
+    const queue = this.queueOf;
+    const at = st.at;
+    if (since !== st.clock) {
+      for (let i = 0; i < m; i++) {
+        if ((at[i] as number) <= since) continue;
+        const v = views[i] as InstanceView;
+        if (!v.available || v.role === 'decode') {
+          cand[i] = 0;
+          continue;
+        }
+        const q = v.waiting + v.running + v.sinceReport;
+        cand[i] = 1;
+        queue[i] = q;
+        term[i] = Math.max(v.kvUsage, Math.min(1, q / Math.max(1, v.maxNumSeqs)));
+      }
+      this.termClock = st.clock;
+    }
+    let u = 0;
+    let n = 0;
+    let first = -1;
+    let best = -1;
+    let bestQ = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < m; i++) {
+      if (cand[i] === 0) continue;
+      u += term[i] as number;
+      n++;
+      if (first < 0) first = i;
+      const q = queue[i] as number;
+      if (q < bestQ) {
+        bestQ = q;
+        best = i;
+      }
+    }
+    if (n === 0) return false;
+    this.shortest = views[best >= 0 ? best : first] as InstanceView;
+    this.occupancy = u / n;
+    return true;
   }
 
   /** The buffer `candidates` fills for routing (a decision holds it only until it returns). */
