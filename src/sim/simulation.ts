@@ -1,7 +1,7 @@
 import { InvariantError } from '../core/errors.js';
 import { EventQueue } from '../kernel/eventQueue.js';
 import { SlotTimers } from '../kernel/slotTimers.js';
-import { ArgminTree } from '../kernel/argminTree.js';
+import { MinCountIndex } from '../kernel/minCountIndex.js';
 import { HeapPositions } from '../model/indexedHeap.js';
 import type { BatchPolicy } from '../model/batchPolicy.js';
 import { Instance, type InstanceConfig, type InstanceListener, type RejectReason } from '../model/instance.js';
@@ -104,8 +104,12 @@ export class Simulation implements InstanceListener, ClusterControl {
   readonly view: { now: number; instances: readonly MutableInstanceView[]; leastOutstanding: () => number; stamps: ViewStamps };
   /** Change stamps of the views (ClusterView.stamps): touched wherever a view field changes. */
   private readonly stamps: ViewStamps;
-  /** The instances by outstanding requests (ties: lowest id), updated at every change of a view's `outstanding`. */
-  private readonly byOutstanding: ArgminTree;
+  /**
+   * The instances by outstanding requests (ties: lowest id), built on the first `leastOutstanding()`
+   * call and from then on updated at every change of a view's `outstanding` (routers that never ask
+   * cost nothing).
+   */
+  private byOutstanding: MinCountIndex | undefined;
   private readonly judge: SloJudge;
   /** Per-request calibrated deadlines (SLO mode `deadline: 'gaps'`). */
   private readonly deadlines: DeadlineStage | undefined;
@@ -174,7 +178,6 @@ export class Simulation implements InstanceListener, ClusterControl {
     for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
     this.stamps = new ViewStamps(cfg.numInstances);
     this.monitor = new Monitor(this.instances, this.views, this.stamps);
-    this.byOutstanding = new ArgminTree(cfg.numInstances);
     this.view = { now: 0, instances: this.views, leastOutstanding: () => this.leastOutstanding(), stamps: this.stamps };
     this.judge = new SloJudge(cfg.perf, this.table, cfg.slo);
     if (cfg.slo.deadline === 'gaps') {
@@ -388,13 +391,19 @@ export class Simulation implements InstanceListener, ClusterControl {
   private addOutstanding(i: number, delta: number): void {
     const v = this.views[i] as MutableInstanceView;
     v.outstanding += delta;
-    this.byOutstanding.set(i, v.outstanding);
+    if (this.byOutstanding) this.byOutstanding.set(i, v.outstanding);
     this.stamps.touch(i);
   }
 
   /** `argminAvailable(view, (v) => v.outstanding)` from the index (a scan only if the winner is unavailable). */
   private leastOutstanding(): number {
-    const w = this.byOutstanding.min;
+    let index = this.byOutstanding;
+    if (!index) {
+      index = new MinCountIndex(this.views.length);
+      for (let i = 0; i < this.views.length; i++) index.set(i, (this.views[i] as MutableInstanceView).outstanding);
+      this.byOutstanding = index;
+    }
+    const w = index.min;
     const views = this.views;
     if ((views[w] as MutableInstanceView).available) return w;
     let best = -1;

@@ -55,8 +55,9 @@ export function distributionInPlace(xs: Float64Array, n = xs.length): Distributi
 
 /**
  * The same for a sample that `visit` produces on demand (it must push the same values in the same
- * order on every call; it is called two or three times), without holding it: see
- * `streamOrderStatistics`. `upperBound` bounds the number of values (it sets the sampling stride).
+ * order on every call; it is called twice, at most four times), without holding it: see
+ * `streamOrderStatistics`. `upperBound` bounds the number of values (kept for callers; the radix
+ * select does not need it).
  */
 export function streamDistribution(upperBound: number, visit: (sink: ValueSink) => void): Distribution {
   const s = streamingDistribution(upperBound);
