@@ -89,6 +89,8 @@ export class InstanceLedger {
   private maxArrival = Number.NEGATIVE_INFINITY;
   private readonly work = new WorkList();
   private workVersion = -1;
+  /** The ledger version the work list's id, arrival and started columns were copied at (see `workOrder`). */
+  private orderVersion = -1;
   private workNow = Number.NaN;
   private workTpot = Number.NaN;
   /** The decode step time at the instance's current batch, by its arguments (the estimates of a round share it). */
@@ -329,17 +331,12 @@ export class InstanceLedger {
     const w = this.work;
     if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
     const n = this.length;
-    const replaced = w.reserve(n);
+    // The id, arrival and started columns are copied only when a reader asks (`workOrder`): the
+    // round's pressure estimates, most of the derivations, read the token pass alone.
+    if (w.reserve(n)) this.orderVersion = -1;
     w.length = n;
     const r = this.rows;
-    const { id, arrival, started, preS, tokens } = w;
-    if (replaced || this.workVersion !== this.version) {
-      for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
-        id[j] = r[o + F_ID] as number;
-        arrival[j] = r[o + F_ARRIVAL] as number;
-        started[j] = Number.isNaN(r[o + F_START] as number) ? 0 : 1;
-      }
-    }
+    const { preS, tokens } = w;
     let sum = 0;
     let max = 0;
     const fuse = Number.isFinite(own);
@@ -367,7 +364,7 @@ export class InstanceLedger {
       tokens[j] = t;
       sum += t;
       if (t > max) max = t;
-      if (fuse && id[j] !== NEW_ARRIVAL_ID) {
+      if (fuse && r[o + F_ID] !== NEW_ARRIVAL_ID) {
         overlap += t >= own ? 1 : t / own;
         ahead++;
         prefillAhead += preS[j] as number;
@@ -382,6 +379,25 @@ export class InstanceLedger {
     this.workVersion = this.version;
     this.workNow = now;
     this.workTpot = tpot;
+    return w;
+  }
+
+  /**
+   * The work list `workAt` last gave, with its id, arrival and started columns current: what the
+   * readers of the first-come order (the slot wait, an estimate that places a request) need.
+   */
+  workOrder(): WorkList {
+    const w = this.work;
+    if (this.orderVersion === this.workVersion) return w;
+    const n = w.length;
+    const r = this.rows;
+    const { id, arrival, started } = w;
+    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+      id[j] = r[o + F_ID] as number;
+      arrival[j] = r[o + F_ARRIVAL] as number;
+      started[j] = Number.isNaN(r[o + F_START] as number) ? 0 : 1;
+    }
+    this.orderVersion = this.workVersion;
     return w;
   }
 
@@ -593,7 +609,9 @@ export class CompletionEstimator {
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
     const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
     const self = at.self;
-    const w = ledger ? ledger.workAt(now, tpotNow, this.prefillFn, self === NEW_ARRIVAL_ID ? own : Number.NaN) : this.workList(v, running, waiting, ledger, tpotNow, typical, typicalPrompt, now);
+    let w = ledger ? ledger.workAt(now, tpotNow, this.prefillFn, self === NEW_ARRIVAL_ID ? own : Number.NaN) : this.workList(v, running, waiting, ledger, tpotNow, typical, typicalPrompt, now);
+    const fused = ledger !== undefined && self === NEW_ARRIVAL_ID && ledger.fusedOwn === own;
+    if (ledger && !fused) w = ledger.workOrder();
     // One pass, in first-come order, leaving the request itself out: the overlap of the work with its
     // own decode, how many are ahead of it, and the prefill left ahead of it (requests behind it add
     // nothing; as first written, a misplaced `else` let each of them reset the sum to the reported
@@ -604,7 +622,7 @@ export class CompletionEstimator {
     let overlap = 0;
     let nAhead = 0;
     let prefillAhead = 0;
-    if (ledger && self === NEW_ARRIVAL_ID && ledger.fusedOwn === own) {
+    if (fused) {
       overlap = ledger.fusedOverlap;
       nAhead = ledger.fusedAhead;
       prefillAhead = ledger.fusedPrefill;
@@ -647,7 +665,7 @@ export class CompletionEstimator {
     }
     const batch = Math.min(slots, overlap + 1);
     const tpot = this.decodeStep(batch, ctx * batch);
-    const slotWait = nAhead < slots ? 0 : this.slotWait(w, at, slots, tpot);
+    const slotWait = nAhead < slots ? 0 : this.slotWait(ledger ? ledger.workOrder() : w, at, slots, tpot);
     const capacity = v.kvTotalBlocks * v.kvBlockSize;
     const demand = Math.max(ledger ? ledger.demandTokens : 0, v.kvUsedBlocks * v.kvBlockSize) + prompt + Math.max(own, upper);
     const excess = Math.max(0, demand - capacity);
