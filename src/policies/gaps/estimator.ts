@@ -325,28 +325,95 @@ export class InstanceLedger {
   /**
    * The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens.
    * With a finite `own`, also the new-arrival pass of the estimate for that size (fused*), when the
-   * list is derived anew.
+   * list is derived anew; that pass computes the sums alone and leaves the list's columns to
+   * `workOrder` (the round's pressure estimates read nothing else). Without `own` the prefill and
+   * token columns are filled.
    */
-  workAt(now: number, tpot: number, prefill: (tokens: number) => number, own = Number.NaN): WorkList {
+  workAt(now: number, tpot: number, prefill: (tokens: number) => number, own = Number.NaN, columns = !Number.isFinite(own)): WorkList {
     const w = this.work;
-    if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) return w;
+    const fuse = Number.isFinite(own);
+    this.prefillOf = prefill;
+    if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) {
+      if (columns && !this.columnsFresh) this.fillColumns();
+      return w;
+    }
     const n = this.length;
-    // The id, arrival and started columns are copied only when a reader asks (`workOrder`): the
-    // round's pressure estimates, most of the derivations, read the token pass alone.
     if (w.reserve(n)) this.orderVersion = -1;
     w.length = n;
+    this.workVersion = this.version;
+    this.workNow = now;
+    this.workTpot = tpot;
+    if (columns) {
+      this.fillColumns();
+      this.fusedOwn = Number.NaN;
+      this.fusedOverlap = 0;
+      this.fusedAhead = 0;
+      this.fusedPrefill = 0;
+      return w;
+    }
+    this.columnsFresh = false;
     const r = this.rows;
-    const { preS, tokens } = w;
     let sum = 0;
     let max = 0;
-    const fuse = Number.isFinite(own);
     let overlap = 0;
     let ahead = 0;
     let prefillAhead = 0;
+    // fillColumns' pass, the same operations in the same order, with the estimate's sums and no stores.
     for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
         pre = prefill(Math.max(1, r[o + F_PROMPT] as number));
+        r[o + F_PREFILL] = pre;
+      }
+      const central = r[o + F_CENTRAL] as number;
+      const st = r[o + F_START] as number;
+      let t: number;
+      let ps: number;
+      if (Number.isNaN(st)) {
+        ps = pre;
+        t = Math.max(1, central);
+      } else {
+        const elapsed = Math.max(0, now - st);
+        const produced = Math.max(0, elapsed - pre) / tpot;
+        ps = Math.max(0, pre - elapsed);
+        t = Math.max(1, central - produced);
+      }
+      sum += t;
+      if (t > max) max = t;
+      if (fuse && r[o + F_ID] !== NEW_ARRIVAL_ID) {
+        overlap += t >= own ? 1 : t / own;
+        ahead++;
+        prefillAhead += ps;
+      }
+    }
+    this.fusedOwn = fuse ? own : Number.NaN;
+    this.fusedOverlap = overlap;
+    this.fusedAhead = ahead;
+    this.fusedPrefill = prefillAhead;
+    this.tokenSum = sum;
+    this.tokenMax = max;
+    return w;
+  }
+
+  /** Whether the work list's prefill and token columns hold the work at (workVersion, workNow, workTpot). */
+  private columnsFresh = false;
+  /** The prefill function workAt was last given (fillColumns asks it for rows not yet timed). */
+  private prefillOf: (tokens: number) => number = (tokens) => tokens;
+
+  /** The work list's prefill and token columns, and tokenSum and tokenMax, at (workVersion, workNow, workTpot). */
+  private fillColumns(): void {
+    const w = this.work;
+    const n = w.length;
+    const now = this.workNow;
+    const tpot = this.workTpot;
+    const r = this.rows;
+    const { preS, tokens } = w;
+    let sum = 0;
+    let max = 0;
+    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+      let pre = r[o + F_PREFILL] as number;
+      if (Number.isNaN(pre)) {
+        pre = this.prefillOf(Math.max(1, r[o + F_PROMPT] as number));
         r[o + F_PREFILL] = pre;
       }
       const central = r[o + F_CENTRAL] as number;
@@ -364,22 +431,10 @@ export class InstanceLedger {
       tokens[j] = t;
       sum += t;
       if (t > max) max = t;
-      if (fuse && r[o + F_ID] !== NEW_ARRIVAL_ID) {
-        overlap += t >= own ? 1 : t / own;
-        ahead++;
-        prefillAhead += preS[j] as number;
-      }
     }
-    this.fusedOwn = fuse ? own : Number.NaN;
-    this.fusedOverlap = overlap;
-    this.fusedAhead = ahead;
-    this.fusedPrefill = prefillAhead;
     this.tokenSum = sum;
     this.tokenMax = max;
-    this.workVersion = this.version;
-    this.workNow = now;
-    this.workTpot = tpot;
-    return w;
+    this.columnsFresh = true;
   }
 
   /**
@@ -388,6 +443,7 @@ export class InstanceLedger {
    */
   workOrder(): WorkList {
     const w = this.work;
+    if (!this.columnsFresh) this.fillColumns();
     if (this.orderVersion === this.workVersion) return w;
     const n = w.length;
     const r = this.rows;
@@ -582,7 +638,8 @@ export class CompletionEstimator {
     const running = v.running;
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
     const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
-    this.workList(v, running, v.waiting, ledger, tpotNow, typical, typicalPrompt, now);
+    // Only the token sum and largest count are read: no columns.
+    ledger.workAt(now, tpotNow, this.prefillFn, Number.NaN, false);
     const n = ledger.length;
     // Rounding: the estimate's sum of n terms and this one's each err by at most n ulps; stay below both.
     const overlap = (ledger.tokenSum / Math.max(own, ledger.tokenMax)) * (1 - 1e-9 - n * 4.5e-16);
