@@ -800,7 +800,7 @@ export class Instance implements BatchBuilder {
     return true;
   }
 
-  /** KV kept by a waiting request (preempted with 'keep') goes before any running request's: it is recomputed later. */
+  /** KV kept by a waiting request (preempted with 'keep') goes before any running request's: recomputed later, or swapped to host when the policy says so. */
   private evictResidentWaiter(forId: number): boolean {
     const w = this.waiting;
     const t = this.t;
@@ -815,7 +815,9 @@ export class Instance implements BatchBuilder {
       }
     }
     if (best < 0) return false;
-    this.kv.discard(best, this.recomputeTarget(best));
+    const moved = this.policy.swapsKeptKv ? this.kv.swapOut(best) : -1;
+    if (moved >= 0) this.extraTime += moved * this.cfg.swapSecondsPerBlock;
+    else this.kv.discard(best, this.recomputeTarget(best));
     return true;
   }
 

@@ -1,4 +1,4 @@
-import type { BatchPolicy, RequestFacts } from '../../model/batchPolicy.js';
+import type { BatchPolicy, InstanceState, RequestFacts } from '../../model/batchPolicy.js';
 import { formWholePrompts } from './forms.js';
 import { IterationEstimator } from './iterationEstimator.js';
 
@@ -7,6 +7,16 @@ export interface FastServeOptions {
   readonly levels: number;
   /** Seconds of waiting after which a request is promoted to the top level (starvation prevention). */
   readonly promoteS: number;
+  /**
+   * Promote again each time a request starves (the paper's rule) instead of once per request.
+   * Off by default: under overload every waiting request starves in turn (see the class comment).
+   */
+  readonly repromote?: boolean;
+  /**
+   * 'lazy' (the paper): a displaced request keeps its KV on the GPU; KV is offloaded to host only
+   * when the instance needs the blocks, lowest-priority waiter first. 'eager': swapped out at once.
+   */
+  readonly offload?: 'lazy' | 'eager';
 }
 
 /**
@@ -27,6 +37,9 @@ export interface FastServeOptions {
 export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
   const est = new IterationEstimator();
   const top = opts.levels - 1;
+  const lazy = opts.offload === 'lazy';
+  /** The instance being scheduled (its free blocks decide whether a victim's KV may stay). */
+  let cur: InstanceState | undefined;
   // Per request (by id): current level + 1 (0: not seen yet), service when it entered that level,
   // and when it was promoted (NaN: never).
   let levelOf = new Int8Array(1024);
@@ -62,7 +75,8 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
     const waitStart = now - f.waitedS;
     // Promotion happens once per request: under overload every waiting request starves, and
     // repeated promotions would make every running request yield every few tokens (a swap storm).
-    if (f.waitedS >= opts.promoteS && Number.isNaN(promotedWait[f.id] as number)) {
+    const eligible = opts.repromote ? promotedWait[f.id] !== waitStart : Number.isNaN(promotedWait[f.id] as number);
+    if (f.waitedS >= opts.promoteS && eligible) {
       k = 0;
       markOf[f.id] = s;
       promotedWait[f.id] = waitStart;
@@ -81,9 +95,13 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
     rank: (f, now) => level(f, now) * 1e9 + f.arrival,
     // Without the arrival term: within a level nothing is displaced.
     victimRank: (f, now) => level(f, now) * 1e9,
-    preemptMode: () => 'swap',
+    // Lazy offload keeps the victim's KV while as many blocks as it holds stay free; when memory
+    // runs short (a preemption for KV, or little room left) the victim goes to host at once.
+    preemptMode: (f) => (lazy && cur !== undefined && cur.availableBlocks >= Math.ceil(f.kvTokens / cur.blockSize) ? 'keep' : 'swap'),
+    swapsKeptKv: true,
     overlapsSwaps: true,
     formBatch: (b) => {
+      cur = b;
       est.observe(b);
       formWholePrompts(b, b.maxBatchedTokens);
     },
