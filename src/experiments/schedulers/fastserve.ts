@@ -13,13 +13,13 @@ const HEAVY_SATURATION = 1.1;
 export const fastServeStudy: Study = {
   name: 'fastserve',
   title: 'FastServe against Orca and vLLM (ShareGPT-like, Llama-2-13B on one A100-80GB)',
-  summary: 'fastserve: FastServe (skip-join MLFQ, proactive swap) against Orca and vLLM; claims of average and tail job completion time',
+  summary: 'fastserve: FastServe (skip-join MLFQ, lazy KV offload) against Orca and vLLM; claims of average and tail job completion time',
   setup: [
     'One Llama-2-13B replica on an A100-80GB (roofline; standing in for the OPT models FastServe used, which have no preset), 64 GiB of host memory for swapped KV (FastServe keeps displaced jobs\' KV in host memory).',
     'A second regime caps the batch at 8 sequences, as the fixed batch sizes of FastServe\'s evaluation did, so head-of-line blocking appears below saturation (Orca saturates near load 1.3 there).',
     'Workload: the <code>sharegpt</code> preset (a generator from openchat_sharegpt4 statistics, not the dataset), Poisson arrivals at each load. Llama-2 accepts 4,096 tokens (max_model_len): longer requests (about a quarter of the generator\'s) are refused by every policy alike, so nominal loads understate the offered work that remains; Orca saturates near load 2.1 here, and the grid spans 1.2 to 2.4.',
     'A third regime is the search for where FastServe\'s idea should win: short Alpaca-like prompts with heavy-tailed (Pareto, minimum 50 tokens, shape 1.5) output lengths and the batch capped at 8, so the batch slots are the bottleneck, job sizes are dominated by their outputs, most of a job\'s latency near saturation is queueing, and preemption is cheap (small KV). Orca saturates near load 1.1 there; the number of requests is the same, and heavy tails make the realised load vary by seed.',
-    'Orca: iteration-level FCFS with whole prompts beside the decodes; vLLM: V1 chunked prefill, FCFS; FastServe: skip-join MLFQ with 8 levels, demotion by attained service, promotion after 5 s, victims swapped to host. sprpt-oracle (context, not in the paper): preemptive shortest remaining output first with the true output lengths, victims recomputed (the instance default), the size-aware bound an information-agnostic MLFQ approximates.',
+    'Orca: iteration-level FCFS with whole prompts beside the decodes; vLLM: V1 chunked prefill, FCFS; FastServe: skip-join MLFQ with 8 levels, demotion by attained service, promotion after 5 s (once per request), displaced jobs keep their KV on the GPU until memory runs short, then it is offloaded to host with the copies overlapping compute. sprpt-oracle (context, not in the paper): preemptive shortest remaining output first with the true output lengths, victims recomputed (the instance default), the size-aware bound an information-agnostic MLFQ approximates.',
   ],
   base: (quick) => ({ deployment: 'llama-2-13b/a100-80gb', instances: 1, engine: { maxModelLen: 4096, swapSpaceGiB: 64 }, workload: { preset: 'sharegpt', arrival: 'poisson', numRequests: quick ? 500 : 2500 } }),
   policies: [

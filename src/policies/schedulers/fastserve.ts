@@ -27,11 +27,14 @@ export interface FastServeOptions {
  * the top queue. A request is demoted each time it uses up its level's quantum of service (prefill
  * plus one decode iteration per token). One that has waited longer than `promoteS` is moved back to
  * the top level with a fresh quantum (and is demoted again from there as it runs), once per request:
- * repeated promotions under overload turn MLFQ into a swap storm. A request of a
+ * repeated promotions under overload turn MLFQ into a swap storm (`repromote` restores the paper's rule). A request of a
  * higher level yields to a waiting one of a lower level when the batch or KV is full; within a
- * level requests are served in arrival order and nobody is displaced. Displaced requests' KV is
- * swapped to host memory (proactive swapping: the copies overlap the iteration's compute, so a step
- * takes max(compute, PCIe time)), so they resume without recompute when the host has room. Batches are formed as in Orca, which FastServe builds on (iteration-level
+ * level requests are served in arrival order and nobody is displaced. Displaced requests keep their
+ * KV on the GPU while as many blocks as they hold stay free (`offload: 'lazy'`, the paper's design);
+ * when memory runs short it goes to host memory, the lowest-priority waiter's first (proactive
+ * swapping: the copies overlap the iteration's compute, so a step takes max(compute, PCIe time)), so
+ * displaced requests resume without recompute when the host has room. `offload: 'eager'` swaps each
+ * victim out at once (two full-KV copies per displacement, which PCIe cannot hide). Batches are formed as in Orca, which FastServe builds on (iteration-level
  * scheduling, whole prompts beside the decodes, no chunked prefill).
  */
 export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
