@@ -616,6 +616,8 @@ export class Instance implements BatchBuilder {
     if (this.iterHasDecode) return this.shape.decodeSeqs;
     const d = this.decode;
     while (d.count > 0 && this.kv.available < d.blocksNeeded()) {
+      // A policy that offloads kept KV gives it up before any running request's (FastServe).
+      if (this.policy.swapsKeptKv && this.evictResidentWaiter(-1)) continue;
       const victim = this.pickVictim(this.now);
       if (victim < 0) throw new InvariantError(`instance ${this.id}: KV exhausted with nothing to preempt`);
       this.preempt(victim, 'default');

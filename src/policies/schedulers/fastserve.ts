@@ -1,4 +1,4 @@
-import type { BatchPolicy, InstanceState, RequestFacts } from '../../model/batchPolicy.js';
+import type { BatchPolicy, RequestFacts } from '../../model/batchPolicy.js';
 import { formWholePrompts } from './forms.js';
 import { IterationEstimator } from './iterationEstimator.js';
 
@@ -30,8 +30,9 @@ export interface FastServeOptions {
  * repeated promotions under overload turn MLFQ into a swap storm (`repromote` restores the paper's rule). A request of a
  * higher level yields to a waiting one of a lower level when the batch or KV is full; within a
  * level requests are served in arrival order and nobody is displaced. Displaced requests keep their
- * KV on the GPU while as many blocks as they hold stay free (`offload: 'lazy'`, the paper's design);
- * when memory runs short it goes to host memory, the lowest-priority waiter's first (proactive
+ * KV on the GPU (`offload: 'lazy'`, the paper's design); when the instance needs the blocks (an
+ * admission, or running requests' growth) kept KV goes to host memory, the lowest-priority waiter's
+ * first (proactive
  * swapping: the copies overlap the iteration's compute, so a step takes max(compute, PCIe time)), so
  * displaced requests resume without recompute when the host has room. `offload: 'eager'` swaps each
  * victim out at once (two full-KV copies per displacement, which PCIe cannot hide). Batches are formed as in Orca, which FastServe builds on (iteration-level
@@ -41,8 +42,6 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
   const est = new IterationEstimator();
   const top = opts.levels - 1;
   const lazy = opts.offload === 'lazy';
-  /** The instance being scheduled (its free blocks decide whether a victim's KV may stay). */
-  let cur: InstanceState | undefined;
   // Per request (by id): current level + 1 (0: not seen yet), service when it entered that level,
   // and when it was promoted (NaN: never).
   let levelOf = new Int8Array(1024);
@@ -98,13 +97,12 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
     rank: (f, now) => level(f, now) * 1e9 + f.arrival,
     // Without the arrival term: within a level nothing is displaced.
     victimRank: (f, now) => level(f, now) * 1e9,
-    // Lazy offload keeps the victim's KV while as many blocks as it holds stay free; when memory
-    // runs short (a preemption for KV, or little room left) the victim goes to host at once.
-    preemptMode: (f) => (lazy && cur !== undefined && cur.availableBlocks >= Math.ceil(f.kvTokens / cur.blockSize) ? 'keep' : 'swap'),
+    // Lazy offload keeps the victim's KV on the GPU; the instance swaps kept KV to host, lowest
+    // priority first, when it needs the blocks (admissions and decode growth; `swapsKeptKv`).
+    preemptMode: () => (lazy ? 'keep' : 'swap'),
     swapsKeptKv: true,
     overlapsSwaps: true,
     formBatch: (b) => {
-      cur = b;
       est.observe(b);
       formWholePrompts(b, b.maxBatchedTokens);
     },
