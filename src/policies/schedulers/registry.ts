@@ -90,10 +90,13 @@ export const schedulers = new Registry<SchedulerFactory>('scheduler')
     const a = parseSchedulerArgs('fastserve', arg, ['levels', 'promote', 'repromote', 'offload'], false);
     const offload = a.options.get('offload') ?? 'lazy';
     if (offload !== 'lazy' && offload !== 'eager') throw new ConfigError(`scheduler 'fastserve': offload must be lazy or eager, got '${offload}'`);
+    const rp = a.options.get('repromote') ?? '0';
+    if (rp !== '0' && rp !== '1') throw new ConfigError(`scheduler 'fastserve': repromote must be 0 or 1, got '${rp}'`);
+    const repromote = rp === '1';
     return fastServeScheduler({
       levels: numberArg('fastserve', 'levels', a.options.get('levels'), 8, 1, 64),
       promoteS: numberArg('fastserve', 'promote (seconds)', a.options.get('promote'), 5, 0),
-      repromote: numberArg('fastserve', 'repromote (0 or 1)', a.options.get('repromote'), 0, 0, 1) === 1,
+      repromote,
       offload,
     });
   }, 'fastserve[:levels=N,promote=S,repromote=0|1,offload=lazy|eager], FastServe: skip-join MLFQ, preemptive, KV offloaded to host when memory runs short')
