@@ -20,7 +20,7 @@ const gapsAll = lazy('GAPS Figs. 3, 4 and 5 with the claims table', async () => 
 const regimes = lazy('GAPS regime map: max_num_seqs, output tail, load, KV, predictor error and bias; paired deltas against the best baseline, heatmaps', async () => (await import('./gaps/regimes.js')).gapsRegimes);
 const slai = lazy('slai: SLAI against Sarathi-Serve (budgets 512 and 2048); claims of median TTFT and capacity under a TBT target', async () => (await import('./schedulers/slai.js')).slaiExperiment);
 const trail = lazy('trail: Trail (SPRPT on refined predictions, limited preemption) against vLLM FCFS; claims of mean latency and TTFT', async () => (await import('./schedulers/trail.js')).trailExperiment);
-const fastServe = lazy('fastserve: FastServe (skip-join MLFQ, proactive swap) against Orca and vLLM; claims of average and tail job completion time', async () => (await import('./schedulers/fastserve.js')).fastServeExperiment);
+const fastServe = lazy('fastserve: FastServe (skip-join MLFQ, lazy KV offload) against Orca and vLLM; claims of average and tail job completion time', async () => (await import('./schedulers/fastserve.js')).fastServeExperiment);
 const lamps = lazy('lamps: LAMPS (predicted memory-time ranking, API-aware KV handling) against INFERCEPT and vLLM; claims of e2e latency and TTFT', async () => (await import('./schedulers/lamps.js')).lampsExperiment);
 const survey = lazy("Survey Tables 1-3 (M/G/1 with predictions): the paper's values vs exact formulas vs simulation", async () => (await import('./surveyTables.js')).surveyTablesExperiment);
 

@@ -179,6 +179,13 @@ export interface BatchPolicy {
    * pipelined swapping). vLLM's swaps block the step.
    */
   readonly overlapsSwaps?: boolean;
+  /**
+   * True when KV kept on the GPU by a waiting request (preempted with 'keep') is swapped to host
+   * memory when the instance needs its blocks, instead of being dropped for recompute (FastServe's
+   * proactive offload: preempted jobs keep their KV on the GPU until memory runs short). Falls back
+   * to recompute when the host is full.
+   */
+  readonly swapsKeptKv?: boolean;
   /** How a victim gives up its place when the instance preempts it for KV or for a better rank. */
   preemptMode?(facts: RequestFacts): PreemptMode;
   /** Forms one iteration. Called only when the instance has something to run. */

@@ -616,6 +616,8 @@ export class Instance implements BatchBuilder {
     if (this.iterHasDecode) return this.shape.decodeSeqs;
     const d = this.decode;
     while (d.count > 0 && this.kv.available < d.blocksNeeded()) {
+      // A policy that offloads kept KV gives it up before any running request's (FastServe).
+      if (this.policy.swapsKeptKv && this.evictResidentWaiter(-1)) continue;
       const victim = this.pickVictim(this.now);
       if (victim < 0) throw new InvariantError(`instance ${this.id}: KV exhausted with nothing to preempt`);
       this.preempt(victim, 'default');
@@ -800,7 +802,7 @@ export class Instance implements BatchBuilder {
     return true;
   }
 
-  /** KV kept by a waiting request (preempted with 'keep') goes before any running request's: it is recomputed later. */
+  /** KV kept by a waiting request (preempted with 'keep') goes before any running request's: recomputed later, or swapped to host when the policy says so. */
   private evictResidentWaiter(forId: number): boolean {
     const w = this.waiting;
     const t = this.t;
@@ -815,7 +817,9 @@ export class Instance implements BatchBuilder {
       }
     }
     if (best < 0) return false;
-    this.kv.discard(best, this.recomputeTarget(best));
+    const moved = this.policy.swapsKeptKv ? this.kv.swapOut(best) : -1;
+    if (moved >= 0) this.extraTime += moved * this.cfg.swapSecondsPerBlock;
+    else this.kv.discard(best, this.recomputeTarget(best));
     return true;
   }
 

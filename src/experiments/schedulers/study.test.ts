@@ -43,7 +43,10 @@ test('a study runs its grid, judges its claims and writes its report', async () 
         { label: 'sarathi', scheduler: 'sarathi:256' },
       ],
       loads: () => [0.5],
-      regimes: [{ key: 'b2', label: 'two sequences', engine: { maxNumSeqs: 2 }, loads: () => [0.3] }],
+      regimes: [
+        { key: 'b2', label: 'two sequences', engine: { maxNumSeqs: 2 }, loads: () => [0.3] },
+        { key: 'short', label: 'two-token outputs', engine: {}, workload: { output: 'fixed:2' }, loads: () => [0.5] },
+      ],
       seeds: () => 2,
       metrics: COMMON_METRICS,
       claims: (cells) => [judgeRatio('X', 'sarathi is faster', ratios(cells, 'vllm', 'sarathi', 'e2eMean'), 2, 'ratio')],
@@ -58,8 +61,10 @@ test('a study runs its grid, judges its claims and writes its report', async () 
     const claims = JSON.parse(readFileSync(join(dir, 'claims.json'), 'utf8')) as { id: string; verdict: string }[];
     assert.equal(claims[0]?.id, 'X');
     const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as StudyCell[];
-    assert.equal(results.length, 4, 'two policies in each of two regimes');
-    assert.deepEqual([...new Set(results.map((c) => c.regime))].sort(), ['b2', 'default']);
+    assert.equal(results.length, 6, 'two policies in each of three regimes');
+    assert.deepEqual([...new Set(results.map((c) => c.regime))].sort(), ['b2', 'default', 'short']);
+    const e2e = (regime: string): number => results.find((c) => c.regime === regime && c.policy === 'vllm')?.metrics.e2eMean as number;
+    assert.ok(e2e('short') < e2e('default') / 5, `a regime's workload replaces the study's (e2e ${e2e('short')} vs ${e2e('default')})`);
     assert.equal(results[0]?.perSeed.e2eMean?.length, 2, 'two seeds per cell');
     assert.ok(existsSync(join(dir, 'report.html')));
     assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /sarathi is faster/);

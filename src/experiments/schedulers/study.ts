@@ -27,6 +27,8 @@ export interface StudyRegime {
   readonly key: string;
   readonly label: string;
   readonly engine: Readonly<Record<string, unknown>>;
+  /** Workload settings that replace the study's own (a different size distribution, say); the load still comes from `loads`. */
+  readonly workload?: Readonly<NonNullable<SimulateInput['workload']>>;
   readonly loads: (quick: boolean) => readonly number[];
 }
 
@@ -109,7 +111,7 @@ function jobsOf(study: Study, ctx: ExperimentContext): SweepJob[] {
             scheduler: p.scheduler,
             ...(p.predictor ? { predictor: p.predictor } : {}),
             engine: { ...base.engine, ...r.engine },
-            workload: { ...base.workload, load },
+            workload: { ...base.workload, ...r.workload, load },
           };
           jobs.push({ labels: { regime: r.key, policy: p.label, load, seed: k }, config });
         }

@@ -7,6 +7,16 @@ export interface FastServeOptions {
   readonly levels: number;
   /** Seconds of waiting after which a request is promoted to the top level (starvation prevention). */
   readonly promoteS: number;
+  /**
+   * Promote again each time a request starves (the paper's rule) instead of once per request.
+   * Off by default: under overload every waiting request starves in turn (see the class comment).
+   */
+  readonly repromote?: boolean;
+  /**
+   * 'lazy' (the paper): a displaced request keeps its KV on the GPU; KV is offloaded to host only
+   * when the instance needs the blocks, lowest-priority waiter first. 'eager': swapped out at once.
+   */
+  readonly offload?: 'lazy' | 'eager';
 }
 
 /**
@@ -17,16 +27,21 @@ export interface FastServeOptions {
  * the top queue. A request is demoted each time it uses up its level's quantum of service (prefill
  * plus one decode iteration per token). One that has waited longer than `promoteS` is moved back to
  * the top level with a fresh quantum (and is demoted again from there as it runs), once per request:
- * repeated promotions under overload turn MLFQ into a swap storm. A request of a
+ * repeated promotions under overload turn MLFQ into a swap storm (`repromote` restores the paper's rule). A request of a
  * higher level yields to a waiting one of a lower level when the batch or KV is full; within a
- * level requests are served in arrival order and nobody is displaced. Displaced requests' KV is
- * swapped to host memory (proactive swapping: the copies overlap the iteration's compute, so a step
- * takes max(compute, PCIe time)), so they resume without recompute when the host has room. Batches are formed as in Orca, which FastServe builds on (iteration-level
+ * level requests are served in arrival order and nobody is displaced. Displaced requests keep their
+ * KV on the GPU (`offload: 'lazy'`, the paper's design); when the instance needs the blocks (an
+ * admission, or running requests' growth) kept KV goes to host memory, the lowest-priority waiter's
+ * first (proactive
+ * swapping: the copies overlap the iteration's compute, so a step takes max(compute, PCIe time)), so
+ * displaced requests resume without recompute when the host has room. `offload: 'eager'` swaps each
+ * victim out at once (two full-KV copies per displacement, which PCIe cannot hide). Batches are formed as in Orca, which FastServe builds on (iteration-level
  * scheduling, whole prompts beside the decodes, no chunked prefill).
  */
 export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
   const est = new IterationEstimator();
   const top = opts.levels - 1;
+  const lazy = opts.offload === 'lazy';
   // Per request (by id): current level + 1 (0: not seen yet), service when it entered that level,
   // and when it was promoted (NaN: never).
   let levelOf = new Int8Array(1024);
@@ -62,7 +77,8 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
     const waitStart = now - f.waitedS;
     // Promotion happens once per request: under overload every waiting request starves, and
     // repeated promotions would make every running request yield every few tokens (a swap storm).
-    if (f.waitedS >= opts.promoteS && Number.isNaN(promotedWait[f.id] as number)) {
+    const eligible = opts.repromote ? promotedWait[f.id] !== waitStart : Number.isNaN(promotedWait[f.id] as number);
+    if (f.waitedS >= opts.promoteS && eligible) {
       k = 0;
       markOf[f.id] = s;
       promotedWait[f.id] = waitStart;
@@ -81,7 +97,10 @@ export function fastServeScheduler(opts: FastServeOptions): BatchPolicy {
     rank: (f, now) => level(f, now) * 1e9 + f.arrival,
     // Without the arrival term: within a level nothing is displaced.
     victimRank: (f, now) => level(f, now) * 1e9,
-    preemptMode: () => 'swap',
+    // Lazy offload keeps the victim's KV on the GPU; the instance swaps kept KV to host, lowest
+    // priority first, when it needs the blocks (admissions and decode growth; `swapsKeptKv`).
+    preemptMode: () => (lazy ? 'keep' : 'swap'),
+    swapsKeptKv: true,
     overlapsSwaps: true,
     formBatch: (b) => {
       est.observe(b);

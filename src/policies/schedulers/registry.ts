@@ -1,4 +1,5 @@
 import { Registry } from '../../core/registry.js';
+import { ConfigError } from '../../core/errors.js';
 import type { BatchPolicy } from '../../model/batchPolicy.js';
 import { numberArg, parseSchedulerArgs, styleArg } from './args.js';
 import { fastServeScheduler } from './fastserve.js';
@@ -86,12 +87,19 @@ export const schedulers = new Registry<SchedulerFactory>('scheduler')
     return ltrScheduler(numberArg('ltr', 'the starvation bound (seconds)', a.positional, 5, 0));
   }, 'ltr[:STARVE_S], learning to rank: predicted-score order, requests waiting > STARVE_S first (default 5)')
   .register('fastserve', (arg) => {
-    const a = parseSchedulerArgs('fastserve', arg, ['levels', 'promote'], false);
+    const a = parseSchedulerArgs('fastserve', arg, ['levels', 'promote', 'repromote', 'offload'], false);
+    const offload = a.options.get('offload') ?? 'lazy';
+    if (offload !== 'lazy' && offload !== 'eager') throw new ConfigError(`scheduler 'fastserve': offload must be lazy or eager, got '${offload}'`);
+    const rp = a.options.get('repromote') ?? '0';
+    if (rp !== '0' && rp !== '1') throw new ConfigError(`scheduler 'fastserve': repromote must be 0 or 1, got '${rp}'`);
+    const repromote = rp === '1';
     return fastServeScheduler({
       levels: numberArg('fastserve', 'levels', a.options.get('levels'), 8, 1, 64),
       promoteS: numberArg('fastserve', 'promote (seconds)', a.options.get('promote'), 5, 0),
+      repromote,
+      offload,
     });
-  }, 'fastserve[:levels=N,promote=S], FastServe: skip-join MLFQ, preemptive, proactive KV swap')
+  }, 'fastserve[:levels=N,promote=S,repromote=0|1,offload=lazy|eager], FastServe: skip-join MLFQ, preemptive, KV offloaded to host when memory runs short')
   .register('infercept', noArgs('infercept', inferceptScheduler), 'INFERCEPT: FIFO, per API call the KV strategy that wastes least memory')
   .register('lamps', (arg) => {
     const a = parseSchedulerArgs('lamps', arg, [], true);
