@@ -18,23 +18,22 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * its meaning there).
  */
 function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
-  const xh = new Uint32Array(n);
-  const xl = new Uint32Array(n);
-  if (!sortableBits(x, n, xh, xl)) return undefined;
   const counts = new Uint32Array(65536);
   // y's rank: any integer key in y's order (equal values, -0 and 0 included, share one).
   const rank = new Uint32Array(n);
-  let idx = smallIntegerOrder(y, n, rank, counts);
-  let maxRank = smallIntegerSpan;
-  if (idx === undefined) {
-    const yh = new Uint32Array(n);
-    const yl = new Uint32Array(n);
-    if (!sortableBits(y, n, yh, yl)) return undefined;
-    idx = new Uint32Array(n);
-    for (let i = 0; i < n; i++) idx[i] = i;
-    idx = radixPasses(idx, [yl, yl, yh, yh], counts, n);
-    maxRank = ranksInOrder(idx, yh, yl, rank, n);
-  }
+  const ranksInYOrder = new Uint32Array(n);
+  let idx = smallIntegerOrder(y, n, rank, counts, ranksInYOrder);
+  if (idx !== undefined) return withSmallIntegerY(x, n, idx, ranksInYOrder, counts, smallIntegerSpan);
+  const xh = new Uint32Array(n);
+  const xl = new Uint32Array(n);
+  if (!sortableBits(x, n, xh, xl)) return undefined;
+  const yh = new Uint32Array(n);
+  const yl = new Uint32Array(n);
+  if (!sortableBits(y, n, yh, yl)) return undefined;
+  idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  idx = radixPasses(idx, [yl, yl, yh, yh], counts, n);
+  const maxRank = ranksInOrder(idx, yh, yl, rank, n);
   // Then x's words, least significant first: a stable sort by x of the y-sorted pairs.
   idx = radixPasses(idx, [xl, xl, xh, xh], counts, n);
   const ys = new Uint32Array(n);
@@ -45,6 +44,74 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
     xs[i] = x[id] as number;
   }
   return fromSorted(n, ys, (i, j) => xs[i] === xs[j], maxRank);
+}
+
+/**
+ * `byRadix` when y is small integers (token counts: the common case), with the keys carried along
+ * instead of gathered. x's sortable bits are taken once, in y order (`idx`), beside y's ranks in y
+ * order; the four stable 16-bit passes over x's words (least significant first, skipping a digit
+ * every key shares, as `radixPasses` does) then read all three columns in sequence and scatter them
+ * together. The result is the (x, y) order of `byRadix`'s general path, and positions tie in x
+ * exactly when their bits do (the bits of finite doubles, -0 read as 0, are equal iff the values
+ * are `===`). Undefined when an x is not finite.
+ */
+function withSmallIntegerY(x: ArrayLike<number>, n: number, idx: Uint32Array, ys: Uint32Array<ArrayBuffer>, counts: Uint32Array, maxRank: number): number | undefined {
+  let hi = new Uint32Array(n);
+  let lo = new Uint32Array(n);
+  let yr = ys;
+  for (let i = 0; i < n; i++) {
+    const a = x[idx[i] as number] as number;
+    if (!Number.isFinite(a)) return undefined;
+    BITS[0] = a === 0 ? 0 : a;
+    const h = WORDS[HIGH] as number;
+    const l = WORDS[1 - HIGH] as number;
+    if (h >= 0x80000000) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~l >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = l;
+    }
+  }
+  let outHi = new Uint32Array(n);
+  let outLo = new Uint32Array(n);
+  let outY = new Uint32Array(n);
+  for (let p = 0; p < 4; p++) {
+    const w = p < 2 ? lo : hi;
+    const shift = p % 2 === 0 ? 0 : 16;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const d = ((w[i] as number) >>> shift) & 0xffff;
+      counts[d] = (counts[d] as number) + 1;
+    }
+    if (counts[((w[0] as number) >>> shift) & 0xffff] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d] as number;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const d = ((w[i] as number) >>> shift) & 0xffff;
+      const at = counts[d] as number;
+      counts[d] = at + 1;
+      outY[at] = yr[i] as number;
+      outHi[at] = hi[i] as number;
+      outLo[at] = lo[i] as number;
+    }
+    let t = yr;
+    yr = outY;
+    outY = t;
+    t = hi;
+    hi = outHi;
+    outHi = t;
+    t = lo;
+    lo = outLo;
+    outLo = t;
+  }
+  const h = hi;
+  const l = lo;
+  return fromSorted(n, yr, (i, j) => h[i] === h[j] && l[i] === l[j], maxRank);
 }
 
 /**
@@ -88,7 +155,7 @@ function radixPasses(idx: Uint32Array<ArrayBuffer>, words: readonly Uint32Array[
 /** The largest rank smallIntegerOrder gave (max(y) - min(y)). */
 let smallIntegerSpan = 0;
 
-function smallIntegerOrder(y: ArrayLike<number>, n: number, rank: Uint32Array, counts: Uint32Array): Uint32Array<ArrayBuffer> | undefined {
+function smallIntegerOrder(y: ArrayLike<number>, n: number, rank: Uint32Array, counts: Uint32Array, ranksInYOrder: Uint32Array): Uint32Array<ArrayBuffer> | undefined {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
@@ -114,8 +181,10 @@ function smallIntegerOrder(y: ArrayLike<number>, n: number, rank: Uint32Array, c
   const idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const r = rank[i] as number;
-    idx[counts[r] as number] = i;
-    counts[r] = (counts[r] as number) + 1;
+    const at = counts[r] as number;
+    idx[at] = i;
+    ranksInYOrder[at] = r;
+    counts[r] = at + 1;
   }
   return idx;
 }
