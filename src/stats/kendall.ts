@@ -62,16 +62,7 @@ function withSmallIntegerY(x: ArrayLike<number>, n: number, idx: Uint32Array, ys
   for (let i = 0; i < n; i++) {
     const a = x[idx[i] as number] as number;
     if (!Number.isFinite(a)) return undefined;
-    BITS[0] = a === 0 ? 0 : a;
-    const h = WORDS[HIGH] as number;
-    const l = WORDS[1 - HIGH] as number;
-    if (h >= 0x80000000) {
-      hi[i] = ~h >>> 0;
-      lo[i] = ~l >>> 0;
-    } else {
-      hi[i] = (h | 0x80000000) >>> 0;
-      lo[i] = l;
-    }
+    putSortable(a, hi, lo, i);
   }
   let outHi = new Uint32Array(n);
   let outLo = new Uint32Array(n);
@@ -79,18 +70,7 @@ function withSmallIntegerY(x: ArrayLike<number>, n: number, idx: Uint32Array, ys
   for (let p = 0; p < 4; p++) {
     const w = p < 2 ? lo : hi;
     const shift = p % 2 === 0 ? 0 : 16;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const d = ((w[i] as number) >>> shift) & 0xffff;
-      counts[d] = (counts[d] as number) + 1;
-    }
-    if (counts[((w[0] as number) >>> shift) & 0xffff] === n) continue;
-    let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = counts[d] as number;
-      counts[d] = sum;
-      sum += c;
-    }
+    if (!digitStarts(w, shift, counts, n)) continue;
     for (let i = 0; i < n; i++) {
       const d = ((w[i] as number) >>> shift) & 0xffff;
       const at = counts[d] as number;
@@ -115,6 +95,26 @@ function withSmallIntegerY(x: ArrayLike<number>, n: number, idx: Uint32Array, ys
 }
 
 /**
+ * Counts the 16-bit digit at `shift` of every key in `w` and turns `counts` into each digit's first
+ * output position; false (nothing to do) when every key has the same digit.
+ */
+function digitStarts(w: Uint32Array, shift: number, counts: Uint32Array, n: number): boolean {
+  counts.fill(0);
+  for (let i = 0; i < n; i++) {
+    const d = ((w[i] as number) >>> shift) & 0xffff;
+    counts[d] = (counts[d] as number) + 1;
+  }
+  if (counts[((w[0] as number) >>> shift) & 0xffff] === n) return false;
+  let sum = 0;
+  for (let d = 0; d < 65536; d++) {
+    const c = counts[d] as number;
+    counts[d] = sum;
+    sum += c;
+  }
+  return true;
+}
+
+/**
  * Stable 16-bit LSD passes of `idx` on the low then high half of each of `words` (given twice each,
  * low half first), skipping a pass where every key shares the digit; returns the sorted indices.
  */
@@ -123,18 +123,7 @@ function radixPasses(idx: Uint32Array<ArrayBuffer>, words: readonly Uint32Array[
   for (let p = 0; p < words.length; p++) {
     const w = words[p] as Uint32Array;
     const shift = p % 2 === 0 ? 0 : 16;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const d = ((w[i] as number) >>> shift) & 0xffff;
-      counts[d] = (counts[d] as number) + 1;
-    }
-    if (counts[((w[0] as number) >>> shift) & 0xffff] === n) continue;
-    let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = counts[d] as number;
-      counts[d] = sum;
-      sum += c;
-    }
+    if (!digitStarts(w, shift, counts, n)) continue;
     for (let i = 0; i < n; i++) {
       const id = idx[i] as number;
       const d = ((w[id] as number) >>> shift) & 0xffff;
@@ -221,18 +210,23 @@ function sortableBits(v: ArrayLike<number>, n: number, hi: Uint32Array, lo: Uint
   for (let i = 0; i < n; i++) {
     const a = v[i] as number;
     if (!Number.isFinite(a)) return false;
-    BITS[0] = a === 0 ? 0 : a;
-    const h = WORDS[HIGH] as number;
-    const l = WORDS[1 - HIGH] as number;
-    if (h >= 0x80000000) {
-      hi[i] = ~h >>> 0;
-      lo[i] = ~l >>> 0;
-    } else {
-      hi[i] = (h | 0x80000000) >>> 0;
-      lo[i] = l;
-    }
+    putSortable(a, hi, lo, i);
   }
   return true;
+}
+
+/** A finite value's bits as two words at position i whose unsigned order is the numeric order (-0 read as 0). */
+function putSortable(a: number, hi: Uint32Array, lo: Uint32Array, i: number): void {
+  BITS[0] = a === 0 ? 0 : a;
+  const h = WORDS[HIGH] as number;
+  const l = WORDS[1 - HIGH] as number;
+  if (h >= 0x80000000) {
+    hi[i] = ~h >>> 0;
+    lo[i] = ~l >>> 0;
+  } else {
+    hi[i] = (h | 0x80000000) >>> 0;
+    lo[i] = l;
+  }
 }
 
 /** The comparator-sort path, exported as the reference the radix path is tested against. */
