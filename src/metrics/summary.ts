@@ -50,10 +50,10 @@ export function summarize(r: SimResult): RunSummary {
   const { state, arrival, firstToken, firstScheduled, completion, output, prompt } = t;
   const preempted = t.preemptions;
   const sloViolated = r.sloViolated;
-  const ttftS = streamingDistribution(n);
-  const e2eS = streamingDistribution(n);
-  const queueS = streamingDistribution(n);
-  const tpotS = streamingDistribution(n);
+  const ttftS = streamingDistribution();
+  const e2eS = streamingDistribution();
+  const queueS = streamingDistribution();
+  const tpotS = streamingDistribution();
   let first = true;
   let more = true;
   while (more) {

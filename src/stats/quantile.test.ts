@@ -64,7 +64,7 @@ test('streamed selection (radix select over a sample produced on demand) gives t
   const rng = new Rng('stream');
   const check = (xs: readonly number[], what: string, maxVisits = 2): void => {
     let visits = 0;
-    const a = streamDistribution(xs.length, (sink) => {
+    const a = streamDistribution((sink) => {
       visits++;
       for (const x of xs) sink.push(x);
     });
@@ -92,8 +92,8 @@ test('samples sharing one loop finish independently, one of them needing deeper 
   const n = 100_000;
   const plain = (i: number): number => (i * 7919) % 1000;
   const concentrated = (i: number): number => 1 + ((i * 7919) % 100_003) * 2 ** -30; // one 16-bit bucket
-  const a = streamingDistribution(n);
-  const b = streamingDistribution(n);
+  const a = streamingDistribution();
+  const b = streamingDistribution();
   let passes = 0;
   let more = true;
   let aDone = 0;

@@ -56,19 +56,18 @@ export function distributionInPlace(xs: Float64Array, n = xs.length): Distributi
 /**
  * The same for a sample that `visit` produces on demand (it must push the same values in the same
  * order on every call; it is called twice, at most four times), without holding it: see
- * `streamOrderStatistics`. `upperBound` bounds the number of values (kept for callers; the radix
- * select does not need it).
+ * `StreamOrderStatistics`.
  */
-export function streamDistribution(upperBound: number, visit: (sink: ValueSink) => void): Distribution {
-  const s = streamingDistribution(upperBound);
+export function streamDistribution(visit: (sink: ValueSink) => void): Distribution {
+  const s = streamingDistribution();
   do visit(s);
   while (s.endPass());
   return s.distribution();
 }
 
 /** A caller-driven `streamDistribution`: push, `endPass()` while it asks for another pass, then read. */
-export function streamingDistribution(upperBound: number): StreamOrderStatistics & { distribution(): Distribution } {
-  const s = new StreamOrderStatistics(upperBound, (n) => {
+export function streamingDistribution(): StreamOrderStatistics & { distribution(): Distribution } {
+  const s = new StreamOrderStatistics((n) => {
     const ranks: number[] = [];
     for (const p of PS) {
       const lo = Math.floor((n - 1) * p);

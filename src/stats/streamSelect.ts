@@ -17,25 +17,10 @@ export interface ValueSink {
  * among them; a bucket larger than a quarter of the sample is instead split by its next 16 bits, and
  * so on: at most four passes, two unless one 16-bit bucket holds more than a quarter of the values.
  *
- * Returns the mean (exactly rounded sum / count; NaN when empty or any value is NaN) and, for each
- * rank, its value in ascending order (NaNs last, as `Float64Array.prototype.sort` orders them).
- */
-export function streamOrderStatistics(
-  upperBound: number,
-  visit: (sink: ValueSink) => void,
-  ranksFor: (count: number) => readonly number[],
-): { count: number; mean: number; values: Float64Array } {
-  const s = new StreamOrderStatistics(upperBound, ranksFor);
-  do visit(s);
-  while (s.endPass());
-  return s.result();
-}
-
-/**
- * The same as a sink the caller drives, so that several samples produced by one loop share its
- * passes: push every value, call `endPass()`, and repeat the loop while it returns true (at most
- * four passes); then read `result()`. (`upperBound` is accepted for compatibility; the radix select
- * needs no stride.)
+ * The caller drives it, so that several samples produced by one loop share its passes: push every
+ * value, call `endPass()`, and repeat the loop while it returns true; then `result()` gives the mean
+ * (exactly rounded sum / count; NaN when empty or any value is NaN) and, for each rank, its value in
+ * ascending order (NaNs last, as `Float64Array.prototype.sort` orders them).
  */
 export class StreamOrderStatistics implements ValueSink {
   private readonly sink = new StreamSink();
@@ -43,10 +28,7 @@ export class StreamOrderStatistics implements ValueSink {
   private ranks: readonly number[] = [];
   private out: { count: number; mean: number; values: Float64Array } | undefined;
 
-  constructor(
-    _upperBound: number,
-    private readonly ranksFor: (count: number) => readonly number[],
-  ) {}
+  constructor(private readonly ranksFor: (count: number) => readonly number[]) {}
 
   push(x: number): void {
     this.sink.push(x);

@@ -86,9 +86,8 @@ export function quantileTableLength(probs: readonly number[], values: readonly n
 }
 
 /**
- * The quantile table as a class over typed arrays, with the guided search of `guidedUpperBound`
- * inlined for draws in [0, 1): one monomorphic call per sample instead of three closures. The
- * arithmetic is the same, operation for operation.
+ * The quantile table as a class over typed arrays, searched by `guidedSearch`: one monomorphic call
+ * per sample instead of three closures. The arithmetic is the same, operation for operation.
  */
 class QuantileTableLength implements LengthDist {
   readonly mean: number;
@@ -107,8 +106,7 @@ class QuantileTableLength implements LengthDist {
     this.mean = mean;
     this.p = Float64Array.from(probs);
     this.v = Float64Array.from(values);
-    this.guide = new Int32Array(GUIDE + 1);
-    for (let k = 0; k <= GUIDE; k++) this.guide[k] = upperBound(this.p, k / GUIDE);
+    this.guide = guideOf(this.p);
   }
 
   sample(rng: Rng): number {
@@ -118,19 +116,7 @@ class QuantileTableLength implements LengthDist {
   private quantile(u: number): number {
     const a = this.p;
     const n = a.length;
-    let lo: number;
-    if (u >= 0 && u < 1) {
-      // upperBound(a, u), searched only within u's guide bucket.
-      const k = Math.floor(u * GUIDE);
-      lo = this.guide[k] as number;
-      let hi = this.guide[k + 1] as number;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((a[mid] as number) <= u) lo = mid + 1;
-        else hi = mid;
-      }
-    } else lo = upperBound(a, u);
-    const j = Math.max(1, lo); // first knot with prob > u
+    const j = Math.max(1, guidedSearch(a, this.guide, u)); // first knot with prob > u
     const v = this.v;
     if (j >= n) return v[n - 1] as number;
     const p0 = a[j - 1] as number;
@@ -182,9 +168,8 @@ export function binnedOutput(lowerEdges: readonly number[], dists: readonly Leng
   // Bin of each integer prompt below the last edge, looked up instead of searched (the same index as
   // upperBound for such prompts); other prompts are searched. Only for edges up to 2^16.
   const last = lowerEdges[lowerEdges.length - 1]!;
-  const table = last <= 65536 ? new Uint8Array(Math.ceil(last) + 1) : undefined;
-  if (table && dists.length <= 256) for (let k = 0; k < table.length; k++) table[k] = upperBound(lowerEdges, k) - 1;
-  const lookup = table && dists.length <= 256 ? table : undefined;
+  const lookup = last <= 65536 && dists.length <= 256 ? new Uint8Array(Math.ceil(last) + 1) : undefined;
+  if (lookup) for (let k = 0; k < lookup.length; k++) lookup[k] = upperBound(lowerEdges, k) - 1;
   const size = lookup ? lookup.length : 0;
   return {
     spec,
@@ -245,23 +230,31 @@ export function lowerBound(a: ArrayLike<number>, x: number): number {
  */
 const GUIDE = 256;
 
+/** The guide of a table (as doubles): entry k is upperBound(a, k / GUIDE). */
+function guideOf(a: Float64Array): Int32Array {
+  const guide = new Int32Array(GUIDE + 1);
+  for (let k = 0; k <= GUIDE; k++) guide[k] = upperBound(a, k / GUIDE);
+  return guide;
+}
+
+/** upperBound(a, u), searched only within u's guide bucket when u is in [0, 1). */
+function guidedSearch(a: Float64Array, guide: Int32Array, u: number): number {
+  if (!(u >= 0 && u < 1)) return upperBound(a, u);
+  const k = Math.floor(u * GUIDE);
+  let lo = guide[k] as number;
+  let hi = guide[k + 1] as number; // the answer is in [lo, hi]
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) <= u) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function guidedUpperBound(probs: readonly number[]): (u: number) => number {
-  const G = GUIDE;
   const a = Float64Array.from(probs);
-  const guide = new Int32Array(G + 1);
-  for (let k = 0; k <= G; k++) guide[k] = upperBound(a, k / G);
-  return (u) => {
-    if (!(u >= 0 && u < 1)) return upperBound(a, u);
-    const k = Math.floor(u * G);
-    let lo = guide[k] as number;
-    let hi = guide[k + 1] as number; // the answer is in [lo, hi]
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((a[mid] as number) <= u) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
+  const guide = guideOf(a);
+  return (u) => guidedSearch(a, guide, u);
 }
 
 /** First index with a[i] > x (a ascending). */

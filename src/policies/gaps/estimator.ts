@@ -623,7 +623,7 @@ export class CompletionEstimator {
 
   /**
    * A lower bound on `estimate(v, ledger, prompt, own, upper, now, typical, typicalPrompt, at)` for a
-   * request that is not in this ledger, any `upper` and `at`, valid when the perf model's decode step
+   * request that is not in this ledger, any `upper`, `typical`, `typicalPrompt` and `at`, valid when the perf model's decode step
    * never gets faster with more sequences or more context (`PerfModel.decodeMonotone`); -Infinity
    * without a ledger. It keeps the request's own prefill and decode and drops every wait (slots, KV,
    * prefill ahead), and bounds the batch it decodes in from below: each request ahead overlaps it by
@@ -631,7 +631,7 @@ export class CompletionEstimator {
    * Costs O(1) once the instance's work list is current (it is shared by
    * the round), against O(requests outstanding there) for the estimate.
    */
-  lowerBound(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, now: number, typical = own, typicalPrompt = prompt): number {
+  lowerBound(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, now: number): number {
     if (!ledger) return Number.NEGATIVE_INFINITY;
     own = Math.max(1, own);
     const slots = Math.max(1, v.maxNumSeqs);

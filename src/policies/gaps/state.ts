@@ -313,7 +313,7 @@ export class GapsState {
 
   /** A lower bound on completionTime(v, prompt, central, any upper, now, any position) for a request not on v (see CompletionEstimator.lowerBound). */
   completionLowerBound(v: InstanceView, prompt: number, central: number, now: number): number {
-    return this.estimator.lowerBound(v, this.ledger(v, now), prompt, central, now, this.meanOutput, this.meanPrompt);
+    return this.estimator.lowerBound(v, this.ledger(v, now), prompt, central, now);
   }
 
   /** completionTime on v with `running` and `waiting` in place of its reported counts (a candidate's source without it). */
