@@ -1,6 +1,6 @@
 import type { BatchPolicy } from '../../model/batchPolicy.js';
 import { rankFunctions } from '../../queueing/ranks.js';
-import { formByStyle, type BatchStyle } from './forms.js';
+import { formerOf, type BatchStyle } from './forms.js';
 
 /** Ranks of aged requests sit below every size rank, in arrival order. */
 const AGED = -1e15;
@@ -24,6 +24,6 @@ export function agedRankScheduler(name: string, rank: string, preemptive: boolea
     dynamicRank: true,
     rank: (f, now) => (aged(f.arrival, now) ? AGED + f.arrival : base(f.predictedOutputTokens, f.generatedTokens, f.arrival)),
     victimRank: (f, now) => (aged(f.arrival, now) ? Number.NEGATIVE_INFINITY : base(f.predictedOutputTokens, f.generatedTokens, f.arrival)),
-    formBatch: (b) => formByStyle(b, style),
+    formBatch: formerOf(style),
   };
 }

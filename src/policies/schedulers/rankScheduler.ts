@@ -1,6 +1,6 @@
 import type { BatchPolicy } from '../../model/batchPolicy.js';
 import { rankFunctions } from '../../queueing/ranks.js';
-import { formByStyle, type BatchStyle } from './forms.js';
+import { formerOf, type BatchStyle } from './forms.js';
 
 /**
  * The queueing survey's rank policies ordering an LLM instance's waiting queue (the bridge between
@@ -17,6 +17,6 @@ export function rankScheduler(name: string, rank: string, preemptive: boolean, p
     preemptive,
     usesPredictions: true,
     rank: (f) => fn(Number.isFinite(f.predictedOutputTokens) ? f.predictedOutputTokens : Number.MAX_VALUE, f.generatedTokens, f.arrival),
-    formBatch: (b) => formByStyle(b, style),
+    formBatch: formerOf(style),
   };
 }

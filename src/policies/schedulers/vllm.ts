@@ -1,5 +1,5 @@
 import type { BatchPolicy } from '../../model/batchPolicy.js';
-import { formByStyle, type BatchStyle } from './forms.js';
+import { formerOf, type BatchStyle } from './forms.js';
 
 /**
  * vLLM's scheduler: first come, first served by arrival (a preempted request keeps its place), the
@@ -12,6 +12,6 @@ export function vllmScheduler(style: BatchStyle, name = style === 'mixed' ? 'vll
     preemptive: false,
     rank: (f) => f.arrival,
     ranksByArrival: true,
-    formBatch: (b) => formByStyle(b, style),
+    formBatch: formerOf(style),
   };
 }
