@@ -9,11 +9,29 @@ import { MAX_ENTRY_WEIGHT } from '../stats/weightedSelect.js';
  * Stored in fixed-size chunks, so growing never copies and at most one chunk is partly empty; 9
  * bytes per entry (a double and an 8-bit multiplicity).
  */
+interface Chunk {
+  values: Float64Array;
+  weights: Uint8Array;
+  length: number;
+  next: Chunk | undefined;
+}
+
+function newChunk(capacity: number): Chunk {
+  return { values: new Float64Array(capacity), weights: new Uint8Array(capacity), length: 0, next: undefined };
+}
+
 export class TbtLog {
   private static readonly CHUNK = 1 << 16;
-  private readonly chunks: { values: Float64Array; weights: Uint8Array; length: number }[] = [];
-  private lastGaps: Float64Array = new Float64Array(0);
-  private lastCounts: Uint8Array = new Uint8Array(0);
+  /**
+   * The chunks as a list from a placeholder head that is not a segment. A list, not an array: the
+   * first `add` of a log runs the same statements with the same object shapes as every later new
+   * chunk (an array's push would change the array's elements kind after the first chunk), so code
+   * optimised early in a run is not thrown away when an instance's first chunk fills.
+   */
+  private readonly head: Chunk = newChunk(0);
+  private last: Chunk = this.head;
+  private lastGaps: Float64Array = this.head.values;
+  private lastCounts: Uint8Array = this.head.weights;
   private flat: { gaps: Float64Array; counts: Uint8Array } | undefined;
   private fill = TbtLog.CHUNK;
   size = 0;
@@ -28,11 +46,13 @@ export class TbtLog {
     }
     let f = this.fill;
     if (f === TbtLog.CHUNK) {
-      const full = this.chunks[this.chunks.length - 1];
-      if (full) full.length = TbtLog.CHUNK;
-      this.lastGaps = new Float64Array(TbtLog.CHUNK);
-      this.lastCounts = new Uint8Array(TbtLog.CHUNK);
-      this.chunks.push({ values: this.lastGaps, weights: this.lastCounts, length: 0 });
+      // The full chunk (the head, on the first call) gets its length; a new one follows it.
+      const c = newChunk(TbtLog.CHUNK);
+      this.last.length = f;
+      this.last.next = c;
+      this.last = c;
+      this.lastGaps = c.values;
+      this.lastCounts = c.weights;
       f = 0;
     }
     this.lastGaps[f] = gap;
@@ -65,10 +85,11 @@ export class TbtLog {
     return this.flat;
   }
 
-  /** The samples as (gap, multiplicity) segments, for `weightedDistributionOf`. */
+  /** The samples as (gap, multiplicity) segments, in recording order, for `weightedDistributionOf`. */
   segments(): { values: Float64Array; weights: Uint8Array; length: number }[] {
-    const last = this.chunks[this.chunks.length - 1];
-    if (last) last.length = this.fill;
-    return this.chunks;
+    if (this.last !== this.head) this.last.length = this.fill;
+    const out: Chunk[] = [];
+    for (let c = this.head.next; c !== undefined; c = c.next) out.push(c);
+    return out;
   }
 }
