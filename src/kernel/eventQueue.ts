@@ -1,4 +1,11 @@
 /**
+ * +Infinity as a module constant, for branches first taken late in a run (an emptied queue): reading
+ * `Number.POSITIVE_INFINITY` is a property load that needs type feedback, and optimised code that
+ * meets one without feedback is thrown away and recompiled (here: the event loop, at the end of a run).
+ */
+const INFINITY = Number.POSITIVE_INFINITY;
+
+/**
  * A binary min-heap of events stored as parallel typed arrays (one array per field).
  *
  * Events are ordered by (time, phase, seq): `phase` makes the order of simultaneous events an explicit
@@ -43,13 +50,13 @@ export class EventQueue {
   /** Time of the earliest event; +Infinity when empty. */
   peekTime(): number {
     if (this.hole) this.fillHole();
-    return this.n > 0 ? (this.time[0] as number) : Number.POSITIVE_INFINITY;
+    return this.n > 0 ? (this.time[0] as number) : INFINITY;
   }
 
   /** Phase of the earliest event; +Infinity when empty. */
   peekPhase(): number {
     if (this.hole) this.fillHole();
-    return this.n > 0 ? (this.phase[0] as number) : Number.POSITIVE_INFINITY;
+    return this.n > 0 ? (this.phase[0] as number) : INFINITY;
   }
 
   push(time: number, phase: number, kind: number, target: number, data: number): void {

@@ -1,4 +1,11 @@
 /**
+ * +Infinity as a module constant, for branches first taken late in a run (an emptied heap): reading
+ * `Number.POSITIVE_INFINITY` is a property load that needs type feedback, and optimised code that
+ * meets one without feedback is thrown away and recompiled (here: the decode set's leave).
+ */
+const INFINITY = Number.POSITIVE_INFINITY;
+
+/**
  * Where each request sits in the heap that currently holds it. Requests belong to at most one heap
  * of a kind at a time (one instance's waiting queue, say), so all heaps of that kind share one
  * index instead of each holding an array as long as the whole run. Request `id`'s entry is
@@ -68,7 +75,7 @@ export class IndexedHeap {
   }
 
   peekKey(): number {
-    return this.n > 0 ? (this.keys[0] as number) : Number.POSITIVE_INFINITY;
+    return this.n > 0 ? (this.keys[0] as number) : INFINITY;
   }
 
   /** The member at heap slot i (0 <= i < size), for scans that need every member. */

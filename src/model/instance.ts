@@ -275,8 +275,14 @@ export class Instance implements BatchBuilder {
 
   // ---- iterations ----
 
-  /** Forms the next batch; returns its duration, or 0 when there is nothing to run. */
+  /**
+   * Forms the next batch; returns its duration, or 0 when there is nothing to run. Called only on an
+   * idle instance (`busy` false, as `finishIteration` leaves it): the return for nothing to run
+   * then has nothing to write, which keeps it free of stores that optimised code would meet without
+   * type feedback when instances first fall idle at the end of a run.
+   */
   startIteration(now: number): number {
+    if (this.busy) throw new InvariantError(`instance ${this.id} started an iteration while one was running`);
     const s = this.shape;
     s.prefillSeqs = s.prefillTokens = s.prefillAttnPairs = s.prefillPastTokens = 0;
     s.decodeSeqs = s.decodeContextTokens = 0;
@@ -285,10 +291,7 @@ export class Instance implements BatchBuilder {
     this.extraTime = 0;
     this.iterHasDecode = false;
     this.now = now;
-    if (this.numRunning === 0 && this.waiting.size === 0) {
-      this.busy = false;
-      return 0;
-    }
+    if (this.numRunning === 0 && this.waiting.size === 0) return 0;
     this.extraTime = this.extraTimeCarry;
     this.extraTimeCarry = 0;
     this.batchPreemptions = 0;

@@ -422,10 +422,9 @@ export class Simulation implements InstanceListener, ClusterControl {
 
   private startIteration(i: number): void {
     const inst = this.instances[i] as Instance;
+    // 0: nothing to run, the instance stays idle (`Instance.startIteration` refuses a zero duration).
     const dt = inst.startIteration(this.now);
-    if (dt > 0) {
-      if (!this.iterEnds.set(i, this.now + dt)) throw new InvariantError(`instance ${i} started an iteration while one was running`);
-    } else if (inst.busy) throw new InvariantError(`instance ${i} formed a batch of zero duration`);
+    if (dt > 0 && !this.iterEnds.set(i, this.now + dt)) throw new InvariantError(`instance ${i} started an iteration while one was running`);
   }
 
   private onIterEnd(i: number): void {
