@@ -103,6 +103,12 @@ export class RequestTable {
   readonly apiCalls: (readonly ApiCall[] | undefined)[] = [];
   /** Time-between-token gaps longer than the request's TBT target, so far. */
   tbtLate: Int32Array;
+  /**
+   * 1 where the completed request missed an SLO (written by the simulation's judge at completion;
+   * 0 until then). A column here, grown and reserved with the others, so that no arrival has to
+   * grow it.
+   */
+  sloViolated: Uint8Array;
 
   constructor(initialCapacity = 1024, liveCapacity = 1024) {
     this.cap = Math.max(16, initialCapacity);
@@ -121,6 +127,7 @@ export class RequestTable {
     this.firstToken = new Float64Array(c);
     this.completion = new Float64Array(c);
     this.tbtLate = new Int32Array(c);
+    this.sloViolated = new Uint8Array(c);
   }
 
   typeId(name: string): number {
@@ -170,7 +177,7 @@ export class RequestTable {
     if (r.prefixHashes !== undefined || id < this.hashes.length) this.hashes[id] = r.prefixHashes;
     L.joinIter[k] = 0;
     L.admitSeq[k] = 0;
-    // preemptions, migrations and tbtLate start at 0 and ids are never reused: the arrays are
+    // preemptions, migrations, tbtLate and sloViolated start at 0 and ids are never reused: the arrays are
     // zero-filled, so they are not written here, and their pages stay untouched (not resident)
     // for the many runs where nothing is ever preempted, migrated or late.
     L.kvHome[k] = 0;
@@ -246,6 +253,7 @@ export class RequestTable {
     this.firstToken = f(this.firstToken);
     this.completion = f(this.completion);
     this.tbtLate = i(this.tbtLate);
+    this.sloViolated = u(this.sloViolated);
     this.cap = c;
   }
 }

@@ -130,7 +130,6 @@ export class Simulation implements InstanceListener, ClusterControl {
    * they are skipped (the MONITOR ticks still run, so event counts are the same).
    */
   private readonly reports: boolean;
-  private sloViolated = new Uint8Array(4096);
   private readonly series: TimeSeries;
   private now = 0;
   private pending: Workload | undefined;
@@ -265,7 +264,7 @@ export class Simulation implements InstanceListener, ClusterControl {
       rejected: this.rejected,
       rejectedBy: { ...this.rejectedBy },
       apiCalls: sumApiCalls(this.instances),
-      sloViolated: this.sloViolated.subarray(0, this.table.count),
+      sloViolated: this.table.sloViolated.subarray(0, this.table.count),
       timeSeries: this.series,
       judge: this.judge,
     };
@@ -295,11 +294,6 @@ export class Simulation implements InstanceListener, ClusterControl {
   private onArrival(): void {
     const spec = (this.nextArrival as IteratorYieldResult<import('../model/request.js').RequestSpec>).value;
     const id = this.table.add(spec);
-    if (id >= this.sloViolated.length) {
-      const b = new Uint8Array(this.sloViolated.length * 2);
-      b.set(this.sloViolated);
-      this.sloViolated = b;
-    }
     this.inSystem++;
     const byType = this.cfg.tbtTargetsByType;
     if (byType && Number.isNaN(this.table.sloTbtOf(id))) {
@@ -381,7 +375,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     c.outputTokens = t.output[id] as number;
     c.predictedOutputTokens = t.predictedOutput[id] as number;
     c.firstTokenTime = t.firstToken[id] as number;
-    c.sloViolated = this.sloViolated[id] === 1;
+    c.sloViolated = this.table.sloViolated[id] === 1;
     c.rejected = rejected;
     return c;
   }
@@ -473,7 +467,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.addOutstanding(inst, -1);
     this.inSystem--;
     const violated = this.judge.violated(id);
-    this.sloViolated[id] = violated ? 1 : 0;
+    this.table.sloViolated[id] = violated ? 1 : 0;
     if (this.reports) this.monitor.recordCompletion(inst, violated);
     this.deadlines?.observe(this.table.predictedOutput[id] as number, this.table.output[id] as number);
     if (this.cfg.predictor) this.cfg.predictor.observe(this.featuresOf(id), this.table.output[id] as number);
