@@ -100,9 +100,8 @@ class StreamSink implements ValueSink {
   count = 0;
   nans = 0;
   readonly sum = new ExactSum();
-  /** Pass 1: counts of the keys' top 16 bits, and of their top 8 (so the walk to a rank skips 256 buckets a step). */
+  /** Pass 1: counts of the keys' top 16 bits (their top 8 bits' counts are summed from it in `plan`). */
   private top: Uint32Array | undefined = new Uint32Array(65536);
-  private top8: Uint32Array | undefined = new Uint32Array(256);
   /** The live groups of this pass, all with `depth` digits fixed; `live[d]` marks their top digits. */
   private groups: Group[] = [];
   private depth = 0;
@@ -126,8 +125,6 @@ class StreamSink implements ValueSink {
       this.sum.add(x);
       const top = this.top as Uint32Array;
       top[h >>> 16] = (top[h >>> 16] as number) + 1;
-      const top8 = this.top8 as Uint32Array;
-      top8[h >>> 24] = (top8[h >>> 24] as number) + 1;
       return;
     }
     if (this.mode !== SELECT || this.live[h >>> 16] === 0) return;
@@ -152,10 +149,11 @@ class StreamSink implements ValueSink {
   /** After pass 1: the buckets holding the wanted ranks; false when nothing is wanted. */
   plan(wanted: readonly number[], finite: number): boolean {
     const top = this.top as Uint32Array;
-    const top8 = this.top8 as Uint32Array;
     this.top = undefined;
-    this.top8 = undefined;
     if (wanted.length === 0) return false;
+    // Counts of the top 8 bits, so that the walk to a rank skips 256 buckets a step.
+    const top8 = new Uint32Array(256);
+    for (let b = 0; b < 65536; b++) top8[b >>> 8] = (top8[b >>> 8] as number) + (top[b] as number);
     this.gatherMax = Math.max(1 << 16, finite >>> 2);
     const root: Group = { ph: 0, pl: 0, base: 0, count: finite, targets: [...wanted], gathered: undefined, filled: 0, hist: top };
     return this.next([root], 0, top8);
