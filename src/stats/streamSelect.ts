@@ -37,6 +37,7 @@ export class StreamOrderStatistics implements ValueSink {
   /** Ends a pass over the values; true when another identical pass is needed. */
   endPass(): boolean {
     const s = this.sink;
+    s.flush();
     if (s.mode === DONE) return false;
     this.pass++;
     if (this.pass === 1) {
@@ -69,6 +70,8 @@ export class StreamOrderStatistics implements ValueSink {
   }
 }
 
+/** Values `StreamSink` buffers before handling them. */
+const BUFFER = 1024;
 const OBSERVE = 0;
 const SELECT = 1;
 const DONE = 2;
@@ -109,40 +112,62 @@ class StreamSink implements ValueSink {
   private gatherMax = 0;
   readonly answers = new Map<number, number>();
 
+  /**
+   * Values are buffered and handled a block at a time by `flush`: this method is small enough to be
+   * inlined where it is called, so a double pushed is stored as it is, not boxed for a call.
+   */
   push(x: number): void {
-    if (x !== x) {
-      if (this.mode === OBSERVE) {
-        this.nans++;
+    const k = this.buffered;
+    this.buffer[k] = x;
+    this.buffered = k + 1;
+    if (k + 1 === BUFFER) this.flush();
+  }
+  private readonly buffer = new Float64Array(BUFFER);
+  private buffered = 0;
+
+  /** Handles the buffered values (in the order pushed); `endPass` calls it before the pass ends. */
+  flush(): void {
+    const n = this.buffered;
+    this.buffered = 0;
+    const buf = this.buffer;
+    const observe = this.mode === OBSERVE;
+    if (!observe && this.mode !== SELECT) return;
+    for (let i = 0; i < n; i++) {
+      const x = buf[i] as number;
+      if (x !== x) {
+        if (observe) {
+          this.nans++;
+          this.count++;
+        }
+        continue;
+      }
+      BITS[0] = x;
+      const rh = WORDS[1] as number;
+      const h = (rh & 0x80000000 ? ~rh : rh | 0x80000000) >>> 0;
+      if (observe) {
         this.count++;
+        this.sum.add(x);
+        const top = this.top as Uint32Array;
+        top[h >>> 16] = (top[h >>> 16] as number) + 1;
+        continue;
       }
-      return;
-    }
-    BITS[0] = x;
-    const rh = WORDS[1] as number;
-    const h = (rh & 0x80000000 ? ~rh : rh | 0x80000000) >>> 0;
-    if (this.mode === OBSERVE) {
-      this.count++;
-      this.sum.add(x);
-      const top = this.top as Uint32Array;
-      top[h >>> 16] = (top[h >>> 16] as number) + 1;
-      return;
-    }
-    if (this.mode !== SELECT || this.live[h >>> 16] === 0) return;
-    const l = (rh & 0x80000000 ? ~(WORDS[0] as number) : (WORDS[0] as number)) >>> 0;
-    const depth = this.depth;
-    const ph = (h & (MASK_HI[depth] as number)) >>> 0;
-    const pl = (l & (MASK_LO[depth] as number)) >>> 0;
-    const groups = this.groups;
-    for (let gi = 0; gi < groups.length; gi++) {
-      const g = groups[gi] as Group;
-      if (g.ph !== ph || g.pl !== pl) continue;
-      if (g.gathered) g.gathered[g.filled++] = x;
-      else {
-        const d = depth === 1 ? h & 0xffff : depth === 2 ? l >>> 16 : l & 0xffff;
-        const hist = g.hist as Uint32Array;
-        hist[d] = (hist[d] as number) + 1;
+      if (this.live[h >>> 16] === 0) continue;
+      const l = (rh & 0x80000000 ? ~(WORDS[0] as number) : (WORDS[0] as number)) >>> 0;
+      const depth = this.depth;
+      const ph = (h & (MASK_HI[depth] as number)) >>> 0;
+      const pl = (l & (MASK_LO[depth] as number)) >>> 0;
+      const groups = this.groups;
+      for (let gi = 0; gi < groups.length; gi++) {
+        const g = groups[gi] as Group;
+        if (g.ph !== ph || g.pl !== pl) continue;
+        if (g.gathered) g.gathered[g.filled++] = x;
+        else {
+          const d = depth === 1 ? h & 0xffff : depth === 2 ? l >>> 16 : l & 0xffff;
+          const hist = g.hist as Uint32Array;
+          hist[d] = (hist[d] as number) + 1;
+        }
+        break;
       }
-      return;
     }
   }
 
