@@ -276,13 +276,27 @@ export class Instance implements BatchBuilder {
   // ---- iterations ----
 
   /**
-   * Forms the next batch; returns its duration, or 0 when there is nothing to run. Called only on an
-   * idle instance (`busy` false, as `finishIteration` leaves it): the return for nothing to run
-   * then has nothing to write, which keeps it free of stores that optimised code would meet without
-   * type feedback when instances first fall idle at the end of a run.
+   * Forms the next batch; returns its duration, or 0 when there is nothing to run. (A wrapper small
+   * enough to be inlined by its callers: the clock goes in through a field and the duration comes
+   * back in one, so that no double is boxed for a call of the large `formIteration`, which the
+   * optimiser does not inline: a heap number each way on every iteration otherwise.)
    */
   startIteration(now: number): number {
+    this.now = now;
+    this.formIteration();
+    return this.iterationS;
+  }
+  /** The duration `formIteration` gave the iteration it formed (0: none). */
+  private iterationS = 0;
+
+  /**
+   * Called only on an idle instance (`busy` false, as `finishIteration` leaves it): the return for
+   * nothing to run then has nothing to write, which keeps it free of stores that optimised code
+   * would meet without type feedback when instances first fall idle at the end of a run.
+   */
+  private formIteration(): void {
     if (this.busy) throw new InvariantError(`instance ${this.id} started an iteration while one was running`);
+    const now = this.now;
     const s = this.shape;
     s.prefillSeqs = s.prefillTokens = s.prefillAttnPairs = s.prefillPastTokens = 0;
     s.decodeSeqs = s.decodeContextTokens = 0;
@@ -290,8 +304,8 @@ export class Instance implements BatchBuilder {
     this.chunkLens.clear();
     this.extraTime = 0;
     this.iterHasDecode = false;
-    this.now = now;
-    if (this.numRunning === 0 && this.waiting.size === 0) return 0;
+    this.iterationS = 0;
+    if (this.numRunning === 0 && this.waiting.size === 0) return;
     this.extraTime = this.extraTimeCarry;
     this.extraTimeCarry = 0;
     this.batchPreemptions = 0;
@@ -304,7 +318,7 @@ export class Instance implements BatchBuilder {
       if (this.numRunning > 0) throw new InvariantError(`instance ${this.id} has running requests but formed an empty batch`);
       if (this.waiting.size > 0) throw new InvariantError(`instance ${this.id}: policy '${this.policy.name}' admitted nothing from an idle instance`);
       this.busy = false;
-      return 0;
+      return;
     }
     const compute = s.prefillSeqs + s.decodeSeqs > 0 ? this.perf.iterationTime(s) : 0;
     // PCIe copies stall the iteration, unless the policy overlaps them with compute (FastServe).
@@ -321,7 +335,7 @@ export class Instance implements BatchBuilder {
           `${this.waiting.size} waiting, ${this.numRunning} running, ${this.kv.available} of ${this.cfg.kvBlocks} KV blocks available`,
       );
     }
-    return dt;
+    this.iterationS = dt;
   }
 
   /**
@@ -371,8 +385,14 @@ export class Instance implements BatchBuilder {
   }
   private readonly rerankIds = new IntList();
 
-  /** Applies the finished iteration: tokens, first tokens, completions, API calls, joins. */
+  /** Applies the finished iteration: tokens, first tokens, completions, API calls, joins. (Inlined like `startIteration`.) */
   finishIteration(now: number): void {
+    this.now = now;
+    this.applyIteration();
+  }
+
+  private applyIteration(): void {
+    const now = this.now;
     const t = this.t;
     const dt = now - this.iterStart;
     this.busyAcc += dt;
@@ -380,7 +400,6 @@ export class Instance implements BatchBuilder {
     this.lastIterationS = dt;
     this.lastIterationTokens = this.iterTokens;
     this.lastIterationAttention = this.iterAttention;
-    this.now = now;
     if (this.iterHasDecode) {
       const d = this.decode;
       const fresh = this.joiners.size;
@@ -407,8 +426,8 @@ export class Instance implements BatchBuilder {
         d.leave(id);
         this.settleTbt(id);
         t.live.lastToken[id & t.live.mask] = now;
-        if ((t.live.generated[id & t.live.mask] as number) >= (t.output[id] as number)) this.complete(id, now);
-        else this.startApiCall(id, now);
+        if ((t.live.generated[id & t.live.mask] as number) >= (t.output[id] as number)) this.complete(id);
+        else this.startApiCall(id);
       }
     }
     this.rejoinSkipped();
@@ -419,7 +438,7 @@ export class Instance implements BatchBuilder {
       if (kv < (t.live.prefillTarget[id & t.live.mask] as number)) continue;
       this.prefilling.remove(id);
       this.kv.publishPrefix(id);
-      this.emitPrefillToken(id, now);
+      this.emitPrefillToken(id);
     }
   }
 
@@ -429,7 +448,8 @@ export class Instance implements BatchBuilder {
   }
 
   /** A finished prefill yields one token: the first token, or the next one after a recompute or an API call. */
-  private emitPrefillToken(id: number, now: number): void {
+  private emitPrefillToken(id: number): void {
+    const now = this.now;
     const t = this.t;
     const g = (t.live.generated[id & t.live.mask] as number) + 1;
     t.live.generated[id & t.live.mask] = g;
@@ -442,8 +462,8 @@ export class Instance implements BatchBuilder {
       this.judgeGap(id, now - (t.live.lastToken[id & t.live.mask] as number));
     }
     t.live.lastToken[id & t.live.mask] = now;
-    if (g >= (t.output[id] as number)) this.complete(id, now);
-    else if (g >= (t.live.stopAt[id & t.live.mask] as number)) this.startApiCall(id, now);
+    if (g >= (t.output[id] as number)) this.complete(id);
+    else if (g >= (t.live.stopAt[id & t.live.mask] as number)) this.startApiCall(id);
     else if (this.role === 'prefill') this.handoff(id, now);
     else this.joinDecode(id);
   }
@@ -457,7 +477,8 @@ export class Instance implements BatchBuilder {
   }
 
   /** The request reached its next API call: it leaves the batch; the policy chooses what its KV does. */
-  private startApiCall(id: number, now: number): void {
+  private startApiCall(id: number): void {
+    const now = this.now;
     const t = this.t;
     const calls = t.apiCalls[id] as readonly ApiCall[];
     const k = t.live.apiNext[id & t.live.mask] as number;
@@ -551,7 +572,8 @@ export class Instance implements BatchBuilder {
     t.live.tbtMark[id & t.live.mask] = this.lateIters[k] as number;
   }
 
-  private complete(id: number, now: number): void {
+  private complete(id: number): void {
+    const now = this.now;
     const t = this.t;
     this.kv.release(id);
     t.state[id] = ReqState.Done;
