@@ -114,10 +114,7 @@ function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: n
   const scale = FINE / (max - min);
   if (!(scale > 0 && scale < Number.POSITIVE_INFINITY)) return undefined;
   const fine = new Uint32Array(FINE);
-  for (let i = 0; i < n; i++) {
-    const f = Math.min(FINE - 1, (((x[i] as number) - min) * scale) | 0);
-    fine[f] = (fine[f] as number) + 1;
-  }
+  sliceCounts(x, n, min, scale, fine);
   // Per slice, its first bucket and how many buckets it is cut into.
   const first = new Uint32Array(FINE);
   const cuts = new Uint32Array(FINE);
@@ -131,6 +128,29 @@ function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: n
   }
   const bucketOf = new Uint32Array(n);
   const start = new Uint32Array(buckets);
+  bucketNumbers(x, n, min, scale, first, cuts, bucketOf, start);
+  if (!bucketStarts(start, buckets, 32 * n)) return undefined;
+  const xs = new Float64Array(n);
+  const ys = new Uint32Array(n);
+  scatter(x, y, n, yLeast, bucketOf, start, xs, ys);
+  insertionByXY(xs, ys, n);
+  return fromSorted(n, ys, (i, j) => xs[i] === xs[j], span);
+}
+
+// byBuckets' passes, each a function of its own: the summary calls the tau once, so each pass runs
+// once, and a small function is compiled sooner and more cheaply than the whole body would be for
+// each of its loops.
+
+/** Counts the pairs in each of the FINE slices of x's range. */
+function sliceCounts(x: ArrayLike<number>, n: number, min: number, scale: number, fine: Uint32Array): void {
+  for (let i = 0; i < n; i++) {
+    const f = Math.min(FINE - 1, (((x[i] as number) - min) * scale) | 0);
+    fine[f] = (fine[f] as number) + 1;
+  }
+}
+
+/** Each pair's bucket (its slice's first bucket plus its sub-slice), counted in `start`. */
+function bucketNumbers(x: ArrayLike<number>, n: number, min: number, scale: number, first: Uint32Array, cuts: Uint32Array, bucketOf: Uint32Array, start: Uint32Array): void {
   for (let i = 0; i < n; i++) {
     const u = ((x[i] as number) - min) * scale;
     const f = Math.min(FINE - 1, u | 0);
@@ -139,6 +159,10 @@ function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: n
     bucketOf[i] = b;
     start[b] = (start[b] as number) + 1;
   }
+}
+
+/** Turns the buckets' counts into their first positions; false when the sum of their squares exceeds `limit`. */
+function bucketStarts(start: Uint32Array, buckets: number, limit: number): boolean {
   let at = 0;
   let squares = 0;
   for (let b = 0; b < buckets; b++) {
@@ -147,9 +171,11 @@ function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: n
     start[b] = at;
     at += m;
   }
-  if (squares > 32 * n) return undefined;
-  const xs = new Float64Array(n);
-  const ys = new Uint32Array(n);
+  return squares <= limit;
+}
+
+/** The pairs in bucket order (stable): x values and y ranks. */
+function scatter(x: ArrayLike<number>, y: ArrayLike<number>, n: number, yLeast: number, bucketOf: Uint32Array, start: Uint32Array, xs: Float64Array, ys: Uint32Array): void {
   for (let i = 0; i < n; i++) {
     const b = bucketOf[i] as number;
     const to = start[b] as number;
@@ -157,8 +183,6 @@ function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: n
     xs[to] = x[i] as number;
     ys[to] = (y[i] as number) - yLeast;
   }
-  insertionByXY(xs, ys, n);
-  return fromSorted(n, ys, (i, j) => xs[i] === xs[j], span);
 }
 
 /** Sorts the pairs (xs[i], ys[i]) by x then y, by insertion (cheap when they are nearly in order). */
