@@ -330,6 +330,23 @@ export class InstanceLedger {
    * token columns are filled.
    */
   workAt(now: number, tpot: number, prefill: (tokens: number) => number, own = Number.NaN, columns = !Number.isFinite(own)): WorkList {
+    // Inlined by its callers, with the numbers through fields, as CompletionEstimator.lowerBound.
+    this.argNow = now;
+    this.argTpot = tpot;
+    this.argOwn = own;
+    return this.derive(prefill, columns);
+  }
+
+  /** workAt's numeric arguments (double fields: see workAt). */
+  private argNow = Number.NaN;
+  private argTpot = Number.NaN;
+  private argOwn = Number.NaN;
+
+  /** workAt's body, with now, tpot and own from the fields workAt set. */
+  private derive(prefill: (tokens: number) => number, columns: boolean): WorkList {
+    const now = this.argNow;
+    const tpot = this.argTpot;
+    const own = this.argOwn;
     const w = this.work;
     const fuse = Number.isFinite(own);
     this.prefillOf = prefill;
@@ -632,8 +649,34 @@ export class CompletionEstimator {
    * the round), against O(requests outstanding there) for the estimate.
    */
   lowerBound(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, now: number): number {
-    if (!ledger) return Number.NEGATIVE_INFINITY;
-    own = Math.max(1, own);
+    // A wrapper small enough to be inlined by its callers: the numbers go in and out through double
+    // fields, since a double passed to or returned from a call that is not inlined is boxed (a heap
+    // number each, several per call, hundreds of thousands of calls a run).
+    this.argPrompt = prompt;
+    this.argOwn = own;
+    this.argNow = now;
+    this.boundFromFields(v, ledger);
+    return this.result;
+  }
+
+  /** The numeric arguments of lowerBound and estimateAt, and their result (double fields: see lowerBound). */
+  private argPrompt = Number.NaN;
+  private argOwn = Number.NaN;
+  private argUpper = Number.NaN;
+  private argNow = Number.NaN;
+  private argTypical = Number.NaN;
+  private argTypicalPrompt = Number.NaN;
+  private result = Number.NaN;
+
+  /** lowerBound's body, with prompt, own and now from the fields; the bound is left in `result`. */
+  private boundFromFields(v: InstanceView, ledger: InstanceLedger | undefined): void {
+    const prompt = this.argPrompt;
+    const now = this.argNow;
+    if (!ledger) {
+      this.result = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    const own = Math.max(1, this.argOwn);
     const slots = Math.max(1, v.maxNumSeqs);
     const running = v.running;
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
@@ -645,7 +688,7 @@ export class CompletionEstimator {
     const overlap = (ledger.tokenSum / Math.max(own, ledger.tokenMax)) * (1 - 1e-9 - n * 4.5e-16);
     const batch = Math.max(1, Math.min(slots, overlap + 1));
     const tpot = this.decodeStep(batch, ctx * batch);
-    return this.ownPrefill(prompt) + own * tpot;
+    this.result = this.ownPrefill(prompt) + own * tpot;
   }
 
   /**
@@ -660,7 +703,25 @@ export class CompletionEstimator {
 
   /** `estimate` on instance v with `running` and `waiting` in place of its reported counts (a candidate's source without it). */
   estimateAt(v: InstanceView, running: number, waiting: number, ledger: InstanceLedger | undefined, prompt: number, own: number, upper: number, now: number, typical = own, typicalPrompt = prompt, at: QueuePosition = NEW_ARRIVAL): number {
-    own = Math.max(1, own);
+    // Inlined by its callers, with the numbers through fields, as lowerBound.
+    this.argPrompt = prompt;
+    this.argOwn = own;
+    this.argUpper = upper;
+    this.argNow = now;
+    this.argTypical = typical;
+    this.argTypicalPrompt = typicalPrompt;
+    this.estimateFromFields(v, running, waiting, ledger, at);
+    return this.result;
+  }
+
+  /** estimateAt's body, with its numeric arguments from the fields; the estimate is left in `result`. */
+  private estimateFromFields(v: InstanceView, running: number, waiting: number, ledger: InstanceLedger | undefined, at: QueuePosition): void {
+    const prompt = this.argPrompt;
+    const upper = this.argUpper;
+    const now = this.argNow;
+    const typical = this.argTypical;
+    const typicalPrompt = this.argTypicalPrompt;
+    const own = Math.max(1, this.argOwn);
     const slots = Math.max(1, v.maxNumSeqs);
     // Mean KV context per sequence, from the report (or the request's own size when nothing runs).
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
@@ -729,7 +790,7 @@ export class CompletionEstimator {
     const kvWait = excess > 0 ? (excess * tpot) / batch : 0;
     // Starting at once, its prefill shares iterations with the prefills still running ahead of it.
     if (slotWait !== 0 || !ledger) prefillAhead = 0;
-    return Math.max(slotWait, kvWait) + prefillAhead + this.ownPrefill(prompt) + own * tpot;
+    this.result = Math.max(slotWait, kvWait) + prefillAhead + this.ownPrefill(prompt) + own * tpot;
   }
 
   /**
