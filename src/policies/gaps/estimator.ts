@@ -70,10 +70,18 @@ const STRIDE = 8;
 export class InstanceLedger {
   /** Entries outstanding. */
   length = 0;
-  /** Row k is [id, arrival, prompt, central, calibrated, routedAt, start (NaN: waiting), prefill seconds (NaN: not yet computed)]. */
+  /**
+   * Entry k is row head + k: [id, arrival, prompt, central, calibrated, routedAt, start (NaN:
+   * waiting), prefill seconds (NaN: not yet computed)]. A removal moves the shorter side of the
+   * entries over the gap (the front one a row back, and then the head forward), so the rows keep
+   * their order and a completion, usually among the oldest, moves few of them; appends compact the
+   * rows back to row 0 when they reach the end.
+   */
   private rows = new Float64Array(16 * STRIDE);
-  /** The rows' ids again, densely (a look-up by id reads 8 bytes a row instead of a cache line). */
+  /** The rows' ids again, densely (a look-up by id reads 8 bytes a row instead of a cache line), at the same head. */
   private ids = new Float64Array(16);
+  /** The row of entry 0. */
+  private head = 0;
   /** Sum over entries of prompt + calibrated output: their peak KV demand. */
   demandTokens = 0;
   /** Prompt tokens sent since the instance's last report (not yet in its waiting count). */
@@ -104,13 +112,13 @@ export class InstanceLedger {
   /** The entries in order, as objects (for tests and inspection; the estimator reads the rows). */
   get entries(): Map<number, LedgerEntry> {
     const m = new Map<number, LedgerEntry>();
-    for (let k = 0; k < this.length; k++) m.set(this.rows[k * STRIDE + F_ID] as number, this.entryAt(k));
+    for (let k = 0; k < this.length; k++) m.set(this.rows[(this.head + k) * STRIDE + F_ID] as number, this.entryAt(k));
     return m;
   }
 
   private entryAt(k: number): LedgerEntry {
     const r = this.rows;
-    const o = k * STRIDE;
+    const o = (this.head + k) * STRIDE;
     return {
       prompt: r[o + F_PROMPT] as number,
       central: r[o + F_CENTRAL] as number,
@@ -124,15 +132,16 @@ export class InstanceLedger {
 
   private indexOf(id: number): number {
     const ids = this.ids;
-    for (let k = 0; k < this.length; k++) if (ids[k] === id) return k;
+    const h = this.head;
+    for (let k = 0; k < this.length; k++) if (ids[h + k] === id) return k;
     return -1;
   }
 
   private put(k: number, id: number, arrival: number, prompt: number, central: number, calibrated: number, routedAt: number, start: number): void {
     const r = this.rows;
-    const o = k * STRIDE;
+    const o = (this.head + k) * STRIDE;
     r[o + F_ID] = id;
-    this.ids[k] = id;
+    this.ids[this.head + k] = id;
     r[o + F_ARRIVAL] = arrival;
     r[o + F_PROMPT] = prompt;
     r[o + F_CENTRAL] = central;
@@ -158,13 +167,14 @@ export class InstanceLedger {
     // The common case (a new arrival, not here, with room): appended, in a body small enough to be
     // inlined into the caller (a call would box its numbers); every other case as before.
     const n = this.length;
-    if (absent && arrival >= this.maxArrival && (n + 1) * STRIDE <= this.rows.length) {
+    const at = this.head + n;
+    if (absent && arrival >= this.maxArrival && (at + 1) * STRIDE <= this.rows.length) {
       this.maxArrival = arrival;
       // `put`, written out (a call here would box the numbers it passes).
       const r = this.rows;
-      const o = n * STRIDE;
+      const o = at * STRIDE;
       r[o + F_ID] = id;
-      this.ids[n] = id;
+      this.ids[at] = id;
       r[o + F_ARRIVAL] = arrival;
       r[o + F_PROMPT] = prompt;
       r[o + F_CENTRAL] = central;
@@ -180,6 +190,8 @@ export class InstanceLedger {
 
   /** `insert` after its common case: start, demand and version are already counted. */
   private insertRest(id: number, prompt: number, central: number, calibrated: number, routedAt: number, arrival: number, absent: boolean, start: number): void {
+    // Rows from 0 from here on (head 0), as this path and sortByArrival address them.
+    this.compact();
     const present = absent ? -1 : this.indexOf(id);
     if (present >= 0) {
       // Already recorded: replaced in its place, as a map keyed by id would (the first version's ledger).
@@ -190,7 +202,9 @@ export class InstanceLedger {
       return;
     }
     const n = this.length;
-    if ((n + 1) * STRIDE > this.rows.length) {
+    // About twice the room the entries need, so that after a compaction appends find some n free
+    // rows at the end: compactions cost O(1) rows a removal.
+    if (2 * (n + 1) * STRIDE > this.rows.length) {
       const rows = new Float64Array(this.rows.length * 2);
       rows.set(this.rows);
       this.rows = rows;
@@ -239,7 +253,16 @@ export class InstanceLedger {
   }
 
   private lastArrival(): number {
-    return this.length > 0 ? (this.rows[(this.length - 1) * STRIDE + F_ARRIVAL] as number) : Number.NEGATIVE_INFINITY;
+    return this.length > 0 ? (this.rows[(this.head + this.length - 1) * STRIDE + F_ARRIVAL] as number) : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Moves the entries to rows 0.. (head 0). */
+  private compact(): void {
+    const h = this.head;
+    if (h === 0) return;
+    this.rows.copyWithin(0, h * STRIDE, (h + this.length) * STRIDE);
+    this.ids.copyWithin(0, h, h + this.length);
+    this.head = 0;
   }
 
   private sortByArrival(): void {
@@ -272,13 +295,21 @@ export class InstanceLedger {
 
   private drop(k: number, now: number): void {
     const r = this.rows;
-    const o = k * STRIDE;
+    const h = this.head;
+    const o = (h + k) * STRIDE;
     const wasStarted = !Number.isNaN(r[o + F_START] as number);
     this.demandTokens -= (r[o + F_PROMPT] as number) + (r[o + F_CALIBRATED] as number);
-    const end = this.length * STRIDE;
-    if (o + STRIDE < end) {
-      r.copyWithin(o, o + STRIDE, end);
-      this.ids.copyWithin(k, k + 1, this.length);
+    const after = this.length - 1 - k;
+    if (this.length === 1) {
+      this.head = 0;
+    } else if (k < after) {
+      // Fewer entries before it: they move one row back and the head follows.
+      r.copyWithin((h + 1) * STRIDE, h * STRIDE, o);
+      this.ids.copyWithin(h + 1, h, h + k);
+      this.head = h + 1;
+    } else if (after > 0) {
+      r.copyWithin(o, o + STRIDE, (h + this.length) * STRIDE);
+      this.ids.copyWithin(h + k, h + k + 1, h + this.length);
     }
     this.length--;
     this.version++;
@@ -292,7 +323,7 @@ export class InstanceLedger {
   private promote(now: number): void {
     if (this.started >= this.slots || this.started >= this.length) return;
     const r = this.rows;
-    for (let k = 0, o = F_START; k < this.length; k++, o += STRIDE) {
+    for (let k = 0, o = this.head * STRIDE + F_START; k < this.length; k++, o += STRIDE) {
       if (!Number.isNaN(r[o] as number)) continue;
       r[o] = now;
       this.version++;
@@ -376,7 +407,7 @@ export class InstanceLedger {
     let ahead = 0;
     let prefillAhead = 0;
     // fillColumns' pass, the same operations in the same order, with the estimate's sums and no stores.
-    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+    for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
         pre = prefill(Math.max(1, r[o + F_PROMPT] as number));
@@ -427,7 +458,7 @@ export class InstanceLedger {
     const { preS, tokens } = w;
     let sum = 0;
     let max = 0;
-    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+    for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
         pre = this.prefillOf(Math.max(1, r[o + F_PROMPT] as number));
@@ -465,7 +496,7 @@ export class InstanceLedger {
     const n = w.length;
     const r = this.rows;
     const { id, arrival, started } = w;
-    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+    for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       id[j] = r[o + F_ID] as number;
       arrival[j] = r[o + F_ARRIVAL] as number;
       started[j] = Number.isNaN(r[o + F_START] as number) ? 0 : 1;
@@ -478,7 +509,7 @@ export class InstanceLedger {
   waitingBehind(self: number, arrival: number): number {
     const r = this.rows;
     let behind = 0;
-    for (let k = 0, o = 0; k < this.length; k++, o += STRIDE) {
+    for (let k = 0, o = this.head * STRIDE; k < this.length; k++, o += STRIDE) {
       if (r[o + F_ID] !== self && Number.isNaN(r[o + F_START] as number) && (r[o + F_ARRIVAL] as number) > arrival) behind++;
     }
     return behind;
