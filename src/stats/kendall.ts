@@ -19,9 +19,9 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * value is not finite (the comparator path keeps its meaning there).
  */
 function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
-  if (!finiteRange(x, n)) return undefined;
-  if (smallIntegerRange(y, n)) {
-    const tau = byBuckets(x, y, n, rangeMin, rangeMax, yMin, ySpan);
+  if (!ranges(x, y, n)) return undefined;
+  if (yIntegers && yMax - yMin < 65536) {
+    const tau = byBuckets(x, y, n, xMin, xMax, yMin, yMax - yMin);
     if (tau !== undefined) return tau;
   }
   const counts = new Uint32Array(65536);
@@ -48,46 +48,40 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
   return fromSorted(n, ys, (i, j) => xs[i] === xs[j], maxRank);
 }
 
-/** The smallest and largest x finiteRange saw (module fields: a returned pair would be an object per call). */
-let rangeMin = 0;
-let rangeMax = 0;
-
-/** Whether every value is finite; if so their least and greatest are left in rangeMin and rangeMax. */
-function finiteRange(v: ArrayLike<number>, n: number): boolean {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const a = v[i] as number;
-    if (!Number.isFinite(a)) return false;
-    if (a < min) min = a;
-    if (a > max) max = a;
-  }
-  rangeMin = min;
-  rangeMax = max;
-  return true;
-}
-
-/** The least y and max(y) - min(y) that smallIntegerRange found. */
+/** What `ranges` found (module fields: returned together they would be an object per call). */
+let xMin = 0;
+let xMax = 0;
+let yIntegers = false;
 let yMin = 0;
-let ySpan = 0;
+let yMax = 0;
 
 /**
- * Whether every y is an integer and they span fewer than 65,536 values (token counts, typically);
- * then `y - yMin` is each pair's rank in y (exact: the difference of two integers that close is
- * exact), at most ySpan.
+ * In one pass: whether every x is finite (false otherwise), and then x's least and greatest, whether
+ * every y is an integer and, if so, y's least and greatest. With integer y spanning fewer than
+ * 65,536 values (token counts, typically), `y - yMin` is each pair's rank in y (exact: the
+ * difference of two integers that close is exact).
  */
-function smallIntegerRange(y: ArrayLike<number>, n: number): boolean {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
+function ranges(x: ArrayLike<number>, y: ArrayLike<number>, n: number): boolean {
+  let xLo = Number.POSITIVE_INFINITY;
+  let xHi = Number.NEGATIVE_INFINITY;
+  let yLo = Number.POSITIVE_INFINITY;
+  let yHi = Number.NEGATIVE_INFINITY;
+  let integers = true;
   for (let i = 0; i < n; i++) {
+    const a = x[i] as number;
+    if (!Number.isFinite(a)) return false;
+    if (a < xLo) xLo = a;
+    if (a > xHi) xHi = a;
     const v = y[i] as number;
-    if (!Number.isInteger(v)) return false;
-    if (v < min) min = v;
-    if (v > max) max = v;
+    if (!Number.isInteger(v)) integers = false;
+    if (v < yLo) yLo = v;
+    if (v > yHi) yHi = v;
   }
-  if (!(max - min < 65536)) return false;
-  yMin = min;
-  ySpan = max - min;
+  xMin = xLo;
+  xMax = xHi;
+  yIntegers = integers;
+  yMin = yLo;
+  yMax = yHi;
   return true;
 }
 
