@@ -284,7 +284,8 @@ export class GapsState {
     // every tick of the rebalancer would grow it again.
     let k = 0;
     for (const v of view.instances) if (v.available && v.role !== 'decode') out[k++] = v;
-    out.length = k;
+    // Setting an array's length is a call into the runtime even when it does not change (every tick).
+    if (out.length !== k) out.length = k;
     let avail = out;
     if (this.variant.monitor === false) avail = avail.map(ownCountsOnly);
     if (this.variant.global || avail.length <= 2) return avail;
