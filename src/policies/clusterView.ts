@@ -59,22 +59,46 @@ export interface ClusterView {
 /**
  * Change stamps of a cluster's views: the host calls `touch(i)` (or `touchAll()`) at every change of
  * any field of view i, so `at[i]` is the value `clock` had at view i's latest change. A reader that
- * remembers the clock it last read re-reads exactly the views with a larger stamp.
+ * remembers the clock it last read re-reads exactly the views with a larger stamp. The recent
+ * `touch` calls are also kept in order (`log`), so a reader that is only a few touches behind can
+ * visit the changed views without scanning every stamp (see `loggedSince`).
  */
 export class ViewStamps {
   clock = 0;
   readonly at: Float64Array;
+  /** The clock of the latest `touchAll` (0: none). */
+  allAt = 0;
+  /** `log[c & logMask]` is the view `touch` stamped with clock c, for the latest `log.length` clocks. */
+  readonly log: Int32Array;
+  readonly logMask: number;
 
   constructor(n: number) {
     this.at = new Float64Array(n);
+    let size = 64;
+    while (size < 2 * n) size *= 2;
+    this.log = new Int32Array(size);
+    this.logMask = size - 1;
   }
 
   touch(i: number): void {
-    this.at[i] = ++this.clock;
+    const c = ++this.clock;
+    this.at[i] = c;
+    this.log[c & this.logMask] = i;
   }
 
   touchAll(): void {
     this.at.fill(++this.clock);
+    this.allAt = this.clock;
+  }
+
+  /**
+   * Whether every change after clock `since` is in the log: no `touchAll` since, and no more touches
+   * than the log holds. Then the views changed since are `log[c & logMask]` for c in (since, clock],
+   * of which those with `at[i] === c` are each view's latest change (visit those, and each changed
+   * view is visited once).
+   */
+  loggedSince(since: number): boolean {
+    return this.allAt <= since && this.clock - since <= this.log.length;
   }
 }
 
