@@ -37,52 +37,28 @@ export interface RunSummary extends SchedulingMetrics {
 export function summarize(r: SimResult): RunSummary {
   const t = r.table;
   const n = t.count;
-  let completed = 0;
-  let violated = 0;
-  let outTokens = 0;
-  let allTokens = 0;
-  let preemptions = 0;
-  let firstArrival = Number.POSITIVE_INFINITY;
-  let lastCompletion = 0;
   // The latency families are produced from the table on demand, all four in the same passes (two,
   // rarely more), instead of being copied: exact percentiles without per-request buffers
-  // (src/stats/streamSelect.ts). The first pass also gathers the counts and totals above.
-  const { state, arrival, firstToken, firstScheduled, completion, output, prompt } = t;
-  const preempted = t.preemptions;
-  const sloViolated = r.sloViolated;
-  const ttftS = streamingDistribution();
-  const e2eS = streamingDistribution();
-  const queueS = streamingDistribution();
-  const tpotS = streamingDistribution();
+  // (src/stats/streamSelect.ts). The first pass also gathers the counts and totals.
+  const sinks: LatencySinks = {
+    ttft: streamingDistribution(),
+    e2e: streamingDistribution(),
+    queue: streamingDistribution(),
+    tpot: streamingDistribution(),
+  };
+  const totals: Totals = { completed: 0, violated: 0, outTokens: 0, allTokens: 0, preemptions: 0, firstArrival: Number.POSITIVE_INFINITY, lastCompletion: 0 };
   let first = true;
   let more = true;
   while (more) {
-    for (let id = 0; id < n; id++) {
-      const a = arrival[id] as number;
-      if (first) {
-        if (a < firstArrival) firstArrival = a;
-        preemptions += preempted[id] as number;
-      }
-      if (state[id] !== ReqState.Done) continue;
-      const c = completion[id] as number;
-      const out = output[id] as number;
-      if (first) {
-        completed++;
-        if (c > lastCompletion) lastCompletion = c;
-        outTokens += out;
-        allTokens += out + (prompt[id] as number);
-        violated += sloViolated[id] as number;
-      }
-      const f = (firstToken[id] as number) - a;
-      const e = c - a;
-      ttftS.push(f);
-      e2eS.push(e);
-      queueS.push((firstScheduled[id] as number) - a);
-      if (out > 1) tpotS.push((e - f) / (out - 1));
-    }
+    for (let from = 0; from < n; from += ROWS_PER_CALL) visitRows(r, from, Math.min(n, from + ROWS_PER_CALL), sinks, first ? totals : undefined);
     first = false;
-    more = [ttftS.endPass(), e2eS.endPass(), queueS.endPass(), tpotS.endPass()].some((x) => x);
+    more = [sinks.ttft.endPass(), sinks.e2e.endPass(), sinks.queue.endPass(), sinks.tpot.endPass()].some((x) => x);
   }
+  const { completed, violated, outTokens, allTokens, preemptions, firstArrival, lastCompletion } = totals;
+  const ttftS = sinks.ttft;
+  const e2eS = sinks.e2e;
+  const queueS = sinks.queue;
+  const tpotS = sinks.tpot;
   const ttft = ttftS.distribution();
   const e2e = e2eS.distribution();
   const queueingDelay = queueS.distribution();
@@ -122,4 +98,60 @@ export function summarize(r: SimResult): RunSummary {
     simTimeS: r.simTimeS,
     ...schedulingMetrics(r, (id) => (r.instances[t.instance[id] as number] ?? r.instances[0])?.tbtTargetOf(id) ?? Number.POSITIVE_INFINITY),
   };
+}
+
+type LatencySink = ReturnType<typeof streamingDistribution>;
+interface LatencySinks {
+  readonly ttft: LatencySink;
+  readonly e2e: LatencySink;
+  readonly queue: LatencySink;
+  readonly tpot: LatencySink;
+}
+/** What the first pass over the table counts and sums besides the latencies. */
+interface Totals {
+  completed: number;
+  violated: number;
+  outTokens: number;
+  allTokens: number;
+  preemptions: number;
+  firstArrival: number;
+  lastCompletion: number;
+}
+
+/**
+ * Rows handed to one `visitRows` call. The summary runs once per process, so its loops would run
+ * unoptimised until on-stack replacement compiled the whole of `summarize`; a small function called
+ * once per block is compiled sooner and cheaper (the first summary of a 1M run took ~330 ms of CPU
+ * against ~190 ms for a warm one).
+ */
+const ROWS_PER_CALL = 4096;
+
+/** One pass over the table's rows [from, to): each completed request's latencies, and on the first pass the totals. */
+function visitRows(r: SimResult, from: number, to: number, s: LatencySinks, totals: Totals | undefined): void {
+  const t = r.table;
+  const { state, arrival, firstToken, firstScheduled, completion, output, prompt } = t;
+  const sloViolated = r.sloViolated;
+  for (let id = from; id < to; id++) {
+    const a = arrival[id] as number;
+    if (totals !== undefined) {
+      if (a < totals.firstArrival) totals.firstArrival = a;
+      totals.preemptions += t.preemptions[id] as number;
+    }
+    if (state[id] !== ReqState.Done) continue;
+    const c = completion[id] as number;
+    const out = output[id] as number;
+    if (totals !== undefined) {
+      totals.completed++;
+      if (c > totals.lastCompletion) totals.lastCompletion = c;
+      totals.outTokens += out;
+      totals.allTokens += out + (prompt[id] as number);
+      totals.violated += sloViolated[id] as number;
+    }
+    const f = (firstToken[id] as number) - a;
+    const e = c - a;
+    s.ttft.push(f);
+    s.e2e.push(e);
+    s.queue.push((firstScheduled[id] as number) - a);
+    if (out > 1) s.tpot.push((e - f) / (out - 1));
+  }
 }

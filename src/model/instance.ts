@@ -275,8 +275,22 @@ export class Instance implements BatchBuilder {
 
   // ---- iterations ----
 
-  /** Forms the next batch; returns its duration, or 0 when there is nothing to run. */
+  /**
+   * Forms the next batch; returns its duration, or 0 when there is nothing to run. (A wrapper small
+   * enough to be inlined by its callers: the clock goes in through a field and the duration comes
+   * back in one, so that no double is boxed for a call of the large `formIteration`, which the
+   * optimiser does not inline: a heap number each way on every iteration otherwise.)
+   */
   startIteration(now: number): number {
+    this.now = now;
+    this.formIteration();
+    return this.iterationS;
+  }
+  /** The duration `formIteration` gave the iteration it formed (0: none). */
+  private iterationS = 0;
+
+  private formIteration(): void {
+    const now = this.now;
     const s = this.shape;
     s.prefillSeqs = s.prefillTokens = s.prefillAttnPairs = s.prefillPastTokens = 0;
     s.decodeSeqs = s.decodeContextTokens = 0;
@@ -284,10 +298,10 @@ export class Instance implements BatchBuilder {
     this.chunkLens.clear();
     this.extraTime = 0;
     this.iterHasDecode = false;
-    this.now = now;
+    this.iterationS = 0;
     if (this.numRunning === 0 && this.waiting.size === 0) {
       this.busy = false;
-      return 0;
+      return;
     }
     this.extraTime = this.extraTimeCarry;
     this.extraTimeCarry = 0;
@@ -301,7 +315,7 @@ export class Instance implements BatchBuilder {
       if (this.numRunning > 0) throw new InvariantError(`instance ${this.id} has running requests but formed an empty batch`);
       if (this.waiting.size > 0) throw new InvariantError(`instance ${this.id}: policy '${this.policy.name}' admitted nothing from an idle instance`);
       this.busy = false;
-      return 0;
+      return;
     }
     const compute = s.prefillSeqs + s.decodeSeqs > 0 ? this.perf.iterationTime(s) : 0;
     // PCIe copies stall the iteration, unless the policy overlaps them with compute (FastServe).
@@ -318,7 +332,7 @@ export class Instance implements BatchBuilder {
           `${this.waiting.size} waiting, ${this.numRunning} running, ${this.kv.available} of ${this.cfg.kvBlocks} KV blocks available`,
       );
     }
-    return dt;
+    this.iterationS = dt;
   }
 
   /**
@@ -368,8 +382,14 @@ export class Instance implements BatchBuilder {
   }
   private readonly rerankIds = new IntList();
 
-  /** Applies the finished iteration: tokens, first tokens, completions, API calls, joins. */
+  /** Applies the finished iteration: tokens, first tokens, completions, API calls, joins. (Inlined like `startIteration`.) */
   finishIteration(now: number): void {
+    this.now = now;
+    this.applyIteration();
+  }
+
+  private applyIteration(): void {
+    const now = this.now;
     const t = this.t;
     const dt = now - this.iterStart;
     this.busyAcc += dt;
@@ -377,7 +397,6 @@ export class Instance implements BatchBuilder {
     this.lastIterationS = dt;
     this.lastIterationTokens = this.iterTokens;
     this.lastIterationAttention = this.iterAttention;
-    this.now = now;
     if (this.iterHasDecode) {
       const d = this.decode;
       const fresh = this.joiners.size;
@@ -404,8 +423,8 @@ export class Instance implements BatchBuilder {
         d.leave(id);
         this.settleTbt(id);
         t.live.lastToken[id & t.live.mask] = now;
-        if ((t.live.generated[id & t.live.mask] as number) >= (t.output[id] as number)) this.complete(id, now);
-        else this.startApiCall(id, now);
+        if ((t.live.generated[id & t.live.mask] as number) >= (t.output[id] as number)) this.complete(id);
+        else this.startApiCall(id);
       }
     }
     this.rejoinSkipped();
@@ -416,7 +435,7 @@ export class Instance implements BatchBuilder {
       if (kv < (t.live.prefillTarget[id & t.live.mask] as number)) continue;
       this.prefilling.remove(id);
       this.kv.publishPrefix(id);
-      this.emitPrefillToken(id, now);
+      this.emitPrefillToken(id);
     }
   }
 
@@ -426,7 +445,8 @@ export class Instance implements BatchBuilder {
   }
 
   /** A finished prefill yields one token: the first token, or the next one after a recompute or an API call. */
-  private emitPrefillToken(id: number, now: number): void {
+  private emitPrefillToken(id: number): void {
+    const now = this.now;
     const t = this.t;
     const g = (t.live.generated[id & t.live.mask] as number) + 1;
     t.live.generated[id & t.live.mask] = g;
@@ -439,8 +459,8 @@ export class Instance implements BatchBuilder {
       this.judgeGap(id, now - (t.live.lastToken[id & t.live.mask] as number));
     }
     t.live.lastToken[id & t.live.mask] = now;
-    if (g >= (t.output[id] as number)) this.complete(id, now);
-    else if (g >= (t.live.stopAt[id & t.live.mask] as number)) this.startApiCall(id, now);
+    if (g >= (t.output[id] as number)) this.complete(id);
+    else if (g >= (t.live.stopAt[id & t.live.mask] as number)) this.startApiCall(id);
     else if (this.role === 'prefill') this.handoff(id, now);
     else this.joinDecode(id);
   }
@@ -454,7 +474,8 @@ export class Instance implements BatchBuilder {
   }
 
   /** The request reached its next API call: it leaves the batch; the policy chooses what its KV does. */
-  private startApiCall(id: number, now: number): void {
+  private startApiCall(id: number): void {
+    const now = this.now;
     const t = this.t;
     const calls = t.apiCalls[id] as readonly ApiCall[];
     const k = t.live.apiNext[id & t.live.mask] as number;
@@ -548,7 +569,8 @@ export class Instance implements BatchBuilder {
     t.live.tbtMark[id & t.live.mask] = this.lateIters[k] as number;
   }
 
-  private complete(id: number, now: number): void {
+  private complete(id: number): void {
+    const now = this.now;
     const t = this.t;
     this.kv.release(id);
     t.state[id] = ReqState.Done;

@@ -37,6 +37,7 @@ export class StreamOrderStatistics implements ValueSink {
   /** Ends a pass over the values; true when another identical pass is needed. */
   endPass(): boolean {
     const s = this.sink;
+    s.flush();
     if (s.mode === DONE) return false;
     this.pass++;
     if (this.pass === 1) {
@@ -69,6 +70,8 @@ export class StreamOrderStatistics implements ValueSink {
   }
 }
 
+/** Values `StreamSink` buffers before handling them. */
+const BUFFER = 1024;
 const OBSERVE = 0;
 const SELECT = 1;
 const DONE = 2;
@@ -100,9 +103,8 @@ class StreamSink implements ValueSink {
   count = 0;
   nans = 0;
   readonly sum = new ExactSum();
-  /** Pass 1: counts of the keys' top 16 bits, and of their top 8 (so the walk to a rank skips 256 buckets a step). */
+  /** Pass 1: counts of the keys' top 16 bits (their top 8 bits' counts are summed from it in `plan`). */
   private top: Uint32Array | undefined = new Uint32Array(65536);
-  private top8: Uint32Array | undefined = new Uint32Array(256);
   /** The live groups of this pass, all with `depth` digits fixed; `live[d]` marks their top digits. */
   private groups: Group[] = [];
   private depth = 0;
@@ -110,52 +112,73 @@ class StreamSink implements ValueSink {
   private gatherMax = 0;
   readonly answers = new Map<number, number>();
 
+  /**
+   * Values are buffered and handled a block at a time by `flush`: this method is small enough to be
+   * inlined where it is called, so a double pushed is stored as it is, not boxed for a call.
+   */
   push(x: number): void {
-    if (x !== x) {
-      if (this.mode === OBSERVE) {
-        this.nans++;
+    const k = this.buffered;
+    this.buffer[k] = x;
+    this.buffered = k + 1;
+    if (k + 1 === BUFFER) this.flush();
+  }
+  private readonly buffer = new Float64Array(BUFFER);
+  private buffered = 0;
+
+  /** Handles the buffered values (in the order pushed); `endPass` calls it before the pass ends. */
+  flush(): void {
+    const n = this.buffered;
+    this.buffered = 0;
+    const buf = this.buffer;
+    const observe = this.mode === OBSERVE;
+    if (!observe && this.mode !== SELECT) return;
+    for (let i = 0; i < n; i++) {
+      const x = buf[i] as number;
+      if (x !== x) {
+        if (observe) {
+          this.nans++;
+          this.count++;
+        }
+        continue;
+      }
+      BITS[0] = x;
+      const rh = WORDS[1] as number;
+      const h = (rh & 0x80000000 ? ~rh : rh | 0x80000000) >>> 0;
+      if (observe) {
         this.count++;
+        this.sum.add(x);
+        const top = this.top as Uint32Array;
+        top[h >>> 16] = (top[h >>> 16] as number) + 1;
+        continue;
       }
-      return;
-    }
-    BITS[0] = x;
-    const rh = WORDS[1] as number;
-    const h = (rh & 0x80000000 ? ~rh : rh | 0x80000000) >>> 0;
-    if (this.mode === OBSERVE) {
-      this.count++;
-      this.sum.add(x);
-      const top = this.top as Uint32Array;
-      top[h >>> 16] = (top[h >>> 16] as number) + 1;
-      const top8 = this.top8 as Uint32Array;
-      top8[h >>> 24] = (top8[h >>> 24] as number) + 1;
-      return;
-    }
-    if (this.mode !== SELECT || this.live[h >>> 16] === 0) return;
-    const l = (rh & 0x80000000 ? ~(WORDS[0] as number) : (WORDS[0] as number)) >>> 0;
-    const depth = this.depth;
-    const ph = (h & (MASK_HI[depth] as number)) >>> 0;
-    const pl = (l & (MASK_LO[depth] as number)) >>> 0;
-    const groups = this.groups;
-    for (let gi = 0; gi < groups.length; gi++) {
-      const g = groups[gi] as Group;
-      if (g.ph !== ph || g.pl !== pl) continue;
-      if (g.gathered) g.gathered[g.filled++] = x;
-      else {
-        const d = depth === 1 ? h & 0xffff : depth === 2 ? l >>> 16 : l & 0xffff;
-        const hist = g.hist as Uint32Array;
-        hist[d] = (hist[d] as number) + 1;
+      if (this.live[h >>> 16] === 0) continue;
+      const l = (rh & 0x80000000 ? ~(WORDS[0] as number) : (WORDS[0] as number)) >>> 0;
+      const depth = this.depth;
+      const ph = (h & (MASK_HI[depth] as number)) >>> 0;
+      const pl = (l & (MASK_LO[depth] as number)) >>> 0;
+      const groups = this.groups;
+      for (let gi = 0; gi < groups.length; gi++) {
+        const g = groups[gi] as Group;
+        if (g.ph !== ph || g.pl !== pl) continue;
+        if (g.gathered) g.gathered[g.filled++] = x;
+        else {
+          const d = depth === 1 ? h & 0xffff : depth === 2 ? l >>> 16 : l & 0xffff;
+          const hist = g.hist as Uint32Array;
+          hist[d] = (hist[d] as number) + 1;
+        }
+        break;
       }
-      return;
     }
   }
 
   /** After pass 1: the buckets holding the wanted ranks; false when nothing is wanted. */
   plan(wanted: readonly number[], finite: number): boolean {
     const top = this.top as Uint32Array;
-    const top8 = this.top8 as Uint32Array;
     this.top = undefined;
-    this.top8 = undefined;
     if (wanted.length === 0) return false;
+    // Counts of the top 8 bits, so that the walk to a rank skips 256 buckets a step.
+    const top8 = new Uint32Array(256);
+    for (let b = 0; b < 65536; b++) top8[b >>> 8] = (top8[b >>> 8] as number) + (top[b] as number);
     this.gatherMax = Math.max(1 << 16, finite >>> 2);
     const root: Group = { ph: 0, pl: 0, base: 0, count: finite, targets: [...wanted], gathered: undefined, filled: 0, hist: top };
     return this.next([root], 0, top8);

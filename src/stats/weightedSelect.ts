@@ -115,60 +115,88 @@ export function weightedSelect(segs: readonly WeightedSegment[], ranksFor: (tota
  * would need more than MAX_BLOCKS blocks (the caller then runs it again with 16-bit digits).
  */
 function firstPass(segs: readonly WeightedSegment[], bits: number): FirstLevel | undefined {
-  const sum = new ExactSum();
+  const c: FirstCounts =
+    bits === 16
+      ? { sum: new ExactSum(), total: 0, blockOf: undefined, hist: new Float64Array(65536), cnt: new Uint32Array(65536), used: 0 }
+      : { sum: new ExactSum(), total: 0, blockOf: new Int32Array(4096).fill(-1), hist: new Float64Array(4 * BLOCK), cnt: new Uint32Array(4 * BLOCK), used: 0 };
+  // One call per segment: the summary runs once per process, and a small function called many times
+  // is optimised sooner and cheaper than one long loop waiting for on-stack replacement.
+  for (const s of segs) if (!(bits === 16 ? countTop16(s, c) : countTop24(s, c))) return undefined;
+  return { bits, blockOf: c.blockOf, hist: c.hist, cnt: c.cnt, total: c.total, sum: c.sum.value() };
+}
+
+/** The first pass's running state (its arrays grow with the 24-bit digits' blocks). */
+interface FirstCounts {
+  readonly sum: ExactSum;
+  total: number;
+  readonly blockOf: Int32Array | undefined;
+  hist: Float64Array;
+  cnt: Uint32Array;
+  /** Buckets in use (24-bit digits: BLOCK per block). */
+  used: number;
+}
+
+/** Pass 1 over one segment with 16-bit first digits. (Weights are integers: `total` is exact in any grouping.) */
+function countTop16(s: WeightedSegment, c: FirstCounts): boolean {
+  const sum = c.sum;
+  const hist = c.hist;
+  const cnt = c.cnt;
+  const u = words(s);
+  const v = s.values;
+  const w = s.weights;
   let total = 0;
-  if (bits === 16) {
-    const hist = new Float64Array(65536);
-    const cnt = new Uint32Array(65536);
-    for (const s of segs) {
-      const u = words(s);
-      const v = s.values;
-      const w = s.weights;
-      for (let i = 0; i < s.length; i++) {
-        const wi = w[i] as number;
-        sum.add((v[i] as number) * wi);
-        const d = mapHi(u[2 * i + 1] as number) >>> 16;
-        hist[d] = (hist[d] as number) + wi;
-        cnt[d] = (cnt[d] as number) + 1;
-        total += wi;
-      }
-    }
-    return { bits, blockOf: undefined, hist, cnt, total, sum: sum.value() };
+  for (let i = 0; i < s.length; i++) {
+    const wi = w[i] as number;
+    sum.add((v[i] as number) * wi);
+    const d = mapHi(u[2 * i + 1] as number) >>> 16;
+    hist[d] = (hist[d] as number) + wi;
+    cnt[d] = (cnt[d] as number) + 1;
+    total += wi;
   }
-  const blockOf = new Int32Array(4096).fill(-1);
-  let hist = new Float64Array(4 * BLOCK);
-  let cnt = new Uint32Array(4 * BLOCK);
-  let used = 0;
-  for (const s of segs) {
-    const u = words(s);
-    const v = s.values;
-    const w = s.weights;
-    for (let i = 0; i < s.length; i++) {
-      const wi = w[i] as number;
-      sum.add((v[i] as number) * wi);
-      const h = mapHi(u[2 * i + 1] as number);
-      let b = blockOf[h >>> 20] as number;
-      if (b < 0) {
-        if (used === MAX_BLOCKS * BLOCK) return undefined;
-        if (used === hist.length) {
-          const h2 = new Float64Array(2 * used);
-          h2.set(hist);
-          hist = h2;
-          const c2 = new Uint32Array(2 * used);
-          c2.set(cnt);
-          cnt = c2;
-        }
-        b = used;
-        blockOf[h >>> 20] = b;
-        used += BLOCK;
+  c.total += total;
+  return true;
+}
+
+/** Pass 1 over one segment with 24-bit first digits; false when they would need more than MAX_BLOCKS blocks. */
+function countTop24(s: WeightedSegment, c: FirstCounts): boolean {
+  const sum = c.sum;
+  const blockOf = c.blockOf as Int32Array;
+  let hist = c.hist;
+  let cnt = c.cnt;
+  let used = c.used;
+  const u = words(s);
+  const v = s.values;
+  const w = s.weights;
+  let total = 0;
+  for (let i = 0; i < s.length; i++) {
+    const wi = w[i] as number;
+    sum.add((v[i] as number) * wi);
+    const h = mapHi(u[2 * i + 1] as number);
+    let b = blockOf[h >>> 20] as number;
+    if (b < 0) {
+      if (used === MAX_BLOCKS * BLOCK) return false;
+      if (used === hist.length) {
+        const h2 = new Float64Array(2 * used);
+        h2.set(hist);
+        hist = h2;
+        const c2 = new Uint32Array(2 * used);
+        c2.set(cnt);
+        cnt = c2;
+        c.hist = hist;
+        c.cnt = cnt;
       }
-      const d = b | ((h >>> 8) & 0xfff);
-      hist[d] = (hist[d] as number) + wi;
-      cnt[d] = (cnt[d] as number) + 1;
-      total += wi;
+      b = used;
+      blockOf[h >>> 20] = b;
+      used += BLOCK;
+      c.used = used;
     }
+    const d = b | ((h >>> 8) & 0xfff);
+    hist[d] = (hist[d] as number) + wi;
+    cnt[d] = (cnt[d] as number) + 1;
+    total += wi;
   }
-  return { bits, blockOf, hist, cnt, total, sum: sum.value() };
+  c.total += total;
+  return true;
 }
 
 /** The first digit's buckets that hold the targets, walked in key order. */
@@ -257,33 +285,52 @@ function pass(segs: readonly WeightedSegment[], groups: readonly Group[], first:
     gh[i] = g.ph;
     gl[i] = g.pl;
   });
-  for (const s of segs) {
-    const u = words(s);
-    const v = s.values;
-    const w = s.weights;
-    for (let i = 0; i < s.length; i++) {
-      const rh = u[2 * i + 1] as number;
-      const h = mapHi(rh);
-      if (live[blockOf ? (blockOf[h >>> 20] as number) | ((h >>> 8) & 0xfff) : h >>> 16] === 0) continue;
-      const l = mapLo(rh, u[2 * i] as number);
-      const ph = (h & mh) >>> 0;
-      const pl = (l & ml) >>> 0;
-      for (let gi = 0; gi < ng; gi++) {
-        if (gh[gi] !== ph || gl[gi] !== pl) continue;
-        const g = groups[gi] as Group;
-        if (g.gatherV) {
-          const f = g.filled++;
-          g.gatherV[f] = v[i] as number;
-          (g.gatherW as Float64Array)[f] = w[i] as number;
-          (g.gatherK as Uint32Array)[2 * f] = h;
-          (g.gatherK as Uint32Array)[2 * f + 1] = l;
-        } else {
-          const d = digitOf(h, l, bits, width);
-          (g.hist as Float64Array)[d] = ((g.hist as Float64Array)[d] as number) + (w[i] as number);
-          (g.cnt as Uint32Array)[d] = ((g.cnt as Uint32Array)[d] as number) + 1;
-        }
-        break;
+  const p: PassState = { groups, bits, width, mh, ml, blockOf, live, gh, gl };
+  // One call per segment, as in the first pass.
+  for (const s of segs) passSegment(s, p);
+}
+
+interface PassState {
+  readonly groups: readonly Group[];
+  readonly bits: number;
+  readonly width: number;
+  readonly mh: number;
+  readonly ml: number;
+  readonly blockOf: Int32Array | undefined;
+  readonly live: Uint8Array;
+  readonly gh: Uint32Array;
+  readonly gl: Uint32Array;
+}
+
+/** `pass` over one segment. */
+function passSegment(s: WeightedSegment, p: PassState): void {
+  const { groups, bits, width, mh, ml, blockOf, live, gh, gl } = p;
+  const ng = groups.length;
+  const u = words(s);
+  const v = s.values;
+  const w = s.weights;
+  for (let i = 0; i < s.length; i++) {
+    const rh = u[2 * i + 1] as number;
+    const h = mapHi(rh);
+    if (live[blockOf ? (blockOf[h >>> 20] as number) | ((h >>> 8) & 0xfff) : h >>> 16] === 0) continue;
+    const l = mapLo(rh, u[2 * i] as number);
+    const ph = (h & mh) >>> 0;
+    const pl = (l & ml) >>> 0;
+    for (let gi = 0; gi < ng; gi++) {
+      if (gh[gi] !== ph || gl[gi] !== pl) continue;
+      const g = groups[gi] as Group;
+      if (g.gatherV) {
+        const f = g.filled++;
+        g.gatherV[f] = v[i] as number;
+        (g.gatherW as Float64Array)[f] = w[i] as number;
+        (g.gatherK as Uint32Array)[2 * f] = h;
+        (g.gatherK as Uint32Array)[2 * f + 1] = l;
+      } else {
+        const d = digitOf(h, l, bits, width);
+        (g.hist as Float64Array)[d] = ((g.hist as Float64Array)[d] as number) + (w[i] as number);
+        (g.cnt as Uint32Array)[d] = ((g.cnt as Uint32Array)[d] as number) + 1;
       }
+      break;
     }
   }
 }

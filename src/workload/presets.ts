@@ -60,12 +60,42 @@ function componentOf(fit: PresetFit, name: string): PresetComponent {
 }
 
 /**
- * `x.toLocaleString('en-US', { maximumFractionDigits: 2 })`, which by its definition formats with a
- * new `Intl.NumberFormat` of those options on every call (about 0.4 ms each); one formatter made on
- * first use gives the same strings.
+ * `x.toLocaleString('en-US', { maximumFractionDigits: 2 })`. For finite x >= 0 below 2^53 it is
+ * written out here, as ICU does it: the shortest decimal that reads back as x (`String(x)`) is
+ * rounded to two decimals with ties up (so 1.005 gives 1.01, although the double is slightly below
+ * 1.005), trailing fractional zeros are dropped and the integer digits grouped by threes (the test
+ * compares with `toLocaleString` on thousands of values). Elsewhere (negatives, -0, NaN, infinities,
+ * huge values) one `Intl.NumberFormat` of those options, made on first use, formats: creating it
+ * costs tens of milliseconds in a fresh process, which every run building a preset would pay.
  */
 let numberFormat: Intl.NumberFormat | undefined;
-export const fmt = (x: number): string => (numberFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })).format(x);
+export function fmt(x: number): string {
+  if (!(x >= 0 && x < 2 ** 53) || Object.is(x, -0)) return (numberFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })).format(x);
+  const shortest = String(x);
+  // Below 1e-6 String() writes an exponent; such values round to 0.
+  if (shortest.includes('e')) return '0';
+  const dot = shortest.indexOf('.');
+  let int = dot < 0 ? shortest : shortest.slice(0, dot);
+  let frac = dot < 0 ? '' : shortest.slice(dot + 1);
+  if (frac.length > 2) {
+    const up = frac.charCodeAt(2) >= 53; // '5'
+    frac = frac.slice(0, 2);
+    if (up) {
+      // Add one unit in the second decimal, carrying into the integer digits.
+      const digits = (int + frac).split('');
+      let i = digits.length - 1;
+      while (i >= 0 && digits[i] === '9') digits[i--] = '0';
+      if (i >= 0) digits[i] = String.fromCharCode(digits[i]!.charCodeAt(0) + 1);
+      else digits.unshift('1');
+      int = digits.slice(0, digits.length - 2).join('');
+      frac = digits.slice(digits.length - 2).join('');
+    }
+  }
+  frac = frac.replace(/0+$/, '');
+  let grouped = int.slice(0, ((int.length - 1) % 3) + 1);
+  for (let i = grouped.length; i < int.length; i += 3) grouped += `,${int.slice(i, i + 3)}`;
+  return frac === '' ? grouped : `${grouped}.${frac}`;
+}
 const range = (q: readonly number[]): string => `${fmt(q[0]!)}..${fmt(q[q.length - 1]!)}`;
 const median = (q: readonly number[]): string => fmt(q[QUANTILE_PROBS.indexOf(0.5)]!);
 
