@@ -91,3 +91,34 @@ test('kendallTau: x values crowded into one high word (long runs for the low-wor
     assert.equal(Object.is(kendallTau(x, y), kendallTauByComparator(x, y)), true, `n ${n} spread ${spread}`);
   }
 });
+
+test('kendallTau with integer y by value buckets: crowded, skewed and tied x give the comparator bits, and so do the x ranges the buckets refuse', () => {
+  const r = new Rng('tau-buckets');
+  const same = (x: number[], y: number[], what: string): void => {
+    assert.equal(Object.is(kendallTau(x, y), kendallTauByComparator(x, y)), true, `${what}: ${kendallTau(x, y)} vs ${kendallTauByComparator(x, y)}`);
+  };
+  for (let rep = 0; rep < 12; rep++) {
+    const n = 2 + r.int(6000);
+    // Predicted lengths pile up near a typical value (slices split many times over), with exact ties,
+    // signed zeros, values a few ulps apart and the range's two ends repeated.
+    const x = Array.from({ length: n }, () => {
+      const u = r.next();
+      if (u < 0.6) return 210 + r.next() * 10 * r.next() ** 4;
+      if (u < 0.7) return r.int(8) === 0 ? -0 : 0;
+      if (u < 0.8) return 215 * (1 + r.int(4) * Number.EPSILON);
+      if (u < 0.9) return r.int(30);
+      return r.next() * 224;
+    });
+    x[r.int(n)] = 224;
+    const y = x.map((v) => (r.next() < 0.5 ? Math.round(v) : r.int(1000)) + (rep % 2 === 0 ? 0 : -500));
+    same(x, y, `rep ${rep}`);
+  }
+  // Refused by the buckets (the radix path answers): constant x, a range too wide to subtract, a
+  // range too narrow to scale, values crowded into one slice by exponent.
+  const n = 3000;
+  const y = Array.from({ length: n }, () => r.int(50));
+  same(Array.from({ length: n }, () => 7), y, 'constant x');
+  same(Array.from({ length: n }, () => (r.next() < 0.5 ? -1 : 1) * 1e308 * r.next()), y, 'x across the whole double range');
+  same(Array.from({ length: n }, () => 5e-324 * r.int(3)), y, 'x a few subnormals apart');
+  same(Array.from({ length: n }, () => 2 ** (r.int(200) - 100)), y, 'x crowded by exponent');
+});

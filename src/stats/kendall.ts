@@ -11,26 +11,28 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
 }
 
 /**
- * Tau needs the pairs in (x, y) order. That order comes from an LSD radix sort of the indices on
- * each value's IEEE-754 bits made sortable (sign flipped for positives, every bit for negatives; -0
- * read as 0, since it ties with 0): eight 16-bit passes, skipping those where every key shares the
- * digit, and no comparator calls. Undefined when a value is not finite (the comparator path keeps
- * its meaning there).
+ * Tau needs the pairs in (x, y) order. When y is small integers (token counts: the common case), that
+ * order comes from value buckets of x (`byBuckets`). Otherwise, or when x's values crowd into too few
+ * buckets, from an LSD radix sort of the indices on each value's IEEE-754 bits made sortable (sign
+ * flipped for positives, every bit for negatives; -0 read as 0, since it ties with 0): eight 16-bit
+ * passes, skipping those where every key shares the digit, and no comparator calls. Undefined when a
+ * value is not finite (the comparator path keeps its meaning there).
  */
 function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
+  if (!ranges(x, y, n)) return undefined;
+  if (yIntegers && yMax - yMin < 65536) {
+    const tau = byBuckets(x, y, n, xMin, xMax, yMin, yMax - yMin);
+    if (tau !== undefined) return tau;
+  }
   const counts = new Uint32Array(65536);
-  // y's rank: any integer key in y's order (equal values, -0 and 0 included, share one).
   const rank = new Uint32Array(n);
-  const ranksInYOrder = new Uint32Array(n);
-  let idx = smallIntegerOrder(y, n, rank, counts, ranksInYOrder);
-  if (idx !== undefined) return withSmallIntegerY(x, n, idx, ranksInYOrder, counts, smallIntegerSpan);
   const xh = new Uint32Array(n);
   const xl = new Uint32Array(n);
   if (!sortableBits(x, n, xh, xl)) return undefined;
   const yh = new Uint32Array(n);
   const yl = new Uint32Array(n);
   if (!sortableBits(y, n, yh, yl)) return undefined;
-  idx = new Uint32Array(n);
+  let idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
   idx = radixPasses(idx, [yl, yl, yh, yh], counts, n);
   const maxRank = ranksInOrder(idx, yh, yl, rank, n);
@@ -46,52 +48,155 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
   return fromSorted(n, ys, (i, j) => xs[i] === xs[j], maxRank);
 }
 
+/** What `ranges` found (module fields: returned together they would be an object per call). */
+let xMin = 0;
+let xMax = 0;
+let yIntegers = false;
+let yMin = 0;
+let yMax = 0;
+
 /**
- * `byRadix` when y is small integers (token counts: the common case), with the keys carried along
- * instead of gathered. x's sortable bits are taken once, in y order (`idx`), beside y's ranks in y
- * order; the four stable 16-bit passes over x's words (least significant first, skipping a digit
- * every key shares, as `radixPasses` does) then read all three columns in sequence and scatter them
- * together. The result is the (x, y) order of `byRadix`'s general path, and positions tie in x
- * exactly when their bits do (the bits of finite doubles, -0 read as 0, are equal iff the values
- * are `===`). Undefined when an x is not finite.
+ * In one pass: whether every x is finite (false otherwise), and then x's least and greatest, whether
+ * every y is an integer and, if so, y's least and greatest. With integer y spanning fewer than
+ * 65,536 values (token counts, typically), `y - yMin` is each pair's rank in y (exact: the
+ * difference of two integers that close is exact).
  */
-function withSmallIntegerY(x: ArrayLike<number>, n: number, idx: Uint32Array, ys: Uint32Array<ArrayBuffer>, counts: Uint32Array, maxRank: number): number | undefined {
-  let hi = new Uint32Array(n);
-  let lo = new Uint32Array(n);
-  let yr = ys;
+function ranges(x: ArrayLike<number>, y: ArrayLike<number>, n: number): boolean {
+  let xLo = Number.POSITIVE_INFINITY;
+  let xHi = Number.NEGATIVE_INFINITY;
+  let yLo = Number.POSITIVE_INFINITY;
+  let yHi = Number.NEGATIVE_INFINITY;
+  let integers = true;
   for (let i = 0; i < n; i++) {
-    const a = x[idx[i] as number] as number;
-    if (!Number.isFinite(a)) return undefined;
-    putSortable(a, hi, lo, i);
+    const a = x[i] as number;
+    if (!Number.isFinite(a)) return false;
+    if (a < xLo) xLo = a;
+    if (a > xHi) xHi = a;
+    const v = y[i] as number;
+    if (!Number.isInteger(v)) integers = false;
+    if (v < yLo) yLo = v;
+    if (v > yHi) yHi = v;
   }
-  let outHi = new Uint32Array(n);
-  let outLo = new Uint32Array(n);
-  let outY = new Uint32Array(n);
-  for (let p = 0; p < 4; p++) {
-    const w = p < 2 ? lo : hi;
-    const shift = p % 2 === 0 ? 0 : 16;
-    if (!digitStarts(w, shift, counts, n)) continue;
-    for (let i = 0; i < n; i++) {
-      const d = ((w[i] as number) >>> shift) & 0xffff;
-      const at = counts[d] as number;
-      counts[d] = at + 1;
-      outY[at] = yr[i] as number;
-      outHi[at] = hi[i] as number;
-      outLo[at] = lo[i] as number;
-    }
-    let t = yr;
-    yr = outY;
-    outY = t;
-    t = hi;
-    hi = outHi;
-    outHi = t;
-    t = lo;
-    lo = outLo;
-    outLo = t;
+  xMin = xLo;
+  xMax = xHi;
+  yIntegers = integers;
+  yMin = yLo;
+  yMax = yHi;
+  return true;
+}
+
+/** Fine buckets over x's range, and the pairs a bucket should hold at most before it is split further. */
+const FINE = 65536;
+const PER_BUCKET = 4;
+
+/**
+ * The (x, y) order for integer y, by buckets of x's value: one pass counts the pairs in FINE equal
+ * slices of [min(x), max(x)], a slice holding more than PER_BUCKET pairs is cut into
+ * ceil(count / PER_BUCKET) equal sub-slices (x's values crowd: predicted lengths pile up near the
+ * predictor's typical output), one counting-sort pass puts the pairs in bucket order, and an
+ * insertion sort by (x, y rank) finishes each bucket. Every step of the bucket number is
+ * non-decreasing in x (a subtraction and a multiplication by a positive constant, correctly rounded,
+ * keep order; truncation, clamping and `u - f`, exact for 0 <= f <= u < f + 1, too), and equal x
+ * (-0 and 0 included) get equal buckets, so a pair in an earlier bucket has a strictly smaller x:
+ * the insertion sort never crosses a bucket's start, and the result is the sort of the pairs by
+ * (x, y), the same sequence as the radix path's. Undefined (the caller takes the radix path) when x
+ * is constant, when its range is too wide or too narrow for the slice arithmetic, or when the pairs
+ * crowd into so few buckets that the insertion sort could cost more than 16 n steps (its cost is
+ * sum over buckets of m^2 / 2).
+ */
+function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: number, max: number, yLeast: number, span: number): number | undefined {
+  const scale = FINE / (max - min);
+  if (!(scale > 0 && scale < Number.POSITIVE_INFINITY)) return undefined;
+  const fine = new Uint32Array(FINE);
+  sliceCounts(x, n, min, scale, fine);
+  // Per slice, its first bucket and how many buckets it is cut into.
+  const first = new Uint32Array(FINE);
+  const cuts = new Uint32Array(FINE);
+  let buckets = 0;
+  for (let f = 0; f < FINE; f++) {
+    const c = fine[f] as number;
+    const k = c <= PER_BUCKET ? 1 : Math.ceil(c / PER_BUCKET);
+    first[f] = buckets;
+    cuts[f] = k;
+    buckets += k;
   }
-  const h = hi;
-  const l = lo;
-  return fromSorted(n, yr, (i, j) => h[i] === h[j] && l[i] === l[j], maxRank);
+  const bucketOf = new Uint32Array(n);
+  const start = new Uint32Array(buckets);
+  bucketNumbers(x, n, min, scale, first, cuts, bucketOf, start);
+  if (!bucketStarts(start, buckets, 32 * n)) return undefined;
+  const xs = new Float64Array(n);
+  const ys = new Uint32Array(n);
+  scatter(x, y, n, yLeast, bucketOf, start, xs, ys);
+  insertionByXY(xs, ys, n);
+  return fromSorted(n, ys, (i, j) => xs[i] === xs[j], span);
+}
+
+// byBuckets' passes, each a function of its own: the summary calls the tau once, so each pass runs
+// once, and a small function is compiled sooner and more cheaply than the whole body would be for
+// each of its loops.
+
+/** Counts the pairs in each of the FINE slices of x's range. */
+function sliceCounts(x: ArrayLike<number>, n: number, min: number, scale: number, fine: Uint32Array): void {
+  for (let i = 0; i < n; i++) {
+    const f = Math.min(FINE - 1, (((x[i] as number) - min) * scale) | 0);
+    fine[f] = (fine[f] as number) + 1;
+  }
+}
+
+/** Each pair's bucket (its slice's first bucket plus its sub-slice), counted in `start`. */
+function bucketNumbers(x: ArrayLike<number>, n: number, min: number, scale: number, first: Uint32Array, cuts: Uint32Array, bucketOf: Uint32Array, start: Uint32Array): void {
+  for (let i = 0; i < n; i++) {
+    const u = ((x[i] as number) - min) * scale;
+    const f = Math.min(FINE - 1, u | 0);
+    const k = cuts[f] as number;
+    const b = (first[f] as number) + (k === 1 ? 0 : Math.min(k - 1, ((u - f) * k) | 0));
+    bucketOf[i] = b;
+    start[b] = (start[b] as number) + 1;
+  }
+}
+
+/** Turns the buckets' counts into their first positions; false when the sum of their squares exceeds `limit`. */
+function bucketStarts(start: Uint32Array, buckets: number, limit: number): boolean {
+  let at = 0;
+  let squares = 0;
+  for (let b = 0; b < buckets; b++) {
+    const m = start[b] as number;
+    squares += m * m;
+    start[b] = at;
+    at += m;
+  }
+  return squares <= limit;
+}
+
+/** The pairs in bucket order (stable): x values and y ranks. */
+function scatter(x: ArrayLike<number>, y: ArrayLike<number>, n: number, yLeast: number, bucketOf: Uint32Array, start: Uint32Array, xs: Float64Array, ys: Uint32Array): void {
+  for (let i = 0; i < n; i++) {
+    const b = bucketOf[i] as number;
+    const to = start[b] as number;
+    start[b] = to + 1;
+    xs[to] = x[i] as number;
+    ys[to] = (y[i] as number) - yLeast;
+  }
+}
+
+/** Sorts the pairs (xs[i], ys[i]) by x then y, by insertion (cheap when they are nearly in order). */
+function insertionByXY(xs: Float64Array, ys: Uint32Array, n: number): void {
+  for (let i = 1; i < n; i++) {
+    const v = xs[i] as number;
+    const r = ys[i] as number;
+    let j = i - 1;
+    let p = xs[j] as number;
+    if (!(p > v || (p === v && (ys[j] as number) > r))) continue;
+    do {
+      xs[j + 1] = p;
+      ys[j + 1] = ys[j] as number;
+      j--;
+      if (j < 0) break;
+      p = xs[j] as number;
+    } while (p > v || (p === v && (ys[j] as number) > r));
+    xs[j + 1] = v;
+    ys[j + 1] = r;
+  }
 }
 
 /**
@@ -133,47 +238,6 @@ function radixPasses(idx: Uint32Array<ArrayBuffer>, words: readonly Uint32Array[
     const t = idx;
     idx = out;
     out = t;
-  }
-  return idx;
-}
-
-/**
- * When every y is an integer and they span fewer than 65,536 values (token counts, typically), the
- * indices in y order by one counting sort, with `rank[i] = y[i] - min(y)`; undefined otherwise.
- */
-/** The largest rank smallIntegerOrder gave (max(y) - min(y)). */
-let smallIntegerSpan = 0;
-
-function smallIntegerOrder(y: ArrayLike<number>, n: number, rank: Uint32Array, counts: Uint32Array, ranksInYOrder: Uint32Array): Uint32Array<ArrayBuffer> | undefined {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const v = y[i] as number;
-    if (!Number.isInteger(v)) return undefined;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (!(max - min < 65536)) return undefined;
-  smallIntegerSpan = max - min;
-  counts.fill(0);
-  for (let i = 0; i < n; i++) {
-    const r = (y[i] as number) - min;
-    rank[i] = r;
-    counts[r] = (counts[r] as number) + 1;
-  }
-  let sum = 0;
-  for (let d = 0; d < 65536; d++) {
-    const c = counts[d] as number;
-    counts[d] = sum;
-    sum += c;
-  }
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rank[i] as number;
-    const at = counts[r] as number;
-    idx[at] = i;
-    ranksInYOrder[at] = r;
-    counts[r] = at + 1;
   }
   return idx;
 }

@@ -70,10 +70,18 @@ const STRIDE = 8;
 export class InstanceLedger {
   /** Entries outstanding. */
   length = 0;
-  /** Row k is [id, arrival, prompt, central, calibrated, routedAt, start (NaN: waiting), prefill seconds (NaN: not yet computed)]. */
+  /**
+   * Entry k is row head + k: [id, arrival, prompt, central, calibrated, routedAt, start (NaN:
+   * waiting), prefill seconds (NaN: not yet computed)]. A removal moves the shorter side of the
+   * entries over the gap (the front one a row back, and then the head forward), so the rows keep
+   * their order and a completion, usually among the oldest, moves few of them; appends compact the
+   * rows back to row 0 when they reach the end.
+   */
   private rows = new Float64Array(16 * STRIDE);
-  /** The rows' ids again, densely (a look-up by id reads 8 bytes a row instead of a cache line). */
+  /** The rows' ids again, densely (a look-up by id reads 8 bytes a row instead of a cache line), at the same head. */
   private ids = new Float64Array(16);
+  /** The row of entry 0. */
+  private head = 0;
   /** Sum over entries of prompt + calibrated output: their peak KV demand. */
   demandTokens = 0;
   /** Prompt tokens sent since the instance's last report (not yet in its waiting count). */
@@ -104,13 +112,13 @@ export class InstanceLedger {
   /** The entries in order, as objects (for tests and inspection; the estimator reads the rows). */
   get entries(): Map<number, LedgerEntry> {
     const m = new Map<number, LedgerEntry>();
-    for (let k = 0; k < this.length; k++) m.set(this.rows[k * STRIDE + F_ID] as number, this.entryAt(k));
+    for (let k = 0; k < this.length; k++) m.set(this.rows[(this.head + k) * STRIDE + F_ID] as number, this.entryAt(k));
     return m;
   }
 
   private entryAt(k: number): LedgerEntry {
     const r = this.rows;
-    const o = k * STRIDE;
+    const o = (this.head + k) * STRIDE;
     return {
       prompt: r[o + F_PROMPT] as number,
       central: r[o + F_CENTRAL] as number,
@@ -124,15 +132,16 @@ export class InstanceLedger {
 
   private indexOf(id: number): number {
     const ids = this.ids;
-    for (let k = 0; k < this.length; k++) if (ids[k] === id) return k;
+    const h = this.head;
+    for (let k = 0; k < this.length; k++) if (ids[h + k] === id) return k;
     return -1;
   }
 
   private put(k: number, id: number, arrival: number, prompt: number, central: number, calibrated: number, routedAt: number, start: number): void {
     const r = this.rows;
-    const o = k * STRIDE;
+    const o = (this.head + k) * STRIDE;
     r[o + F_ID] = id;
-    this.ids[k] = id;
+    this.ids[this.head + k] = id;
     r[o + F_ARRIVAL] = arrival;
     r[o + F_PROMPT] = prompt;
     r[o + F_CENTRAL] = central;
@@ -158,13 +167,14 @@ export class InstanceLedger {
     // The common case (a new arrival, not here, with room): appended, in a body small enough to be
     // inlined into the caller (a call would box its numbers); every other case as before.
     const n = this.length;
-    if (absent && arrival >= this.maxArrival && (n + 1) * STRIDE <= this.rows.length) {
+    const at = this.head + n;
+    if (absent && arrival >= this.maxArrival && (at + 1) * STRIDE <= this.rows.length) {
       this.maxArrival = arrival;
       // `put`, written out (a call here would box the numbers it passes).
       const r = this.rows;
-      const o = n * STRIDE;
+      const o = at * STRIDE;
       r[o + F_ID] = id;
-      this.ids[n] = id;
+      this.ids[at] = id;
       r[o + F_ARRIVAL] = arrival;
       r[o + F_PROMPT] = prompt;
       r[o + F_CENTRAL] = central;
@@ -180,6 +190,8 @@ export class InstanceLedger {
 
   /** `insert` after its common case: start, demand and version are already counted. */
   private insertRest(id: number, prompt: number, central: number, calibrated: number, routedAt: number, arrival: number, absent: boolean, start: number): void {
+    // Rows from 0 from here on (head 0), as this path and sortByArrival address them.
+    this.compact();
     const present = absent ? -1 : this.indexOf(id);
     if (present >= 0) {
       // Already recorded: replaced in its place, as a map keyed by id would (the first version's ledger).
@@ -190,7 +202,9 @@ export class InstanceLedger {
       return;
     }
     const n = this.length;
-    if ((n + 1) * STRIDE > this.rows.length) {
+    // About twice the room the entries need, so that after a compaction appends find some n free
+    // rows at the end: compactions cost O(1) rows a removal.
+    if (2 * (n + 1) * STRIDE > this.rows.length) {
       const rows = new Float64Array(this.rows.length * 2);
       rows.set(this.rows);
       this.rows = rows;
@@ -239,7 +253,16 @@ export class InstanceLedger {
   }
 
   private lastArrival(): number {
-    return this.length > 0 ? (this.rows[(this.length - 1) * STRIDE + F_ARRIVAL] as number) : Number.NEGATIVE_INFINITY;
+    return this.length > 0 ? (this.rows[(this.head + this.length - 1) * STRIDE + F_ARRIVAL] as number) : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Moves the entries to rows 0.. (head 0). */
+  private compact(): void {
+    const h = this.head;
+    if (h === 0) return;
+    this.rows.copyWithin(0, h * STRIDE, (h + this.length) * STRIDE);
+    this.ids.copyWithin(0, h, h + this.length);
+    this.head = 0;
   }
 
   private sortByArrival(): void {
@@ -272,13 +295,21 @@ export class InstanceLedger {
 
   private drop(k: number, now: number): void {
     const r = this.rows;
-    const o = k * STRIDE;
+    const h = this.head;
+    const o = (h + k) * STRIDE;
     const wasStarted = !Number.isNaN(r[o + F_START] as number);
     this.demandTokens -= (r[o + F_PROMPT] as number) + (r[o + F_CALIBRATED] as number);
-    const end = this.length * STRIDE;
-    if (o + STRIDE < end) {
-      r.copyWithin(o, o + STRIDE, end);
-      this.ids.copyWithin(k, k + 1, this.length);
+    const after = this.length - 1 - k;
+    if (this.length === 1) {
+      this.head = 0;
+    } else if (k < after) {
+      // Fewer entries before it: they move one row back and the head follows.
+      r.copyWithin((h + 1) * STRIDE, h * STRIDE, o);
+      this.ids.copyWithin(h + 1, h, h + k);
+      this.head = h + 1;
+    } else if (after > 0) {
+      r.copyWithin(o, o + STRIDE, (h + this.length) * STRIDE);
+      this.ids.copyWithin(h + k, h + k + 1, h + this.length);
     }
     this.length--;
     this.version++;
@@ -292,7 +323,7 @@ export class InstanceLedger {
   private promote(now: number): void {
     if (this.started >= this.slots || this.started >= this.length) return;
     const r = this.rows;
-    for (let k = 0, o = F_START; k < this.length; k++, o += STRIDE) {
+    for (let k = 0, o = this.head * STRIDE + F_START; k < this.length; k++, o += STRIDE) {
       if (!Number.isNaN(r[o] as number)) continue;
       r[o] = now;
       this.version++;
@@ -330,6 +361,23 @@ export class InstanceLedger {
    * token columns are filled.
    */
   workAt(now: number, tpot: number, prefill: (tokens: number) => number, own = Number.NaN, columns = !Number.isFinite(own)): WorkList {
+    // Inlined by its callers, with the numbers through fields, as CompletionEstimator.lowerBound.
+    this.argNow = now;
+    this.argTpot = tpot;
+    this.argOwn = own;
+    return this.derive(prefill, columns);
+  }
+
+  /** workAt's numeric arguments (double fields: see workAt). */
+  private argNow = Number.NaN;
+  private argTpot = Number.NaN;
+  private argOwn = Number.NaN;
+
+  /** workAt's body, with now, tpot and own from the fields workAt set. */
+  private derive(prefill: (tokens: number) => number, columns: boolean): WorkList {
+    const now = this.argNow;
+    const tpot = this.argTpot;
+    const own = this.argOwn;
     const w = this.work;
     const fuse = Number.isFinite(own);
     this.prefillOf = prefill;
@@ -359,7 +407,7 @@ export class InstanceLedger {
     let ahead = 0;
     let prefillAhead = 0;
     // fillColumns' pass, the same operations in the same order, with the estimate's sums and no stores.
-    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+    for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
         pre = prefill(Math.max(1, r[o + F_PROMPT] as number));
@@ -410,7 +458,7 @@ export class InstanceLedger {
     const { preS, tokens } = w;
     let sum = 0;
     let max = 0;
-    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+    for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
         pre = this.prefillOf(Math.max(1, r[o + F_PROMPT] as number));
@@ -448,7 +496,7 @@ export class InstanceLedger {
     const n = w.length;
     const r = this.rows;
     const { id, arrival, started } = w;
-    for (let j = 0, o = 0; j < n; j++, o += STRIDE) {
+    for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       id[j] = r[o + F_ID] as number;
       arrival[j] = r[o + F_ARRIVAL] as number;
       started[j] = Number.isNaN(r[o + F_START] as number) ? 0 : 1;
@@ -461,7 +509,7 @@ export class InstanceLedger {
   waitingBehind(self: number, arrival: number): number {
     const r = this.rows;
     let behind = 0;
-    for (let k = 0, o = 0; k < this.length; k++, o += STRIDE) {
+    for (let k = 0, o = this.head * STRIDE; k < this.length; k++, o += STRIDE) {
       if (r[o + F_ID] !== self && Number.isNaN(r[o + F_START] as number) && (r[o + F_ARRIVAL] as number) > arrival) behind++;
     }
     return behind;
@@ -632,8 +680,34 @@ export class CompletionEstimator {
    * the round), against O(requests outstanding there) for the estimate.
    */
   lowerBound(v: InstanceView, ledger: InstanceLedger | undefined, prompt: number, own: number, now: number): number {
-    if (!ledger) return Number.NEGATIVE_INFINITY;
-    own = Math.max(1, own);
+    // A wrapper small enough to be inlined by its callers: the numbers go in and out through double
+    // fields, since a double passed to or returned from a call that is not inlined is boxed (a heap
+    // number each, several per call, hundreds of thousands of calls a run).
+    this.argPrompt = prompt;
+    this.argOwn = own;
+    this.argNow = now;
+    this.boundFromFields(v, ledger);
+    return this.result;
+  }
+
+  /** The numeric arguments of lowerBound and estimateAt, and their result (double fields: see lowerBound). */
+  private argPrompt = Number.NaN;
+  private argOwn = Number.NaN;
+  private argUpper = Number.NaN;
+  private argNow = Number.NaN;
+  private argTypical = Number.NaN;
+  private argTypicalPrompt = Number.NaN;
+  private result = Number.NaN;
+
+  /** lowerBound's body, with prompt, own and now from the fields; the bound is left in `result`. */
+  private boundFromFields(v: InstanceView, ledger: InstanceLedger | undefined): void {
+    const prompt = this.argPrompt;
+    const now = this.argNow;
+    if (!ledger) {
+      this.result = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    const own = Math.max(1, this.argOwn);
     const slots = Math.max(1, v.maxNumSeqs);
     const running = v.running;
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
@@ -645,7 +719,7 @@ export class CompletionEstimator {
     const overlap = (ledger.tokenSum / Math.max(own, ledger.tokenMax)) * (1 - 1e-9 - n * 4.5e-16);
     const batch = Math.max(1, Math.min(slots, overlap + 1));
     const tpot = this.decodeStep(batch, ctx * batch);
-    return this.ownPrefill(prompt) + own * tpot;
+    this.result = this.ownPrefill(prompt) + own * tpot;
   }
 
   /**
@@ -660,7 +734,25 @@ export class CompletionEstimator {
 
   /** `estimate` on instance v with `running` and `waiting` in place of its reported counts (a candidate's source without it). */
   estimateAt(v: InstanceView, running: number, waiting: number, ledger: InstanceLedger | undefined, prompt: number, own: number, upper: number, now: number, typical = own, typicalPrompt = prompt, at: QueuePosition = NEW_ARRIVAL): number {
-    own = Math.max(1, own);
+    // Inlined by its callers, with the numbers through fields, as lowerBound.
+    this.argPrompt = prompt;
+    this.argOwn = own;
+    this.argUpper = upper;
+    this.argNow = now;
+    this.argTypical = typical;
+    this.argTypicalPrompt = typicalPrompt;
+    this.estimateFromFields(v, running, waiting, ledger, at);
+    return this.result;
+  }
+
+  /** estimateAt's body, with its numeric arguments from the fields; the estimate is left in `result`. */
+  private estimateFromFields(v: InstanceView, running: number, waiting: number, ledger: InstanceLedger | undefined, at: QueuePosition): void {
+    const prompt = this.argPrompt;
+    const upper = this.argUpper;
+    const now = this.argNow;
+    const typical = this.argTypical;
+    const typicalPrompt = this.argTypicalPrompt;
+    const own = Math.max(1, this.argOwn);
     const slots = Math.max(1, v.maxNumSeqs);
     // Mean KV context per sequence, from the report (or the request's own size when nothing runs).
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
@@ -729,7 +821,7 @@ export class CompletionEstimator {
     const kvWait = excess > 0 ? (excess * tpot) / batch : 0;
     // Starting at once, its prefill shares iterations with the prefills still running ahead of it.
     if (slotWait !== 0 || !ledger) prefillAhead = 0;
-    return Math.max(slotWait, kvWait) + prefillAhead + this.ownPrefill(prompt) + own * tpot;
+    this.result = Math.max(slotWait, kvWait) + prefillAhead + this.ownPrefill(prompt) + own * tpot;
   }
 
   /**

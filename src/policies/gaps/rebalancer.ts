@@ -243,7 +243,8 @@ export class GapsRebalancer implements Controller {
       const v = views[i] as InstanceView;
       if (v.id === src.id) continue;
       // A margin far above the rounding of either computation (the bound is not that tight anyway).
-      let b = s.completionLowerBound(v, prompt, remaining, now) * (1 - 1e-9);
+      // completionLowerBound, spelled out so that it is inlined here (its numbers are not boxed).
+      let b = s.estimator.lowerBound(v, s.ledger(v, now), prompt, remaining, now) * (1 - 1e-9);
       if (v.id === home) b = Number.NEGATIVE_INFINITY;
       lb[i] = b;
       if (first < 0 || b < minLb) {
