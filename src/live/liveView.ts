@@ -38,7 +38,8 @@ export class LiveClusterView {
     maxNumSeqs = DEFAULT_MAX_NUM_SEQS,
     private readonly slo?: SloRates,
   ) {
-    this.views = backends.map((b) => ({ ...blankInstanceView(b.id, { kvTotalBlocks: DEFAULT_KV_BLOCKS, kvBlockSize: DEFAULT_BLOCK_SIZE, maxNumSeqs }) }));
+    // The literal itself, not a spread copy: its fractional fields stay doubles updated in place (see blankInstanceView).
+    this.views = backends.map((b) => blankInstanceView(b.id, { kvTotalBlocks: DEFAULT_KV_BLOCKS, kvBlockSize: DEFAULT_BLOCK_SIZE, maxNumSeqs }) as Mutable<InstanceView>);
     this.view = { now: 0, instances: this.views };
   }
 

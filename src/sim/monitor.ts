@@ -6,7 +6,7 @@ import type { InstanceRole, InstanceView } from '../policies/routers/router.js';
 export type MutableInstanceView = { -readonly [K in keyof InstanceView]: InstanceView[K] };
 
 export function newInstanceView(id: number, kvTotalBlocks: number, kvBlockSize: number, role: InstanceRole = 'mixed'): MutableInstanceView {
-  return { ...blankInstanceView(id, { kvTotalBlocks, kvBlockSize, role }) };
+  return blankInstanceView(id, { kvTotalBlocks, kvBlockSize, role }) as MutableInstanceView;
 }
 
 /**

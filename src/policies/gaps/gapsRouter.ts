@@ -16,7 +16,7 @@ function assign(state: GapsState, req: RoutedRequest, view: ClusterView): number
   const canPredict = state.variant.prediction && Number.isFinite(req.predictedOutputTokens);
   // One pass for u and the shortest queue where that is all the decision can need.
   const haveU = state.readOccupancy(view);
-  if (haveU && !(canPredict && state.occupancy >= state.opts.uThreshold)) {
+  if (haveU && !(canPredict && state.occupancyAtLeast(state.opts.uThreshold))) {
     const best = state.shortest as InstanceView;
     state.assignedByQueue++;
     state.recordRouted(req, best.id, view);
@@ -35,8 +35,7 @@ function assignByScore(state: GapsState, req: RoutedRequest, view: ClusterView, 
   const central = state.central(req.predictedOutputTokens);
   const cands = state.candidates(view);
   if (cands.length === 0) return -1;
-  const u = haveU ? state.occupancy : state.utilisation(cands);
-  const predictive = canPredict && u >= state.opts.uThreshold;
+  const predictive = canPredict && (haveU ? state.occupancyAtLeast(state.opts.uThreshold) : state.utilisation(cands) >= state.opts.uThreshold);
   let best = cands[0] as InstanceView;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const v of cands) {

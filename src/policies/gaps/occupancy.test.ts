@@ -8,11 +8,22 @@ import { DEFAULT_GAPS, GapsState } from './state.js';
 const perf = { name: 'lin', iterationTime: (s: BatchShape) => 0.01 + 1e-4 * s.decodeSeqs };
 type Mutable = { -readonly [K in keyof InstanceView]: InstanceView[K] };
 
+/** The double next to x towards +Infinity (up) or -Infinity (down), for x finite and positive. */
+function nextTo(x: number, up: boolean): number {
+  const b = new DataView(new ArrayBuffer(8));
+  b.setFloat64(0, x);
+  b.setBigUint64(0, b.getBigUint64(0) + (up ? 1n : -1n));
+  return b.getFloat64(0);
+}
+
 test('Eq. 9 u and the shortest queue from change stamps equal the scan of every view, bit for bit', () => {
   const rng = new Rng('stamps');
   for (const n of [1, 3, 32]) {
     const state = new GapsState(n, perf, { prediction: true, rebalancing: true, global: true }, DEFAULT_GAPS, rng, 5);
     const ref = new GapsState(n, perf, { prediction: true, rebalancing: true, global: true }, DEFAULT_GAPS, rng, 5);
+    // Asked for decisions only, as the router asks: its running sum goes many changes without a fold.
+    const dec = new GapsState(n, perf, { prediction: true, rebalancing: true, global: true }, DEFAULT_GAPS, rng, 5);
+    let decided = 0;
     const views: Mutable[] = Array.from({ length: n }, (_, i) => ({ ...blankInstanceView(i, { maxNumSeqs: 1 + rng.int(8) }) }));
     const stamps = new ViewStamps(n);
     const view: ClusterView = { now: 0, instances: views, stamps };
@@ -29,8 +40,18 @@ test('Eq. 9 u and the shortest queue from change stamps equal the scan of every 
           v.running = rng.int(busy ? v.maxNumSeqs + 1 : Math.max(1, v.maxNumSeqs >> 2));
           v.kvUsage = rng.next() < 0.2 ? rng.next() : rng.next() * 0.01;
           v.sinceReport = 0;
+          if (!busy && rng.next() < 0.3) {
+            // Idle: a term of 0, whose candidacy still counts in u's mean.
+            v.running = 0;
+            v.kvUsage = 0;
+          }
         }
         stamps.touchAll();
+      } else if (kind < 0.056) {
+        // A broken count (NaN or infinite) until the next report: the scan never takes it as the least queue.
+        const v = views[rng.int(n)] as Mutable;
+        v.waiting = rng.next() < 0.5 ? Number.NaN : Number.POSITIVE_INFINITY;
+        stamps.touch(v.id);
       } else if (kind < 0.08) {
         const v = views[rng.int(n)] as Mutable;
         if (rng.next() < 0.5) v.available = !v.available;
@@ -45,15 +66,27 @@ test('Eq. 9 u and the shortest queue from change stamps equal the scan of every 
         v.sinceReport += 1 + rng.int(2);
         stamps.touch(v.id);
       }
+      const haveU = dec.readOccupancy(view);
       const a = state.occupancyAndShortestQueue(view);
       const b = ref.occupancyByScan(plain);
       assert.ok(Object.is(a, b), `n=${n} step ${step}: u ${a} from stamps, ${b} from the scan`);
+      assert.equal(haveU, b !== undefined, `n=${n} step ${step}: whether u is defined`);
       if (b === undefined) continue;
       assert.equal(state.shortest, ref.shortest, `n=${n} step ${step}: shortest queue`);
+      assert.equal(dec.shortest, ref.shortest, `n=${n} step ${step}: shortest queue (decisions only)`);
+      // Mostly thresholds far from u (the running sum decides), now and then u itself and its
+      // neighbours, where only the scan's exact bits decide.
+      const ths = [DEFAULT_GAPS.uThreshold, rng.next()];
+      if (step % 7 === 0 && b > 0) ths.push(b, nextTo(b, true), nextTo(b, false));
+      for (const th of ths) {
+        assert.equal(dec.occupancyAtLeast(th), b >= th, `n=${n} step ${step}: u ${b} >= ${th}`);
+        decided++;
+      }
       if (b >= DEFAULT_GAPS.uThreshold) predictiveSide++;
       recomputed++;
     }
     assert.ok(recomputed > 5000, `n=${n}: many steps have an available instance (${recomputed})`);
+    assert.ok(decided > 2 * recomputed, `n=${n}: decisions checked (${decided})`);
     if (n > 1) assert.ok(predictiveSide > 100 && predictiveSide < recomputed - 100, `n=${n}: u falls on both sides of u_th (${predictiveSide} of ${recomputed})`);
   }
 });

@@ -4,6 +4,7 @@ import { BiasAwareCalibrator, DEFAULT_CALIBRATION } from '../../predictors/calib
 import { blankInstanceView, type ClusterView, type CompletionInfo, type InstanceView, type RoutedRequest, type ViewStamps } from '../clusterView.js';
 import { CompletionEstimator, InstanceLedger, NEW_ARRIVAL, type QueuePosition } from './estimator.js';
 import { IdPlaces } from './idPlaces.js';
+import { LeastSlot } from './leastSlot.js';
 
 /** The three components GAPS's ablations switch off (docs/GAPS.md). */
 export interface GapsVariant {
@@ -152,7 +153,7 @@ export class GapsState {
     return u / n;
   }
 
-  /** The instance `occupancyAndShortestQueue` found. */
+  /** The instance `occupancyAndShortestQueue` (or `readOccupancy`) found. */
   shortest: InstanceView | undefined;
 
   /**
@@ -163,24 +164,55 @@ export class GapsState {
    * view changed (see `occupancyByStamps`); the result is the same bits.
    */
   occupancyAndShortestQueue(view: ClusterView): number | undefined {
-    return this.readOccupancy(view) ? this.occupancy : undefined;
+    if (!this.readOccupancy(view)) return undefined;
+    if (!this.occupancyExact) this.foldTerms();
+    return this.occupancy;
   }
 
-  /** u from the last `readOccupancy` that returned true (a double field: see meanOutput). */
-  occupancy = Number.NaN;
+  /** u as the scan computes it, when `occupancyExact` (a double field: see meanOutput). */
+  private occupancy = Number.NaN;
+  private occupancyExact = false;
 
   /**
-   * `occupancyAndShortestQueue` with u left in `occupancy` (a number field, where a returned double
-   * would be boxed on every call); false where that would be undefined.
+   * The routing decision's half of `occupancyAndShortestQueue`: leaves the shortest queue in
+   * `shortest` and prepares `occupancyAtLeast`; false where `occupancyAndShortestQueue` would be
+   * undefined. Computes u's bits only if `occupancyAtLeast` cannot decide without them.
    */
   readOccupancy(view: ClusterView): boolean {
     if (!this.variant.global || this.variant.monitor === false || this.opts.signal !== 'occupancy') return false;
     const st = view.stamps;
     if (st !== undefined && st.at.length === view.instances.length) return this.occupancyByStamps(view, st);
     const u = this.occupancyByScan(view);
+    this.termStamps = undefined; // the cached terms may not be this view's: re-read them all next time
     if (u === undefined) return false;
     this.occupancy = u;
+    this.occupancyExact = true;
     return true;
+  }
+
+  /**
+   * Whether u (`occupancyAndShortestQueue`'s value, bit for bit) is at least `th`, after a
+   * `readOccupancy` that returned true. Between folds the stamped path keeps u's numerator as a
+   * running sum (`termSum`: each change adds its difference), whose bits may differ from the scan's
+   * index-order sum by rounding. Each differs from the exact sum of the terms by rounding alone:
+   * summing n <= m terms in order errs by at most (n - 1) * 2^-53 * sum|term|, and each of the K
+   * changes added since the last fold by at most 2^-53 * (|new| + |old| + |sum|) <= 3 * 2^-53 *
+   * `termAbs` (an upper bound on sum|term|: it only grows between folds), so the two differ by at
+   * most (2m + 3K) * 2^-53 * `termAbs`. `tol` is 32 times that, plus 2^-48 of the threshold's
+   * numerator (the rounding of th * n and of the division by n) and a tiny absolute floor (for a
+   * threshold of 0). So when the running sum is further than `tol` from th * n, the scan's u is on
+   * the same side of th; otherwise (and when anything is not finite: both comparisons are false) the
+   * terms are summed exactly as the scan sums them.
+   */
+  occupancyAtLeast(th: number): boolean {
+    if (!this.occupancyExact) {
+      const t = th * this.candCount;
+      const tol = (2 * this.termOf.length + 3 * this.termChanges + 4) * this.termAbs * 2 ** -48 + Math.abs(t) * 2 ** -48 + 2 ** -1000;
+      if (this.termSum < t - tol) return false;
+      if (this.termSum > t + tol) return true;
+      this.foldTerms();
+    }
+    return this.occupancy >= th;
   }
 
   /** `occupancyAndShortestQueue` by reading every view (the reference the stamped path must equal). */
@@ -213,12 +245,23 @@ export class GapsState {
   /** The stamps and the clock they had when the terms were last brought up to date. */
   private termStamps: ViewStamps | undefined;
   private termClock = -1;
+  /** Candidates among the cached terms. */
+  private candCount = 0;
+  /** The candidates' terms summed at the last fold, each change's difference added since (see `occupancyAtLeast`). */
+  private termSum = Number.NaN;
+  /** sum|term| at the last fold plus |new term| of every change since: at least sum|term| now. */
+  private termAbs = Number.NaN;
+  /** Changes added to `termSum` since the last fold. */
+  private termChanges = 0;
+  /** The candidates' queue lengths (+Infinity for the others), for the scan's `best`: the first with the least. */
+  private leastQueue = new LeastSlot(0);
 
   /**
    * `occupancyByScan` from cached terms: a view's term and queue length are recomputed (by the same
-   * expression) only when its stamp is past the clock of the last read, and the terms are then summed
-   * in index order from 0 as the scan sums them, so u has the same bits; the first strict minimum of
-   * the queue lengths is the scan's `best`.
+   * expression) only when its stamp is past the clock of the last read. After a report (every view
+   * changed) the terms are summed in index order as the scan sums them and the least queue found as
+   * the scan finds it; after a few changes the sum takes their differences (`occupancyAtLeast` says
+   * when that decides u's side of a threshold) and the least queue replays only their matches.
    */
   private occupancyByStamps(view: ClusterView, st: ViewStamps): boolean {
     const views = view.instances;
@@ -229,47 +272,92 @@ export class GapsState {
       this.candOf = new Uint8Array(m);
       this.termOf = new Float64Array(m);
       this.queueOf = new Float64Array(m);
+      this.leastQueue = new LeastSlot(m);
       since = -1;
     }
+    if (since !== st.clock) {
+      if (st.loggedSince(since)) this.applyLogged(views, st, since);
+      else {
+        const at = st.at;
+        const least = this.leastQueue;
+        for (let i = 0; i < m; i++) {
+          if ((at[i] as number) > since) this.readTerm(views[i] as InstanceView, i);
+          least.put(i, this.candOf[i] === 1 ? (this.queueOf[i] as number) : Number.POSITIVE_INFINITY);
+        }
+        least.replayAll();
+        this.foldTerms();
+      }
+      this.termClock = st.clock;
+    }
+    if (this.candCount === 0) return false;
+    // A least queue below +Infinity is a candidate's; none (every candidate's queue length NaN or
+    // infinite): the scan's `first`.
+    const least = this.leastQueue;
+    this.shortest = views[least.leastKey < Number.POSITIVE_INFINITY ? least.least : this.candOf.indexOf(1)] as InstanceView;
+    return true;
+  }
+
+  /** Re-reads view i's term, queue length and candidacy. */
+  private readTerm(v: InstanceView, i: number): void {
+    if (!v.available || v.role === 'decode') {
+      this.candOf[i] = 0;
+      return;
+    }
+    const q = v.waiting + v.running + v.sinceReport;
+    this.candOf[i] = 1;
+    this.queueOf[i] = q;
+    this.termOf[i] = Math.max(v.kvUsage, Math.min(1, q / Math.max(1, v.maxNumSeqs)));
+  }
+
+  /** Brings the cached terms up to date from the views the log names, adjusting the running sum and the least queue. */
+  private applyLogged(views: readonly InstanceView[], st: ViewStamps, since: number): void {
     const cand = this.candOf;
     const term = this.termOf;
     const queue = this.queueOf;
     const at = st.at;
-    if (since !== st.clock) {
-      for (let i = 0; i < m; i++) {
-        if ((at[i] as number) <= since) continue;
-        const v = views[i] as InstanceView;
-        if (!v.available || v.role === 'decode') {
-          cand[i] = 0;
-          continue;
-        }
-        const q = v.waiting + v.running + v.sinceReport;
-        cand[i] = 1;
-        queue[i] = q;
-        term[i] = Math.max(v.kvUsage, Math.min(1, q / Math.max(1, v.maxNumSeqs)));
+    const log = st.log;
+    const mask = st.logMask;
+    for (let c = since + 1; c <= st.clock; c++) {
+      const i = log[c & mask] as number;
+      if (at[i] !== c) continue; // touched again later: visited at its latest entry
+      const was = cand[i] === 1;
+      const old = was ? (term[i] as number) : 0;
+      const oldQ = queue[i] as number;
+      this.readTerm(views[i] as InstanceView, i);
+      const now = cand[i] === 1;
+      const t = now ? (term[i] as number) : 0;
+      if (now !== was) this.candCount += now ? 1 : -1;
+      if (t !== old || now !== was) {
+        this.termSum += t - old;
+        this.termAbs += Math.abs(t);
+        this.termChanges++;
+        this.occupancyExact = false;
       }
-      this.termClock = st.clock;
-    }
-    let u = 0;
-    let n = 0;
-    let first = -1;
-    let best = -1;
-    let bestQ = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < m; i++) {
-      if (cand[i] === 0) continue;
-      u += term[i] as number;
-      n++;
-      if (first < 0) first = i;
       const q = queue[i] as number;
-      if (q < bestQ) {
-        bestQ = q;
-        best = i;
-      }
+      if (now !== was || (now && q !== oldQ)) this.leastQueue.set(i, now ? q : Number.POSITIVE_INFINITY);
     }
-    if (n === 0) return false;
-    this.shortest = views[best >= 0 ? best : first] as InstanceView;
+  }
+
+  /** The scan's sum of the candidates' terms in index order, and u from it. */
+  private foldTerms(): void {
+    const cand = this.candOf;
+    const term = this.termOf;
+    let u = 0;
+    let a = 0;
+    let n = 0;
+    for (let i = 0; i < cand.length; i++) {
+      if (cand[i] === 0) continue;
+      const t = term[i] as number;
+      u += t;
+      a += Math.abs(t);
+      n++;
+    }
+    this.candCount = n;
+    this.termSum = u;
+    this.termAbs = a;
+    this.termChanges = 0;
     this.occupancy = u / n;
-    return true;
+    this.occupancyExact = true;
   }
 
   /** The buffer `candidates` fills for routing (a decision holds it only until it returns). */
@@ -281,10 +369,10 @@ export class GapsState {
    */
   candidates(view: ClusterView, out: InstanceView[] = this.routeCands): InstanceView[] {
     // Filled by index and then cut to length: emptying the array first would drop its storage, and
-    // every tick of the rebalancer would grow it again.
+    // every tick of the rebalancer would grow it again. The length is set only when it changes: the
+    // store calls into the runtime even when it does not (most of this function's time in a profile).
     let k = 0;
     for (const v of view.instances) if (v.available && v.role !== 'decode') out[k++] = v;
-    // Setting an array's length is a call into the runtime even when it does not change (every tick).
     if (out.length !== k) out.length = k;
     let avail = out;
     if (this.variant.monitor === false) avail = avail.map(ownCountsOnly);
