@@ -153,23 +153,31 @@ export interface CompletionInfo {
  * report). Same fields, same values, same order either way.
  */
 export function blankInstanceView(id: number, over: Partial<InstanceView> = {}): InstanceView {
-  const v: InstanceView = {
+  // The fields that take fractional values start as NaN and are then set to 0: a literal 0 would make
+  // them small-integer fields, and the first fractional store (the first SLO violation can come late
+  // in a run) would change every view's hidden class at once, deoptimising every function that reads
+  // views. NaN starts them as doubles; the values are the same.
+  const v: { -readonly [K in keyof InstanceView]: InstanceView[K] } = {
     id,
     role: 'mixed',
     available: true,
-    reportTime: 0,
+    reportTime: Number.NaN,
     waiting: 0,
     running: 0,
     kvUsedBlocks: 0,
     kvTotalBlocks: 1000,
     kvBlockSize: 16,
     maxNumSeqs: 256,
-    kvUsage: 0,
+    kvUsage: Number.NaN,
     waitingPromptTokens: 0,
-    utilization: 0,
-    recentSloViolationRate: 0,
+    utilization: Number.NaN,
+    recentSloViolationRate: Number.NaN,
     outstanding: 0,
     sinceReport: 0,
   };
+  v.reportTime = 0;
+  v.kvUsage = 0;
+  v.utilization = 0;
+  v.recentSloViolationRate = 0;
   return Object.assign(v, over);
 }

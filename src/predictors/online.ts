@@ -36,6 +36,14 @@ export function linearPredictor(): OutputPredictor {
     sxy: number;
   }
   const byType: Sums[] = [];
+  // The sums start as doubles (NaN, then 0; the same values): sxx outgrows small integers within a
+  // run, and that change of representation would give the object a new hidden class mid-run and
+  // deoptimise \`predict\` and its callers.
+  const newSums = (): Sums => {
+    const s = { n: 0, sx: Number.NaN, sy: Number.NaN, sxx: Number.NaN, sxy: Number.NaN };
+    s.sx = s.sy = s.sxx = s.sxy = 0;
+    return s;
+  };
   const fallback = meanPredictor();
   return {
     name: 'linear',
@@ -50,7 +58,7 @@ export function linearPredictor(): OutputPredictor {
     },
     observe(f, y) {
       fallback.observe(f, y);
-      const s = (byType[f.type] ??= { n: 0, sx: 0, sy: 0, sxx: 0, sxy: 0 });
+      const s = (byType[f.type] ??= newSums());
       const x = f.promptTokens;
       s.n++;
       s.sx += x;

@@ -177,8 +177,7 @@ class StreamSink implements ValueSink {
     this.top = undefined;
     if (wanted.length === 0) return false;
     // Counts of the top 8 bits, so that the walk to a rank skips 256 buckets a step.
-    const top8 = new Uint32Array(256);
-    for (let b = 0; b < 65536; b++) top8[b >>> 8] = (top8[b >>> 8] as number) + (top[b] as number);
+    const top8 = coarseCounts(top);
     this.gatherMax = Math.max(1 << 16, finite >>> 2);
     const root: Group = { ph: 0, pl: 0, base: 0, count: finite, targets: [...wanted], gathered: undefined, filled: 0, hist: top };
     return this.next([root], 0, top8);
@@ -257,6 +256,17 @@ class StreamSink implements ValueSink {
     this.mode = SELECT;
     return true;
   }
+}
+
+/**
+ * Counts of the top 8 bits from those of the top 16. (A function of its own: a long loop in `plan`
+ * ran into on-stack replacement on the first call, and the code after it, without type feedback,
+ * then deoptimised `plan` on every call.)
+ */
+function coarseCounts(top: Uint32Array): Uint32Array {
+  const top8 = new Uint32Array(256);
+  for (let b = 0; b < 65536; b++) top8[b >>> 8] = (top8[b >>> 8] as number) + (top[b] as number);
+  return top8;
 }
 
 /** The double whose order-preserving key is (kh, kl). */

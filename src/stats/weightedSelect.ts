@@ -121,7 +121,11 @@ function firstPass(segs: readonly WeightedSegment[], bits: number): FirstLevel |
       : { sum: new ExactSum(), total: 0, blockOf: new Int32Array(4096).fill(-1), hist: new Float64Array(4 * BLOCK), cnt: new Uint32Array(4 * BLOCK), used: 0 };
   // One call per segment: the summary runs once per process, and a small function called many times
   // is optimised sooner and cheaper than one long loop waiting for on-stack replacement.
-  for (const s of segs) if (!(bits === 16 ? countTop16(s, c) : countTop24(s, c))) return undefined;
+  for (const s of segs) {
+    const total = bits === 16 ? countTop16(s, c) : countTop24(s, c);
+    if (total < 0) return undefined;
+    c.total += total;
+  }
   return { bits, blockOf: c.blockOf, hist: c.hist, cnt: c.cnt, total: c.total, sum: c.sum.value() };
 }
 
@@ -136,8 +140,13 @@ interface FirstCounts {
   used: number;
 }
 
-/** Pass 1 over one segment with 16-bit first digits. (Weights are integers: `total` is exact in any grouping.) */
-function countTop16(s: WeightedSegment, c: FirstCounts): boolean {
+/**
+ * Pass 1 over one segment with 16-bit first digits; returns the segment's total weight (weights are
+ * integers: the total is exact in any grouping). (Returned, not added to `c` here: the first call runs
+ * its loop into on-stack replacement before ever reaching its end, and a property store there, with
+ * no type feedback, deoptimised the function on every later call.)
+ */
+function countTop16(s: WeightedSegment, c: FirstCounts): number {
   const sum = c.sum;
   const hist = c.hist;
   const cnt = c.cnt;
@@ -153,17 +162,15 @@ function countTop16(s: WeightedSegment, c: FirstCounts): boolean {
     cnt[d] = (cnt[d] as number) + 1;
     total += wi;
   }
-  c.total += total;
-  return true;
+  return total;
 }
 
-/** Pass 1 over one segment with 24-bit first digits; false when they would need more than MAX_BLOCKS blocks. */
-function countTop24(s: WeightedSegment, c: FirstCounts): boolean {
+/** `countTop16` with 24-bit first digits; -1 when they would need more than MAX_BLOCKS blocks. */
+function countTop24(s: WeightedSegment, c: FirstCounts): number {
   const sum = c.sum;
   const blockOf = c.blockOf as Int32Array;
   let hist = c.hist;
   let cnt = c.cnt;
-  let used = c.used;
   const u = words(s);
   const v = s.values;
   const w = s.weights;
@@ -174,29 +181,36 @@ function countTop24(s: WeightedSegment, c: FirstCounts): boolean {
     const h = mapHi(u[2 * i + 1] as number);
     let b = blockOf[h >>> 20] as number;
     if (b < 0) {
-      if (used === MAX_BLOCKS * BLOCK) return false;
-      if (used === hist.length) {
-        const h2 = new Float64Array(2 * used);
-        h2.set(hist);
-        hist = h2;
-        const c2 = new Uint32Array(2 * used);
-        c2.set(cnt);
-        cnt = c2;
-        c.hist = hist;
-        c.cnt = cnt;
-      }
-      b = used;
-      blockOf[h >>> 20] = b;
-      used += BLOCK;
-      c.used = used;
+      // A (sign, exponent) prefix not seen before: rare, and kept out of this loop so that the loop's
+      // optimised code has no path without type feedback (each such path cost a deoptimisation).
+      b = newBlock(c, h >>> 20);
+      if (b < 0) return -1;
+      hist = c.hist;
+      cnt = c.cnt;
     }
     const d = b | ((h >>> 8) & 0xfff);
     hist[d] = (hist[d] as number) + wi;
     cnt[d] = (cnt[d] as number) + 1;
     total += wi;
   }
-  c.total += total;
-  return true;
+  return total;
+}
+
+/** Gives the 12-bit prefix `top12` its block of 4,096 buckets (growing the arrays); -1 past MAX_BLOCKS. */
+function newBlock(c: FirstCounts, top12: number): number {
+  const used = c.used;
+  if (used === MAX_BLOCKS * BLOCK) return -1;
+  if (used === c.hist.length) {
+    const h2 = new Float64Array(2 * used);
+    h2.set(c.hist);
+    c.hist = h2;
+    const c2 = new Uint32Array(2 * used);
+    c2.set(c.cnt);
+    c.cnt = c2;
+  }
+  (c.blockOf as Int32Array)[top12] = used;
+  c.used = used + BLOCK;
+  return used;
 }
 
 /** The first digit's buckets that hold the targets, walked in key order. */
