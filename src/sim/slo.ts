@@ -82,10 +82,21 @@ export class SloJudge {
     readonly defaults: SloDefaults,
   ) {}
 
+  /**
+   * The request's latency alone on an idle instance. (A wrapper small enough to be inlined: the body
+   * leaves its result in a field, since a double returned from a call the optimiser does not inline
+   * is boxed, a heap number per completion judged.)
+   */
   unloadedLatency(prompt: number, output: number): number {
+    this.computeUnloaded(prompt, output);
+    return this.unloadedS;
+  }
+  private unloadedS = Number.NaN;
+
+  private computeUnloaded(prompt: number, output: number): void {
     let total = this.prefillTime(prompt);
     if (output > 1) total += (output - 1) * this.decodeStepTime(prompt, output);
-    return total;
+    this.unloadedS = total;
   }
 
   /** The prompt's prefill alone on an idle instance. */
