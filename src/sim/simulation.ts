@@ -309,9 +309,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     if (!Number.isInteger(target) || target < 0 || target >= this.instances.length || !this.views[target]?.available) {
       throw new InvariantError(`router '${this.router.name}' returned invalid instance ${target}`);
     }
-    this.addOutstanding(target, 1);
-    (this.views[target] as MutableInstanceView).sinceReport++;
-    this.stamps.touch(target);
+    this.sendTo(target);
     (this.instances[target] as Instance).enqueue(id, this.now);
     this.kick(target);
     this.pullArrival();
@@ -380,8 +378,13 @@ export class Simulation implements InstanceListener, ClusterControl {
     return c;
   }
 
+  /** A request was sent to instance i (routed or moved there): one more outstanding, one more since the last report. */
+  private sendTo(i: number): void {
+    (this.views[i] as MutableInstanceView).sinceReport++;
+    this.addOutstanding(i, 1);
+  }
 
-  /** A view's `outstanding` changed by `delta`: the index follows. */
+  /** A view's `outstanding` changed by `delta`: the index follows, and the view's stamp. */
   private addOutstanding(i: number, delta: number): void {
     const v = this.views[i] as MutableInstanceView;
     v.outstanding += delta;
@@ -488,9 +491,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     const cost = (kv * this.cfg.kvBytesPerToken) / this.cfg.interconnectBandwidth;
     t.instance[id] = to;
     this.addOutstanding(from, -1);
-    this.addOutstanding(to, 1);
-    (this.views[to] as MutableInstanceView).sinceReport++;
-    this.stamps.touch(to);
+    this.sendTo(to);
     this.kvTransfers++;
     this.kvTransferSeconds += cost;
     this.q.push(now + cost, MIGRATION_DONE, MIGRATION_DONE, to, id);
@@ -582,9 +583,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     t.state[id] = ReqState.Migrating;
     t.migrations[id] = (t.migrations[id] as number) + 1;
     this.addOutstanding(from, -1);
-    this.addOutstanding(to, 1);
-    (this.views[to] as MutableInstanceView).sinceReport++;
-    this.stamps.touch(to);
+    this.sendTo(to);
     this.migrations++;
     this.migrationSeconds += cost;
     this.migratedBytes += kv * this.cfg.kvBytesPerToken;
