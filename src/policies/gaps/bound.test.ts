@@ -9,6 +9,7 @@ import { blankInstanceView, type InstanceView } from '../clusterView.js';
 import type { ClusterControl, RequestSnapshot } from '../controllers/controller.js';
 import { routers } from '../routers/registry.js';
 import type { GapsRebalancer } from './rebalancer.js';
+import { InstanceLedger } from './estimator.js';
 import type { GapsState } from './state.js';
 
 function decode(seqs: number, context: number): BatchShape {
@@ -133,4 +134,47 @@ test('the rebalancer bounded by decodeMonotone makes exactly the moves of the ex
     assert.ok(exhaustive.length > 50, `seed ${seed}: the rebalancer moved ${exhaustive.length} requests`);
     assert.deepEqual(bounded, exhaustive, `seed ${seed}, ${slots} slots`);
   }
+});
+
+test('the bucketed overlap bound never exceeds the overlap the estimate sums, and stays close to it', () => {
+  const rng = new Rng('overlap-bound');
+  const prefill = (): number => 0.01;
+  // Counts at and around the buckets' edges, small ones, huge ones, and spread ones.
+  const pick = (): number => {
+    const u = rng.next();
+    if (u < 0.2) return 1 + rng.int(8);
+    if (u < 0.4) return 2 ** (2 + rng.int(20)) * (1 + rng.int(4) / 4) - (rng.next() < 0.5 ? 0 : rng.next() < 0.5 ? 1e-9 : 1);
+    if (u < 0.45) return 2 ** 29 * (1 + rng.next() * 4);
+    return 1 + rng.next() * rng.next() * 5000;
+  };
+  let ratio = 0;
+  let cases = 0;
+  for (let round = 0; round < 300; round++) {
+    const l = new InstanceLedger();
+    // No slot: every request waits, so its tokens left are its central size.
+    l.slots = 0;
+    // Filled in two goes, so that the second fill of the buckets follows one with other counts.
+    for (let go = 0; go < 2; go++) {
+      const n = rng.int(80);
+      for (let k = 0; k < n; k++) l.insert(l.length, 100, pick(), 900, 0, l.length, 0, true);
+      const w = l.workAt(1 + go, 0.02, prefill, Number.NaN, true);
+      for (let q = 0; q < 40; q++) {
+        const own = rng.next() < 0.3 ? Math.max(1, w.tokens[rng.int(Math.max(1, w.length))] ?? 1) : pick();
+        let exact = 0;
+        for (let j = 0; j < w.length; j++) {
+          const t = w.tokens[j] as number;
+          exact += t >= own ? 1 : t / own;
+        }
+        const bound = l.overlapAtLeast(own);
+        assert.ok(bound <= exact * (1 + 1e-12), `round ${round}, own ${own}: bound ${bound} > ${exact}`);
+        // (Counts from 2^29 up share one bucket, unbounded above: there the bound is loose.)
+        if (exact > 0 && own < 2 ** 29) {
+          assert.ok(bound >= 0.5 * exact, `round ${round}, own ${own}: bound ${bound} for ${exact}`);
+          ratio += bound / exact;
+          cases++;
+        }
+      }
+    }
+  }
+  assert.ok(ratio / cases > 0.97, `mean bound/overlap ${ratio / cases}`);
 });

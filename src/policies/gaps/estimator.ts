@@ -58,6 +58,30 @@ const F_PREFILL = 7;
 const STRIDE = 8;
 
 /**
+ * Buckets of decode tokens left for `InstanceLedger.overlapAtLeast`: four to an octave, by the
+ * integer part (a token count t >= 1 goes to bucket `tokenBucket(x)` of x = min(t, 2^29) | 0, its whole part, and the counts of
+ * bucket b lie in [BUCKET_EDGE[b], BUCKET_EDGE[b + 1])). Counts of 2^29 and more share the last one.
+ */
+const BUCKETS = 113;
+const MAX_WHOLE = 2 ** 29;
+const BUCKET_EDGE = (() => {
+  const e = new Float64Array(BUCKETS + 1);
+  for (let b = 0; b < BUCKETS; b++) e[b] = b < 8 ? b : (4 + (b & 3)) * 2 ** ((b >> 2) - 1);
+  e[BUCKETS] = Number.POSITIVE_INFINITY;
+  return e;
+})();
+
+/**
+ * The bucket of a whole token count x in [1, 2^29] (see BUCKET_EDGE; monotone: a larger count never
+ * has a smaller bucket). It takes a small integer, not the count itself: a double passed to a call
+ * that is not inlined is boxed.
+ */
+function tokenBucket(x: number): number {
+  const e = 31 - Math.clz32(x);
+  return e < 2 ? x : ((e - 1) << 2) + ((x >> (e - 2)) & 3);
+}
+
+/**
  * Router-side knowledge of one instance: what this router sent there and has not seen complete, in
  * first-come order (by arrival; see `add`), one row of numbers per request in one typed array, so that
  * a removal is one copy and estimates build no objects. Slots are tracked from what a front end sees
@@ -105,7 +129,7 @@ export class InstanceLedger {
   memoBatch = Number.NaN;
   memoContext = Number.NaN;
   memoTpot = Number.NaN;
-  /** Sum and largest of the work list's decode tokens left (for lower bounds). */
+  /** Sum and largest of the work list's decode tokens left (for lower bounds), set with the list's columns. */
   tokenSum = 0;
   tokenMax = 0;
 
@@ -343,10 +367,9 @@ export class InstanceLedger {
     }
   }
 
-  /** The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens. */
   /**
    * For a new arrival of `fusedOwn` tokens (NaN: none), what the estimate's pass over this work list
-   * gives, computed in the same order by the same operations while the list was derived.
+   * gives, computed while the list was derived: the same sums of the same terms in the same order.
    */
   fusedOwn = Number.NaN;
   fusedOverlap = 0;
@@ -355,10 +378,9 @@ export class InstanceLedger {
 
   /**
    * The work left at `now`: a started request has produced (now - start - prefill) / tpot tokens.
-   * With a finite `own`, also the new-arrival pass of the estimate for that size (fused*), when the
-   * list is derived anew; that pass computes the sums alone and leaves the list's columns to
-   * `workOrder` (the round's pressure estimates read nothing else). Without `own` the prefill and
-   * token columns are filled.
+   * With a finite `own` and no `columns`, when the list is derived anew, only the new-arrival pass
+   * of the estimate for that size (fused*): the list's columns are left to `workOrder` (the round's
+   * pressure estimates read nothing else). Otherwise the prefill and token columns are filled.
    */
   workAt(now: number, tpot: number, prefill: (tokens: number) => number, own = Number.NaN, columns = !Number.isFinite(own)): WorkList {
     // Inlined by its callers, with the numbers through fields, as CompletionEstimator.lowerBound.
@@ -379,7 +401,6 @@ export class InstanceLedger {
     const tpot = this.argTpot;
     const own = this.argOwn;
     const w = this.work;
-    const fuse = Number.isFinite(own);
     this.prefillOf = prefill;
     if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) {
       if (columns && !this.columnsFresh) this.fillColumns();
@@ -391,22 +412,41 @@ export class InstanceLedger {
     this.workVersion = this.version;
     this.workNow = now;
     this.workTpot = tpot;
-    if (columns) {
+    this.bucketsFresh = false;
+    this.fusedOwn = Number.NaN;
+    this.fusedOverlap = 0;
+    this.fusedAhead = 0;
+    this.fusedPrefill = 0;
+    if (columns || !Number.isFinite(own)) {
       this.fillColumns();
-      this.fusedOwn = Number.NaN;
-      this.fusedOverlap = 0;
-      this.fusedAhead = 0;
-      this.fusedPrefill = 0;
       return w;
     }
     this.columnsFresh = false;
+    this.fusedPass(prefill);
+    return w;
+  }
+
+  /**
+   * The estimate's new-arrival pass for `argOwn` tokens over the work at (workNow, workTpot), from
+   * the rows, storing nothing: each request's tokens left t are fillColumns' (the same operations),
+   * and it adds min(t, own) / own to the overlap as the estimate does (1 when t >= own, else t / own),
+   * so the sums are the estimate's to the bit. A started request whose tokens left are plainly at
+   * least own is known to add 1 without the division for t: with q = x * (1 / tpot) in place of
+   * produced = x / tpot (x the decode time it has had), |q - produced| <= 3.2 ulp(q), so when
+   * central - q >= own * (1 + 1e-9) + 1e-9 * q, t = max(1, central - produced) exceeds own by far
+   * more than the rounding of either side (tested against the plain pass in workList.test.ts).
+   */
+  private fusedPass(prefill: (tokens: number) => number): void {
+    const now = this.workNow;
+    const tpot = this.workTpot;
+    const own = this.argOwn;
+    const n = this.length;
     const r = this.rows;
-    let sum = 0;
-    let max = 0;
+    const perTpot = 1 / tpot;
+    const plainly = own * (1 + 1e-9);
     let overlap = 0;
     let ahead = 0;
     let prefillAhead = 0;
-    // fillColumns' pass, the same operations in the same order, with the estimate's sums and no stores.
     for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
@@ -415,36 +455,111 @@ export class InstanceLedger {
       }
       const central = r[o + F_CENTRAL] as number;
       const st = r[o + F_START] as number;
-      let t: number;
+      let share: number;
       let ps: number;
       if (Number.isNaN(st)) {
         ps = pre;
-        t = Math.max(1, central);
+        const t = Math.max(1, central);
+        share = t >= own ? 1 : t / own;
       } else {
         const elapsed = Math.max(0, now - st);
-        const produced = Math.max(0, elapsed - pre) / tpot;
+        const x = Math.max(0, elapsed - pre);
         ps = Math.max(0, pre - elapsed);
-        t = Math.max(1, central - produced);
+        const q = x * perTpot;
+        if (central - q >= plainly + 1e-9 * q) {
+          share = 1;
+        } else {
+          const t = Math.max(1, central - x / tpot);
+          share = t >= own ? 1 : t / own;
+        }
       }
-      sum += t;
-      if (t > max) max = t;
-      if (fuse && r[o + F_ID] !== NEW_ARRIVAL_ID) {
-        overlap += t >= own ? 1 : t / own;
+      if (r[o + F_ID] !== NEW_ARRIVAL_ID) {
+        overlap += share;
         ahead++;
         prefillAhead += ps;
       }
     }
-    this.fusedOwn = fuse ? own : Number.NaN;
+    this.fusedOwn = own;
     this.fusedOverlap = overlap;
     this.fusedAhead = ahead;
     this.fusedPrefill = prefillAhead;
-    this.tokenSum = sum;
-    this.tokenMax = max;
-    return w;
   }
 
   /** Whether the work list's prefill and token columns hold the work at (workVersion, workNow, workTpot). */
   private columnsFresh = false;
+
+  /**
+   * A lower bound on the overlap sum(min(t, own) / own) over the token column `workAt` last derived
+   * (t: a request's decode tokens left), for any own >= 1 (a NaN count is taken as at least own). After the first
+   * call for a derived list, O(1): the counts are summed by bucket (tokenBucket) once. The counts in
+   * a lower bucket than own's are below own and add t / own exactly, those in a higher one add 1, and
+   * those in own's bucket add at least t / max(own, the bucket's upper edge). The sums are in another
+   * order than the estimate's, so the result can differ from the exact sum by rounding (a few ulps
+   * per count); callers keep a margin.
+   */
+  overlapAtLeast(own: number): number {
+    // Inlined by its callers, with the numbers through fields, as workAt.
+    this.argBoundOwn = own;
+    this.overlapFromField();
+    return this.overlapBound;
+  }
+
+  private argBoundOwn = Number.NaN;
+  private overlapBound = Number.NaN;
+  /** Whether the buckets below hold the token column at (workVersion, workNow, workTpot). */
+  private bucketsFresh = false;
+  /** The highest bucket holding a count (-1: none); the arrays below are read up to it. */
+  private topBucket = -1;
+  /** Per bucket: the sum of its counts. */
+  private readonly bucketSum = new Float64Array(BUCKETS);
+  /** Per bucket b: the sum of the counts in buckets below b. */
+  private readonly sumBelow = new Float64Array(BUCKETS + 1);
+  /** Per bucket b: how many counts lie in bucket b or above. */
+  private readonly countFrom = new Float64Array(BUCKETS + 1);
+
+  /** overlapAtLeast's body, with own from the field; the bound is left in `overlapBound`. */
+  private overlapFromField(): void {
+    if (!this.bucketsFresh) this.fillBuckets();
+    const own = this.argBoundOwn;
+    const top = this.topBucket;
+    const j = tokenBucket((own < MAX_WHOLE ? own : MAX_WHOLE) | 0);
+    if (j > top) {
+      this.overlapBound = (this.sumBelow[top + 1] as number) / own;
+      return;
+    }
+    this.overlapBound = (this.countFrom[j + 1] as number) + (this.sumBelow[j] as number) / own + (this.bucketSum[j] as number) / Math.max(own, BUCKET_EDGE[j + 1] as number);
+  }
+
+  /** Sums the token column by bucket, for overlapFromField. */
+  private fillBuckets(): void {
+    if (!this.columnsFresh) this.fillColumns();
+    const sum = this.bucketSum;
+    const below = this.sumBelow;
+    const from = this.countFrom;
+    // Clear what the last fill used.
+    for (let b = 0; b <= this.topBucket; b++) sum[b] = 0;
+    for (let b = 0; b <= this.topBucket + 1; b++) from[b] = 0;
+    const w = this.work;
+    const tokens = w.tokens;
+    const n = w.length;
+    let top = -1;
+    for (let k = 0; k < n; k++) {
+      const t = tokens[k] as number;
+      const b = tokenBucket((t < MAX_WHOLE ? t : MAX_WHOLE) | 0);
+      sum[b] = (sum[b] as number) + t;
+      from[b] = (from[b] as number) + 1;
+      if (b > top) top = b;
+    }
+    let acc = 0;
+    for (let b = 0; b <= top; b++) {
+      below[b] = acc;
+      acc += sum[b] as number;
+    }
+    below[top + 1] = acc;
+    for (let b = top - 1; b >= 0; b--) from[b] = (from[b] as number) + (from[b + 1] as number);
+    this.topBucket = top;
+    this.bucketsFresh = true;
+  }
   /** The prefill function workAt was last given (fillColumns asks it for rows not yet timed). */
   private prefillOf: (tokens: number) => number = (tokens) => tokens;
 
@@ -712,11 +827,16 @@ export class CompletionEstimator {
     const running = v.running;
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
     const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
-    // Only the token sum and largest count are read: no columns.
-    ledger.workAt(now, tpotNow, this.prefillFn, Number.NaN, false);
+    // The token column (bucketed by overlapAtLeast) and its sum and largest count.
+    ledger.workAt(now, tpotNow, this.prefillFn, Number.NaN, true);
     const n = ledger.length;
-    // Rounding: the estimate's sum of n terms and this one's each err by at most n ulps; stay below both.
-    const overlap = (ledger.tokenSum / Math.max(own, ledger.tokenMax)) * (1 - 1e-9 - n * 4.5e-16);
+    // Each request ahead overlaps it by min(t, own)/own >= t/max(own, largest t); the bucketed sum of
+    // min(t, own)/own (overlapAtLeast) is usually much tighter. A NaN count makes `loose` NaN, and the bound with it.
+    const tight = ledger.overlapAtLeast(own);
+    const loose = ledger.tokenSum / Math.max(own, ledger.tokenMax);
+    // Rounding: the estimate's sum of n terms and this one's each err by at most n ulps (the buckets'
+    // at most n + BUCKETS); stay below both.
+    const overlap = (tight > loose ? tight : loose) * (1 - 1e-9 - n * 4.5e-16);
     const batch = Math.max(1, Math.min(slots, overlap + 1));
     const tpot = this.decodeStep(batch, ctx * batch);
     this.result = this.ownPrefill(prompt) + own * tpot;

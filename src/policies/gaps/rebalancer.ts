@@ -223,12 +223,13 @@ export class GapsRebalancer implements Controller {
   }
 
   /**
-   * bestExhaustive's answer, or -1 when no target could pay for the move, without estimating every
-   * target: each target's completion time is bounded from below in O(1) (its own prefill and decode at
-   * the smallest batch it can decode in; CompletionEstimator.lowerBound), the target with the smallest
-   * bound is estimated first, and a target is estimated only if its bound does not exceed the best
-   * time so far. When even the smallest bound cannot pay for the move with the gain needed, no target
-   * is estimated. Ties go to the earlier view, as in the exhaustive scan, so the choice is the same.
+   * bestExhaustive's answer when some target can pay for the move, else -1 or a target that cannot,
+   * without estimating every target: each target's completion time is bounded from below
+   * (CompletionEstimator.lowerBound, O(1) once the round has its work list), a target whose bound
+   * already leaves no gain worth the move is skipped (a larger time cannot leave more), the target
+   * with the smallest bound is estimated first, and another is estimated only if its bound does not
+   * exceed the best time so far. Ties go to the earlier view, as in the exhaustive scan, so a move
+   * goes where the exhaustive scan would send it.
    */
   private bestBounded(now: number, r: RequestSnapshot, src: InstanceView, views: InstanceView[], ctl: ClusterControl, prompt: number, remaining: number, upper: number, at: QueuePosition, work: number, cSrc: number, gainNeeded: number): number {
     const s = this.s;
@@ -237,15 +238,20 @@ export class GapsRebalancer implements Controller {
     const lb = this.bounds;
     // By our records the request is on `home` (its source); a ledger that holds it is not bounded.
     const home = s.where.get(r.id);
+    const cost = ctl.migrationCost(r.id);
     let first = -1;
     let minLb = Number.POSITIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       const v = views[i] as InstanceView;
+      // Skipped targets are marked with an infinite bound (a target whose time is infinite is never chosen).
+      lb[i] = Number.POSITIVE_INFINITY;
       if (v.id === src.id) continue;
       // A margin far above the rounding of either computation (the bound is not that tight anyway).
       // completionLowerBound, spelled out so that it is inlined here (its numbers are not boxed).
       let b = s.estimator.lowerBound(v, s.ledger(v, now), prompt, remaining, now) * (1 - 1e-9);
       if (v.id === home) b = Number.NEGATIVE_INFINITY;
+      // The move's gain is smaller the larger the target's time: a target that cannot pay at its bound cannot pay at all.
+      if (cSrc - (b + cost) <= gainNeeded || b === Number.POSITIVE_INFINITY) continue;
       lb[i] = b;
       if (first < 0 || b < minLb) {
         minLb = b;
@@ -254,8 +260,6 @@ export class GapsRebalancer implements Controller {
     }
     this.cBest = Number.POSITIVE_INFINITY;
     if (first < 0) return -1;
-    // Every target's time is at least minLb, so the move's gain is at most what minLb would give.
-    if (cSrc - (minLb + ctl.migrationCost(r.id)) <= gainNeeded) return -1;
     let best = -1;
     let cBest = Number.POSITIVE_INFINITY;
     const c0 = this.targetTime(now, r, views[first] as InstanceView, prompt, remaining, upper, at, work);
@@ -264,7 +268,8 @@ export class GapsRebalancer implements Controller {
       best = first;
     }
     for (let i = 0; i < n; i++) {
-      if (i === first || (views[i] as InstanceView).id === src.id || (lb[i] as number) > cBest) continue;
+      const b = lb[i] as number;
+      if (i === first || b === Number.POSITIVE_INFINITY || b > cBest) continue;
       const c = this.targetTime(now, r, views[i] as InstanceView, prompt, remaining, upper, at, work);
       if (c < cBest || (c === cBest && i < best)) {
         cBest = c;

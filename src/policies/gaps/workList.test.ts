@@ -66,3 +66,40 @@ test('lazily filled work-list columns equal a straight derivation, after fused p
     }
   }
 });
+
+// The fused pass decides that a started request adds exactly 1 to the overlap from a product in place
+// of its tokens-left quotient; requests whose tokens left land within a few ulps of `own` must get the
+// plain pass's share all the same.
+test('the fused pass gives the plain pass overlap for tokens left within ulps of the size estimated', () => {
+  const rng = new Rng('work-list-margin');
+  const noPrefill = (): number => 0;
+  let near = 0;
+  for (let round = 0; round < 400; round++) {
+    const l = new InstanceLedger();
+    const own = 1 + rng.next() * 800;
+    const tpot = 0.005 + rng.next() * 0.08;
+    const now = 1 + rng.next() * 50;
+    for (let k = 0; k < 40; k++) {
+      // Started at 0 with no prefill: tokens left = central - now / tpot, aimed at own, nudged by ulps.
+      const nudge = 1 + (rng.int(17) - 8) * 2 ** -52;
+      const central = (own + now / tpot) * nudge;
+      l.insert(k, 100, central, central, 0, k, 0, true);
+    }
+    l.insert(100, 100, own * 3 + now / tpot, 900, 0, 100, 0, true);
+    l.insert(101, 100, 2, 900, 0, 101, 0, true);
+    l.workAt(now, tpot, noPrefill, own);
+    assert.equal(l.fusedOwn, own);
+    const fused = [l.fusedOverlap, l.fusedAhead, l.fusedPrefill];
+    const w = l.workOrder();
+    let overlap = 0;
+    let prefillAhead = 0;
+    for (let j = 0; j < w.length; j++) {
+      const t = w.tokens[j] as number;
+      if (t < own) near++;
+      overlap += t >= own ? 1 : t / own;
+      prefillAhead += w.preS[j] as number;
+    }
+    assert.deepEqual(fused, [overlap, w.length, prefillAhead], `round ${round}`);
+  }
+  assert.ok(near > 4000, `${near} requests just under own`);
+});
