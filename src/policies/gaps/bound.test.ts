@@ -151,13 +151,19 @@ test('the bucketed overlap bound never exceeds the overlap the estimate sums, an
   let cases = 0;
   for (let round = 0; round < 300; round++) {
     const l = new InstanceLedger();
-    // No slot: every request waits, so its tokens left are its central size.
-    l.slots = 0;
+    // Without slots every request waits, and its tokens left are its central size; with slots they
+    // start at once and have produced some by now.
+    l.slots = rng.next() < 0.5 ? 0 : Number.POSITIVE_INFINITY;
     // Filled in two goes, so that the second fill of the buckets follows one with other counts.
     for (let go = 0; go < 2; go++) {
       const n = rng.int(80);
-      for (let k = 0; k < n; k++) l.insert(l.length, 100, pick(), 900, 0, l.length, 0, true);
-      const w = l.workAt(1 + go, 0.02, prefill, Number.NaN, true);
+      for (let k = 0; k < n; k++) l.insert(l.length, 100, pick(), 900, 0, l.length, go + rng.next(), true);
+      const now = 2 + go + rng.next() * 3;
+      const tpot = 0.001 + rng.next() * 0.05;
+      l.workAt(now, tpot, prefill, Number.NaN, false);
+      const bound0 = l.overlapAtLeast(5);
+      const w = l.workOrder();
+      assert.equal(l.overlapAtLeast(5), bound0, 'the bound does not depend on when the columns are filled');
       for (let q = 0; q < 40; q++) {
         const own = rng.next() < 0.3 ? Math.max(1, w.tokens[rng.int(Math.max(1, w.length))] ?? 1) : pick();
         let exact = 0;

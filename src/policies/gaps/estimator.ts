@@ -129,10 +129,6 @@ export class InstanceLedger {
   memoBatch = Number.NaN;
   memoContext = Number.NaN;
   memoTpot = Number.NaN;
-  /** Sum and largest of the work list's decode tokens left (for lower bounds), set with the list's columns. */
-  tokenSum = 0;
-  tokenMax = 0;
-
   /** The entries in order, as objects (for tests and inspection; the estimator reads the rows). */
   get entries(): Map<number, LedgerEntry> {
     const m = new Map<number, LedgerEntry>();
@@ -417,12 +413,13 @@ export class InstanceLedger {
     this.fusedOverlap = 0;
     this.fusedAhead = 0;
     this.fusedPrefill = 0;
-    if (columns || !Number.isFinite(own)) {
+    if (columns) {
       this.fillColumns();
       return w;
     }
+    // Nothing is read yet: the columns are left to `workOrder`, the buckets to `overlapAtLeast`.
     this.columnsFresh = false;
-    this.fusedPass(prefill);
+    if (Number.isFinite(own)) this.fusedPass(prefill);
     return w;
   }
 
@@ -489,13 +486,14 @@ export class InstanceLedger {
   private columnsFresh = false;
 
   /**
-   * A lower bound on the overlap sum(min(t, own) / own) over the token column `workAt` last derived
-   * (t: a request's decode tokens left), for any own >= 1 (a NaN count is taken as at least own). After the first
-   * call for a derived list, O(1): the counts are summed by bucket (tokenBucket) once. The counts in
-   * a lower bucket than own's are below own and add t / own exactly, those in a higher one add 1, and
-   * those in own's bucket add at least t / max(own, the bucket's upper edge). The sums are in another
-   * order than the estimate's, so the result can differ from the exact sum by rounding (a few ulps
-   * per count); callers keep a margin.
+   * A lower bound on the overlap sum(min(t, own) / own) over the work `workAt` last derived (t: a
+   * request's decode tokens left), for any own >= 1; NaN when a count is NaN. After the first call
+   * for a derived list, O(1): counts are summed by bucket (tokenBucket) once. A count in a lower
+   * bucket than own's is below own and adds t / own exactly, one in a higher bucket adds 1, and one in
+   * own's bucket adds at least t / max(own, the bucket's upper edge). Every request also overlaps by
+   * at least t / max(own, largest t); the larger of the two bounds is given. The counts summed are at
+   * most the estimate's (see fillBuckets) and the sums are in another order than the estimate's, so
+   * the result can exceed the estimate's sum by rounding only (a few ulps a count); callers keep a margin.
    */
   overlapAtLeast(own: number): number {
     // Inlined by its callers, with the numbers through fields, as workAt.
@@ -506,7 +504,7 @@ export class InstanceLedger {
 
   private argBoundOwn = Number.NaN;
   private overlapBound = Number.NaN;
-  /** Whether the buckets below hold the token column at (workVersion, workNow, workTpot). */
+  /** Whether the buckets below hold the work at (workVersion, workNow, workTpot). */
   private bucketsFresh = false;
   /** The highest bucket holding a count (-1: none); the arrays below are read up to it. */
   private topBucket = -1;
@@ -516,39 +514,55 @@ export class InstanceLedger {
   private readonly sumBelow = new Float64Array(BUCKETS + 1);
   /** Per bucket b: how many counts lie in bucket b or above. */
   private readonly countFrom = new Float64Array(BUCKETS + 1);
+  /** The largest count bucketed. */
+  private countMax = 0;
 
   /** overlapAtLeast's body, with own from the field; the bound is left in `overlapBound`. */
   private overlapFromField(): void {
     if (!this.bucketsFresh) this.fillBuckets();
     const own = this.argBoundOwn;
     const top = this.topBucket;
+    const all = this.sumBelow[top + 1] as number;
+    const loose = all / Math.max(own, this.countMax);
     const j = tokenBucket((own < MAX_WHOLE ? own : MAX_WHOLE) | 0);
-    if (j > top) {
-      this.overlapBound = (this.sumBelow[top + 1] as number) / own;
-      return;
-    }
-    this.overlapBound = (this.countFrom[j + 1] as number) + (this.sumBelow[j] as number) / own + (this.bucketSum[j] as number) / Math.max(own, BUCKET_EDGE[j + 1] as number);
+    const tight = j > top ? all / own : (this.countFrom[j + 1] as number) + (this.sumBelow[j] as number) / own + (this.bucketSum[j] as number) / Math.max(own, BUCKET_EDGE[j + 1] as number);
+    // NaN when a count is (`loose` is then NaN).
+    this.overlapBound = tight > loose ? tight : loose;
   }
 
-  /** Sums the token column by bucket, for overlapFromField. */
+  /**
+   * Sums the work's decode tokens left by bucket, for overlapFromField, from the rows. Each count is
+   * at most fillColumns' t and usually equal to it within a few ulps, without its division: with
+   * q = x * (1 / tpot) * (1 + 1e-12) >= x / tpot rounded (x the decode time a started request has had),
+   * max(1, central - q) <= max(1, central - x / tpot) rounded. A smaller count cannot make the bound
+   * larger than the estimate's overlap: each request's share in the bound is at most min(count, own) / own.
+   */
   private fillBuckets(): void {
-    if (!this.columnsFresh) this.fillColumns();
     const sum = this.bucketSum;
     const below = this.sumBelow;
     const from = this.countFrom;
     // Clear what the last fill used.
     for (let b = 0; b <= this.topBucket; b++) sum[b] = 0;
     for (let b = 0; b <= this.topBucket + 1; b++) from[b] = 0;
-    const w = this.work;
-    const tokens = w.tokens;
-    const n = w.length;
+    const now = this.workNow;
+    const perTpot = (1 / this.workTpot) * (1 + 1e-12);
+    const r = this.rows;
     let top = -1;
-    for (let k = 0; k < n; k++) {
-      const t = tokens[k] as number;
+    let max = 0;
+    for (let k = 0, o = this.head * STRIDE; k < this.length; k++, o += STRIDE) {
+      let pre = r[o + F_PREFILL] as number;
+      if (Number.isNaN(pre)) {
+        pre = this.prefillOf(Math.max(1, r[o + F_PROMPT] as number));
+        r[o + F_PREFILL] = pre;
+      }
+      const central = r[o + F_CENTRAL] as number;
+      const st = r[o + F_START] as number;
+      const t = Number.isNaN(st) ? Math.max(1, central) : Math.max(1, central - Math.max(0, Math.max(0, now - st) - pre) * perTpot);
       const b = tokenBucket((t < MAX_WHOLE ? t : MAX_WHOLE) | 0);
       sum[b] = (sum[b] as number) + t;
       from[b] = (from[b] as number) + 1;
       if (b > top) top = b;
+      if (!(t <= max)) max = t;
     }
     let acc = 0;
     for (let b = 0; b <= top; b++) {
@@ -558,12 +572,14 @@ export class InstanceLedger {
     below[top + 1] = acc;
     for (let b = top - 1; b >= 0; b--) from[b] = (from[b] as number) + (from[b + 1] as number);
     this.topBucket = top;
+    this.countMax = max;
     this.bucketsFresh = true;
   }
+
   /** The prefill function workAt was last given (fillColumns asks it for rows not yet timed). */
   private prefillOf: (tokens: number) => number = (tokens) => tokens;
 
-  /** The work list's prefill and token columns, and tokenSum and tokenMax, at (workVersion, workNow, workTpot). */
+  /** The work list's prefill and token columns at (workVersion, workNow, workTpot). */
   private fillColumns(): void {
     const w = this.work;
     const n = w.length;
@@ -571,8 +587,6 @@ export class InstanceLedger {
     const tpot = this.workTpot;
     const r = this.rows;
     const { preS, tokens } = w;
-    let sum = 0;
-    let max = 0;
     for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
@@ -592,11 +606,7 @@ export class InstanceLedger {
         t = Math.max(1, central - produced);
       }
       tokens[j] = t;
-      sum += t;
-      if (t > max) max = t;
     }
-    this.tokenSum = sum;
-    this.tokenMax = max;
     this.columnsFresh = true;
   }
 
@@ -827,16 +837,12 @@ export class CompletionEstimator {
     const running = v.running;
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
     const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
-    // The token column (bucketed by overlapAtLeast) and its sum and largest count.
-    ledger.workAt(now, tpotNow, this.prefillFn, Number.NaN, true);
+    // The work at now (no columns: overlapAtLeast reads the rows).
+    ledger.workAt(now, tpotNow, this.prefillFn, Number.NaN, false);
     const n = ledger.length;
-    // Each request ahead overlaps it by min(t, own)/own >= t/max(own, largest t); the bucketed sum of
-    // min(t, own)/own (overlapAtLeast) is usually much tighter. A NaN count makes `loose` NaN, and the bound with it.
-    const tight = ledger.overlapAtLeast(own);
-    const loose = ledger.tokenSum / Math.max(own, ledger.tokenMax);
     // Rounding: the estimate's sum of n terms and this one's each err by at most n ulps (the buckets'
     // at most n + BUCKETS); stay below both.
-    const overlap = (tight > loose ? tight : loose) * (1 - 1e-9 - n * 4.5e-16);
+    const overlap = ledger.overlapAtLeast(own) * (1 - 1e-9 - n * 4.5e-16);
     const batch = Math.max(1, Math.min(slots, overlap + 1));
     const tpot = this.decodeStep(batch, ctx * batch);
     this.result = this.ownPrefill(prompt) + own * tpot;
