@@ -154,10 +154,12 @@ test('the bucketed overlap bound never exceeds the overlap the estimate sums, an
     // Without slots every request waits, and its tokens left are its central size; with slots they
     // start at once and have produced some by now.
     l.slots = rng.next() < 0.5 ? 0 : Number.POSITIVE_INFINITY;
-    // Filled in two goes, so that the second fill of the buckets follows one with other counts.
-    for (let go = 0; go < 2; go++) {
+    // Filled and emptied in turns, so that each fill of the buckets follows one with other counts.
+    let next = 0;
+    for (let go = 0; go < 4; go++) {
+      for (const id of [...l.entries.keys()]) if (rng.next() < 0.5) l.remove(id, go);
       const n = rng.int(80);
-      for (let k = 0; k < n; k++) l.insert(l.length, 100, pick(), 900, 0, l.length, go + rng.next(), true);
+      for (let k = 0; k < n; k++, next++) l.insert(next, 100, pick(), 900, 0, next, go + rng.next(), true);
       const now = 2 + go + rng.next() * 3;
       const tpot = 0.001 + rng.next() * 0.05;
       l.workAt(now, tpot, prefill, Number.NaN, false);

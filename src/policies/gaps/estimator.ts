@@ -540,10 +540,14 @@ export class InstanceLedger {
   private fillBuckets(): void {
     const sum = this.bucketSum;
     const below = this.sumBelow;
+    // Counts per bucket first, then turned into countFrom in place.
     const from = this.countFrom;
-    // Clear what the last fill used.
-    for (let b = 0; b <= this.topBucket; b++) sum[b] = 0;
-    for (let b = 0; b <= this.topBucket + 1; b++) from[b] = 0;
+    // Clear what the last fill used (both arrays are 0 above its top bucket).
+    const last = this.topBucket;
+    for (let b = 0; b <= last; b++) {
+      sum[b] = 0;
+      from[b] = 0;
+    }
     const now = this.workNow;
     const perTpot = (1 / this.workTpot) * (1 + 1e-12);
     const r = this.rows;
@@ -564,13 +568,18 @@ export class InstanceLedger {
       if (b > top) top = b;
       if (!(t <= max)) max = t;
     }
+    // One pass up: the sums below each bucket, and the counts from it up (all less those below).
+    const n = this.length;
     let acc = 0;
+    let under = 0;
     for (let b = 0; b <= top; b++) {
       below[b] = acc;
       acc += sum[b] as number;
+      const c = from[b] as number;
+      from[b] = n - under;
+      under += c;
     }
     below[top + 1] = acc;
-    for (let b = top - 1; b >= 0; b--) from[b] = (from[b] as number) + (from[b + 1] as number);
     this.topBucket = top;
     this.countMax = max;
     this.bucketsFresh = true;
