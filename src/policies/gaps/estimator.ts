@@ -427,20 +427,22 @@ export class InstanceLedger {
    * The estimate's new-arrival pass for `argOwn` tokens over the work at (workNow, workTpot), from
    * the rows, storing nothing: each request's tokens left t are fillColumns' (the same operations),
    * and it adds min(t, own) / own to the overlap as the estimate does (1 when t >= own, else t / own),
-   * so the sums are the estimate's to the bit. A started request whose tokens left are plainly at
-   * least own is known to add 1 without the division for t: with q = x * (1 / tpot) in place of
-   * produced = x / tpot (x the decode time it has had), |q - produced| <= 3.2 ulp(q), so when
-   * central - q >= own * (1 + 1e-9) + 1e-9 * q, t = max(1, central - produced) exceeds own by far
-   * more than the rounding of either side (tested against the plain pass in workList.test.ts).
+   * so the sums are the estimate's to the bit (tested in workList.test.ts).
+   *
+   * A waiting request (start NaN) is taken as one that started just now: elapsed 0, so nothing
+   * produced (0 / tpot = 0), its whole prefill left and t = max(1, central - 0), fillColumns' terms
+   * for it exactly, when its prefill time is at least 0 and tpot is positive. One path then serves
+   * both, without a branch on the start (which costs more than the arithmetic). With other inputs (a
+   * NaN or negative prefill time, no positive tpot, no `now`) nothing is fused: the estimate reads the
+   * columns instead.
    */
   private fusedPass(prefill: (tokens: number) => number): void {
     const now = this.workNow;
     const tpot = this.workTpot;
     const own = this.argOwn;
+    if (!(tpot > 0) || Number.isNaN(now)) return;
     const n = this.length;
     const r = this.rows;
-    const perTpot = 1 / tpot;
-    const plainly = own * (1 + 1e-9);
     let overlap = 0;
     let ahead = 0;
     let prefillAhead = 0;
@@ -450,30 +452,15 @@ export class InstanceLedger {
         pre = prefill(Math.max(1, r[o + F_PROMPT] as number));
         r[o + F_PREFILL] = pre;
       }
-      const central = r[o + F_CENTRAL] as number;
-      const st = r[o + F_START] as number;
-      let share: number;
-      let ps: number;
-      if (Number.isNaN(st)) {
-        ps = pre;
-        const t = Math.max(1, central);
-        share = t >= own ? 1 : t / own;
-      } else {
-        const elapsed = Math.max(0, now - st);
-        const x = Math.max(0, elapsed - pre);
-        ps = Math.max(0, pre - elapsed);
-        const q = x * perTpot;
-        if (central - q >= plainly + 1e-9 * q) {
-          share = 1;
-        } else {
-          const t = Math.max(1, central - x / tpot);
-          share = t >= own ? 1 : t / own;
-        }
-      }
+      if (!(pre >= 0)) return;
+      const since = now - (r[o + F_START] as number);
+      // Math.max(0, since), except that NaN (waiting) gives 0.
+      const elapsed = since > 0 ? since : 0;
+      const t = Math.max(1, (r[o + F_CENTRAL] as number) - Math.max(0, elapsed - pre) / tpot);
       if (r[o + F_ID] !== NEW_ARRIVAL_ID) {
-        overlap += share;
+        overlap += t >= own ? 1 : t / own;
         ahead++;
-        prefillAhead += ps;
+        prefillAhead += Math.max(0, pre - elapsed);
       }
     }
     this.fusedOwn = own;
@@ -536,6 +523,8 @@ export class InstanceLedger {
    * q = x * (1 / tpot) * (1 + 1e-12) >= x / tpot rounded (x the decode time a started request has had),
    * max(1, central - q) <= max(1, central - x / tpot) rounded. A smaller count cannot make the bound
    * larger than the estimate's overlap: each request's share in the bound is at most min(count, own) / own.
+   * Waiting requests are taken as started just now, as in fusedPass; with the inputs fusedPass does not
+   * fuse, no count is summed (the bound is then 0: an overlap is never negative).
    */
   private fillBuckets(): void {
     const sum = this.bucketSum;
@@ -548,8 +537,13 @@ export class InstanceLedger {
       sum[b] = 0;
       from[b] = 0;
     }
+    this.topBucket = -1;
+    this.countMax = 0;
+    this.bucketsFresh = true;
+    this.sumBelow[0] = 0;
     const now = this.workNow;
     const perTpot = (1 / this.workTpot) * (1 + 1e-12);
+    if (!(perTpot > 0 && perTpot < Number.POSITIVE_INFINITY) || Number.isNaN(now)) return;
     const r = this.rows;
     let top = -1;
     let max = 0;
@@ -559,9 +553,17 @@ export class InstanceLedger {
         pre = this.prefillOf(Math.max(1, r[o + F_PROMPT] as number));
         r[o + F_PREFILL] = pre;
       }
-      const central = r[o + F_CENTRAL] as number;
-      const st = r[o + F_START] as number;
-      const t = Number.isNaN(st) ? Math.max(1, central) : Math.max(1, central - Math.max(0, Math.max(0, now - st) - pre) * perTpot);
+      if (!(pre >= 0)) {
+        // Cleared again (topBucket is -1 now, so that the next fill clears what this one summed).
+        for (let b = 0; b <= top; b++) {
+          sum[b] = 0;
+          from[b] = 0;
+        }
+        return;
+      }
+      const since = now - (r[o + F_START] as number);
+      const elapsed = since > 0 ? since : 0;
+      const t = Math.max(1, (r[o + F_CENTRAL] as number) - Math.max(0, elapsed - pre) * perTpot);
       const b = tokenBucket((t < MAX_WHOLE ? t : MAX_WHOLE) | 0);
       sum[b] = (sum[b] as number) + t;
       from[b] = (from[b] as number) + 1;
@@ -582,7 +584,6 @@ export class InstanceLedger {
     below[top + 1] = acc;
     this.topBucket = top;
     this.countMax = max;
-    this.bucketsFresh = true;
   }
 
   /** The prefill function workAt was last given (fillColumns asks it for rows not yet timed). */

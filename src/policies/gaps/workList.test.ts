@@ -66,9 +66,8 @@ test('lazily filled work-list columns equal a straight derivation, after fused p
   }
 });
 
-// The fused pass decides that a started request adds exactly 1 to the overlap from a product in place
-// of its tokens-left quotient; requests whose tokens left land within a few ulps of `own` must get the
-// plain pass's share all the same.
+// Requests whose tokens left land within a few ulps of `own`, on either side, must get the plain
+// pass's share in the fused pass too.
 test('the fused pass gives the plain pass overlap for tokens left within ulps of the size estimated', () => {
   const rng = new Rng('work-list-margin');
   const noPrefill = (): number => 0;
@@ -101,4 +100,26 @@ test('the fused pass gives the plain pass overlap for tokens left within ulps of
     assert.deepEqual(fused, [overlap, w.length, prefillAhead], `round ${round}`);
   }
   assert.ok(near > 4000, `${near} requests just under own`);
+});
+
+// The fused pass takes a waiting request as one started just now, which gives the same terms only for
+// a prefill time of at least 0 and a positive step time: with other inputs it fuses nothing.
+test('the fused pass fuses nothing for a negative or NaN prefill time or a step time that is not positive', () => {
+  const cases: [string, (t: number) => number, number][] = [
+    ['negative prefill', (t) => (t > 2000 ? -0.01 : 0.01), 0.02],
+    ['NaN prefill', (t) => (t > 2000 ? Number.NaN : 0.01), 0.02],
+    ['zero step', () => 0.01, 0],
+    ['NaN step', () => 0.01, Number.NaN],
+  ];
+  for (const [what, prefill, tpot] of cases) {
+    const l = new InstanceLedger();
+    const rng = new Rng(what);
+    fill(l, rng, 40);
+    l.workAt(10, tpot, prefill, 100);
+    assert.ok(Number.isNaN(l.fusedOwn), what);
+    const regular = new InstanceLedger();
+    fill(regular, new Rng(what), 40);
+    regular.workAt(10, 0.02, () => 0.01, 100);
+    assert.equal(regular.fusedOwn, 100, `${what}: a regular ledger is fused`);
+  }
 });
