@@ -70,6 +70,8 @@ const BUCKET_EDGE = (() => {
   e[BUCKETS] = Number.POSITIVE_INFINITY;
   return e;
 })();
+/** 1 / BUCKET_EDGE[b], rounded (0 for the last edge). */
+const PER_EDGE = BUCKET_EDGE.map((e) => 1 / e);
 
 /**
  * The bucket of a whole token count x in [1, 2^29] (see BUCKET_EDGE; monotone: a larger count never
@@ -474,13 +476,13 @@ export class InstanceLedger {
 
   /**
    * A lower bound on the overlap sum(min(t, own) / own) over the work `workAt` last derived (t: a
-   * request's decode tokens left), for any own >= 1; NaN when a count is NaN. After the first call
-   * for a derived list, O(1): counts are summed by bucket (tokenBucket) once. A count in a lower
-   * bucket than own's is below own and adds t / own exactly, one in a higher bucket adds 1, and one in
-   * own's bucket adds at least t / max(own, the bucket's upper edge). Every request also overlaps by
-   * at least t / max(own, largest t); the larger of the two bounds is given. The counts summed are at
-   * most the estimate's (see fillBuckets) and the sums are in another order than the estimate's, so
-   * the result can exceed the estimate's sum by rounding only (a few ulps a count); callers keep a margin.
+   * request's decode tokens left), for any own >= 1, when no t is NaN (the estimate is then NaN, and
+   * any bound will do). After the first call for a derived list, O(1): counts are summed by bucket
+   * (tokenBucket) once. A count in a lower bucket than own's is below own and adds t / own exactly,
+   * one in a higher bucket adds 1, and one in own's bucket adds at least t / (the bucket's upper edge),
+   * which exceeds own. The counts summed are at most the estimate's (see fillBuckets) and the sums
+   * are in another order than the estimate's, and with a rounded 1 / edge, so the result can exceed
+   * the estimate's sum by rounding only (a few ulps a count); callers keep a margin.
    */
   overlapAtLeast(own: number): number {
     // Inlined by its callers, with the numbers through fields, as workAt.
@@ -501,20 +503,14 @@ export class InstanceLedger {
   private readonly sumBelow = new Float64Array(BUCKETS + 1);
   /** Per bucket b: how many counts lie in bucket b or above. */
   private readonly countFrom = new Float64Array(BUCKETS + 1);
-  /** The largest count bucketed. */
-  private countMax = 0;
 
   /** overlapAtLeast's body, with own from the field; the bound is left in `overlapBound`. */
   private overlapFromField(): void {
     if (!this.bucketsFresh) this.fillBuckets();
     const own = this.argBoundOwn;
     const top = this.topBucket;
-    const all = this.sumBelow[top + 1] as number;
-    const loose = all / Math.max(own, this.countMax);
     const j = tokenBucket((own < MAX_WHOLE ? own : MAX_WHOLE) | 0);
-    const tight = j > top ? all / own : (this.countFrom[j + 1] as number) + (this.sumBelow[j] as number) / own + (this.bucketSum[j] as number) / Math.max(own, BUCKET_EDGE[j + 1] as number);
-    // NaN when a count is (`loose` is then NaN).
-    this.overlapBound = tight > loose ? tight : loose;
+    this.overlapBound = j > top ? (this.sumBelow[top + 1] as number) / own : (this.countFrom[j + 1] as number) + (this.sumBelow[j] as number) / own + (this.bucketSum[j] as number) * (PER_EDGE[j + 1] as number);
   }
 
   /**
@@ -538,7 +534,6 @@ export class InstanceLedger {
       from[b] = 0;
     }
     this.topBucket = -1;
-    this.countMax = 0;
     this.bucketsFresh = true;
     this.sumBelow[0] = 0;
     const now = this.workNow;
@@ -546,7 +541,6 @@ export class InstanceLedger {
     if (!(perTpot > 0 && perTpot < Number.POSITIVE_INFINITY) || Number.isNaN(now)) return;
     const r = this.rows;
     let top = -1;
-    let max = 0;
     for (let k = 0, o = this.head * STRIDE; k < this.length; k++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
@@ -568,7 +562,6 @@ export class InstanceLedger {
       sum[b] = (sum[b] as number) + t;
       from[b] = (from[b] as number) + 1;
       if (b > top) top = b;
-      if (!(t <= max)) max = t;
     }
     // One pass up: the sums below each bucket, and the counts from it up (all less those below).
     const n = this.length;
@@ -583,7 +576,6 @@ export class InstanceLedger {
     }
     below[top + 1] = acc;
     this.topBucket = top;
-    this.countMax = max;
   }
 
   /** The prefill function workAt was last given (fillColumns asks it for rows not yet timed). */
