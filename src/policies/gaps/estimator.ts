@@ -123,6 +123,17 @@ export class InstanceLedger {
   private maxArrival = Number.NEGATIVE_INFINITY;
   private readonly work = new WorkList();
   private workVersion = -1;
+  /** How many times the work list was derived anew (a reader that keeps something derived from it checks this). */
+  derivations = 0;
+  /**
+   * For CompletionEstimator.boundFor: the instance's batch slots and KV context it read, at this
+   * ledger version, derivation count and time.
+   */
+  boundSlots = Number.NaN;
+  boundCtx = Number.NaN;
+  boundVersion = Number.NaN;
+  boundDerivations = Number.NaN;
+  boundNow = Number.NaN;
   /** The ledger version the work list's id, arrival and started columns were copied at (see `workOrder`). */
   private orderVersion = -1;
   private workNow = Number.NaN;
@@ -410,6 +421,7 @@ export class InstanceLedger {
     this.workVersion = this.version;
     this.workNow = now;
     this.workTpot = tpot;
+    this.derivations++;
     this.bucketsFresh = false;
     this.fusedOwn = Number.NaN;
     this.fusedOverlap = 0;
@@ -829,25 +841,80 @@ export class CompletionEstimator {
   /** lowerBound's body, with prompt, own and now from the fields; the bound is left in `result`. */
   private boundFromFields(v: InstanceView, ledger: InstanceLedger | undefined): void {
     const prompt = this.argPrompt;
-    const now = this.argNow;
     if (!ledger) {
       this.result = Number.NEGATIVE_INFINITY;
       return;
     }
     const own = Math.max(1, this.argOwn);
-    const slots = Math.max(1, v.maxNumSeqs);
     const running = v.running;
     const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
-    const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
+    this.deriveForBound(v, ledger, ctx);
+    this.boundFromDerived(ledger);
+  }
+
+  /** The candidate `boundFor` bounds: its prompt and own tokens, and the time (double fields: see lowerBound). */
+  boundCandidate(prompt: number, own: number, now: number): void {
+    this.argPrompt = prompt;
+    this.argOwn = own;
+    this.argNow = now;
+  }
+
+  /** The bound `boundFor` gave. */
+  bound = Number.NaN;
+
+  /**
+   * lowerBound(v, ledger, prompt, own, now) for the candidate `boundCandidate` gave, left in `bound`:
+   * the same value. Where v runs requests (its KV context is then the report's, not the candidate's),
+   * what no candidate changes is read once a round: v's work at now with its buckets, and its batch
+   * slots and context (kept with the ledger, read again after a change to the ledger or a derivation
+   * anew, at another step time). The rebalancer bounds each of a round's candidates against every
+   * instance.
+   */
+  boundFor(v: InstanceView, ledger: InstanceLedger | undefined): void {
+    if (ledger === undefined || !(v.running > 0)) {
+      this.boundFromFields(v, ledger);
+      this.bound = this.result;
+      return;
+    }
+    if (!(ledger.boundVersion === ledger.version && ledger.boundDerivations === ledger.derivations && ledger.boundNow === this.argNow)) {
+      this.deriveForBound(v, ledger, (v.kvUsedBlocks * v.kvBlockSize) / v.running);
+      ledger.boundSlots = this.boundSlots;
+      ledger.boundCtx = this.boundCtx;
+      ledger.boundVersion = ledger.version;
+      ledger.boundDerivations = ledger.derivations;
+      ledger.boundNow = this.argNow;
+    }
+    this.boundSlots = ledger.boundSlots;
+    this.boundCtx = ledger.boundCtx;
+    this.boundFromDerived(ledger);
+    this.bound = this.result;
+  }
+
+  /** v's batch slots and mean KV context per sequence, as lowerBound reads them (see deriveForBound). */
+  private boundSlots = Number.NaN;
+  private boundCtx = Number.NaN;
+
+  /** The work at `argNow` on the ledger's instance v, at the decode step of its batch now; v's slots and context in boundSlots and boundCtx. */
+  private deriveForBound(v: InstanceView, ledger: InstanceLedger, ctx: number): void {
+    const slots = Math.max(1, v.maxNumSeqs);
+    const tpotNow = this.tpotNow(ledger, Math.min(slots, v.running + 1), ctx);
     // The work at now (no columns: overlapAtLeast reads the rows).
-    ledger.workAt(now, tpotNow, this.prefillFn, Number.NaN, false);
-    const n = ledger.length;
+    ledger.workAt(this.argNow, tpotNow, this.prefillFn, Number.NaN, false);
+    this.boundSlots = slots;
+    this.boundCtx = ctx;
+  }
+
+  /** The bound from the ledger's derived work, boundSlots, boundCtx, argPrompt and argOwn; left in `result`. */
+  private boundFromDerived(ledger: InstanceLedger): void {
+    const own = Math.max(1, this.argOwn);
+    const slots = this.boundSlots;
+    const ctx = this.boundCtx;
     // Rounding: the estimate's sum of n terms and this one's each err by at most n ulps (the buckets'
     // at most n + BUCKETS); stay below both.
-    const overlap = ledger.overlapAtLeast(own) * (1 - 1e-9 - n * 4.5e-16);
+    const overlap = ledger.overlapAtLeast(own) * (1 - 1e-9 - ledger.length * 4.5e-16);
     const batch = Math.max(1, Math.min(slots, overlap + 1));
     const tpot = this.decodeStep(batch, ctx * batch);
-    this.result = this.ownPrefill(prompt) + own * tpot;
+    this.result = this.ownPrefill(this.argPrompt) + own * tpot;
   }
 
   /**

@@ -241,14 +241,18 @@ export class GapsRebalancer implements Controller {
     const cost = ctl.migrationCost(r.id);
     let first = -1;
     let minLb = Number.POSITIVE_INFINITY;
+    const e = s.estimator;
+    e.boundCandidate(prompt, remaining, now);
     for (let i = 0; i < n; i++) {
       const v = views[i] as InstanceView;
       // Skipped targets are marked with an infinite bound (a target whose time is infinite is never chosen).
       lb[i] = Number.POSITIVE_INFINITY;
       if (v.id === src.id) continue;
       // A margin far above the rounding of either computation (the bound is not that tight anyway).
-      // completionLowerBound, spelled out so that it is inlined here (its numbers are not boxed).
-      let b = s.estimator.lowerBound(v, s.ledger(v, now), prompt, remaining, now) * (1 - 1e-9);
+      // completionLowerBound, as CompletionEstimator.boundFor reads it for a round's candidates; the
+      // number comes back through a field (a double returned from a call that is not inlined is boxed).
+      e.boundFor(v, s.ledger(v, now));
+      let b = e.bound * (1 - 1e-9);
       if (v.id === home) b = Number.NEGATIVE_INFINITY;
       // The move's gain is smaller the larger the target's time: a target that cannot pay at its bound cannot pay at all.
       if (cSrc - (b + cost) <= gainNeeded || b === Number.POSITIVE_INFINITY) continue;
