@@ -9,7 +9,7 @@ import { blankInstanceView, type InstanceView } from '../clusterView.js';
 import type { ClusterControl, RequestSnapshot } from '../controllers/controller.js';
 import { routers } from '../routers/registry.js';
 import type { GapsRebalancer } from './rebalancer.js';
-import { InstanceLedger } from './estimator.js';
+import { CompletionEstimator, InstanceLedger } from './estimator.js';
 import type { GapsState } from './state.js';
 
 function decode(seqs: number, context: number): BatchShape {
@@ -185,4 +185,46 @@ test('the bucketed overlap bound never exceeds the overlap the estimate sums, an
     }
   }
   assert.ok(ratio / cases > 0.97, `mean bound/overlap ${ratio / cases}`);
+});
+
+// boundFor keeps what no candidate changes with the ledger for the rest of a round; whatever happens to
+// the ledger between candidates (a move in or out, a derivation at another step time, a new round),
+// each bound must be lowerBound's.
+test('the bounds a round keeps per instance equal lowerBound, across changes to the ledgers', () => {
+  const rng = new Rng('bound-for');
+  const perf: PerfModel = { name: 'curved', iterationTime: curved, decodeMonotone: true };
+  const kept = new CompletionEstimator(perf);
+  const fresh = new CompletionEstimator(perf);
+  const views = Array.from({ length: 6 }, (_, i) => ({ ...blankInstanceView(i, { maxNumSeqs: 1 + rng.int(40), kvTotalBlocks: 4000 }) }));
+  const ledgers = views.map(() => new InstanceLedger());
+  let next = 0;
+  let now = 1;
+  let checked = 0;
+  for (let round = 0; round < 60; round++) {
+    now += rng.next() * 2;
+    for (const v of views) Object.assign(v, { running: rng.int(20), kvUsedBlocks: 50 + rng.int(500) });
+    for (const l of ledgers) {
+      l.slots = rng.int(30);
+      for (let k = rng.int(12); k > 0; k--, next++) l.insert(next, 20 + rng.int(1500), 1 + rng.next() * 700, 900, now, now - rng.next() * 10, now - rng.next() * 5, true);
+    }
+    for (let c = 0; c < 15; c++) {
+      const prompt = rng.next() < 0.5 ? 0 : 20 + rng.int(1500);
+      const own = rng.next() < 0.1 ? 0.5 : 1 + rng.next() * 800;
+      kept.boundCandidate(prompt, own, now);
+      for (let i = 0; i < views.length; i++) {
+        const v = views[i] as InstanceView;
+        const l = ledgers[i] as InstanceLedger;
+        const u = rng.next();
+        // Between candidates: a request moves in or out, or an estimate derives the work at another step.
+        if (u < 0.1 && l.length > 0) l.remove(l.entries.keys().next().value as number, now);
+        else if (u < 0.2) l.insert(next++, 100, 1 + rng.next() * 700, 900, now, now - rng.next(), now, true);
+        else if (u < 0.3) fresh.estimateAt(v, Math.max(0, v.running - 1), v.waiting, l, 100, 50, 60, now);
+        kept.boundFor(v, l);
+        const want = fresh.lowerBound(v, l, prompt, own, now);
+        assert.equal(kept.bound, want, `round ${round}, candidate ${c}, instance ${i}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 5000);
 });
