@@ -281,19 +281,32 @@ export class InstanceLedger {
     const k = this.indexOf(id);
     if (k < 0) return undefined;
     const e = this.entryAt(k);
-    this.drop(k, now);
+    this.clock = now;
+    this.drop(k);
     return e;
   }
 
   /** Removes a request without building its entry; returns whether it was here. */
   remove(id: number, now: number): boolean {
+    // A wrapper small enough to be inlined by its callers: `now` goes through a double field, since
+    // a double passed to a call that is not inlined is boxed (a heap number per completion).
+    this.clock = now;
+    return this.removeAtClock(id);
+  }
+
+  /** The `now` of `remove` and `take`, read by `drop` and `promote` (a double field: see `remove`). */
+  private clock = Number.NaN;
+
+  /** `remove` at `clock`. */
+  private removeAtClock(id: number): boolean {
     const k = this.indexOf(id);
     if (k < 0) return false;
-    this.drop(k, now);
+    this.drop(k);
     return true;
   }
 
-  private drop(k: number, now: number): void {
+  /** Removes entry k at `clock`; a slot it held goes to the oldest waiting entry. */
+  private drop(k: number): void {
     const r = this.rows;
     const h = this.head;
     const o = (h + k) * STRIDE;
@@ -315,13 +328,14 @@ export class InstanceLedger {
     this.version++;
     if (wasStarted) {
       this.started--;
-      this.promote(now);
+      this.promote();
     }
   }
 
-  /** The oldest waiting entries take the free slots. */
-  private promote(now: number): void {
+  /** The oldest waiting entries take the free slots, at `clock`. */
+  private promote(): void {
     if (this.started >= this.slots || this.started >= this.length) return;
+    const now = this.clock;
     const r = this.rows;
     for (let k = 0, o = this.head * STRIDE + F_START; k < this.length; k++, o += STRIDE) {
       if (!Number.isNaN(r[o] as number)) continue;
@@ -339,7 +353,8 @@ export class InstanceLedger {
     }
     if (this.slots !== v.maxNumSeqs) {
       this.slots = v.maxNumSeqs;
-      this.promote(now);
+      this.clock = now;
+      this.promote();
     }
   }
 
