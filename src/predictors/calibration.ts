@@ -89,6 +89,7 @@ export class BiasAwareCalibrator {
     if (!(opts.epsilon >= 0)) throw new ConfigError(`calibration epsilon must be >= 0, got ${opts.epsilon}`);
     this.beta = opts.beta0;
     this.gamma = opts.gamma0;
+    this.scale = this.centralScale();
   }
 
   /** s~ for a raw prediction s^. Before any observation it is s^ itself. */
@@ -98,8 +99,11 @@ export class BiasAwareCalibrator {
 
   /** The central estimate: the raw prediction with its mean multiplicative bias removed. */
   central(predicted: number): number {
-    return predicted * this.centralScale();
+    return predicted * this.scale;
   }
+
+  /** `centralScale()`, kept from the last observation (every use of it between two is the same division). */
+  private scale = Number.NaN;
 
   private centralScale(): number {
     return this.n > 0 && this.emaPredicted > 0 ? this.emaActual / this.emaPredicted : 1;
@@ -153,6 +157,7 @@ export class BiasAwareCalibrator {
       this.gamma = Math.max(0, this.gamma + (o.step * g * fm) / scale);
     }
     this.n++;
+    this.scale = this.centralScale();
   }
 
   health(): CalibrationHealth {
