@@ -46,6 +46,11 @@ export class WorkList {
 /** The id NEW_ARRIVAL stands at (before any request; ids of requests are not negative). */
 const NEW_ARRIVAL_ID = -1;
 
+/** Where a ledger leaves each entry's row, so that a removal can find it without a search (GapsState's `where`). */
+export interface RowHints {
+  setHint(id: number, row: number): void;
+}
+
 /** Fields of a ledger row (see InstanceLedger). */
 const F_ID = 0;
 const F_ARRIVAL = 1;
@@ -78,7 +83,9 @@ export class InstanceLedger {
    * in order) when something next reads them in order: the work list, `waitingBehind`, an append that
    * finds no room. A rebalancing round reads every ledger, so dead rows do not pile up, and a
    * completion, which seldom is the oldest entry, moves no rows. Appends compact the rows back to
-   * row 0 when they reach the end.
+   * row 0 when they reach the end. Every row an entry is placed or moved to is told to `rowHints`
+   * (GapsState's `where`), so that a completion goes straight to its row (`removeHinted`) instead of
+   * searching the ids.
    */
   private rows = new Float64Array(16 * STRIDE);
   /** The rows' ids again, densely (a look-up by id reads 8 bytes a row instead of a cache line), at the same head. */
@@ -91,6 +98,8 @@ export class InstanceLedger {
   private dead = 0;
   /** At most the first dead row from the head, when there is one (a sweep starts there). */
   private firstDead = 0;
+  /** Told the row of every entry placed or moved (optional: `removeHinted` checks what it is given). */
+  rowHints: RowHints | undefined = undefined;
   /** Sum over entries of prompt + calibrated output: their peak KV demand. */
   demandTokens = 0;
   /** Entries holding a batch slot. */
@@ -123,6 +132,11 @@ export class InstanceLedger {
     return m;
   }
 
+  /** The id whose entry is at `row` of the rows (NaN when none: dead, or outside the entries); for tests of `rowHints`. */
+  idAtRow(row: number): number {
+    return row >= this.head && row < this.head + this.span ? (this.ids[row] as number) : Number.NaN;
+  }
+
   private entryAt(k: number): LedgerEntry {
     const r = this.rows;
     const o = (this.head + k) * STRIDE;
@@ -150,6 +164,7 @@ export class InstanceLedger {
     const o = (this.head + k) * STRIDE;
     r[o + F_ID] = id;
     this.ids[this.head + k] = id;
+    this.rowHints?.setHint(id, this.head + k);
     r[o + F_ARRIVAL] = arrival;
     r[o + F_PROMPT] = prompt;
     r[o + F_CENTRAL] = central;
@@ -182,6 +197,7 @@ export class InstanceLedger {
       const o = at * STRIDE;
       r[o + F_ID] = id;
       this.ids[at] = id;
+      if (this.rowHints !== undefined) this.rowHints.setHint(id, at);
       r[o + F_ARRIVAL] = arrival;
       r[o + F_PROMPT] = prompt;
       r[o + F_CENTRAL] = central;
@@ -258,6 +274,7 @@ export class InstanceLedger {
     this.ids.copyWithin(insertAt + 1, insertAt, n);
     this.put(insertAt, id, arrival, prompt, central, calibrated, routedAt, start);
     this.length = this.span = n + 1;
+    this.rehint(insertAt + 1);
   }
 
   private lastArrival(): number {
@@ -272,6 +289,7 @@ export class InstanceLedger {
     this.rows.copyWithin(0, h * STRIDE, (h + this.length) * STRIDE);
     this.ids.copyWithin(0, h, h + this.length);
     this.head = 0;
+    this.rehint(0);
   }
 
   private sortByArrival(): void {
@@ -283,6 +301,14 @@ export class InstanceLedger {
     const copy = r.slice(0, n * STRIDE);
     for (let k = 0; k < n; k++) r.set(copy.subarray((order[k] as number) * STRIDE, (order[k] as number) * STRIDE + STRIDE), k * STRIDE);
     for (let k = 0; k < n; k++) this.ids[k] = r[k * STRIDE + F_ID] as number;
+    this.rehint(0);
+  }
+
+  /** Tells `rowHints` the rows of the entries from entry k on (after they moved; no dead rows among them). */
+  private rehint(k: number): void {
+    const hints = this.rowHints;
+    if (hints === undefined) return;
+    for (let j = this.head + k, end = this.head + this.span; j < end; j++) hints.setHint(this.ids[j] as number, j);
   }
 
   /** Removes a request and returns its entry (for a move); undefined when it is not here. */
@@ -312,6 +338,17 @@ export class InstanceLedger {
     if (k < 0) return false;
     this.drop(k);
     return true;
+  }
+
+  /** `remove`, looking first at `row` (the row `rowHints` was last told for id; anything else is searched). */
+  removeHinted(id: number, row: number, now: number): boolean {
+    this.clock = now;
+    const h = this.head;
+    if (row >= h && row < h + this.span && this.ids[row] === id) {
+      this.drop(row - h);
+      return true;
+    }
+    return this.removeAtClock(id);
   }
 
   /** Removes the entry at row k from the head, at `clock`; a slot it held goes to the oldest waiting entry. */
@@ -380,6 +417,7 @@ export class InstanceLedger {
         continue;
       }
       ids[to] = id;
+      if (this.rowHints !== undefined) this.rowHints.setHint(id, to);
       // The row's STRIDE (8) numbers.
       const a = k * STRIDE;
       const b = to * STRIDE;

@@ -112,6 +112,8 @@ export class GapsState {
     readonly e2eSlack: number,
   ) {
     this.ledgers = Array.from({ length: n }, () => new InstanceLedger());
+    // Each ledger leaves its entries' rows with `where`, where a completion looks them up.
+    for (const l of this.ledgers) l.rowHints = this.where;
     this.doneSinceRound = new Int32Array(n);
     this.violatedSinceRound = new Int32Array(n);
     this.estimator = new CompletionEstimator(perf);
@@ -435,9 +437,11 @@ export class GapsState {
     this.routed++;
     this.meanPrompt += (prompt - this.meanPrompt) / this.routed;
     const l = this.ledgers[instance] as InstanceLedger;
-    // Every id in a ledger is in `where` with that ledger's instance, so when `where` says otherwise it is not there.
-    l.insert(id, prompt, central, calibrated, now, arrival, now, this.where.get(id) !== instance);
+    // Every id in a ledger is in `where` with that ledger's instance, so when `where` says otherwise it
+    // is not there. Placed in `where` first, so that the ledger can leave the row there.
+    const absent = this.where.get(id) !== instance;
     this.where.set(id, instance);
+    l.insert(id, prompt, central, calibrated, now, arrival, now, absent);
   }
 
   forget(id: number, now: number): void {
@@ -453,7 +457,7 @@ export class GapsState {
   private forgetAtClock(id: number): void {
     const i = this.where.get(id);
     if (i === undefined) return;
-    (this.ledgers[i] as InstanceLedger).remove(id, this.forgetNow);
+    (this.ledgers[i] as InstanceLedger).removeHinted(id, this.where.hint(id), this.forgetNow);
     this.where.delete(id);
   }
 
@@ -462,8 +466,8 @@ export class GapsState {
     if (i === undefined) return;
     const e = (this.ledgers[i] as InstanceLedger).take(id, now);
     if (!e) return;
-    (this.ledgers[to] as InstanceLedger).add(id, e, now);
     this.where.set(id, to);
+    (this.ledgers[to] as InstanceLedger).add(id, e, now);
   }
 
   completed(info: CompletionInfo): void {
