@@ -59,81 +59,129 @@ let yMax = 0;
  * In one pass: whether every x is finite (false otherwise), and then x's least and greatest, whether
  * every y is an integer and, if so, y's least and greatest. With integer y spanning fewer than
  * 65,536 values (token counts, typically), `y - yMin` is each pair's rank in y (exact: the
- * difference of two integers that close is exact).
+ * difference of two integers that close is exact). The pass runs in blocks (`rangesOf`): a loop
+ * that runs once, in a function called once, is optimised by on-stack replacement, where its
+ * running doubles (the least and greatest) were boxed, a heap number per pair (16 MB per million).
  */
 function ranges(x: ArrayLike<number>, y: ArrayLike<number>, n: number): boolean {
-  let xLo = Number.POSITIVE_INFINITY;
-  let xHi = Number.NEGATIVE_INFINITY;
-  let yLo = Number.POSITIVE_INFINITY;
-  let yHi = Number.NEGATIVE_INFINITY;
-  let integers = true;
-  for (let i = 0; i < n; i++) {
+  const r = RANGES;
+  r[0] = Number.POSITIVE_INFINITY;
+  r[1] = Number.NEGATIVE_INFINITY;
+  r[2] = Number.POSITIVE_INFINITY;
+  r[3] = Number.NEGATIVE_INFINITY;
+  r[4] = 1;
+  for (let from = 0; from < n; from += BLOCK) {
+    if (!rangesOf(x, y, from, Math.min(n, from + BLOCK), r)) return false;
+  }
+  xMin = r[0] as number;
+  xMax = r[1] as number;
+  yMin = r[2] as number;
+  yMax = r[3] as number;
+  yIntegers = r[4] === 1;
+  return true;
+}
+
+/** Pairs a block of a long pass holds (see `ranges`). */
+const BLOCK = 4096;
+/** x's least and greatest, y's least and greatest, and 1 while every y is an integer (0 after). */
+const RANGES = new Float64Array(5);
+
+/** `ranges` over the pairs [from, to), from and into r; false when an x is not finite. */
+function rangesOf(x: ArrayLike<number>, y: ArrayLike<number>, from: number, to: number, r: Float64Array): boolean {
+  let xLo = r[0] as number;
+  let xHi = r[1] as number;
+  let yLo = r[2] as number;
+  let yHi = r[3] as number;
+  let integers = r[4] === 1;
+  // `a - a === 0` and `Math.floor(v) === v && v - v === 0` rather than Number.isFinite and
+  // Number.isInteger, which optimised code calls with the double boxed: a heap number per pair.
+  for (let i = from; i < to; i++) {
     const a = x[i] as number;
-    if (!Number.isFinite(a)) return false;
+    if (!(a - a === 0)) return false;
     if (a < xLo) xLo = a;
     if (a > xHi) xHi = a;
     const v = y[i] as number;
-    if (!Number.isInteger(v)) integers = false;
+    if (!(Math.floor(v) === v && v - v === 0)) integers = false;
     if (v < yLo) yLo = v;
     if (v > yHi) yHi = v;
   }
-  xMin = xLo;
-  xMax = xHi;
-  yIntegers = integers;
-  yMin = yLo;
-  yMax = yHi;
+  r[0] = xLo;
+  r[1] = xHi;
+  r[2] = yLo;
+  r[3] = yHi;
+  r[4] = integers ? 1 : 0;
   return true;
 }
 
 /** Fine buckets over x's range, and the pairs a bucket should hold at most before it is split further. */
 const FINE = 65536;
-const PER_BUCKET = 4;
+const PER_BUCKET = 1;
+/**
+ * Pairs a part holds, about (a part is a run of whole slices): its x values and y ranks (16,384 x 10
+ * bytes) and its buckets' counters stay in the L2 cache while the part is sorted.
+ */
+const PART = 16384;
 
 /**
  * The (x, y) order for integer y, by buckets of x's value: one pass counts the pairs in FINE equal
- * slices of [min(x), max(x)], a slice holding more than PER_BUCKET pairs is cut into
+ * slices of [min(x), max(x)]; a slice holding more than PER_BUCKET pairs is cut into
  * ceil(count / PER_BUCKET) equal sub-slices (x's values crowd: predicted lengths pile up near the
- * predictor's typical output), one counting-sort pass puts the pairs in bucket order, and an
- * insertion sort by (x, y rank) finishes each bucket. Every step of the bucket number is
- * non-decreasing in x (a subtraction and a multiplication by a positive constant, correctly rounded,
- * keep order; truncation, clamping and `u - f`, exact for 0 <= f <= u < f + 1, too), and equal x
- * (-0 and 0 included) get equal buckets, so a pair in an earlier bucket has a strictly smaller x:
- * the insertion sort never crosses a bucket's start, and the result is the sort of the pairs by
- * (x, y), the same sequence as the radix path's. Undefined (the caller takes the radix path) when x
- * is constant, when its range is too wide or too narrow for the slice arithmetic, or when the pairs
- * crowd into so few buckets that the insertion sort could cost more than 16 n steps (its cost is
- * sum over buckets of m^2 / 2).
+ * predictor's typical output). Consecutive slices are grouped into parts of about PART pairs, and one
+ * pass copies each pair into its part's range (a few dozen write streams, where a scatter straight
+ * to ~300,000 buckets misses the cache at nearly every write). Then, part by part and within the
+ * cache, a counting sort by bucket and an insertion sort by (x, y rank) put the part's pairs in
+ * order. Every step of the bucket number is non-decreasing in x (a subtraction and a
+ * multiplication by a positive constant, correctly rounded, keep order; truncation, clamping and
+ * `u - f`, exact for 0 <= f <= u < f + 1, too), and equal x (-0 and 0 included) get equal buckets,
+ * so a pair in an earlier bucket (or part) has a strictly smaller x: the insertion sort never
+ * crosses a bucket's start, and the result is the sort of the pairs by (x, y), the same sequence as
+ * the radix path's. Undefined (the caller takes the radix path) when x is constant, when its range
+ * is too wide or too narrow for the slice arithmetic, or when the pairs crowd into so few buckets
+ * that the insertion sort could cost more than 16 n steps (its cost is sum over buckets of m^2 / 2).
  */
 function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: number, max: number, yLeast: number, span: number): number | undefined {
   const scale = FINE / (max - min);
   if (!(scale > 0 && scale < Number.POSITIVE_INFINITY)) return undefined;
-  const fine = new Uint32Array(FINE);
-  sliceCounts(x, n, min, scale, fine);
-  // Per slice, its first bucket and how many buckets it is cut into.
-  const first = new Uint32Array(FINE);
-  const cuts = new Uint32Array(FINE);
-  let buckets = 0;
-  for (let f = 0; f < FINE; f++) {
-    const c = fine[f] as number;
-    const k = c <= PER_BUCKET ? 1 : Math.ceil(c / PER_BUCKET);
-    first[f] = buckets;
-    cuts[f] = k;
-    buckets += k;
-  }
-  const bucketOf = new Uint32Array(n);
-  const start = new Uint32Array(buckets);
-  bucketNumbers(x, n, min, scale, first, cuts, bucketOf, start);
-  if (!bucketStarts(start, buckets, 32 * n)) return undefined;
+  // Slice counts, then each slice's first bucket (first[FINE]: the number of buckets).
+  const first = new Uint32Array(FINE + 1);
+  sliceCounts(x, n, min, scale, first);
+  const partOf = new Uint32Array(FINE);
+  const buckets = slicePairs(first, partOf);
+  const parts = Math.floor(n / PART) + 1;
+  const partStart = new Uint32Array(parts + 1);
+  const partBucket = new Uint32Array(parts + 1);
+  sliceParts(first, partOf, partStart, partBucket);
+  partBounds(partStart, partBucket, parts, n, buckets);
   const xs = new Float64Array(n);
-  const ys = new Uint32Array(n);
-  scatter(x, y, n, yLeast, bucketOf, start, xs, ys);
-  insertionByXY(xs, ys, n);
-  return fromSorted(n, ys, (i, j) => xs[i] === xs[j], span);
+  const ys = new Uint16Array(n);
+  partition(x, y, n, min, scale, yLeast, partOf, partStart.slice(0, parts), xs, ys);
+  // Per part: bucket numbers, a counting sort into the part-sized buffers, back, then the insertion sort.
+  const bucketOf = new Uint32Array(largestPart);
+  const counts = new Uint32Array(mostBuckets + 1);
+  const bx = new Float64Array(largestPart);
+  const by = new Uint16Array(largestPart);
+  let squares = 0;
+  for (let p = 0; p < parts; p++) {
+    const from = partStart[p] as number;
+    const to = partStart[p + 1] as number;
+    const b0 = partBucket[p] as number;
+    const buckets = (partBucket[p + 1] as number) - b0;
+    counts.fill(0, 0, buckets);
+    partBuckets(xs, from, to, min, scale, first, b0, bucketOf, counts);
+    squares += bucketStarts(counts, buckets, 0);
+    if (squares > 32 * n) return undefined;
+    partScatter(xs, ys, from, to, bucketOf, counts, bx, by);
+    xs.set(bx.subarray(0, to - from), from);
+    ys.set(by.subarray(0, to - from), from);
+    insertionByXY(xs, ys, from, to);
+  }
+  return fromBuckets(xs, ys, n, span);
 }
 
-// byBuckets' passes, each a function of its own: the summary calls the tau once, so each pass runs
-// once, and a small function is compiled sooner and more cheaply than the whole body would be for
-// each of its loops.
+// byBuckets' passes, each a function of its own: the summary calls the tau once, so each pass over
+// all pairs runs once, and a small function is compiled sooner and more cheaply than the whole body
+// would be for each of its loops; the per-part passes run in code optimised from their start after
+// the first few parts.
 
 /** Counts the pairs in each of the FINE slices of x's range. */
 function sliceCounts(x: ArrayLike<number>, n: number, min: number, scale: number, fine: Uint32Array): void {
@@ -143,45 +191,119 @@ function sliceCounts(x: ArrayLike<number>, n: number, min: number, scale: number
   }
 }
 
-/** Each pair's bucket (its slice's first bucket plus its sub-slice), counted in `start`. */
-function bucketNumbers(x: ArrayLike<number>, n: number, min: number, scale: number, first: Uint32Array, cuts: Uint32Array, bucketOf: Uint32Array, start: Uint32Array): void {
-  for (let i = 0; i < n; i++) {
-    const u = ((x[i] as number) - min) * scale;
-    const f = Math.min(FINE - 1, u | 0);
-    const k = cuts[f] as number;
-    const b = (first[f] as number) + (k === 1 ? 0 : Math.min(k - 1, ((u - f) * k) | 0));
-    bucketOf[i] = b;
-    start[b] = (start[b] as number) + 1;
+/**
+ * Turns the slice counts in `first` into each slice's first bucket (first[FINE]: all buckets, the
+ * number returned), and puts in before[f] the pairs in the slices before f.
+ */
+function slicePairs(first: Uint32Array, before: Uint32Array): number {
+  let buckets = 0;
+  let pairs = 0;
+  for (let f = 0; f < FINE; f++) {
+    const c = first[f] as number;
+    before[f] = pairs;
+    first[f] = buckets;
+    buckets += c <= PER_BUCKET ? 1 : Math.ceil(c / PER_BUCKET);
+    pairs += c;
+  }
+  first[FINE] = buckets;
+  return buckets;
+}
+
+/**
+ * Groups the slices into parts: slice f goes to part floor(before[f] / PART) (so a part is a run of
+ * whole slices, of about PART pairs, or none at all when one slice holds more), and partOf (which
+ * held `before`) gets it. Each part that has slices gets its first pair and first bucket: going
+ * down, the last write to a part is its first slice's. No branch in the loop (it runs once, in code
+ * compiled before a rarely taken branch would have been seen, which deoptimises when taken).
+ */
+function sliceParts(first: Uint32Array, partOf: Uint32Array, partStart: Uint32Array, partBucket: Uint32Array): void {
+  partStart.fill(UNSET);
+  for (let f = FINE - 1; f >= 0; f--) {
+    const before = partOf[f] as number;
+    const p = Math.floor(before / PART);
+    partOf[f] = p;
+    partStart[p] = before;
+    partBucket[p] = first[f] as number;
   }
 }
 
-/** Turns the buckets' counts into their first positions; false when the sum of their squares exceeds `limit`. */
-function bucketStarts(start: Uint32Array, buckets: number, limit: number): boolean {
-  let at = 0;
+/** A part without slices (yet): its start is unset. */
+const UNSET = 0xffffffff;
+
+/** What `partBounds` found: the most pairs and the most buckets in one part. */
+let largestPart = 0;
+let mostBuckets = 0;
+
+/** Closes the parts' bounds (an empty part starts where the next one does; all end at n pairs and `buckets`), and finds the largest part. */
+function partBounds(partStart: Uint32Array, partBucket: Uint32Array, parts: number, n: number, buckets: number): void {
+  partStart[parts] = n;
+  partBucket[parts] = buckets;
+  largestPart = 0;
+  mostBuckets = 0;
+  for (let p = parts - 1; p >= 0; p--) {
+    if (partStart[p] === UNSET) {
+      partStart[p] = partStart[p + 1] as number;
+      partBucket[p] = partBucket[p + 1] as number;
+    }
+    largestPart = Math.max(largestPart, (partStart[p + 1] as number) - (partStart[p] as number));
+    mostBuckets = Math.max(mostBuckets, (partBucket[p + 1] as number) - (partBucket[p] as number));
+  }
+}
+
+/** Copies each pair into its part's range, in input order: x values to px, y ranks to py. */
+function partition(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: number, scale: number, yLeast: number, partOf: Uint32Array, next: Uint32Array, px: Float64Array, py: Uint16Array): void {
+  for (let i = 0; i < n; i++) {
+    const a = x[i] as number;
+    const p = partOf[Math.min(FINE - 1, ((a - min) * scale) | 0)] as number;
+    const to = next[p] as number;
+    next[p] = to + 1;
+    px[to] = a;
+    py[to] = (y[i] as number) - yLeast;
+  }
+}
+
+/** Each pair of the part [from, to) its bucket (its slice's first bucket plus its sub-slice, less the part's first bucket b0) in bucketOf, counted in counts. */
+function partBuckets(px: Float64Array, from: number, to: number, min: number, scale: number, first: Uint32Array, b0: number, bucketOf: Uint32Array, counts: Uint32Array): void {
+  for (let i = from; i < to; i++) {
+    const u = ((px[i] as number) - min) * scale;
+    const f = Math.min(FINE - 1, u | 0);
+    const fb = first[f] as number;
+    const k = (first[f + 1] as number) - fb;
+    const b = fb - b0 + (k === 1 ? 0 : Math.min(k - 1, ((u - f) * k) | 0));
+    bucketOf[i - from] = b;
+    counts[b] = (counts[b] as number) + 1;
+  }
+}
+
+/** Turns the counts of `buckets` buckets into their first positions, from `at`; returns the sum of the squared counts. */
+function bucketStarts(counts: Uint32Array, buckets: number, at: number): number {
   let squares = 0;
   for (let b = 0; b < buckets; b++) {
-    const m = start[b] as number;
+    const m = counts[b] as number;
     squares += m * m;
-    start[b] = at;
+    counts[b] = at;
     at += m;
   }
-  return squares <= limit;
+  return squares;
 }
 
-/** The pairs in bucket order (stable): x values and y ranks. */
-function scatter(x: ArrayLike<number>, y: ArrayLike<number>, n: number, yLeast: number, bucketOf: Uint32Array, start: Uint32Array, xs: Float64Array, ys: Uint32Array): void {
-  for (let i = 0; i < n; i++) {
-    const b = bucketOf[i] as number;
-    const to = start[b] as number;
-    start[b] = to + 1;
-    xs[to] = x[i] as number;
-    ys[to] = (y[i] as number) - yLeast;
+/** The part [from, to) of px/py in bucket order (stable) into xs/ys from 0, `counts` holding each bucket's first position there. */
+function partScatter(px: Float64Array, py: Uint16Array, from: number, to: number, bucketOf: Uint32Array, counts: Uint32Array, xs: Float64Array, ys: Uint16Array): void {
+  for (let i = from; i < to; i++) {
+    const b = bucketOf[i - from] as number;
+    const t = counts[b] as number;
+    counts[b] = t + 1;
+    xs[t] = px[i] as number;
+    ys[t] = py[i] as number;
   }
 }
 
-/** Sorts the pairs (xs[i], ys[i]) by x then y, by insertion (cheap when they are nearly in order). */
-function insertionByXY(xs: Float64Array, ys: Uint32Array, n: number): void {
-  for (let i = 1; i < n; i++) {
+/** Sorts the pairs (xs[i], ys[i]) of [from, to) by x then y, by insertion (cheap when they are nearly in order). */
+function insertionByXY(xs: Float64Array, ys: Uint16Array, from: number, to: number): void {
+  // No arithmetic before the loop (`from + 1`): the first call runs it before the function has
+  // type feedback, and code optimised later without that feedback deoptimises at its first call.
+  let i = from;
+  while (++i < to) {
     const v = xs[i] as number;
     const r = ys[i] as number;
     let j = i - 1;
@@ -191,12 +313,117 @@ function insertionByXY(xs: Float64Array, ys: Uint32Array, n: number): void {
       xs[j + 1] = p;
       ys[j + 1] = ys[j] as number;
       j--;
-      if (j < 0) break;
+      if (j < from) break;
       p = xs[j] as number;
     } while (p > v || (p === v && (ys[j] as number) > r));
     xs[j + 1] = v;
     ys[j + 1] = r;
   }
+}
+
+/**
+ * Tau-b from the pairs in (x, y) order, y as ranks below 2^16: the pairs tied in x, and in both, and
+ * the histogram of y (its ties) in one pass; the discordant pairs by `digitPass`, two bits of y at a
+ * time. The same five integer counts as `fromSorted`, in the same formula.
+ */
+function fromBuckets(xs: Float64Array, ys: Uint16Array, n: number, span: number): number {
+  const hist = new Uint32Array(span + 1);
+  const tiedX = ties(xs, ys, n, hist);
+  const tiedXY = tiedBoth;
+  let tiedY = 0;
+  for (let r = 0; r <= span; r++) {
+    const c = hist[r] as number;
+    tiedY += (c * (c - 1)) / 2;
+  }
+  let bits = 0;
+  while (span >>> bits > 0) bits++;
+  const ge = new Float64Array(4 * Math.max(1, 1 << Math.max(0, bits - 2)) + 1);
+  let swaps = 0;
+  for (let b = 0; b < bits; b += 2) {
+    ge.fill(0);
+    swaps += digitPass(ys, n, ge, b);
+  }
+  const n0 = (n * (n - 1)) / 2;
+  const concordantMinusDiscordant = n0 - tiedX - tiedY + tiedXY - 2 * swaps;
+  const denom = Math.sqrt((n0 - tiedX) * (n0 - tiedY));
+  return denom > 0 ? concordantMinusDiscordant / denom : Number.NaN;
+}
+
+/**
+ * The pairs tied in x (returned) and in both x and y (tiedBoth), with y's histogram, block by block
+ * (see `ranges`: the previous x value would be boxed at every pair otherwise). A run of m equal
+ * values adds 1 + 2 + ... + (m - 1) = m (m - 1) / 2, one step per value; every partial sum is an
+ * integer below 2^53, so the order of the additions changes nothing.
+ */
+function ties(xs: Float64Array, ys: Uint16Array, n: number, hist: Uint32Array): number {
+  const t = TIES;
+  t.fill(0);
+  t[0] = xs[0] as number;
+  t[1] = ys[0] as number;
+  hist[ys[0] as number] = 1;
+  for (let from = 1; from < n; from += BLOCK) tiesOf(xs, ys, from, Math.min(n, from + BLOCK), hist, t);
+  tiedBoth = t[5] as number;
+  return t[4] as number;
+}
+
+/** What `ties` found besides the pairs tied in x: the pairs tied in both x and y. */
+let tiedBoth = 0;
+/** `ties`' state between blocks: the last x and y, the runs' lengths so far (x, both), the pairs tied (x, both). */
+const TIES = new Float64Array(6);
+
+/** `ties` over the pairs [from, to), from and into t. */
+function tiesOf(xs: Float64Array, ys: Uint16Array, from: number, to: number, hist: Uint32Array, t: Float64Array): void {
+  let pv = t[0] as number;
+  let pr = t[1] as number;
+  let runX = t[2] as number;
+  let runXY = t[3] as number;
+  let tiedX = t[4] as number;
+  let tiedXY = t[5] as number;
+  for (let i = from; i < to; i++) {
+    const v = xs[i] as number;
+    const r = ys[i] as number;
+    hist[r] = (hist[r] as number) + 1;
+    if (v === pv) {
+      runX++;
+      tiedX += runX;
+      runXY = r === pr ? runXY + 1 : 0;
+      tiedXY += runXY;
+    } else {
+      runX = 0;
+      runXY = 0;
+    }
+    pv = v;
+    pr = r;
+  }
+  t[0] = pv;
+  t[1] = pr;
+  t[2] = runX;
+  t[3] = runXY;
+  t[4] = tiedX;
+  t[5] = tiedXY;
+}
+
+/**
+ * The pairs i < j whose ranks' highest differing 2-bit digit is the one at bit b, with r_i's digit
+ * the greater (the strict inversions, summed over the digits from b = 0 by twos). Per prefix q = r
+ * >>> (b + 2), ge[4q + k] counts the ranks seen with that prefix and digit >= k (k = 1..3) and
+ * ge[4q] stays 0, so a rank with digit d adds ge[4q + d + 1] (for d = 3, the next prefix's 0):
+ * one read and three branch-free increments a rank, for two bits. Counts and sums are integers
+ * below 2^53: exact.
+ */
+function digitPass(ys: Uint16Array, n: number, ge: Float64Array, b: number): number {
+  let swaps = 0;
+  for (let i = 0; i < n; i++) {
+    const r = ys[i] as number;
+    const q = ((r >>> b) >>> 2) << 2;
+    const d = (r >>> b) & 3;
+    swaps += ge[q + d + 1] as number;
+    const two = d >> 1;
+    ge[q + 1] = (ge[q + 1] as number) + ((d + 3) >> 2);
+    ge[q + 2] = (ge[q + 2] as number) + two;
+    ge[q + 3] = (ge[q + 3] as number) + (two & d);
+  }
+  return swaps;
 }
 
 /**
