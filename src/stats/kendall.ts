@@ -160,6 +160,7 @@ function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: n
   const counts = new Uint32Array(mostBuckets + 1);
   const bx = new Float64Array(largestPart);
   const by = new Uint16Array(largestPart);
+  const counter = new PairCounter(span);
   let squares = 0;
   for (let p = 0; p < parts; p++) {
     const from = partStart[p] as number;
@@ -174,8 +175,9 @@ function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: n
     xs.set(bx.subarray(0, to - from), from);
     ys.set(by.subarray(0, to - from), from);
     insertionByXY(xs, ys, from, to);
+    counter.add(xs, ys, from, to);
   }
-  return fromBuckets(xs, ys, n, span);
+  return counter.tau(n);
 }
 
 // byBuckets' passes, each a function of its own: the summary calls the tau once, so each pass over
@@ -322,72 +324,74 @@ function insertionByXY(xs: Float64Array, ys: Uint16Array, from: number, to: numb
 }
 
 /**
- * Tau-b from the pairs in (x, y) order, y as ranks below 2^16: the pairs tied in x, and in both, and
- * the histogram of y (its ties) in one pass; the discordant pairs by `digitPass`, two bits of y at a
- * time. The same five integer counts as `fromSorted`, in the same formula.
+ * Tau-b's counts over the pairs in (x, y) order, fed a run of pairs at a time (a part, while it is
+ * in the cache), y as ranks below 2^16: the pairs tied in x, and in both, y's histogram (its ties),
+ * and the discordant pairs two bits of y at a time (`digitPass`, one per digit, each with its own
+ * counters). The same five integer counts as `fromSorted`, in the same formula.
  */
-function fromBuckets(xs: Float64Array, ys: Uint16Array, n: number, span: number): number {
-  const hist = new Uint32Array(span + 1);
-  const tiedX = ties(xs, ys, n, hist);
-  const tiedXY = tiedBoth;
-  let tiedY = 0;
-  for (let r = 0; r <= span; r++) {
-    const c = hist[r] as number;
-    tiedY += (c * (c - 1)) / 2;
+class PairCounter {
+  /** The pairs tied in x, and in both x and y. */
+  private readonly tied = new Float64Array(2);
+  private readonly hist: Uint32Array;
+  /** Per 2-bit digit of y (from the lowest), its `digitPass` counters. */
+  private readonly ge: Float64Array[] = [];
+  private swaps = 0;
+
+  constructor(private readonly span: number) {
+    this.hist = new Uint32Array(span + 1);
+    let bits = 0;
+    while (span >>> bits > 0) bits++;
+    for (let b = 0; b < bits; b += 2) this.ge.push(new Float64Array(4 * Math.max(1, 1 << Math.max(0, bits - b - 2)) + 1));
   }
-  let bits = 0;
-  while (span >>> bits > 0) bits++;
-  const ge = new Float64Array(4 * Math.max(1, 1 << Math.max(0, bits - 2)) + 1);
-  let swaps = 0;
-  for (let b = 0; b < bits; b += 2) {
-    ge.fill(0);
-    swaps += digitPass(ys, n, ge, b);
+
+  /** Counts the pairs [from, to), which follow those already counted in (x, y) order. */
+  add(xs: Float64Array, ys: Uint16Array, from: number, to: number): void {
+    tiesOf(xs, ys, from, to, this.hist, this.tied, Number.NaN);
+    let swaps = this.swaps;
+    for (let d = 0; d < this.ge.length; d++) swaps += digitPass(ys, from, to, this.ge[d] as Float64Array, 2 * d);
+    this.swaps = swaps;
   }
-  const n0 = (n * (n - 1)) / 2;
-  const concordantMinusDiscordant = n0 - tiedX - tiedY + tiedXY - 2 * swaps;
-  const denom = Math.sqrt((n0 - tiedX) * (n0 - tiedY));
-  return denom > 0 ? concordantMinusDiscordant / denom : Number.NaN;
+
+  /** Tau-b of the n pairs counted. */
+  tau(n: number): number {
+    const tiedX = this.tied[0] as number;
+    const tiedXY = this.tied[1] as number;
+    let tiedY = 0;
+    for (let r = 0; r <= this.span; r++) {
+      const c = this.hist[r] as number;
+      tiedY += (c * (c - 1)) / 2;
+    }
+    const swaps = this.swaps;
+    const n0 = (n * (n - 1)) / 2;
+    const concordantMinusDiscordant = n0 - tiedX - tiedY + tiedXY - 2 * swaps;
+    const denom = Math.sqrt((n0 - tiedX) * (n0 - tiedY));
+    return denom > 0 ? concordantMinusDiscordant / denom : Number.NaN;
+  }
 }
 
 /**
- * The pairs tied in x (returned) and in both x and y (tiedBoth), with y's histogram, block by block
- * (see `ranges`: the previous x value would be boxed at every pair otherwise). A run of m equal
+ * The pairs tied in x (into tied[0]) and in both x and y (tied[1]) among the pairs [from, to), with
+ * y's histogram. Equal x share a part, so no run of ties crosses a part's start. A run of m equal
  * values adds 1 + 2 + ... + (m - 1) = m (m - 1) / 2, one step per value; every partial sum is an
- * integer below 2^53, so the order of the additions changes nothing.
+ * integer below 2^53, so the order of the additions changes nothing. `none` is NaN, equal to no x:
+ * a parameter, since a constant computed before the loop has no type feedback when this function
+ * is first optimised (on-stack, during its first call), and code optimised without it deoptimises.
+ * For the same reason nothing follows the loop.
  */
-function ties(xs: Float64Array, ys: Uint16Array, n: number, hist: Uint32Array): number {
-  const t = TIES;
-  t.fill(0);
-  t[0] = xs[0] as number;
-  t[1] = ys[0] as number;
-  hist[ys[0] as number] = 1;
-  for (let from = 1; from < n; from += BLOCK) tiesOf(xs, ys, from, Math.min(n, from + BLOCK), hist, t);
-  tiedBoth = t[5] as number;
-  return t[4] as number;
-}
-
-/** What `ties` found besides the pairs tied in x: the pairs tied in both x and y. */
-let tiedBoth = 0;
-/** `ties`' state between blocks: the last x and y, the runs' lengths so far (x, both), the pairs tied (x, both). */
-const TIES = new Float64Array(6);
-
-/** `ties` over the pairs [from, to), from and into t. */
-function tiesOf(xs: Float64Array, ys: Uint16Array, from: number, to: number, hist: Uint32Array, t: Float64Array): void {
-  let pv = t[0] as number;
-  let pr = t[1] as number;
-  let runX = t[2] as number;
-  let runXY = t[3] as number;
-  let tiedX = t[4] as number;
-  let tiedXY = t[5] as number;
+function tiesOf(xs: Float64Array, ys: Uint16Array, from: number, to: number, hist: Uint32Array, tied: Float64Array, none: number): void {
+  let pv = none;
+  let pr = 0;
+  let runX = 0;
+  let runXY = 0;
   for (let i = from; i < to; i++) {
     const v = xs[i] as number;
     const r = ys[i] as number;
     hist[r] = (hist[r] as number) + 1;
     if (v === pv) {
       runX++;
-      tiedX += runX;
       runXY = r === pr ? runXY + 1 : 0;
-      tiedXY += runXY;
+      tied[0] = (tied[0] as number) + runX;
+      tied[1] = (tied[1] as number) + runXY;
     } else {
       runX = 0;
       runXY = 0;
@@ -395,12 +399,6 @@ function tiesOf(xs: Float64Array, ys: Uint16Array, from: number, to: number, his
     pv = v;
     pr = r;
   }
-  t[0] = pv;
-  t[1] = pr;
-  t[2] = runX;
-  t[3] = runXY;
-  t[4] = tiedX;
-  t[5] = tiedXY;
 }
 
 /**
@@ -411,9 +409,9 @@ function tiesOf(xs: Float64Array, ys: Uint16Array, from: number, to: number, his
  * one read and three branch-free increments a rank, for two bits. Counts and sums are integers
  * below 2^53: exact.
  */
-function digitPass(ys: Uint16Array, n: number, ge: Float64Array, b: number): number {
+function digitPass(ys: Uint16Array, from: number, to: number, ge: Float64Array, b: number): number {
   let swaps = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const r = ys[i] as number;
     const q = ((r >>> b) >>> 2) << 2;
     const d = (r >>> b) & 3;
