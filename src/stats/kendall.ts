@@ -7,7 +7,7 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
   if (n !== y.length) throw new RangeError('kendallTau: samples differ in length');
   if (n < 2) return Number.NaN;
-  return byRadix(x, y, n) ?? byComparator(x, y, n);
+  return byBuckets(x, y, n) ?? byRadix(x, y, n) ?? byComparator(x, y, n);
 }
 
 /**
@@ -19,11 +19,6 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
  * value is not finite (the comparator path keeps its meaning there).
  */
 function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
-  if (!ranges(x, y, n)) return undefined;
-  if (yIntegers && yMax - yMin < 65536) {
-    const tau = byBuckets(x, y, n, xMin, xMax, yMin, yMax - yMin);
-    if (tau !== undefined) return tau;
-  }
   const counts = new Uint32Array(65536);
   const rank = new Uint32Array(n);
   const xh = new Uint32Array(n);
@@ -48,103 +43,54 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
   return fromSorted(n, ys, (i, j) => xs[i] === xs[j], maxRank);
 }
 
-/** What `ranges` found (module fields: returned together they would be an object per call). */
-let xMin = 0;
-let xMax = 0;
-let yIntegers = false;
-let yMin = 0;
-let yMax = 0;
-
-/**
- * In one pass: whether every x is finite (false otherwise), and then x's least and greatest, whether
- * every y is an integer and, if so, y's least and greatest. With integer y spanning fewer than
- * 65,536 values (token counts, typically), `y - yMin` is each pair's rank in y (exact: the
- * difference of two integers that close is exact). The pass runs in blocks (`rangesOf`): a loop
- * that runs once, in a function called once, is optimised by on-stack replacement, where its
- * running doubles (the least and greatest) were boxed, a heap number per pair (16 MB per million).
- */
-function ranges(x: ArrayLike<number>, y: ArrayLike<number>, n: number): boolean {
-  const r = RANGES;
-  r[0] = Number.POSITIVE_INFINITY;
-  r[1] = Number.NEGATIVE_INFINITY;
-  r[2] = Number.POSITIVE_INFINITY;
-  r[3] = Number.NEGATIVE_INFINITY;
-  r[4] = 1;
-  for (let from = 0; from < n; from += BLOCK) {
-    if (!rangesOf(x, y, from, Math.min(n, from + BLOCK), r)) return false;
-  }
-  xMin = r[0] as number;
-  xMax = r[1] as number;
-  yMin = r[2] as number;
-  yMax = r[3] as number;
-  yIntegers = r[4] === 1;
-  return true;
-}
-
-/** Pairs a block of a long pass holds (see `ranges`). */
-const BLOCK = 4096;
-/** x's least and greatest, y's least and greatest, and 1 while every y is an integer (0 after). */
-const RANGES = new Float64Array(5);
-
-/** `ranges` over the pairs [from, to), from and into r; false when an x is not finite. */
-function rangesOf(x: ArrayLike<number>, y: ArrayLike<number>, from: number, to: number, r: Float64Array): boolean {
-  let xLo = r[0] as number;
-  let xHi = r[1] as number;
-  let yLo = r[2] as number;
-  let yHi = r[3] as number;
-  let integers = r[4] === 1;
-  // `a - a === 0` and `Math.floor(v) === v && v - v === 0` rather than Number.isFinite and
-  // Number.isInteger, which optimised code calls with the double boxed: a heap number per pair.
-  for (let i = from; i < to; i++) {
-    const a = x[i] as number;
-    if (!(a - a === 0)) return false;
-    if (a < xLo) xLo = a;
-    if (a > xHi) xHi = a;
-    const v = y[i] as number;
-    if (!(Math.floor(v) === v && v - v === 0)) integers = false;
-    if (v < yLo) yLo = v;
-    if (v > yHi) yHi = v;
-  }
-  r[0] = xLo;
-  r[1] = xHi;
-  r[2] = yLo;
-  r[3] = yHi;
-  r[4] = integers ? 1 : 0;
-  return true;
-}
-
-/** Fine buckets over x's range, and the pairs a bucket should hold at most before it is split further. */
+/** Fine slices over x's (sampled) range, and the pairs a bucket should hold at most before a slice is cut further. */
 const FINE = 65536;
 const PER_BUCKET = 1;
+/** The greatest position in the slices (a double, exactly): positions are clamped to [0, TOP], so that truncation gives a slice below FINE. */
+const TOP = FINE - 2 ** -20;
 /**
  * Pairs a part holds, about (a part is a run of whole slices): its x values and y ranks (16,384 x 10
- * bytes) and its buckets' counters stay in the L2 cache while the part is sorted.
+ * bytes) and its buckets' counters stay in the L2 cache while the part is sorted and counted.
  */
 const PART = 16384;
+/** x's range is taken from about this many pairs, evenly spaced, not from a pass over all of them. */
+const SAMPLE = 16384;
 
 /**
- * The (x, y) order for integer y, by buckets of x's value: one pass counts the pairs in FINE equal
- * slices of [min(x), max(x)]; a slice holding more than PER_BUCKET pairs is cut into
- * ceil(count / PER_BUCKET) equal sub-slices (x's values crowd: predicted lengths pile up near the
- * predictor's typical output). Consecutive slices are grouped into parts of about PART pairs, and one
- * pass copies each pair into its part's range (a few dozen write streams, where a scatter straight
- * to ~300,000 buckets misses the cache at nearly every write). Then, part by part and within the
- * cache, a counting sort by bucket and an insertion sort by (x, y rank) put the part's pairs in
- * order. Every step of the bucket number is non-decreasing in x (a subtraction and a
- * multiplication by a positive constant, correctly rounded, keep order; truncation, clamping and
- * `u - f`, exact for 0 <= f <= u < f + 1, too), and equal x (-0 and 0 included) get equal buckets,
- * so a pair in an earlier bucket (or part) has a strictly smaller x: the insertion sort never
- * crosses a bucket's start, and the result is the sort of the pairs by (x, y), the same sequence as
- * the radix path's. Undefined (the caller takes the radix path) when x is constant, when its range
- * is too wide or too narrow for the slice arithmetic, or when the pairs crowd into so few buckets
+ * The (x, y) order for y integers in [0, 65536) (token counts: the common case; y is then its own
+ * rank), by buckets of x's value, and tau from it. x's least and greatest are estimated from a
+ * sample; each x's position u in FINE equal slices of that range is clamped to [0, TOP], so values
+ * outside it fall in the first or last slice. One pass counts the pairs per slice (and checks that
+ * every x is finite); a slice holding more than PER_BUCKET pairs is cut into ceil(count / PER_BUCKET)
+ * equal sub-slices (x's values crowd: predicted lengths pile up near the predictor's typical
+ * output). Consecutive slices are grouped into parts of about PART pairs, and one pass copies each
+ * pair into its part's range (a few dozen write streams, where a scatter straight to ~300,000
+ * buckets misses the cache at nearly every write; it also checks every y). Then, part by part and
+ * within the cache, a counting sort by bucket and an insertion sort by (x, y) put the part's pairs
+ * in order, and `PairCounter` counts them. Every step of the bucket number is non-decreasing in x
+ * (a subtraction and a multiplication by a positive constant, correctly rounded, keep order;
+ * clamping, truncation and `u - f`, exact for 0 <= f <= u < f + 1, too), and equal x (-0 and 0
+ * included) get equal buckets, so a pair in an earlier bucket (or part) has a strictly smaller x:
+ * the insertion sort never crosses a bucket's start, and the result is the sort of the pairs by
+ * (x, y), the same sequence as the radix path's. Undefined (the caller takes the radix path) when
+ * an x is not finite, a y is not an integer in [0, 65536), the sampled x are all equal or their
+ * range too wide or too narrow for the slice arithmetic, or the pairs crowd into so few buckets
  * that the insertion sort could cost more than 16 n steps (its cost is sum over buckets of m^2 / 2).
  */
-function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: number, max: number, yLeast: number, span: number): number | undefined {
+function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
+  const step = Math.max(1, Math.floor(n / SAMPLE));
+  let min = x[n - 1] as number;
+  let max = min;
+  for (let i = 0; i < n; i += step) {
+    const a = x[i] as number;
+    if (a < min) min = a;
+    if (a > max) max = a;
+  }
   const scale = FINE / (max - min);
   if (!(scale > 0 && scale < Number.POSITIVE_INFINITY)) return undefined;
   // Slice counts, then each slice's first bucket (first[FINE]: the number of buckets).
   const first = new Uint32Array(FINE + 1);
-  sliceCounts(x, n, min, scale, first);
+  if (!sliceCounts(x, n, min, scale, first)) return undefined;
   const partOf = new Uint32Array(FINE);
   const buckets = slicePairs(first, partOf);
   const parts = Math.floor(n / PART) + 1;
@@ -154,7 +100,9 @@ function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: n
   partBounds(partStart, partBucket, parts, n, buckets);
   const xs = new Float64Array(n);
   const ys = new Uint16Array(n);
-  partition(x, y, n, min, scale, yLeast, partOf, partStart.slice(0, parts), xs, ys);
+  // The bitwise or of all y: below 2^16, with as many bits as the greatest.
+  const span = partition(x, y, n, min, scale, partOf, partStart.slice(0, parts), xs, ys);
+  if (span < 0) return undefined;
   // Per part: bucket numbers, a counting sort into the part-sized buffers, back, then the insertion sort.
   const bucketOf = new Uint32Array(largestPart);
   const counts = new Uint32Array(mostBuckets + 1);
@@ -185,12 +133,15 @@ function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: n
 // would be for each of its loops; the per-part passes run in code optimised from their start after
 // the first few parts.
 
-/** Counts the pairs in each of the FINE slices of x's range. */
-function sliceCounts(x: ArrayLike<number>, n: number, min: number, scale: number, fine: Uint32Array): void {
+/** Counts the pairs in each of the FINE slices of x's range; false when an x is not finite. */
+function sliceCounts(x: ArrayLike<number>, n: number, min: number, scale: number, fine: Uint32Array): boolean {
   for (let i = 0; i < n; i++) {
-    const f = Math.min(FINE - 1, (((x[i] as number) - min) * scale) | 0);
+    const a = x[i] as number;
+    if (!(a - a === 0)) return false;
+    const f = Math.max(0, Math.min(TOP, (a - min) * scale)) | 0;
     fine[f] = (fine[f] as number) + 1;
   }
+  return true;
 }
 
 /**
@@ -252,23 +203,32 @@ function partBounds(partStart: Uint32Array, partBucket: Uint32Array, parts: numb
   }
 }
 
-/** Copies each pair into its part's range, in input order: x values to px, y ranks to py. */
-function partition(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: number, scale: number, yLeast: number, partOf: Uint32Array, next: Uint32Array, px: Float64Array, py: Uint16Array): void {
+/**
+ * Copies each pair into its part's range, in input order: x values to px, y to py. Returns the
+ * bitwise or of all y, or -1 when one is not an integer in [0, 65536) (NaN, fractions, negatives
+ * and larger values all change under `& 0xffff`; -0 passes, as 0, which it ties with).
+ */
+function partition(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: number, scale: number, partOf: Uint32Array, next: Uint32Array, px: Float64Array, py: Uint16Array): number {
+  let or = 0;
   for (let i = 0; i < n; i++) {
     const a = x[i] as number;
-    const p = partOf[Math.min(FINE - 1, ((a - min) * scale) | 0)] as number;
+    const v = y[i] as number;
+    if ((v & 0xffff) !== v) return -1;
+    or |= v;
+    const p = partOf[Math.max(0, Math.min(TOP, (a - min) * scale)) | 0] as number;
     const to = next[p] as number;
     next[p] = to + 1;
     px[to] = a;
-    py[to] = (y[i] as number) - yLeast;
+    py[to] = v;
   }
+  return or;
 }
 
 /** Each pair of the part [from, to) its bucket (its slice's first bucket plus its sub-slice, less the part's first bucket b0) in bucketOf, counted in counts. */
 function partBuckets(px: Float64Array, from: number, to: number, min: number, scale: number, first: Uint32Array, b0: number, bucketOf: Uint32Array, counts: Uint32Array): void {
   for (let i = from; i < to; i++) {
-    const u = ((px[i] as number) - min) * scale;
-    const f = Math.min(FINE - 1, u | 0);
+    const u = Math.max(0, Math.min(TOP, ((px[i] as number) - min) * scale));
+    const f = u | 0;
     const fb = first[f] as number;
     const k = (first[f + 1] as number) - fb;
     const b = fb - b0 + (k === 1 ? 0 : Math.min(k - 1, ((u - f) * k) | 0));
