@@ -11,12 +11,12 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
 }
 
 /**
- * Tau needs the pairs in (x, y) order. When y is small integers (token counts: the common case), that
- * order comes from value buckets of x (`byBuckets`). Otherwise, or when x's values crowd into too few
- * buckets, from an LSD radix sort of the indices on each value's IEEE-754 bits made sortable (sign
- * flipped for positives, every bit for negatives; -0 read as 0, since it ties with 0): eight 16-bit
- * passes, skipping those where every key shares the digit, and no comparator calls. Undefined when a
- * value is not finite (the comparator path keeps its meaning there).
+ * Tau needs the pairs in (x, y) order. When y is integers in [0, 65536) (token counts: the common
+ * case), that order comes from value buckets of x (`byBuckets`). Otherwise, or when x's values do
+ * not suit the buckets, from an LSD radix sort of the indices on each value's IEEE-754 bits made
+ * sortable (sign flipped for positives, every bit for negatives; -0 read as 0, since it ties with
+ * 0): eight 16-bit passes, skipping those where every key shares the digit, and no comparator
+ * calls. Undefined when a value is not finite (the comparator path keeps its meaning there).
  */
 function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
   const counts = new Uint32Array(65536);
