@@ -205,6 +205,17 @@ export class GapsState {
    * terms are summed exactly as the scan sums them.
    */
   occupancyAtLeast(th: number): boolean {
+    // A wrapper small enough to be inlined by its callers: `th` goes through a double field, since a
+    // double passed to a call that is not inlined is boxed (a heap number per routing decision).
+    this.argTh = th;
+    return this.atLeastFromField();
+  }
+
+  /** `occupancyAtLeast`'s threshold (a double field: see `occupancyAtLeast`). */
+  private argTh = Number.NaN;
+
+  private atLeastFromField(): boolean {
+    const th = this.argTh;
     if (!this.occupancyExact) {
       const t = th * this.candCount;
       const tol = (2 * this.termOf.length + 3 * this.termChanges + 4) * this.termAbs * 2 ** -48 + Math.abs(t) * 2 ** -48 + 2 ** -1000;
@@ -431,9 +442,19 @@ export class GapsState {
   }
 
   forget(id: number, now: number): void {
+    // A wrapper small enough to be inlined by its callers: `now` goes through a double field, since a
+    // double passed to a call that is not inlined is boxed (a heap number per completion).
+    this.forgetNow = now;
+    this.forgetAtClock(id);
+  }
+
+  /** `forget`'s `now` (a double field: see `forget`). */
+  private forgetNow = Number.NaN;
+
+  private forgetAtClock(id: number): void {
     const i = this.where.get(id);
     if (i === undefined) return;
-    (this.ledgers[i] as InstanceLedger).remove(id, now);
+    (this.ledgers[i] as InstanceLedger).remove(id, this.forgetNow);
     this.where.delete(id);
   }
 
