@@ -93,9 +93,6 @@ export class InstanceLedger {
   private firstDead = 0;
   /** Sum over entries of prompt + calibrated output: their peak KV demand. */
   demandTokens = 0;
-  /** Prompt tokens sent since the instance's last report (not yet in its waiting count). */
-  promptSinceReport = 0;
-  reportTime = -1;
   /** Entries holding a batch slot. */
   started = 0;
   /** Batch slots of the instance (its max_num_seqs, learnt from the view). */
@@ -400,12 +397,8 @@ export class InstanceLedger {
     this.dead = 0;
   }
 
-  /** Keeps the since-report counter aligned with the instance's report, and learns its slot count. */
+  /** Learns the instance's slot count from its view. */
   sync(v: InstanceView, now: number): void {
-    if (this.reportTime !== v.reportTime) {
-      this.reportTime = v.reportTime;
-      this.promptSinceReport = 0;
-    }
     if (this.slots !== v.maxNumSeqs) {
       this.slots = v.maxNumSeqs;
       this.clock = now;

@@ -82,11 +82,11 @@ export function parseGapsOptions(name: string, arg: string | undefined): GapsOpt
 /**
  * The report fields GAPS reads (router, estimator and rebalancer; `ClusterPolicy.reportFields`):
  * queue, batch and KV from the report (KV usage for Eq. 9's u, used blocks for the context per
- * sequence), its time (the ledgers resynchronise on a new report) and what was sent since. Not the
+ * sequence) and what was sent since. Not the report's time (nothing in GAPS resynchronises on it), nor the
  * windowed utilisation or SLO-violation rate: the rebalancer counts violations from completions
  * itself. Without monitoring (gaps-nomonitor) it reads none: every view it sees is its own counts.
  */
-const GAPS_REPORT_FIELDS: readonly ReportField[] = ['reportTime', 'waiting', 'running', 'kvUsedBlocks', 'kvUsage', 'sinceReport'];
+const GAPS_REPORT_FIELDS: readonly ReportField[] = ['waiting', 'running', 'kvUsedBlocks', 'kvUsage', 'sinceReport'];
 
 /** A GAPS variant as a cluster policy: the Eq. 9 router, its rebalancer (unless NoRebal) and its counters. */
 export function gapsRouterFactory(name: string, variant: GapsVariant): ClusterPolicyFactory {

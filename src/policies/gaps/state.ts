@@ -437,7 +437,6 @@ export class GapsState {
     const l = this.ledgers[instance] as InstanceLedger;
     // Every id in a ledger is in `where` with that ledger's instance, so when `where` says otherwise it is not there.
     l.insert(id, prompt, central, calibrated, now, arrival, now, this.where.get(id) !== instance);
-    l.promptSinceReport += prompt;
     this.where.set(id, instance);
   }
 
