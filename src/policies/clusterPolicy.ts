@@ -1,5 +1,5 @@
 import type { InstanceRole } from '../model/instance.js';
-import type { ClusterView, RoutedRequest } from './clusterView.js';
+import { REPORT_FIELDS, type ClusterView, type ReportField, type RoutedRequest } from './clusterView.js';
 import type { Controller } from './controllers/controller.js';
 import type { Router, RouterContext, RouterFactory } from './routers/router.js';
 
@@ -31,6 +31,25 @@ export interface ClusterPolicy {
    * checks that the results are the same).
    */
   readonly liveFieldsOnly?: boolean;
+  /**
+   * The report fields (`ReportField`) that the policy reads: its router's `route` and `onComplete`,
+   * `routeDecode` and its controllers, all together. A host need not keep the others current (they
+   * may hold stale or starting values): the simulator then skips what costs it something per report
+   * (windowed utilisation, the recent SLO-violation rate and its per-completion counts), and skips
+   * reports altogether when the list is empty and nothing else reads them. Absent: every field (the
+   * safe default), or none where `liveFieldsOnly` holds and the policy has no `routeDecode` and no
+   * controllers (see `reportFieldsOf`). The router conformance suite runs each declaring policy with
+   * the fields it does not declare scrambled before every call and checks that the results are the
+   * same, so a wrong declaration fails there.
+   */
+  readonly reportFields?: readonly ReportField[];
+}
+
+/** The report fields a host must keep current for `policy`: its declaration (see `ClusterPolicy.reportFields`), else every one. */
+export function reportFieldsOf(policy: ClusterPolicy): readonly ReportField[] {
+  if (policy.reportFields !== undefined) return policy.reportFields;
+  const onlyRoutes = policy.routeDecode === undefined && (policy.controllers?.length ?? 0) === 0;
+  return policy.liveFieldsOnly === true && onlyRoutes ? [] : REPORT_FIELDS;
 }
 
 /** What the router registry holds: a named factory of whole cluster policies. */

@@ -38,6 +38,35 @@ export interface InstanceView {
   readonly sinceReport: number;
 }
 
+/**
+ * The fields of `InstanceView` that monitor reports publish (`sinceReport` is the router's own count,
+ * reset by each report). The others are static (`id`, `kvTotalBlocks`, `kvBlockSize`, `maxNumSeqs`),
+ * the instance's state (`role`, `available`) or the router's live `outstanding`.
+ */
+export type ReportField =
+  | 'reportTime'
+  | 'waiting'
+  | 'running'
+  | 'kvUsedBlocks'
+  | 'kvUsage'
+  | 'waitingPromptTokens'
+  | 'utilization'
+  | 'recentSloViolationRate'
+  | 'sinceReport';
+
+/** Every report field (what a host keeps current for a policy that declares nothing). */
+export const REPORT_FIELDS: readonly ReportField[] = [
+  'reportTime',
+  'waiting',
+  'running',
+  'kvUsedBlocks',
+  'kvUsage',
+  'waitingPromptTokens',
+  'utilization',
+  'recentSloViolationRate',
+  'sinceReport',
+];
+
 export interface ClusterView {
   /** Current time from the injected clock (simulated or wall). */
   readonly now: number;
@@ -50,16 +79,19 @@ export interface ClusterView {
   readonly leastOutstanding?: () => number;
   /**
    * Optional, from a host that keeps them (the simulator): which views changed since a policy last
-   * read them, so a policy that derives per-instance terms can re-read only those. Absent: any view
-   * may have changed at any time.
+   * read them, so a policy that derives per-instance terms can re-read only those. They cover every
+   * field but `outstanding` (see `ViewStamps`). Absent: any view may have changed at any time.
    */
   readonly stamps?: ViewStamps;
 }
 
 /**
  * Change stamps of a cluster's views: the host calls `touch(i)` (or `touchAll()`) at every change of
- * any field of view i, so `at[i]` is the value `clock` had at view i's latest change. A reader that
- * remembers the clock it last read re-reads exactly the views with a larger stamp. The recent
+ * any field of view i but `outstanding`, so `at[i]` is the value `clock` had at view i's latest
+ * change of a covered field. A reader that remembers the clock it last read re-reads exactly the
+ * views with a larger stamp. `outstanding` is not covered: it changes at every completion, which
+ * changes nothing else a policy sees, and it is a live count a reader reads directly (or through
+ * `ClusterView.leastOutstanding`); a term derived from it must not be cached by stamps. The recent
  * `touch` calls are also kept in order (`log`), so a reader that is only a few touches behind can
  * visit the changed views without scanning every stamp (see `loggedSince`).
  */

@@ -89,6 +89,7 @@ export class BiasAwareCalibrator {
     if (!(opts.epsilon >= 0)) throw new ConfigError(`calibration epsilon must be >= 0, got ${opts.epsilon}`);
     this.beta = opts.beta0;
     this.gamma = opts.gamma0;
+    this.scale = this.centralScale();
   }
 
   /** s~ for a raw prediction s^. Before any observation it is s^ itself. */
@@ -98,8 +99,11 @@ export class BiasAwareCalibrator {
 
   /** The central estimate: the raw prediction with its mean multiplicative bias removed. */
   central(predicted: number): number {
-    return predicted * this.centralScale();
+    return predicted * this.scale;
   }
+
+  /** `centralScale()`, kept from the last observation (every use of it between two is the same division). */
+  private scale = Number.NaN;
 
   private centralScale(): number {
     return this.n > 0 && this.emaPredicted > 0 ? this.emaActual / this.emaPredicted : 1;
@@ -112,6 +116,21 @@ export class BiasAwareCalibrator {
 
   /** Learns from one completed request: its raw prediction and the actual value. */
   observe(predicted: number, actual: number): void {
+    // A wrapper small enough to be inlined by its callers: the numbers go through double fields,
+    // since a double passed to a call that is not inlined is boxed (a heap number per completion).
+    this.argPredicted = predicted;
+    this.argActual = actual;
+    this.observeFields();
+  }
+
+  /** `observe`'s arguments (double fields: see `observe`). */
+  private argPredicted = Number.NaN;
+  private argActual = Number.NaN;
+
+  /** `observe`'s body, with its arguments from the fields. */
+  private observeFields(): void {
+    const predicted = this.argPredicted;
+    const actual = this.argActual;
     const o = this.opts;
     const cal = this.calibrate(predicted);
     const covered = actual <= cal ? 1 : 0;
@@ -138,6 +157,7 @@ export class BiasAwareCalibrator {
       this.gamma = Math.max(0, this.gamma + (o.step * g * fm) / scale);
     }
     this.n++;
+    this.scale = this.centralScale();
   }
 
   health(): CalibrationHealth {

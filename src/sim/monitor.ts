@@ -1,5 +1,5 @@
 import type { Instance } from '../model/instance.js';
-import { blankInstanceView, type ViewStamps } from '../policies/clusterView.js';
+import { blankInstanceView, REPORT_FIELDS, type ReportField, type ViewStamps } from '../policies/clusterView.js';
 import type { InstanceRole, InstanceView } from '../policies/routers/router.js';
 
 /** A router-visible instance view whose fields the simulator updates in place. */
@@ -13,28 +13,41 @@ export function newInstanceView(id: number, kvTotalBlocks: number, kvBlockSize: 
  * The monitor: every report interval each instance publishes queue length, running batch, KV usage,
  * utilisation and its recent SLO-violation rate. Between reports the router sees the last report
  * plus its own live counts.
+ *
+ * Windowed utilisation and the SLO-violation rate cost more than a copy (a busy time and a division
+ * per instance per report, a count per completion), so they are computed only when the run reads
+ * them (`reads`, fixed for the run: a window is either kept from the first report on or never, so a
+ * value, when computed, is always over the last interval). Unread, they keep their starting 0.
  */
 export class Monitor {
   private readonly lastBusy: Float64Array;
   private readonly doneInWindow: Int32Array;
   private readonly violInWindow: Int32Array;
   private lastReport = 0;
+  /** Whether `utilization` is read, and kept. */
+  private readonly utilization: boolean;
+  /** Whether `recentSloViolationRate` is read: then completions must be counted (`recordCompletion`). */
+  readonly countsCompletions: boolean;
 
   constructor(
     private readonly instances: readonly Instance[],
     readonly views: MutableInstanceView[],
     /** Change stamps of the views, touched at every report (optional). */
     private readonly stamps?: ViewStamps,
+    /** The report fields the run reads (default: every one). */
+    reads: readonly ReportField[] = REPORT_FIELDS,
   ) {
     this.lastBusy = new Float64Array(instances.length);
     this.doneInWindow = new Int32Array(instances.length);
     this.violInWindow = new Int32Array(instances.length);
+    this.utilization = reads.includes('utilization');
+    this.countsCompletions = reads.includes('recentSloViolationRate');
     // Static engine limits a live backend reports once, with its config.
     for (let i = 0; i < instances.length; i++) (views[i] as MutableInstanceView).maxNumSeqs = (instances[i] as Instance).cfg.maxNumSeqs;
     stamps?.touchAll();
   }
 
-  /** Counts a completion towards the instance's recent SLO-violation rate. */
+  /** Counts a completion towards the instance's recent SLO-violation rate (only needed when `countsCompletions`). */
   recordCompletion(instance: number, violated: boolean): void {
     this.doneInWindow[instance] = (this.doneInWindow[instance] as number) + 1;
     if (violated) this.violInWindow[instance] = (this.violInWindow[instance] as number) + 1;
@@ -46,24 +59,34 @@ export class Monitor {
     this.stamps?.touchAll();
   }
 
-  /** Publishes a full report of every instance at `now`, including windowed utilisation and SLO rates. */
+  /** Publishes a report of every instance at `now`, with the windowed utilisation and SLO rates where they are read. */
   report(now: number): void {
-    const dt = now - this.lastReport;
     // One pass over the instances (this runs every report interval: 20 times a simulated second by default).
+    if (this.utilization || this.countsCompletions) this.reportWindows(now);
+    else for (let i = 0; i < this.instances.length; i++) refreshView(this.instances[i] as Instance, this.views[i] as MutableInstanceView, now);
+    this.lastReport = now;
+    this.stamps?.touchAll();
+  }
+
+  /** `report`'s pass when a windowed field is read. */
+  private reportWindows(now: number): void {
+    const dt = now - this.lastReport;
     for (let i = 0; i < this.instances.length; i++) {
       const inst = this.instances[i] as Instance;
       const v = this.views[i] as MutableInstanceView;
       refreshView(inst, v, now);
-      const busy = inst.busyTimeUntil(now);
-      if (dt > 0) v.utilization = Math.min(1, (busy - (this.lastBusy[i] as number)) / dt);
-      this.lastBusy[i] = busy;
-      const done = this.doneInWindow[i] as number;
-      if (done > 0) v.recentSloViolationRate = (this.violInWindow[i] as number) / done;
-      this.doneInWindow[i] = 0;
-      this.violInWindow[i] = 0;
+      if (this.utilization) {
+        const busy = inst.busyTimeUntil(now);
+        if (dt > 0) v.utilization = Math.min(1, (busy - (this.lastBusy[i] as number)) / dt);
+        this.lastBusy[i] = busy;
+      }
+      if (this.countsCompletions) {
+        const done = this.doneInWindow[i] as number;
+        if (done > 0) v.recentSloViolationRate = (this.violInWindow[i] as number) / done;
+        this.doneInWindow[i] = 0;
+        this.violInWindow[i] = 0;
+      }
     }
-    this.lastReport = now;
-    this.stamps?.touchAll();
   }
 }
 

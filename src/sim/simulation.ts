@@ -10,9 +10,9 @@ import type { Workload } from '../model/request.js';
 import { ReqState, RequestTable } from '../model/requestTable.js';
 import { refinePrediction, type OutputPredictor, type PredictionFeatures } from '../predictors/predictor.js';
 import type { CompletionInfo, RoutedRequest, Router } from '../policies/routers/router.js';
-import type { ClusterPolicy } from '../policies/clusterPolicy.js';
+import { reportFieldsOf, type ClusterPolicy } from '../policies/clusterPolicy.js';
 import type { ClusterControl, Controller, MigrationMode, RequestSnapshot } from '../policies/controllers/controller.js';
-import { ViewStamps } from '../policies/clusterView.js';
+import { REPORT_FIELDS, ViewStamps, type ReportField } from '../policies/clusterView.js';
 import { Monitor, newInstanceView, type MutableInstanceView } from './monitor.js';
 import { checkRequest } from './requestCheck.js';
 import { DeadlineStage } from './deadlines.js';
@@ -125,11 +125,13 @@ export class Simulation implements InstanceListener, ClusterControl {
   private readonly check: boolean;
   /**
    * Whether monitor reports are published. Only the views' report fields carry them, and only the
-   * router (unless the policy declares `liveFieldsOnly`), `routeDecode`, controllers and the time series
-   * read those; when none of them does, no decision and no output can depend on the reports, so
+   * policy (as it declares: `reportFieldsOf`), the run's own controllers and the time series read
+   * those; when none of them reads any, no decision and no output can depend on the reports, so
    * they are skipped (the MONITOR ticks still run, so event counts are the same).
    */
   private readonly reports: boolean;
+  /** Whether the monitor counts completions (it does only when the SLO-violation rate is read: `Monitor.countsCompletions`). */
+  private readonly countsCompletions: boolean;
   private readonly series: TimeSeries;
   private now = 0;
   private pending: Workload | undefined;
@@ -176,7 +178,8 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.controllers = [...(cfg.controllers ?? []), ...(cfg.policy.controllers ?? [])];
     for (let i = 0; i < cfg.numInstances; i++) this.pendingMoves.push([]);
     this.stamps = new ViewStamps(cfg.numInstances);
-    this.monitor = new Monitor(this.instances, this.views, this.stamps);
+    const reads = reportFieldsRead(cfg);
+    this.monitor = new Monitor(this.instances, this.views, this.stamps, reads);
     this.view = { now: 0, instances: this.views, leastOutstanding: () => this.leastOutstanding(), stamps: this.stamps };
     this.judge = new SloJudge(cfg.perf, this.table, cfg.slo);
     if (cfg.slo.deadline === 'gaps') {
@@ -185,12 +188,8 @@ export class Simulation implements InstanceListener, ClusterControl {
     }
     this.series = new TimeSeries(cfg.timeSeriesIntervalS ?? 0);
     this.check = cfg.check === true;
-    this.reports =
-      cfg.alwaysReport === true ||
-      cfg.policy.liveFieldsOnly !== true ||
-      cfg.policy.routeDecode !== undefined ||
-      this.controllers.length > 0 ||
-      cfg.timeSeriesIntervalS !== undefined;
+    this.reports = reads.length > 0;
+    this.countsCompletions = this.reports && this.monitor.countsCompletions;
     this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
   }
 
@@ -378,18 +377,24 @@ export class Simulation implements InstanceListener, ClusterControl {
     return c;
   }
 
-  /** A request was sent to instance i (routed or moved there): one more outstanding, one more since the last report. */
+  /**
+   * A request was sent to instance i (routed or moved there): one more outstanding, one more since
+   * the last report; `sinceReport` is covered by the view's stamp, so the view is touched.
+   */
   private sendTo(i: number): void {
     (this.views[i] as MutableInstanceView).sinceReport++;
+    this.stamps.touch(i);
     this.addOutstanding(i, 1);
   }
 
-  /** A view's `outstanding` changed by `delta`: the index follows, and the view's stamp. */
+  /**
+   * A view's `outstanding` changed by `delta`: the index follows. The stamps do not cover
+   * `outstanding` (see `ViewStamps`), so a completion, which changes nothing else, leaves them be.
+   */
   private addOutstanding(i: number, delta: number): void {
     const v = this.views[i] as MutableInstanceView;
     v.outstanding += delta;
     if (this.byOutstanding) this.byOutstanding.set(i, v.outstanding);
-    this.stamps.touch(i);
   }
 
   /** `argminAvailable(view, (v) => v.outstanding)` from the index (a scan only if the winner is unavailable). */
@@ -471,7 +476,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.inSystem--;
     const violated = this.judge.violated(id);
     this.table.sloViolated[id] = violated ? 1 : 0;
-    if (this.reports) this.monitor.recordCompletion(inst, violated);
+    if (this.countsCompletions) this.monitor.recordCompletion(inst, violated);
     this.deadlines?.observe(this.table.predictedOutput[id] as number, this.table.output[id] as number);
     if (this.cfg.predictor) this.cfg.predictor.observe(this.featuresOf(id), this.table.output[id] as number);
     this.router.onComplete?.(this.completionInfo(id, now, false));
@@ -636,6 +641,18 @@ export class Simulation implements InstanceListener, ClusterControl {
       }
     }
   }
+}
+
+/**
+ * The report fields something in the run reads: the policy's (as declared), every one when the run
+ * has controllers of its own (they declare nothing) or asks for reports regardless
+ * (`alwaysReport`), and the time series'.
+ */
+function reportFieldsRead(cfg: ClusterConfig): readonly ReportField[] {
+  if (cfg.alwaysReport === true || (cfg.controllers?.length ?? 0) > 0) return REPORT_FIELDS;
+  const fields = new Set(reportFieldsOf(cfg.policy));
+  if (cfg.timeSeriesIntervalS !== undefined) for (const f of TimeSeries.reads) fields.add(f);
+  return [...fields];
 }
 
 function sumApiCalls(instances: readonly Instance[]): { preserve: number; discard: number; swap: number } {

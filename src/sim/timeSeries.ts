@@ -1,8 +1,11 @@
 import type { Instance } from '../model/instance.js';
+import type { ReportField } from '../policies/clusterView.js';
 import type { InstanceView } from '../policies/routers/router.js';
 
 /** Per-instance samples taken at monitor reports: queue, batch, KV usage and utilisation over time. */
 export class TimeSeries {
+  /** The report fields `record` reads from the views (a run with a time series keeps them current). */
+  static readonly reads: readonly ReportField[] = ['kvUsage', 'utilization'];
   readonly time: number[] = [];
   readonly instance: number[] = [];
   readonly waiting: number[] = [];

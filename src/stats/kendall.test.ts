@@ -122,3 +122,84 @@ test('kendallTau with integer y by value buckets: crowded, skewed and tied x giv
   same(Array.from({ length: n }, () => 5e-324 * r.int(3)), y, 'x a few subnormals apart');
   same(Array.from({ length: n }, () => 2 ** (r.int(200) - 100)), y, 'x crowded by exponent');
 });
+
+/** Asserts that kendallTau gives the comparator path's bits (NaN included). */
+function sameBits(x: ArrayLike<number>, y: ArrayLike<number>, what: string): void {
+  const got = kendallTau(x, y);
+  const want = kendallTauByComparator(x, y);
+  assert.equal(Object.is(got, want), true, `${what}: ${got} vs ${want}`);
+}
+
+test('kendallTau by buckets over a sampled x range: values outside the sample, parts of many slices, crowded and empty parts, give the comparator bits', () => {
+  const r = new Rng('tau-sampled');
+  for (const n of [20_000, 40_001, 70_000]) {
+    // Predicted lengths pile up near a typical value; y token counts in [0, 1000].
+    const x = Array.from({ length: n }, () => (r.next() < 0.6 ? 210 + r.next() * 10 * r.next() ** 4 : 1 + r.next() * 223));
+    // Extremes where the sample (every floor(n / 16384)-th pair and the last) does not look.
+    const step = Math.floor(n / 16_384);
+    for (let k = 0; k < 40; k++) {
+      const i = 1 + step * r.int(Math.floor((n - 2) / step) - 1);
+      x[i] = r.next() < 0.5 ? -5 - r.int(3) : 500 + r.int(3);
+    }
+    const y = x.map((v) => (r.next() < 0.5 ? Math.min(1000, Math.max(0, Math.round(v))) : r.int(1001)));
+    sameBits(x, y, `n ${n}`);
+    sameBits(Float64Array.from(x), Float64Array.from(y), `n ${n}, typed`);
+  }
+  // A slice holding more than a part (about 16,384 pairs): one part, the others empty.
+  const n = 50_000;
+  const x = Array.from({ length: n }, (_, i) => (i % 5 === 0 ? r.next() * 100 : 50 + r.int(200) * 1e-9));
+  const y = x.map(() => r.int(64));
+  sameBits(x, y, 'one crowded slice');
+});
+
+test('kendallTau by buckets: ties in x, in y and in both, signed zeros, and y at the ends of [0, 65536)', () => {
+  const r = new Rng('tau-bucket-ties');
+  for (let rep = 0; rep < 16; rep++) {
+    const n = 2 + r.int(rep < 8 ? 300 : 30_000);
+    const x = Array.from({ length: n }, () => (r.next() < 0.5 ? r.int(20) - 10 : (r.next() - 0.5) * 20));
+    for (let i = 0; i < n; i += 3) if (x[i] === 0) x[i] = -0;
+    const y = x.map((v) => (r.next() < 0.5 ? Math.abs(Math.round(v)) : r.int(rep % 2 === 0 ? 8 : 65_536)));
+    if (rep % 4 === 0) y[0] = -0;
+    if (rep % 4 === 1) y[n - 1] = 65_535;
+    sameBits(x, y, `rep ${rep}`);
+    assert.ok(Math.abs(kendallTau(x, y) - (n <= 302 ? naiveTau(x, y) : kendallTauByComparator(x, y))) < 1e-12, `rep ${rep}: definition`);
+  }
+});
+
+test('kendallTau: y outside the bucket path (65536, negative, fractional, NaN), x not finite, constant samples and n < 2', () => {
+  const r = new Rng('tau-refused');
+  const n = 5000;
+  const x = Array.from({ length: n }, () => r.next() * 100);
+  const y = x.map((v) => Math.round(v) + r.int(10));
+  sameBits(x, y, 'plain');
+  for (const [what, value] of [
+    ['y 65536', 65_536],
+    ['y -1', -1],
+    ['y 0.5', 0.5],
+    ['y NaN', Number.NaN],
+    ['y Infinity', Number.POSITIVE_INFINITY],
+  ] as const) {
+    const y2 = y.slice();
+    y2[r.int(n)] = value;
+    sameBits(x, y2, what);
+  }
+  for (const [what, value] of [
+    ['x NaN', Number.NaN],
+    ['x Infinity', Number.POSITIVE_INFINITY],
+    ['x -Infinity', Number.NEGATIVE_INFINITY],
+  ] as const) {
+    const x2 = x.slice();
+    x2[1 + r.int(n - 2)] = value;
+    sameBits(x2, y, what);
+  }
+  sameBits(Array.from({ length: n }, () => 3), y, 'constant x');
+  sameBits(x, Array.from({ length: n }, () => 3), 'constant y');
+  const x3 = Array.from({ length: n }, () => 3);
+  x3[1] = 4; // outside every sample: the sampled range is empty
+  sameBits(x3, y, 'x constant but for one pair');
+  assert.ok(Number.isNaN(kendallTau([], [])));
+  assert.ok(Number.isNaN(kendallTau([5], [7])));
+  assert.equal(kendallTau([1, 2], [3, 4]), 1);
+  assert.equal(kendallTau([1, 2], [4, 3]), -1);
+  assert.throws(() => kendallTau([1, 2], [1]), RangeError);
+});

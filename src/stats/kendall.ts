@@ -7,23 +7,18 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
   if (n !== y.length) throw new RangeError('kendallTau: samples differ in length');
   if (n < 2) return Number.NaN;
-  return byRadix(x, y, n) ?? byComparator(x, y, n);
+  return byBuckets(x, y, n) ?? byRadix(x, y, n) ?? byComparator(x, y, n);
 }
 
 /**
- * Tau needs the pairs in (x, y) order. When y is small integers (token counts: the common case), that
- * order comes from value buckets of x (`byBuckets`). Otherwise, or when x's values crowd into too few
- * buckets, from an LSD radix sort of the indices on each value's IEEE-754 bits made sortable (sign
- * flipped for positives, every bit for negatives; -0 read as 0, since it ties with 0): eight 16-bit
- * passes, skipping those where every key shares the digit, and no comparator calls. Undefined when a
- * value is not finite (the comparator path keeps its meaning there).
+ * Tau needs the pairs in (x, y) order. When y is integers in [0, 65536) (token counts: the common
+ * case), that order comes from value buckets of x (`byBuckets`). Otherwise, or when x's values do
+ * not suit the buckets, from an LSD radix sort of the indices on each value's IEEE-754 bits made
+ * sortable (sign flipped for positives, every bit for negatives; -0 read as 0, since it ties with
+ * 0): eight 16-bit passes, skipping those where every key shares the digit, and no comparator
+ * calls. Undefined when a value is not finite (the comparator path keeps its meaning there).
  */
 function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
-  if (!ranges(x, y, n)) return undefined;
-  if (yIntegers && yMax - yMin < 65536) {
-    const tau = byBuckets(x, y, n, xMin, xMax, yMin, yMax - yMin);
-    if (tau !== undefined) return tau;
-  }
   const counts = new Uint32Array(65536);
   const rank = new Uint32Array(n);
   const xh = new Uint32Array(n);
@@ -48,140 +43,229 @@ function byRadix(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number 
   return fromSorted(n, ys, (i, j) => xs[i] === xs[j], maxRank);
 }
 
-/** What `ranges` found (module fields: returned together they would be an object per call). */
-let xMin = 0;
-let xMax = 0;
-let yIntegers = false;
-let yMin = 0;
-let yMax = 0;
+/** Fine slices over x's (sampled) range, and the pairs a bucket should hold at most before a slice is cut further. */
+const FINE = 65536;
+const PER_BUCKET = 1;
+/** The greatest position in the slices (a double, exactly): positions are clamped to [0, TOP], so that truncation gives a slice below FINE. */
+const TOP = FINE - 2 ** -20;
+/**
+ * Pairs a part holds, about (a part is a run of whole slices): its x values and y ranks (16,384 x 10
+ * bytes) and its buckets' counters stay in the L2 cache while the part is sorted and counted.
+ */
+const PART = 16384;
+/** x's range is taken from about this many pairs, evenly spaced, not from a pass over all of them. */
+const SAMPLE = 16384;
 
 /**
- * In one pass: whether every x is finite (false otherwise), and then x's least and greatest, whether
- * every y is an integer and, if so, y's least and greatest. With integer y spanning fewer than
- * 65,536 values (token counts, typically), `y - yMin` is each pair's rank in y (exact: the
- * difference of two integers that close is exact).
+ * The (x, y) order for y integers in [0, 65536) (token counts: the common case; y is then its own
+ * rank), by buckets of x's value, and tau from it. x's least and greatest are estimated from a
+ * sample; each x's position u in FINE equal slices of that range is clamped to [0, TOP], so values
+ * outside it fall in the first or last slice. One pass counts the pairs per slice (and checks that
+ * every x is finite); a slice holding more than PER_BUCKET pairs is cut into ceil(count / PER_BUCKET)
+ * equal sub-slices (x's values crowd: predicted lengths pile up near the predictor's typical
+ * output). Consecutive slices are grouped into parts of about PART pairs, and one pass copies each
+ * pair into its part's range (a few dozen write streams, where a scatter straight to ~300,000
+ * buckets misses the cache at nearly every write; it also checks every y). Then, part by part and
+ * within the cache, a counting sort by bucket and an insertion sort by (x, y) put the part's pairs
+ * in order, and `PairCounter` counts them. Every step of the bucket number is non-decreasing in x
+ * (a subtraction and a multiplication by a positive constant, correctly rounded, keep order;
+ * clamping, truncation and `u - f`, exact for 0 <= f <= u < f + 1, too), and equal x (-0 and 0
+ * included) get equal buckets, so a pair in an earlier bucket (or part) has a strictly smaller x:
+ * the insertion sort never crosses a bucket's start, and the result is the sort of the pairs by
+ * (x, y), the same sequence as the radix path's. Undefined (the caller takes the radix path) when
+ * an x is not finite, a y is not an integer in [0, 65536), the sampled x are all equal or their
+ * range too wide or too narrow for the slice arithmetic, or the pairs crowd into so few buckets
+ * that the insertion sort could cost more than 16 n steps (its cost is sum over buckets of m^2 / 2).
  */
-function ranges(x: ArrayLike<number>, y: ArrayLike<number>, n: number): boolean {
-  let xLo = Number.POSITIVE_INFINITY;
-  let xHi = Number.NEGATIVE_INFINITY;
-  let yLo = Number.POSITIVE_INFINITY;
-  let yHi = Number.NEGATIVE_INFINITY;
-  let integers = true;
+function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number | undefined {
+  const step = Math.max(1, Math.floor(n / SAMPLE));
+  let min = x[n - 1] as number;
+  let max = min;
+  for (let i = 0; i < n; i += step) {
+    const a = x[i] as number;
+    if (a < min) min = a;
+    if (a > max) max = a;
+  }
+  const scale = FINE / (max - min);
+  if (!(scale > 0 && scale < Number.POSITIVE_INFINITY)) return undefined;
+  // Slice counts, then each slice's first bucket (first[FINE]: the number of buckets).
+  const first = new Uint32Array(FINE + 1);
+  if (!sliceCounts(x, n, min, scale, first)) return undefined;
+  const partOf = new Uint32Array(FINE);
+  const buckets = slicePairs(first, partOf);
+  const parts = Math.floor(n / PART) + 1;
+  const partStart = new Uint32Array(parts + 1);
+  const partBucket = new Uint32Array(parts + 1);
+  sliceParts(first, partOf, partStart, partBucket);
+  partBounds(partStart, partBucket, parts, n, buckets);
+  const xs = new Float64Array(n);
+  const ys = new Uint16Array(n);
+  // The bitwise or of all y: below 2^16, with as many bits as the greatest.
+  const span = partition(x, y, n, min, scale, partOf, partStart.slice(0, parts), xs, ys);
+  if (span < 0) return undefined;
+  // Per part: bucket numbers, a counting sort into the part-sized buffers, back, then the insertion sort.
+  const bucketOf = new Uint32Array(largestPart);
+  const counts = new Uint32Array(mostBuckets + 1);
+  const bx = new Float64Array(largestPart);
+  const by = new Uint16Array(largestPart);
+  const counter = new PairCounter(span);
+  let squares = 0;
+  for (let p = 0; p < parts; p++) {
+    const from = partStart[p] as number;
+    const to = partStart[p + 1] as number;
+    const b0 = partBucket[p] as number;
+    const buckets = (partBucket[p + 1] as number) - b0;
+    counts.fill(0, 0, buckets);
+    partBuckets(xs, from, to, min, scale, first, b0, bucketOf, counts);
+    squares += bucketStarts(counts, buckets, 0);
+    if (squares > 32 * n) return undefined;
+    partScatter(xs, ys, from, to, bucketOf, counts, bx, by);
+    xs.set(bx.subarray(0, to - from), from);
+    ys.set(by.subarray(0, to - from), from);
+    insertionByXY(xs, ys, from, to);
+    counter.add(xs, ys, from, to);
+  }
+  return counter.tau(n);
+}
+
+// byBuckets' passes, each a function of its own: the summary calls the tau once, so each pass over
+// all pairs runs once, and a small function is compiled sooner and more cheaply than the whole body
+// would be for each of its loops; the per-part passes run in code optimised from their start after
+// the first few parts.
+
+/** Counts the pairs in each of the FINE slices of x's range; false when an x is not finite. */
+function sliceCounts(x: ArrayLike<number>, n: number, min: number, scale: number, fine: Uint32Array): boolean {
   for (let i = 0; i < n; i++) {
     const a = x[i] as number;
-    if (!Number.isFinite(a)) return false;
-    if (a < xLo) xLo = a;
-    if (a > xHi) xHi = a;
-    const v = y[i] as number;
-    if (!Number.isInteger(v)) integers = false;
-    if (v < yLo) yLo = v;
-    if (v > yHi) yHi = v;
+    if (!(a - a === 0)) return false;
+    const f = Math.max(0, Math.min(TOP, (a - min) * scale)) | 0;
+    fine[f] = (fine[f] as number) + 1;
   }
-  xMin = xLo;
-  xMax = xHi;
-  yIntegers = integers;
-  yMin = yLo;
-  yMax = yHi;
   return true;
 }
 
-/** Fine buckets over x's range, and the pairs a bucket should hold at most before it is split further. */
-const FINE = 65536;
-const PER_BUCKET = 4;
+/**
+ * Turns the slice counts in `first` into each slice's first bucket (first[FINE]: all buckets, the
+ * number returned), and puts in before[f] the pairs in the slices before f.
+ */
+function slicePairs(first: Uint32Array, before: Uint32Array): number {
+  let buckets = 0;
+  let pairs = 0;
+  for (let f = 0; f < FINE; f++) {
+    const c = first[f] as number;
+    before[f] = pairs;
+    first[f] = buckets;
+    buckets += c <= PER_BUCKET ? 1 : Math.ceil(c / PER_BUCKET);
+    pairs += c;
+  }
+  first[FINE] = buckets;
+  return buckets;
+}
 
 /**
- * The (x, y) order for integer y, by buckets of x's value: one pass counts the pairs in FINE equal
- * slices of [min(x), max(x)], a slice holding more than PER_BUCKET pairs is cut into
- * ceil(count / PER_BUCKET) equal sub-slices (x's values crowd: predicted lengths pile up near the
- * predictor's typical output), one counting-sort pass puts the pairs in bucket order, and an
- * insertion sort by (x, y rank) finishes each bucket. Every step of the bucket number is
- * non-decreasing in x (a subtraction and a multiplication by a positive constant, correctly rounded,
- * keep order; truncation, clamping and `u - f`, exact for 0 <= f <= u < f + 1, too), and equal x
- * (-0 and 0 included) get equal buckets, so a pair in an earlier bucket has a strictly smaller x:
- * the insertion sort never crosses a bucket's start, and the result is the sort of the pairs by
- * (x, y), the same sequence as the radix path's. Undefined (the caller takes the radix path) when x
- * is constant, when its range is too wide or too narrow for the slice arithmetic, or when the pairs
- * crowd into so few buckets that the insertion sort could cost more than 16 n steps (its cost is
- * sum over buckets of m^2 / 2).
+ * Groups the slices into parts: slice f goes to part floor(before[f] / PART) (so a part is a run of
+ * whole slices, of about PART pairs, or none at all when one slice holds more), and partOf (which
+ * held `before`) gets it. Each part that has slices gets its first pair and first bucket: going
+ * down, the last write to a part is its first slice's. No branch in the loop (it runs once, in code
+ * compiled before a rarely taken branch would have been seen, which deoptimises when taken).
  */
-function byBuckets(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: number, max: number, yLeast: number, span: number): number | undefined {
-  const scale = FINE / (max - min);
-  if (!(scale > 0 && scale < Number.POSITIVE_INFINITY)) return undefined;
-  const fine = new Uint32Array(FINE);
-  sliceCounts(x, n, min, scale, fine);
-  // Per slice, its first bucket and how many buckets it is cut into.
-  const first = new Uint32Array(FINE);
-  const cuts = new Uint32Array(FINE);
-  let buckets = 0;
-  for (let f = 0; f < FINE; f++) {
-    const c = fine[f] as number;
-    const k = c <= PER_BUCKET ? 1 : Math.ceil(c / PER_BUCKET);
-    first[f] = buckets;
-    cuts[f] = k;
-    buckets += k;
+function sliceParts(first: Uint32Array, partOf: Uint32Array, partStart: Uint32Array, partBucket: Uint32Array): void {
+  partStart.fill(UNSET);
+  for (let f = FINE - 1; f >= 0; f--) {
+    const before = partOf[f] as number;
+    const p = Math.floor(before / PART);
+    partOf[f] = p;
+    partStart[p] = before;
+    partBucket[p] = first[f] as number;
   }
-  const bucketOf = new Uint32Array(n);
-  const start = new Uint32Array(buckets);
-  bucketNumbers(x, n, min, scale, first, cuts, bucketOf, start);
-  if (!bucketStarts(start, buckets, 32 * n)) return undefined;
-  const xs = new Float64Array(n);
-  const ys = new Uint32Array(n);
-  scatter(x, y, n, yLeast, bucketOf, start, xs, ys);
-  insertionByXY(xs, ys, n);
-  return fromSorted(n, ys, (i, j) => xs[i] === xs[j], span);
 }
 
-// byBuckets' passes, each a function of its own: the summary calls the tau once, so each pass runs
-// once, and a small function is compiled sooner and more cheaply than the whole body would be for
-// each of its loops.
+/** A part without slices (yet): its start is unset. */
+const UNSET = 0xffffffff;
 
-/** Counts the pairs in each of the FINE slices of x's range. */
-function sliceCounts(x: ArrayLike<number>, n: number, min: number, scale: number, fine: Uint32Array): void {
+/** What `partBounds` found: the most pairs and the most buckets in one part. */
+let largestPart = 0;
+let mostBuckets = 0;
+
+/** Closes the parts' bounds (an empty part starts where the next one does; all end at n pairs and `buckets`), and finds the largest part. */
+function partBounds(partStart: Uint32Array, partBucket: Uint32Array, parts: number, n: number, buckets: number): void {
+  partStart[parts] = n;
+  partBucket[parts] = buckets;
+  largestPart = 0;
+  mostBuckets = 0;
+  for (let p = parts - 1; p >= 0; p--) {
+    if (partStart[p] === UNSET) {
+      partStart[p] = partStart[p + 1] as number;
+      partBucket[p] = partBucket[p + 1] as number;
+    }
+    largestPart = Math.max(largestPart, (partStart[p + 1] as number) - (partStart[p] as number));
+    mostBuckets = Math.max(mostBuckets, (partBucket[p + 1] as number) - (partBucket[p] as number));
+  }
+}
+
+/**
+ * Copies each pair into its part's range, in input order: x values to px, y to py. Returns the
+ * bitwise or of all y, or -1 when one is not an integer in [0, 65536) (NaN, fractions, negatives
+ * and larger values all change under `& 0xffff`; -0 passes, as 0, which it ties with).
+ */
+function partition(x: ArrayLike<number>, y: ArrayLike<number>, n: number, min: number, scale: number, partOf: Uint32Array, next: Uint32Array, px: Float64Array, py: Uint16Array): number {
+  let or = 0;
   for (let i = 0; i < n; i++) {
-    const f = Math.min(FINE - 1, (((x[i] as number) - min) * scale) | 0);
-    fine[f] = (fine[f] as number) + 1;
+    const a = x[i] as number;
+    const v = y[i] as number;
+    if ((v & 0xffff) !== v) return -1;
+    or |= v;
+    const p = partOf[Math.max(0, Math.min(TOP, (a - min) * scale)) | 0] as number;
+    const to = next[p] as number;
+    next[p] = to + 1;
+    px[to] = a;
+    py[to] = v;
+  }
+  return or;
+}
+
+/** Each pair of the part [from, to) its bucket (its slice's first bucket plus its sub-slice, less the part's first bucket b0) in bucketOf, counted in counts. */
+function partBuckets(px: Float64Array, from: number, to: number, min: number, scale: number, first: Uint32Array, b0: number, bucketOf: Uint32Array, counts: Uint32Array): void {
+  for (let i = from; i < to; i++) {
+    const u = Math.max(0, Math.min(TOP, ((px[i] as number) - min) * scale));
+    const f = u | 0;
+    const fb = first[f] as number;
+    const k = (first[f + 1] as number) - fb;
+    const b = fb - b0 + (k === 1 ? 0 : Math.min(k - 1, ((u - f) * k) | 0));
+    bucketOf[i - from] = b;
+    counts[b] = (counts[b] as number) + 1;
   }
 }
 
-/** Each pair's bucket (its slice's first bucket plus its sub-slice), counted in `start`. */
-function bucketNumbers(x: ArrayLike<number>, n: number, min: number, scale: number, first: Uint32Array, cuts: Uint32Array, bucketOf: Uint32Array, start: Uint32Array): void {
-  for (let i = 0; i < n; i++) {
-    const u = ((x[i] as number) - min) * scale;
-    const f = Math.min(FINE - 1, u | 0);
-    const k = cuts[f] as number;
-    const b = (first[f] as number) + (k === 1 ? 0 : Math.min(k - 1, ((u - f) * k) | 0));
-    bucketOf[i] = b;
-    start[b] = (start[b] as number) + 1;
-  }
-}
-
-/** Turns the buckets' counts into their first positions; false when the sum of their squares exceeds `limit`. */
-function bucketStarts(start: Uint32Array, buckets: number, limit: number): boolean {
-  let at = 0;
+/** Turns the counts of `buckets` buckets into their first positions, from `at`; returns the sum of the squared counts. */
+function bucketStarts(counts: Uint32Array, buckets: number, at: number): number {
   let squares = 0;
   for (let b = 0; b < buckets; b++) {
-    const m = start[b] as number;
+    const m = counts[b] as number;
     squares += m * m;
-    start[b] = at;
+    counts[b] = at;
     at += m;
   }
-  return squares <= limit;
+  return squares;
 }
 
-/** The pairs in bucket order (stable): x values and y ranks. */
-function scatter(x: ArrayLike<number>, y: ArrayLike<number>, n: number, yLeast: number, bucketOf: Uint32Array, start: Uint32Array, xs: Float64Array, ys: Uint32Array): void {
-  for (let i = 0; i < n; i++) {
-    const b = bucketOf[i] as number;
-    const to = start[b] as number;
-    start[b] = to + 1;
-    xs[to] = x[i] as number;
-    ys[to] = (y[i] as number) - yLeast;
+/** The part [from, to) of px/py in bucket order (stable) into xs/ys from 0, `counts` holding each bucket's first position there. */
+function partScatter(px: Float64Array, py: Uint16Array, from: number, to: number, bucketOf: Uint32Array, counts: Uint32Array, xs: Float64Array, ys: Uint16Array): void {
+  for (let i = from; i < to; i++) {
+    const b = bucketOf[i - from] as number;
+    const t = counts[b] as number;
+    counts[b] = t + 1;
+    xs[t] = px[i] as number;
+    ys[t] = py[i] as number;
   }
 }
 
-/** Sorts the pairs (xs[i], ys[i]) by x then y, by insertion (cheap when they are nearly in order). */
-function insertionByXY(xs: Float64Array, ys: Uint32Array, n: number): void {
-  for (let i = 1; i < n; i++) {
+/** Sorts the pairs (xs[i], ys[i]) of [from, to) by x then y, by insertion (cheap when they are nearly in order). */
+function insertionByXY(xs: Float64Array, ys: Uint16Array, from: number, to: number): void {
+  // No arithmetic before the loop (`from + 1`): the first call runs it before the function has
+  // type feedback, and code optimised later without that feedback deoptimises at its first call.
+  let i = from;
+  while (++i < to) {
     const v = xs[i] as number;
     const r = ys[i] as number;
     let j = i - 1;
@@ -191,12 +275,113 @@ function insertionByXY(xs: Float64Array, ys: Uint32Array, n: number): void {
       xs[j + 1] = p;
       ys[j + 1] = ys[j] as number;
       j--;
-      if (j < 0) break;
+      if (j < from) break;
       p = xs[j] as number;
     } while (p > v || (p === v && (ys[j] as number) > r));
     xs[j + 1] = v;
     ys[j + 1] = r;
   }
+}
+
+/**
+ * Tau-b's counts over the pairs in (x, y) order, fed a run of pairs at a time (a part, while it is
+ * in the cache), y as ranks below 2^16: the pairs tied in x, and in both, y's histogram (its ties),
+ * and the discordant pairs two bits of y at a time (`digitPass`, one per digit, each with its own
+ * counters). The same five integer counts as `fromSorted`, in the same formula.
+ */
+class PairCounter {
+  /** The pairs tied in x, and in both x and y. */
+  private readonly tied = new Float64Array(2);
+  private readonly hist: Uint32Array;
+  /** Per 2-bit digit of y (from the lowest), its `digitPass` counters. */
+  private readonly ge: Float64Array[] = [];
+  private swaps = 0;
+
+  constructor(private readonly span: number) {
+    this.hist = new Uint32Array(span + 1);
+    let bits = 0;
+    while (span >>> bits > 0) bits++;
+    for (let b = 0; b < bits; b += 2) this.ge.push(new Float64Array(4 * Math.max(1, 1 << Math.max(0, bits - b - 2)) + 1));
+  }
+
+  /** Counts the pairs [from, to), which follow those already counted in (x, y) order. */
+  add(xs: Float64Array, ys: Uint16Array, from: number, to: number): void {
+    tiesOf(xs, ys, from, to, this.hist, this.tied, Number.NaN);
+    let swaps = this.swaps;
+    for (let d = 0; d < this.ge.length; d++) swaps += digitPass(ys, from, to, this.ge[d] as Float64Array, 2 * d);
+    this.swaps = swaps;
+  }
+
+  /** Tau-b of the n pairs counted. */
+  tau(n: number): number {
+    const tiedX = this.tied[0] as number;
+    const tiedXY = this.tied[1] as number;
+    let tiedY = 0;
+    for (let r = 0; r <= this.span; r++) {
+      const c = this.hist[r] as number;
+      tiedY += (c * (c - 1)) / 2;
+    }
+    const swaps = this.swaps;
+    const n0 = (n * (n - 1)) / 2;
+    const concordantMinusDiscordant = n0 - tiedX - tiedY + tiedXY - 2 * swaps;
+    const denom = Math.sqrt((n0 - tiedX) * (n0 - tiedY));
+    return denom > 0 ? concordantMinusDiscordant / denom : Number.NaN;
+  }
+}
+
+/**
+ * The pairs tied in x (into tied[0]) and in both x and y (tied[1]) among the pairs [from, to), with
+ * y's histogram. Equal x share a part, so no run of ties crosses a part's start. A run of m equal
+ * values adds 1 + 2 + ... + (m - 1) = m (m - 1) / 2, one step per value; every partial sum is an
+ * integer below 2^53, so the order of the additions changes nothing. `none` is NaN, equal to no x:
+ * a parameter, since a constant computed before the loop has no type feedback when this function
+ * is first optimised (on-stack, during its first call), and code optimised without it deoptimises.
+ * For the same reason nothing follows the loop.
+ */
+function tiesOf(xs: Float64Array, ys: Uint16Array, from: number, to: number, hist: Uint32Array, tied: Float64Array, none: number): void {
+  let pv = none;
+  let pr = 0;
+  let runX = 0;
+  let runXY = 0;
+  for (let i = from; i < to; i++) {
+    const v = xs[i] as number;
+    const r = ys[i] as number;
+    hist[r] = (hist[r] as number) + 1;
+    if (v === pv) {
+      runX++;
+      runXY = r === pr ? runXY + 1 : 0;
+      tied[0] = (tied[0] as number) + runX;
+      tied[1] = (tied[1] as number) + runXY;
+    } else {
+      runX = 0;
+      runXY = 0;
+    }
+    pv = v;
+    pr = r;
+  }
+}
+
+/**
+ * The pairs i < j whose ranks' highest differing 2-bit digit is the one at bit b, with r_i's digit
+ * the greater (the strict inversions, summed over the digits from b = 0 by twos). Per prefix q = r
+ * >>> (b + 2), ge[4q + k] counts the ranks seen with that prefix and digit >= k (k = 1..3) and
+ * ge[4q] stays 0, so a rank with digit d adds ge[4q + d + 1] (for d = 3, the next prefix's 0):
+ * one read and three branch-free increments a rank, for two bits. Counts and sums are integers
+ * below 2^53: exact.
+ */
+function digitPass(ys: Uint16Array, from: number, to: number, ge: Float64Array, b: number): number {
+  let swaps = 0;
+  for (let i = from; i < to; i++) {
+    const r = ys[i] as number;
+    const q = ((r >>> b) >>> 2) << 2;
+    const d = (r >>> b) & 3;
+    swaps += ge[q + d + 1] as number;
+    const two = d >> 1;
+    ge[q + 1] = (ge[q + 1] as number) + ((d + 3) >> 2);
+    ge[q + 2] = (ge[q + 2] as number) + two;
+    ge[q + 3] = (ge[q + 3] as number) + (two & d);
+  }
+  return swaps;
 }
 
 /**

@@ -46,6 +46,11 @@ export class WorkList {
 /** The id NEW_ARRIVAL stands at (before any request; ids of requests are not negative). */
 const NEW_ARRIVAL_ID = -1;
 
+/** Where a ledger leaves each entry's row, so that a removal can find it without a search (GapsState's `where`). */
+export interface RowHints {
+  setHint(id: number, row: number): void;
+}
+
 /** Fields of a ledger row (see InstanceLedger). */
 const F_ID = 0;
 const F_ARRIVAL = 1;
@@ -97,22 +102,32 @@ export class InstanceLedger {
   /** Entries outstanding. */
   length = 0;
   /**
-   * Entry k is row head + k: [id, arrival, prompt, central, calibrated, routedAt, start (NaN:
-   * waiting), prefill seconds (NaN: not yet computed)]. A removal moves the shorter side of the
-   * entries over the gap (the front one a row back, and then the head forward), so the rows keep
-   * their order and a completion, usually among the oldest, moves few of them; appends compact the
-   * rows back to row 0 when they reach the end.
+   * The entries are rows head .. head + span - 1, in order: [id, arrival, prompt, central,
+   * calibrated, routedAt, start (NaN: waiting), prefill seconds (NaN: not yet computed)]. A removal
+   * only marks its row dead (id NaN, start 0, so that the slot promotion passes it by), or moves the
+   * head or the end past it; the rows between are swept (the live ones moved up over the dead ones,
+   * in order) when something next reads them in order: the work list, `waitingBehind`, an append that
+   * finds no room. A rebalancing round reads every ledger, so dead rows do not pile up, and a
+   * completion, which seldom is the oldest entry, moves no rows. Appends compact the rows back to
+   * row 0 when they reach the end. Every row an entry is placed or moved to is told to `rowHints`
+   * (GapsState's `where`), so that a completion goes straight to its row (`removeHinted`) instead of
+   * searching the ids.
    */
   private rows = new Float64Array(16 * STRIDE);
   /** The rows' ids again, densely (a look-up by id reads 8 bytes a row instead of a cache line), at the same head. */
   private ids = new Float64Array(16);
-  /** The row of entry 0. */
+  /** The row of the first entry. */
   private head = 0;
+  /** Rows from the head to the last entry, live or dead (`length` + `dead`). */
+  private span = 0;
+  /** Dead rows among them. */
+  private dead = 0;
+  /** At most the first dead row from the head, when there is one (a sweep starts there). */
+  private firstDead = 0;
+  /** Told the row of every entry placed or moved (optional: `removeHinted` checks what it is given). */
+  rowHints: RowHints | undefined = undefined;
   /** Sum over entries of prompt + calibrated output: their peak KV demand. */
   demandTokens = 0;
-  /** Prompt tokens sent since the instance's last report (not yet in its waiting count). */
-  promptSinceReport = 0;
-  reportTime = -1;
   /** Entries holding a batch slot. */
   started = 0;
   /** Batch slots of the instance (its max_num_seqs, learnt from the view). */
@@ -144,9 +159,15 @@ export class InstanceLedger {
   memoTpot = Number.NaN;
   /** The entries in order, as objects (for tests and inspection; the estimator reads the rows). */
   get entries(): Map<number, LedgerEntry> {
+    if (this.dead > 0) this.sweep();
     const m = new Map<number, LedgerEntry>();
     for (let k = 0; k < this.length; k++) m.set(this.rows[(this.head + k) * STRIDE + F_ID] as number, this.entryAt(k));
     return m;
+  }
+
+  /** The id whose entry is at `row` of the rows (NaN when none: dead, or outside the entries); for tests of `rowHints`. */
+  idAtRow(row: number): number {
+    return row >= this.head && row < this.head + this.span ? (this.ids[row] as number) : Number.NaN;
   }
 
   private entryAt(k: number): LedgerEntry {
@@ -163,10 +184,11 @@ export class InstanceLedger {
     };
   }
 
+  /** The row of `id` from the head (dead rows included, whose NaN ids match nothing); -1 when it is not here. */
   private indexOf(id: number): number {
     const ids = this.ids;
     const h = this.head;
-    for (let k = 0; k < this.length; k++) if (ids[h + k] === id) return k;
+    for (let k = 0; k < this.span; k++) if (ids[h + k] === id) return k;
     return -1;
   }
 
@@ -175,6 +197,7 @@ export class InstanceLedger {
     const o = (this.head + k) * STRIDE;
     r[o + F_ID] = id;
     this.ids[this.head + k] = id;
+    this.rowHints?.setHint(id, this.head + k);
     r[o + F_ARRIVAL] = arrival;
     r[o + F_PROMPT] = prompt;
     r[o + F_CENTRAL] = central;
@@ -199,8 +222,7 @@ export class InstanceLedger {
     this.version++;
     // The common case (a new arrival, not here, with room): appended, in a body small enough to be
     // inlined into the caller (a call would box its numbers); every other case as before.
-    const n = this.length;
-    const at = this.head + n;
+    const at = this.head + this.span;
     if (absent && arrival >= this.maxArrival && (at + 1) * STRIDE <= this.rows.length) {
       this.maxArrival = arrival;
       // `put`, written out (a call here would box the numbers it passes).
@@ -208,6 +230,7 @@ export class InstanceLedger {
       const o = at * STRIDE;
       r[o + F_ID] = id;
       this.ids[at] = id;
+      if (this.rowHints !== undefined) this.rowHints.setHint(id, at);
       r[o + F_ARRIVAL] = arrival;
       r[o + F_PROMPT] = prompt;
       r[o + F_CENTRAL] = central;
@@ -215,7 +238,8 @@ export class InstanceLedger {
       r[o + F_ROUTED] = routedAt;
       r[o + F_START] = start;
       r[o + F_PREFILL] = Number.NaN;
-      this.length = n + 1;
+      this.length++;
+      this.span++;
       return;
     }
     this.insertRest(id, prompt, central, calibrated, routedAt, arrival, absent, start);
@@ -250,7 +274,7 @@ export class InstanceLedger {
     if (arrival >= this.maxArrival) {
       this.maxArrival = arrival;
       this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
-      this.length = n + 1;
+      this.length = this.span = n + 1;
       return;
     }
     // A moved request joins the queue at its arrival position, not at the back: the order is by
@@ -258,7 +282,7 @@ export class InstanceLedger {
     // that ties the last arrival is appended.
     if (!(arrival < this.lastArrival())) {
       this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
-      this.length = n + 1;
+      this.length = this.span = n + 1;
       return;
     }
     const r = this.rows;
@@ -275,27 +299,30 @@ export class InstanceLedger {
     }
     if (!inOrder) {
       this.put(n, id, arrival, prompt, central, calibrated, routedAt, start);
-      this.length = n + 1;
+      this.length = this.span = n + 1;
       this.sortByArrival();
       return;
     }
     r.copyWithin((insertAt + 1) * STRIDE, insertAt * STRIDE, n * STRIDE);
     this.ids.copyWithin(insertAt + 1, insertAt, n);
     this.put(insertAt, id, arrival, prompt, central, calibrated, routedAt, start);
-    this.length = n + 1;
+    this.length = this.span = n + 1;
+    this.rehint(insertAt + 1);
   }
 
   private lastArrival(): number {
     return this.length > 0 ? (this.rows[(this.head + this.length - 1) * STRIDE + F_ARRIVAL] as number) : Number.NEGATIVE_INFINITY;
   }
 
-  /** Moves the entries to rows 0.. (head 0). */
+  /** Moves the entries to rows 0.. (head 0), with no dead rows. */
   private compact(): void {
+    if (this.dead > 0) this.sweep();
     const h = this.head;
     if (h === 0) return;
     this.rows.copyWithin(0, h * STRIDE, (h + this.length) * STRIDE);
     this.ids.copyWithin(0, h, h + this.length);
     this.head = 0;
+    this.rehint(0);
   }
 
   private sortByArrival(): void {
@@ -307,6 +334,14 @@ export class InstanceLedger {
     const copy = r.slice(0, n * STRIDE);
     for (let k = 0; k < n; k++) r.set(copy.subarray((order[k] as number) * STRIDE, (order[k] as number) * STRIDE + STRIDE), k * STRIDE);
     for (let k = 0; k < n; k++) this.ids[k] = r[k * STRIDE + F_ID] as number;
+    this.rehint(0);
+  }
+
+  /** Tells `rowHints` the rows of the entries from entry k on (after they moved; no dead rows among them). */
+  private rehint(k: number): void {
+    const hints = this.rowHints;
+    if (hints === undefined) return;
+    for (let j = this.head + k, end = this.head + this.span; j < end; j++) hints.setHint(this.ids[j] as number, j);
   }
 
   /** Removes a request and returns its entry (for a move); undefined when it is not here. */
@@ -314,49 +349,85 @@ export class InstanceLedger {
     const k = this.indexOf(id);
     if (k < 0) return undefined;
     const e = this.entryAt(k);
-    this.drop(k, now);
+    this.clock = now;
+    this.drop(k);
     return e;
   }
 
   /** Removes a request without building its entry; returns whether it was here. */
   remove(id: number, now: number): boolean {
+    // A wrapper small enough to be inlined by its callers: `now` goes through a double field, since
+    // a double passed to a call that is not inlined is boxed (a heap number per completion).
+    this.clock = now;
+    return this.removeAtClock(id);
+  }
+
+  /** The `now` of `remove` and `take`, read by `drop` and `promote` (a double field: see `remove`). */
+  private clock = Number.NaN;
+
+  /** `remove` at `clock`. */
+  private removeAtClock(id: number): boolean {
     const k = this.indexOf(id);
     if (k < 0) return false;
-    this.drop(k, now);
+    this.drop(k);
     return true;
   }
 
-  private drop(k: number, now: number): void {
+  /** `remove`, looking first at `row` (the row `rowHints` was last told for id; anything else is searched). */
+  removeHinted(id: number, row: number, now: number): boolean {
+    this.clock = now;
+    const h = this.head;
+    if (row >= h && row < h + this.span && this.ids[row] === id) {
+      this.drop(row - h);
+      return true;
+    }
+    return this.removeAtClock(id);
+  }
+
+  /** Removes the entry at row k from the head, at `clock`; a slot it held goes to the oldest waiting entry. */
+  private drop(k: number): void {
     const r = this.rows;
     const h = this.head;
     const o = (h + k) * STRIDE;
     const wasStarted = !Number.isNaN(r[o + F_START] as number);
     this.demandTokens -= (r[o + F_PROMPT] as number) + (r[o + F_CALIBRATED] as number);
-    const after = this.length - 1 - k;
-    if (this.length === 1) {
-      this.head = 0;
-    } else if (k < after) {
-      // Fewer entries before it: they move one row back and the head follows.
-      r.copyWithin((h + 1) * STRIDE, h * STRIDE, o);
-      this.ids.copyWithin(h + 1, h, h + k);
-      this.head = h + 1;
-    } else if (after > 0) {
-      r.copyWithin(o, o + STRIDE, (h + this.length) * STRIDE);
-      this.ids.copyWithin(h + k, h + k + 1, h + this.length);
-    }
     this.length--;
     this.version++;
+    if (this.length === 0) {
+      this.head = this.span = this.dead = 0;
+    } else if (k === 0) {
+      // The first entry: the head moves past it and past the dead rows after it.
+      let d = 1;
+      while (this.ids[h + d] !== this.ids[h + d]) d++;
+      this.head = h + d;
+      this.span -= d;
+      this.dead -= d - 1;
+      this.firstDead = Math.max(0, this.firstDead - d);
+    } else if (k === this.span - 1) {
+      // The last: the end moves back past it and the dead rows before it.
+      let d = 1;
+      while (this.ids[h + k - d] !== this.ids[h + k - d]) d++;
+      this.span -= d;
+      this.dead -= d - 1;
+    } else {
+      // Between: marked dead (a NaN id matches no look-up; a start that is not NaN is passed over by `promote`).
+      r[o + F_ID] = Number.NaN;
+      r[o + F_START] = 0;
+      this.ids[h + k] = Number.NaN;
+      if (this.dead++ === 0 || k < this.firstDead) this.firstDead = k;
+    }
     if (wasStarted) {
       this.started--;
-      this.promote(now);
+      this.promote();
     }
   }
 
-  /** The oldest waiting entries take the free slots. */
-  private promote(now: number): void {
+  /** The oldest waiting entries take the free slots, at `clock`. */
+  private promote(): void {
     if (this.started >= this.slots || this.started >= this.length) return;
+    const now = this.clock;
     const r = this.rows;
-    for (let k = 0, o = this.head * STRIDE + F_START; k < this.length; k++, o += STRIDE) {
+    for (let k = 0, o = this.head * STRIDE + F_START; k < this.span; k++, o += STRIDE) {
       if (!Number.isNaN(r[o] as number)) continue;
       r[o] = now;
       this.version++;
@@ -364,15 +435,45 @@ export class InstanceLedger {
     }
   }
 
-  /** Keeps the since-report counter aligned with the instance's report, and learns its slot count. */
-  sync(v: InstanceView, now: number): void {
-    if (this.reportTime !== v.reportTime) {
-      this.reportTime = v.reportTime;
-      this.promptSinceReport = 0;
+  /** Moves the live rows up over the dead ones, in order (the head stays). */
+  private sweep(): void {
+    const r = this.rows;
+    const ids = this.ids;
+    const h = this.head;
+    const end = h + this.span;
+    let to = h + this.firstDead;
+    for (let k = to; k < end; k++) {
+      const id = ids[k] as number;
+      if (id !== id) continue;
+      if (to === k) {
+        to++;
+        continue;
+      }
+      ids[to] = id;
+      if (this.rowHints !== undefined) this.rowHints.setHint(id, to);
+      // The row's STRIDE (8) numbers.
+      const a = k * STRIDE;
+      const b = to * STRIDE;
+      r[b] = r[a] as number;
+      r[b + 1] = r[a + 1] as number;
+      r[b + 2] = r[a + 2] as number;
+      r[b + 3] = r[a + 3] as number;
+      r[b + 4] = r[a + 4] as number;
+      r[b + 5] = r[a + 5] as number;
+      r[b + 6] = r[a + 6] as number;
+      r[b + 7] = r[a + 7] as number;
+      to++;
     }
+    this.span = to - h;
+    this.dead = 0;
+  }
+
+  /** Learns the instance's slot count from its view. */
+  sync(v: InstanceView, now: number): void {
     if (this.slots !== v.maxNumSeqs) {
       this.slots = v.maxNumSeqs;
-      this.promote(now);
+      this.clock = now;
+      this.promote();
     }
   }
 
@@ -411,6 +512,8 @@ export class InstanceLedger {
     const own = this.argOwn;
     const w = this.work;
     this.prefillOf = prefill;
+    // The passes below read `length` rows from the head (a removal since the last one bumped the version).
+    if (this.dead > 0) this.sweep();
     if (this.workVersion === this.version && this.workNow === now && this.workTpot === tpot) {
       if (columns && !this.columnsFresh) this.fillColumns();
       return w;
@@ -646,6 +749,7 @@ export class InstanceLedger {
 
   /** Requests waiting here (no batch slot yet) that arrived after `arrival`, other than `self`. */
   waitingBehind(self: number, arrival: number): number {
+    if (this.dead > 0) this.sweep();
     const r = this.rows;
     let behind = 0;
     for (let k = 0, o = this.head * STRIDE; k < this.length; k++, o += STRIDE) {

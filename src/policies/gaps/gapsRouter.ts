@@ -1,6 +1,6 @@
 import { checkPeriod } from '../../core/limits.js';
 import { ConfigError } from '../../core/errors.js';
-import type { ClusterView, InstanceView, RoutedRequest } from '../clusterView.js';
+import type { ClusterView, InstanceView, ReportField, RoutedRequest } from '../clusterView.js';
 import type { ClusterPolicy, ClusterPolicyFactory } from '../clusterPolicy.js';
 import { GapsRebalancer } from './rebalancer.js';
 import { DEFAULT_GAPS, GapsState, U_SIGNALS, type GapsOptions, type GapsVariant, type USignal } from './state.js';
@@ -79,6 +79,15 @@ export function parseGapsOptions(name: string, arg: string | undefined): GapsOpt
   return out as unknown as GapsOptions;
 }
 
+/**
+ * The report fields GAPS reads (router, estimator and rebalancer; `ClusterPolicy.reportFields`):
+ * queue, batch and KV from the report (KV usage for Eq. 9's u, used blocks for the context per
+ * sequence) and what was sent since. Not the report's time (nothing in GAPS resynchronises on it), nor the
+ * windowed utilisation or SLO-violation rate: the rebalancer counts violations from completions
+ * itself. Without monitoring (gaps-nomonitor) it reads none: every view it sees is its own counts.
+ */
+const GAPS_REPORT_FIELDS: readonly ReportField[] = ['waiting', 'running', 'kvUsedBlocks', 'kvUsage', 'sinceReport'];
+
 /** A GAPS variant as a cluster policy: the Eq. 9 router, its rebalancer (unless NoRebal) and its counters. */
 export function gapsRouterFactory(name: string, variant: GapsVariant): ClusterPolicyFactory {
   return (ctx) => {
@@ -95,6 +104,7 @@ export function gapsRouterFactory(name: string, variant: GapsVariant): ClusterPo
       state,
       usesPredictions: variant.prediction,
       controllers: rebalancer ? [rebalancer] : [],
+      reportFields: variant.monitor === false ? [] : GAPS_REPORT_FIELDS,
       stats: () => {
         const h = state.calibrator.health();
         return {

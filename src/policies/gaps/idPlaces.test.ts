@@ -44,3 +44,55 @@ test('IdPlaces answers get/set/delete as a Map does, with stragglers, growth and
     for (const id of odd) assert.equal(p.get(id), ref.get(id));
   }
 });
+
+test('IdPlaces keeps a hint per id from its placement on: the last one set, or -1', () => {
+  const p = new IdPlaces();
+  const ref = new Map<number, number>();
+  let held = 0;
+  let checked = 0;
+  let next = 0;
+  const live: number[] = [];
+  let s = 99;
+  const rand = (n: number): number => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s % n;
+  };
+  for (let step = 0; step < 40000; step++) {
+    const op = rand(10);
+    if (op < 3) {
+      const id = next++;
+      p.set(id, rand(32));
+      ref.set(id, -1);
+      live.push(id);
+    } else if (op < 5 && live.length > 0) {
+      const id = live[rand(live.length)] as number;
+      const h = rand(1000);
+      p.setHint(id, h);
+      ref.set(id, h);
+    } else if (op < 6 && live.length > 0) {
+      // Placed again (moved): the hint is forgotten.
+      const id = live[rand(live.length)] as number;
+      p.set(id, rand(32));
+      ref.set(id, -1);
+    } else if (op < 8 && live.length > 0) {
+      const k = Math.max(0, live.length - 1 - rand(3000));
+      const id = live[k] as number;
+      live.splice(k, 1);
+      p.delete(id);
+      ref.delete(id);
+      assert.equal(p.hint(id), -1, `hint of deleted ${id}`);
+    } else if (live.length > 0) {
+      const id = live[rand(live.length)] as number;
+      const h = p.hint(id);
+      // Ids in the overflow carry none; every other id its last hint.
+      assert.ok(h === -1 || h === ref.get(id), `hint of ${id}: ${h}, set ${ref.get(id)}`);
+      if (h === ref.get(id)) held++;
+      checked++;
+    }
+  }
+  assert.ok(held > 0.9 * checked, `hints kept for ${held} of ${checked}`);
+  assert.equal(p.hint(-1), -1);
+  assert.equal(p.hint(0.5), -1);
+  p.setHint(0.5, 3);
+  assert.equal(p.hint(0.5), -1);
+});

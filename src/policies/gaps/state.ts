@@ -112,6 +112,8 @@ export class GapsState {
     readonly e2eSlack: number,
   ) {
     this.ledgers = Array.from({ length: n }, () => new InstanceLedger());
+    // Each ledger leaves its entries' rows with `where`, where a completion looks them up.
+    for (const l of this.ledgers) l.rowHints = this.where;
     this.doneSinceRound = new Int32Array(n);
     this.violatedSinceRound = new Int32Array(n);
     this.estimator = new CompletionEstimator(perf);
@@ -205,6 +207,17 @@ export class GapsState {
    * terms are summed exactly as the scan sums them.
    */
   occupancyAtLeast(th: number): boolean {
+    // A wrapper small enough to be inlined by its callers: `th` goes through a double field, since a
+    // double passed to a call that is not inlined is boxed (a heap number per routing decision).
+    this.argTh = th;
+    return this.atLeastFromField();
+  }
+
+  /** `occupancyAtLeast`'s threshold (a double field: see `occupancyAtLeast`). */
+  private argTh = Number.NaN;
+
+  private atLeastFromField(): boolean {
+    const th = this.argTh;
     if (!this.occupancyExact) {
       const t = th * this.candCount;
       const tol = (2 * this.termOf.length + 3 * this.termChanges + 4) * this.termAbs * 2 ** -48 + Math.abs(t) * 2 ** -48 + 2 ** -1000;
@@ -424,16 +437,27 @@ export class GapsState {
     this.routed++;
     this.meanPrompt += (prompt - this.meanPrompt) / this.routed;
     const l = this.ledgers[instance] as InstanceLedger;
-    // Every id in a ledger is in `where` with that ledger's instance, so when `where` says otherwise it is not there.
-    l.insert(id, prompt, central, calibrated, now, arrival, now, this.where.get(id) !== instance);
-    l.promptSinceReport += prompt;
+    // Every id in a ledger is in `where` with that ledger's instance, so when `where` says otherwise it
+    // is not there. Placed in `where` first, so that the ledger can leave the row there.
+    const absent = this.where.get(id) !== instance;
     this.where.set(id, instance);
+    l.insert(id, prompt, central, calibrated, now, arrival, now, absent);
   }
 
   forget(id: number, now: number): void {
+    // A wrapper small enough to be inlined by its callers: `now` goes through a double field, since a
+    // double passed to a call that is not inlined is boxed (a heap number per completion).
+    this.forgetNow = now;
+    this.forgetAtClock(id);
+  }
+
+  /** `forget`'s `now` (a double field: see `forget`). */
+  private forgetNow = Number.NaN;
+
+  private forgetAtClock(id: number): void {
     const i = this.where.get(id);
     if (i === undefined) return;
-    (this.ledgers[i] as InstanceLedger).remove(id, now);
+    (this.ledgers[i] as InstanceLedger).removeHinted(id, this.where.hint(id), this.forgetNow);
     this.where.delete(id);
   }
 
@@ -442,8 +466,8 @@ export class GapsState {
     if (i === undefined) return;
     const e = (this.ledgers[i] as InstanceLedger).take(id, now);
     if (!e) return;
-    (this.ledgers[to] as InstanceLedger).add(id, e, now);
     this.where.set(id, to);
+    (this.ledgers[to] as InstanceLedger).add(id, e, now);
   }
 
   completed(info: CompletionInfo): void {

@@ -140,6 +140,8 @@ export const llumnixRouter: ClusterPolicyFactory = (ctx) => {
   return {
     router: { name: 'llumnix', route },
     controllers: [migrator],
+    // What freeness reads (dispatch and migrator alike): the windowed utilisation and SLO rate are not.
+    reportFields: ['reportTime', 'waiting', 'running', 'kvUsedBlocks', 'waitingPromptTokens'],
     stats: () => ({ liveMigrations: migrator.moves, migrationRounds: migrator.rounds }),
   };
 };

@@ -83,6 +83,7 @@ for (const name of routers.names()) {
   });
 
   // Only for routers that declare they read no report field (the others always get reports).
+  // reportFields.test.ts checks every declaration more strictly: the undeclared fields scrambled.
   if (routers.get(name)(ctx('r', 4)).liveFieldsOnly === true) {
     test(`router ${name}: the same results without monitor reports, as it declares it reads none`, () => {
       // The simulator skips reports for this policy: a run that publishes them anyway must match.
