@@ -624,7 +624,7 @@ export class InstanceLedger {
     if (!this.bucketsFresh) this.fillBuckets();
     const own = this.argBoundOwn;
     const top = this.topBucket;
-    const j = tokenBucket((own < MAX_WHOLE ? own : MAX_WHOLE) | 0);
+    const j = tokenBucket(Math.min(own, MAX_WHOLE) | 0);
     this.overlapBound = j > top ? (this.sumBelow[top + 1] as number) / own : (this.countFrom[j + 1] as number) + (this.sumBelow[j] as number) / own + (this.bucketSum[j] as number) * (PER_EDGE[j + 1] as number);
   }
 
@@ -657,11 +657,10 @@ export class InstanceLedger {
     const r = this.rows;
     let top = -1;
     for (let k = 0, o = this.head * STRIDE; k < this.length; k++, o += STRIDE) {
-      let pre = r[o + F_PREFILL] as number;
-      if (Number.isNaN(pre)) {
-        pre = this.prefillOf(Math.max(1, r[o + F_PROMPT] as number));
-        r[o + F_PREFILL] = pre;
-      }
+      // Read back from the row after a prefill is timed: with the call's result here, `pre` would be
+      // a boxed number on every row (the compiled loop allocated a heap number a row).
+      if (Number.isNaN(r[o + F_PREFILL] as number)) r[o + F_PREFILL] = this.prefillOf(Math.max(1, r[o + F_PROMPT] as number));
+      const pre = r[o + F_PREFILL] as number;
       if (!(pre >= 0)) {
         // Cleared again (topBucket is -1 now, so that the next fill clears what this one summed).
         for (let b = 0; b <= top; b++) {
@@ -673,7 +672,7 @@ export class InstanceLedger {
       const since = now - (r[o + F_START] as number);
       const elapsed = since > 0 ? since : 0;
       const t = Math.max(1, (r[o + F_CENTRAL] as number) - Math.max(0, elapsed - pre) * perTpot);
-      const b = tokenBucket((t < MAX_WHOLE ? t : MAX_WHOLE) | 0);
+      const b = tokenBucket(Math.min(t, MAX_WHOLE) | 0);
       sum[b] = (sum[b] as number) + t;
       from[b] = (from[b] as number) + 1;
       if (b > top) top = b;
