@@ -52,15 +52,17 @@ export interface RowHints {
 }
 
 /** Fields of a ledger row (see InstanceLedger). */
+// What the estimates read at every pass (the hot rows, `rows`): 32 bytes a row, two rows a cache line.
 const F_ID = 0;
-const F_ARRIVAL = 1;
-const F_PROMPT = 2;
-const F_CENTRAL = 3;
-const F_CALIBRATED = 4;
-const F_ROUTED = 5;
-const F_START = 6;
-const F_PREFILL = 7;
-const STRIDE = 8;
+const F_CENTRAL = 1;
+const F_START = 2;
+const F_PREFILL = 3;
+// The rest (the cold rows, `cold`, at the same offsets).
+const F_ARRIVAL = 0;
+const F_PROMPT = 1;
+const F_CALIBRATED = 2;
+const F_ROUTED = 3;
+const STRIDE = 4;
 
 /**
  * Buckets of decode tokens left for `InstanceLedger.overlapAtLeast`: four to an octave, by the
@@ -90,8 +92,8 @@ function tokenBucket(x: number): number {
 
 /**
  * Router-side knowledge of one instance: what this router sent there and has not seen complete, in
- * first-come order (by arrival; see `add`), one row of numbers per request in one typed array, so that
- * a removal is one copy and estimates build no objects. Slots are tracked from what a front end sees
+ * first-come order (by arrival; see `add`), one row of numbers per request in two typed arrays (what
+ * the estimates' passes read, and the rest), so that estimates build no objects. Slots are tracked from what a front end sees
  * live: a request takes a batch slot when sent to an instance with a free one, or when a request ahead
  * of it on that instance completes (the stream ends), which frees a slot for the oldest waiting one.
  *
@@ -102,8 +104,9 @@ export class InstanceLedger {
   /** Entries outstanding. */
   length = 0;
   /**
-   * The entries are rows head .. head + span - 1, in order: [id, arrival, prompt, central,
-   * calibrated, routedAt, start (NaN: waiting), prefill seconds (NaN: not yet computed)]. A removal
+   * The entries are rows head .. head + span - 1, in order: [id, central, start (NaN: waiting),
+   * prefill seconds (NaN: not yet computed)] here and [arrival, prompt, calibrated, routedAt] in
+   * `cold`, at the same offsets (the passes over the entries then read two rows a cache line). A removal
    * only marks its row dead (id NaN, start 0, so that the slot promotion passes it by), or moves the
    * head or the end past it; the rows between are swept (the live ones moved up over the dead ones,
    * in order) when something next reads them in order: the work list, `waitingBehind`, an append that
@@ -114,6 +117,8 @@ export class InstanceLedger {
    * searching the ids.
    */
   private rows = new Float64Array(16 * STRIDE);
+  /** The fields the passes over the entries do not read, in the same rows (see the F_ constants). */
+  private cold = new Float64Array(16 * STRIDE);
   /** The rows' ids again, densely (a look-up by id reads 8 bytes a row instead of a cache line), at the same head. */
   private ids = new Float64Array(16);
   /** The row of the first entry. */
@@ -172,13 +177,14 @@ export class InstanceLedger {
 
   private entryAt(k: number): LedgerEntry {
     const r = this.rows;
+    const c = this.cold;
     const o = (this.head + k) * STRIDE;
     return {
-      prompt: r[o + F_PROMPT] as number,
+      prompt: c[o + F_PROMPT] as number,
       central: r[o + F_CENTRAL] as number,
-      calibrated: r[o + F_CALIBRATED] as number,
-      routedAt: r[o + F_ROUTED] as number,
-      arrival: r[o + F_ARRIVAL] as number,
+      calibrated: c[o + F_CALIBRATED] as number,
+      routedAt: c[o + F_ROUTED] as number,
+      arrival: c[o + F_ARRIVAL] as number,
       start: r[o + F_START] as number,
       prefillS: r[o + F_PREFILL] as number,
     };
@@ -194,15 +200,16 @@ export class InstanceLedger {
 
   private put(k: number, id: number, arrival: number, prompt: number, central: number, calibrated: number, routedAt: number, start: number): void {
     const r = this.rows;
+    const c = this.cold;
     const o = (this.head + k) * STRIDE;
     r[o + F_ID] = id;
     this.ids[this.head + k] = id;
     this.rowHints?.setHint(id, this.head + k);
-    r[o + F_ARRIVAL] = arrival;
-    r[o + F_PROMPT] = prompt;
+    c[o + F_ARRIVAL] = arrival;
+    c[o + F_PROMPT] = prompt;
     r[o + F_CENTRAL] = central;
-    r[o + F_CALIBRATED] = calibrated;
-    r[o + F_ROUTED] = routedAt;
+    c[o + F_CALIBRATED] = calibrated;
+    c[o + F_ROUTED] = routedAt;
     r[o + F_START] = start;
     r[o + F_PREFILL] = Number.NaN;
   }
@@ -227,15 +234,16 @@ export class InstanceLedger {
       this.maxArrival = arrival;
       // `put`, written out (a call here would box the numbers it passes).
       const r = this.rows;
+      const c = this.cold;
       const o = at * STRIDE;
       r[o + F_ID] = id;
       this.ids[at] = id;
       if (this.rowHints !== undefined) this.rowHints.setHint(id, at);
-      r[o + F_ARRIVAL] = arrival;
-      r[o + F_PROMPT] = prompt;
+      c[o + F_ARRIVAL] = arrival;
+      c[o + F_PROMPT] = prompt;
       r[o + F_CENTRAL] = central;
-      r[o + F_CALIBRATED] = calibrated;
-      r[o + F_ROUTED] = routedAt;
+      c[o + F_CALIBRATED] = calibrated;
+      c[o + F_ROUTED] = routedAt;
       r[o + F_START] = start;
       r[o + F_PREFILL] = Number.NaN;
       this.length++;
@@ -265,6 +273,9 @@ export class InstanceLedger {
       const rows = new Float64Array(this.rows.length * 2);
       rows.set(this.rows);
       this.rows = rows;
+      const cold = new Float64Array(this.cold.length * 2);
+      cold.set(this.cold);
+      this.cold = cold;
       const ids = new Float64Array(this.ids.length * 2);
       ids.set(this.ids);
       this.ids = ids;
@@ -286,13 +297,14 @@ export class InstanceLedger {
       return;
     }
     const r = this.rows;
+    const c = this.cold;
     let inOrder = true;
     let insertAt = n;
     for (let k = 0, o = 0; k < n; k++, o += STRIDE) {
-      const a = r[o + F_ARRIVAL] as number;
+      const a = c[o + F_ARRIVAL] as number;
       const x = r[o + F_ID] as number;
       if (k > 0) {
-        const pa = r[o - STRIDE + F_ARRIVAL] as number;
+        const pa = c[o - STRIDE + F_ARRIVAL] as number;
         if (a < pa || (a === pa && x < (r[o - STRIDE + F_ID] as number))) inOrder = false;
       }
       if (insertAt === n && (a > arrival || (a === arrival && x > id))) insertAt = k;
@@ -304,6 +316,7 @@ export class InstanceLedger {
       return;
     }
     r.copyWithin((insertAt + 1) * STRIDE, insertAt * STRIDE, n * STRIDE);
+    c.copyWithin((insertAt + 1) * STRIDE, insertAt * STRIDE, n * STRIDE);
     this.ids.copyWithin(insertAt + 1, insertAt, n);
     this.put(insertAt, id, arrival, prompt, central, calibrated, routedAt, start);
     this.length = this.span = n + 1;
@@ -311,7 +324,7 @@ export class InstanceLedger {
   }
 
   private lastArrival(): number {
-    return this.length > 0 ? (this.rows[(this.head + this.length - 1) * STRIDE + F_ARRIVAL] as number) : Number.NEGATIVE_INFINITY;
+    return this.length > 0 ? (this.cold[(this.head + this.length - 1) * STRIDE + F_ARRIVAL] as number) : Number.NEGATIVE_INFINITY;
   }
 
   /** Moves the entries to rows 0.. (head 0), with no dead rows. */
@@ -320,6 +333,7 @@ export class InstanceLedger {
     const h = this.head;
     if (h === 0) return;
     this.rows.copyWithin(0, h * STRIDE, (h + this.length) * STRIDE);
+    this.cold.copyWithin(0, h * STRIDE, (h + this.length) * STRIDE);
     this.ids.copyWithin(0, h, h + this.length);
     this.head = 0;
     this.rehint(0);
@@ -328,11 +342,17 @@ export class InstanceLedger {
   private sortByArrival(): void {
     const n = this.length;
     const r = this.rows;
+    const c = this.cold;
     const order = Array.from({ length: n }, (_, k) => k).sort(
-      (a, b) => (r[a * STRIDE + F_ARRIVAL] as number) - (r[b * STRIDE + F_ARRIVAL] as number) || (r[a * STRIDE + F_ID] as number) - (r[b * STRIDE + F_ID] as number),
+      (a, b) => (c[a * STRIDE + F_ARRIVAL] as number) - (c[b * STRIDE + F_ARRIVAL] as number) || (r[a * STRIDE + F_ID] as number) - (r[b * STRIDE + F_ID] as number),
     );
     const copy = r.slice(0, n * STRIDE);
-    for (let k = 0; k < n; k++) r.set(copy.subarray((order[k] as number) * STRIDE, (order[k] as number) * STRIDE + STRIDE), k * STRIDE);
+    const copyCold = c.slice(0, n * STRIDE);
+    for (let k = 0; k < n; k++) {
+      const from = (order[k] as number) * STRIDE;
+      r.set(copy.subarray(from, from + STRIDE), k * STRIDE);
+      c.set(copyCold.subarray(from, from + STRIDE), k * STRIDE);
+    }
     for (let k = 0; k < n; k++) this.ids[k] = r[k * STRIDE + F_ID] as number;
     this.rehint(0);
   }
@@ -387,10 +407,11 @@ export class InstanceLedger {
   /** Removes the entry at row k from the head, at `clock`; a slot it held goes to the oldest waiting entry. */
   private drop(k: number): void {
     const r = this.rows;
+    const c = this.cold;
     const h = this.head;
     const o = (h + k) * STRIDE;
     const wasStarted = !Number.isNaN(r[o + F_START] as number);
-    this.demandTokens -= (r[o + F_PROMPT] as number) + (r[o + F_CALIBRATED] as number);
+    this.demandTokens -= (c[o + F_PROMPT] as number) + (c[o + F_CALIBRATED] as number);
     this.length--;
     this.version++;
     if (this.length === 0) {
@@ -438,6 +459,7 @@ export class InstanceLedger {
   /** Moves the live rows up over the dead ones, in order (the head stays). */
   private sweep(): void {
     const r = this.rows;
+    const c = this.cold;
     const ids = this.ids;
     const h = this.head;
     const end = h + this.span;
@@ -451,17 +473,17 @@ export class InstanceLedger {
       }
       ids[to] = id;
       if (this.rowHints !== undefined) this.rowHints.setHint(id, to);
-      // The row's STRIDE (8) numbers.
+      // The row's STRIDE (4) numbers, hot and cold.
       const a = k * STRIDE;
       const b = to * STRIDE;
       r[b] = r[a] as number;
       r[b + 1] = r[a + 1] as number;
       r[b + 2] = r[a + 2] as number;
       r[b + 3] = r[a + 3] as number;
-      r[b + 4] = r[a + 4] as number;
-      r[b + 5] = r[a + 5] as number;
-      r[b + 6] = r[a + 6] as number;
-      r[b + 7] = r[a + 7] as number;
+      c[b] = c[a] as number;
+      c[b + 1] = c[a + 1] as number;
+      c[b + 2] = c[a + 2] as number;
+      c[b + 3] = c[a + 3] as number;
       to++;
     }
     this.span = to - h;
@@ -560,13 +582,14 @@ export class InstanceLedger {
     if (!(tpot > 0) || Number.isNaN(now)) return;
     const n = this.length;
     const r = this.rows;
+    const c = this.cold;
     let overlap = 0;
     let ahead = 0;
     let prefillAhead = 0;
     for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
-        pre = prefill(Math.max(1, r[o + F_PROMPT] as number));
+        pre = prefill(Math.max(1, c[o + F_PROMPT] as number));
         r[o + F_PREFILL] = pre;
       }
       if (!(pre >= 0)) return;
@@ -655,11 +678,12 @@ export class InstanceLedger {
     const perTpot = (1 / this.workTpot) * (1 + 1e-12);
     if (!(perTpot > 0 && perTpot < Number.POSITIVE_INFINITY) || Number.isNaN(now)) return;
     const r = this.rows;
+    const c = this.cold;
     let top = -1;
     for (let k = 0, o = this.head * STRIDE; k < this.length; k++, o += STRIDE) {
       // Read back from the row after a prefill is timed: with the call's result here, `pre` would be
       // a boxed number on every row (the compiled loop allocated a heap number a row).
-      if (Number.isNaN(r[o + F_PREFILL] as number)) r[o + F_PREFILL] = this.prefillOf(Math.max(1, r[o + F_PROMPT] as number));
+      if (Number.isNaN(r[o + F_PREFILL] as number)) r[o + F_PREFILL] = this.prefillOf(Math.max(1, c[o + F_PROMPT] as number));
       const pre = r[o + F_PREFILL] as number;
       if (!(pre >= 0)) {
         // Cleared again (topBucket is -1 now, so that the next fill clears what this one summed).
@@ -702,11 +726,12 @@ export class InstanceLedger {
     const now = this.workNow;
     const tpot = this.workTpot;
     const r = this.rows;
+    const c = this.cold;
     const { preS, tokens } = w;
     for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       let pre = r[o + F_PREFILL] as number;
       if (Number.isNaN(pre)) {
-        pre = this.prefillOf(Math.max(1, r[o + F_PROMPT] as number));
+        pre = this.prefillOf(Math.max(1, c[o + F_PROMPT] as number));
         r[o + F_PREFILL] = pre;
       }
       const central = r[o + F_CENTRAL] as number;
@@ -736,10 +761,11 @@ export class InstanceLedger {
     if (this.orderVersion === this.workVersion) return w;
     const n = w.length;
     const r = this.rows;
+    const c = this.cold;
     const { id, arrival, started } = w;
     for (let j = 0, o = this.head * STRIDE; j < n; j++, o += STRIDE) {
       id[j] = r[o + F_ID] as number;
-      arrival[j] = r[o + F_ARRIVAL] as number;
+      arrival[j] = c[o + F_ARRIVAL] as number;
       started[j] = Number.isNaN(r[o + F_START] as number) ? 0 : 1;
     }
     this.orderVersion = this.workVersion;
@@ -750,9 +776,10 @@ export class InstanceLedger {
   waitingBehind(self: number, arrival: number): number {
     if (this.dead > 0) this.sweep();
     const r = this.rows;
+    const c = this.cold;
     let behind = 0;
     for (let k = 0, o = this.head * STRIDE; k < this.length; k++, o += STRIDE) {
-      if (r[o + F_ID] !== self && Number.isNaN(r[o + F_START] as number) && (r[o + F_ARRIVAL] as number) > arrival) behind++;
+      if (r[o + F_ID] !== self && Number.isNaN(r[o + F_START] as number) && (c[o + F_ARRIVAL] as number) > arrival) behind++;
     }
     return behind;
   }
