@@ -6,7 +6,7 @@ import type { RequestSpec } from '../model/request.js';
 import { noisyOraclePredictor } from '../predictors/oracle.js';
 import type { ClusterView, InstanceView } from '../policies/clusterView.js';
 import type { ClusterPolicy } from '../policies/clusterPolicy.js';
-import type { ClusterControl, Controller } from '../policies/controllers/controller.js';
+import { beforeEveryCall } from '../policies/testSupport.js';
 import { routers } from '../policies/routers/registry.js';
 import { vllmScheduler } from '../policies/schedulers/vllm.js';
 import { Simulation, type ClusterConfig, type SimResult } from './simulation.js';
@@ -142,36 +142,7 @@ function audited(inner: ClusterPolicy, counts: { audits: number; changed: number
     lastOutstanding = out;
     lastClock = st.clock;
   };
-  const router = inner.router;
-  const routeDecode = inner.routeDecode;
-  return {
-    ...inner,
-    router: {
-      ...router,
-      route: (req, view) => {
-        audit(view);
-        return router.route(req, view);
-      },
-    },
-    ...(routeDecode
-      ? {
-          routeDecode: (req, from, view) => {
-            audit(view);
-            return routeDecode(req, from, view);
-          },
-        }
-      : {}),
-    controllers: (inner.controllers ?? []).map(
-      (c): Controller => ({
-        name: c.name,
-        intervalS: c.intervalS,
-        tick: (now: number, ctl: ClusterControl) => {
-          audit(ctl.view);
-          c.tick(now, ctl);
-        },
-      }),
-    ),
-  };
+  return beforeEveryCall(inner, audit);
 }
 
 test('the views\' change stamps follow every change of a field but outstanding, and only those', () => {

@@ -9,7 +9,7 @@ import type { BatchShape } from '../../model/perfModel.js';
 import { noisyOraclePredictor } from '../../predictors/oracle.js';
 import { REPORT_FIELDS, type ClusterView, type InstanceView, type ReportField } from '../clusterView.js';
 import { reportFieldsOf, type ClusterPolicy } from '../clusterPolicy.js';
-import type { ClusterControl, Controller } from '../controllers/controller.js';
+import { beforeEveryCall } from '../testSupport.js';
 import { routers } from './registry.js';
 
 /**
@@ -52,41 +52,7 @@ function scrambleUnread(policy: ClusterPolicy, seed: string): ClusterPolicy {
   const scramble = (view: ClusterView): void => {
     for (const v of view.instances) for (const f of unread) (v as Mutable)[f] = scrambled(f, rng);
   };
-  const router = policy.router;
-  const routeDecode = policy.routeDecode;
-  const wrapped: ClusterPolicy = {
-    ...policy,
-    router: {
-      ...router,
-      route: (req, view) => {
-        scramble(view);
-        return router.route(req, view);
-      },
-    },
-    ...(routeDecode
-      ? {
-          routeDecode: (req, from, view) => {
-            scramble(view);
-            return routeDecode(req, from, view);
-          },
-        }
-      : {}),
-    ...(policy.controllers
-      ? {
-          controllers: policy.controllers.map(
-            (c): Controller => ({
-              name: c.name,
-              intervalS: c.intervalS,
-              tick: (now: number, ctl: ClusterControl) => {
-                scramble(ctl.view);
-                c.tick(now, ctl);
-              },
-            }),
-          ),
-        }
-      : {}),
-  };
-  return wrapped;
+  return beforeEveryCall(policy, scramble);
 }
 
 /** The run's summary, the policy's counters and every request's record. */
