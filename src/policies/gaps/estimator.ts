@@ -977,7 +977,9 @@ export class CompletionEstimator {
     }
     const own = Math.max(1, this.argOwn);
     const running = v.running;
-    const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
+    // Both sides computed (each then has type feedback before the compiler sees it: see the rebalancer's `spike`).
+    const ownCtx = prompt + own / 2;
+    const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : ownCtx;
     this.deriveForBound(v, ledger, ctx);
     this.boundFromDerived(ledger);
   }
@@ -1080,7 +1082,9 @@ export class CompletionEstimator {
     const own = Math.max(1, this.argOwn);
     const slots = Math.max(1, v.maxNumSeqs);
     // Mean KV context per sequence, from the report (or the request's own size when nothing runs).
-    const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : prompt + own / 2;
+    // Both sides computed (each then has type feedback before the compiler sees it: see the rebalancer's `spike`).
+    const ownCtx = prompt + own / 2;
+    const ctx = running > 0 ? (v.kvUsedBlocks * v.kvBlockSize) / running : ownCtx;
     const tpotNow = this.tpotNow(ledger, Math.min(slots, running + 1), ctx);
     const self = at.self;
     let w = ledger ? ledger.workAt(now, tpotNow, this.prefillFn, self === NEW_ARRIVAL_ID ? own : Number.NaN) : this.workList(v, running, waiting, ledger, tpotNow, typical, typicalPrompt, now);

@@ -380,7 +380,12 @@ export class GapsState {
    * The instances a decision may consider: all, or two sampled ones when global awareness is off.
    * With global awareness the answer is `out` (by default a buffer reused by every routing decision).
    */
-  candidates(view: ClusterView, out: InstanceView[] = this.routeCands): InstanceView[] {
+  candidates(view: ClusterView, given?: InstanceView[]): InstanceView[] {
+    // The default read on every call (as a default parameter it would be read only when none is given,
+    // which the rebalancer never does: the first routing decision to ask would then meet compiled code
+    // without type feedback for it, and throw it away).
+    const own = this.routeCands;
+    const out = given ?? own;
     // Filled by index and then cut to length: emptying the array first would drop its storage, and
     // every tick of the rebalancer would grow it again. The length is set only when it changes: the
     // store calls into the runtime even when it does not (most of this function's time in a profile).
