@@ -8,8 +8,8 @@ import type { ClusterView, InstanceView } from '../policies/clusterView.js';
 import type { ClusterPolicy } from '../policies/clusterPolicy.js';
 import { beforeEveryCall } from '../policies/testSupport.js';
 import { routers } from '../policies/routers/registry.js';
-import { vllmScheduler } from '../policies/schedulers/vllm.js';
 import { Simulation, type ClusterConfig, type SimResult } from './simulation.js';
+import { smallCluster } from './testSupport.js';
 
 const perf = { name: 'linear', iterationTime: (s: BatchShape) => 0.01 + 1e-5 * (s.prefillTokens + s.decodeSeqs) + 2e-7 * s.decodeContextTokens };
 
@@ -29,31 +29,7 @@ function* workload(n: number, rate: number): Generator<RequestSpec> {
 }
 
 function simulate(p: ClusterPolicy, over: Partial<ClusterConfig> = {}, n = 1500, rate = 120): SimResult {
-  return new Simulation({
-    numInstances: 4,
-    instance: {
-      maxNumSeqs: 16,
-      maxBatchedTokens: 2048,
-      blockSize: 16,
-      kvBlocks: 600,
-      watermark: 0.01,
-      preemption: 'recompute',
-      hostKvBlocks: 0,
-      swapSecondsPerBlock: 0,
-    },
-    perf,
-    scheduler: () => vllmScheduler('mixed'),
-    policy: p,
-    reportIntervalS: 0.05,
-    slo: { e2eSlack: 3 },
-    kvBytesPerToken: 1,
-    interconnectBandwidth: 1e6,
-    migrationPauseS: 0.001,
-    moveWaitingS: 0.001,
-    predictor: noisyOraclePredictor(0.3, new Rng('predictor')),
-    check: true,
-    ...over,
-  }).run(workload(n, rate));
+  return new Simulation(smallCluster(p, perf, { predictor: noisyOraclePredictor(0.3, new Rng('predictor')), ...over })).run(workload(n, rate));
 }
 
 test('a time series has the same samples whatever the policy declares it reads (windowed utilisation included)', () => {

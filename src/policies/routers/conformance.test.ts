@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../kernel/rng.js';
-import { vllmScheduler } from '../schedulers/vllm.js';
 import { Simulation } from '../../sim/simulation.js';
+import { smallCluster } from '../../sim/testSupport.js';
 import { summarize } from '../../metrics/summary.js';
 import type { RequestSpec } from '../../model/request.js';
 import type { BatchShape } from '../../model/perfModel.js';
@@ -43,30 +43,9 @@ function workload(n: number): Iterator<RequestSpec> {
 
 function simulate(name: string, seed: string, alwaysReport = false): string {
   const policy = routers.get(name)(ctx(seed, 4));
-  const sim = new Simulation({
-    numInstances: 4,
-    instance: {
-      maxNumSeqs: 32,
-      maxBatchedTokens: 2048,
-      blockSize: 16,
-      kvBlocks: 1000,
-      watermark: 0.01,
-      preemption: 'recompute',
-      hostKvBlocks: 0,
-      swapSecondsPerBlock: 0,
-    },
-    perf,
-    scheduler: () => vllmScheduler('mixed'),
-    policy,
-    reportIntervalS: 0.05,
-    slo: {},
-    kvBytesPerToken: 1,
-    interconnectBandwidth: 1,
-    migrationPauseS: 0,
-    moveWaitingS: 0,
-    check: true,
-    alwaysReport,
-  });
+  const sim = new Simulation(
+    smallCluster(policy, perf, { instance: { maxNumSeqs: 32, kvBlocks: 1000 }, slo: {}, interconnectBandwidth: 1, migrationPauseS: 0, moveWaitingS: 0, alwaysReport }),
+  );
   const r = sim.run(workload(800));
   const s = summarize(r);
   assert.equal(s.completed, 800, `${name}: no request lost or duplicated`);

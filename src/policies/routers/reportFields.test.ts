@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../kernel/rng.js';
-import { vllmScheduler } from '../schedulers/vllm.js';
 import { Simulation } from '../../sim/simulation.js';
+import { smallCluster } from '../../sim/testSupport.js';
 import { summarize } from '../../metrics/summary.js';
 import type { RequestSpec } from '../../model/request.js';
 import type { BatchShape } from '../../model/perfModel.js';
@@ -57,31 +57,7 @@ function scrambleUnread(policy: ClusterPolicy, seed: string): ClusterPolicy {
 
 /** The run's summary, the policy's counters and every request's record. */
 function simulate(policy: ClusterPolicy, rate: number, alwaysReport: boolean): string {
-  const sim = new Simulation({
-    numInstances: 4,
-    instance: {
-      maxNumSeqs: 16,
-      maxBatchedTokens: 2048,
-      blockSize: 16,
-      kvBlocks: 600,
-      watermark: 0.01,
-      preemption: 'recompute',
-      hostKvBlocks: 0,
-      swapSecondsPerBlock: 0,
-    },
-    perf,
-    scheduler: () => vllmScheduler('mixed'),
-    policy,
-    reportIntervalS: 0.05,
-    slo: { e2eSlack: 3 },
-    kvBytesPerToken: 1,
-    interconnectBandwidth: 1e6,
-    migrationPauseS: 0.001,
-    moveWaitingS: 0.001,
-    predictor: noisyOraclePredictor(0.3, new Rng('predictor')),
-    check: true,
-    alwaysReport,
-  });
+  const sim = new Simulation(smallCluster(policy, perf, { predictor: noisyOraclePredictor(0.3, new Rng('predictor')), alwaysReport }));
   const r = sim.run(workload(1500, rate));
   const t = r.table;
   const rows: string[] = [];
