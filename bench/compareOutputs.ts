@@ -42,6 +42,12 @@ const CONFIGS: Record<string, string[]> = {
   lamps: ['--instances', '4', '--load', '0.9', '--num-requests', '4000', '--api-calls', 'infercept', '--scheduler', 'lamps', '--preemption', 'swap'],
   duration: ['--instances', '8', '--load', '0.95', '--duration', '400', '--router', 'power-of-d', '--scheduler', 'sprpt-aged', '--predictor', 'linear'],
   mixed: ['--workload', 'azure-mixed', '--instances', '8', '--load', '0.9', '--num-requests', '12000', '--router', 'gaps', '--scheduler', 'fastserve', '--preemption', 'swap', '--kv-blocks', '2000'],
+  // GAPS at overload (many moves), with frequent rounds and more moves per round, and its ablations.
+  gapsHeavy: ['--instances', '16', '--load', '1.2', '--num-requests', '20000', '--router', 'gaps', '--predictor', 'linear'],
+  gapsMoves: ['--instances', '8', '--load', '1.0', '--num-requests', '10000', '--router', 'gaps:maxMovesPerRound=8,rebalanceIntervalS=0.5', '--predictor', 'linear'],
+  gapsNoPred: ['--instances', '16', '--load', '1.0', '--num-requests', '15000', '--router', 'gaps-nopred'],
+  gapsNoGlobal: ['--instances', '16', '--load', '1.0', '--num-requests', '15000', '--router', 'gaps-noglobal', '--predictor', 'linear'],
+  gapsNoMonitor: ['--instances', '16', '--load', '1.0', '--num-requests', '15000', '--router', 'gaps-nomonitor', '--predictor', 'linear'],
   prefix: ['--trace', mooncake, '--prefix-caching', '--instances', '8', '--num-requests', '6000', '--router', 'least-kv'],
   prefixGaps: ['--trace', mooncake, '--prefix-caching', '--instances', '8', '--num-requests', '4000', '--router', 'gaps', '--scheduler', 'sprpt'],
   azure: ['--trace', azure, '--instances', '8', '--num-requests', '10000', '--router', 'power-of-d', '--scheduler', 'fcfs', '--no-chunked-prefill'],
