@@ -52,6 +52,25 @@ export function clusterConfig(policy: ClusterPolicy, over: Partial<ClusterConfig
   };
 }
 
+/**
+ * A small cluster for policy tests: 4 instances of 16 sequences, 2,048-token batches and 600 KV
+ * blocks, cheap migrations, an SLO slack of 3; `over` replaces any of it (`instance` field by field).
+ */
+export function smallCluster(policy: ClusterPolicy, perf: PerfModel, over: Omit<Partial<ClusterConfig>, 'instance'> & { instance?: Partial<InstanceConfig> } = {}): ClusterConfig {
+  const { instance, ...rest } = over;
+  return clusterConfig(policy, {
+    numInstances: 4,
+    instance: instanceConfig({ maxNumSeqs: 16, maxBatchedTokens: 2048, kvBlocks: 600, ...instance }),
+    perf,
+    slo: { e2eSlack: 3 },
+    kvBytesPerToken: 1,
+    interconnectBandwidth: 1e6,
+    migrationPauseS: 0.001,
+    moveWaitingS: 0.001,
+    ...rest,
+  });
+}
+
 /** Poisson arrivals with lengths from the given samplers. */
 export function* poissonWorkload(
   seed: string,

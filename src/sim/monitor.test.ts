@@ -9,7 +9,7 @@ import type { ClusterPolicy } from '../policies/clusterPolicy.js';
 import { beforeEveryCall } from '../policies/testSupport.js';
 import { routers } from '../policies/routers/registry.js';
 import { Simulation, type ClusterConfig, type SimResult } from './simulation.js';
-import { smallCluster } from './testSupport.js';
+import { smallCluster } from '../../test/helpers.js';
 
 const perf = { name: 'linear', iterationTime: (s: BatchShape) => 0.01 + 1e-5 * (s.prefillTokens + s.decodeSeqs) + 2e-7 * s.decodeContextTokens };
 

@@ -189,7 +189,7 @@ export class Simulation implements InstanceListener, ClusterControl {
     this.series = new TimeSeries(cfg.timeSeriesIntervalS ?? 0);
     this.check = cfg.check === true;
     this.reports = reads.length > 0;
-    this.countsCompletions = this.reports && this.monitor.countsCompletions;
+    this.countsCompletions = this.monitor.countsCompletions;
     this.routed = { id: 0, arrival: 0, promptTokens: 0, type: '', sessionId: undefined, predictedOutputTokens: Number.NaN };
   }
 

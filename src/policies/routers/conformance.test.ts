@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../kernel/rng.js';
 import { Simulation } from '../../sim/simulation.js';
-import { smallCluster } from '../../sim/testSupport.js';
+import { smallCluster } from '../../../test/helpers.js';
 import { summarize } from '../../metrics/summary.js';
 import type { RequestSpec } from '../../model/request.js';
 import type { BatchShape } from '../../model/perfModel.js';
